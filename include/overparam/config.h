@@ -1,0 +1,91 @@
+/* config: a JSON experiment file -> a validated experiment plan.
+ *
+ * The only module that parses JSON. Every key is checked against what its
+ * object allows; every value's type and range is checked; errors name the
+ * file and the key path ("configs/x.json: runs[2].optimizer.lr: must be > 0,
+ * got -0.1") and return ERR_INPUT before anything runs. The format is
+ * documented in README.md ("Config reference").
+ *
+ * Grid search: in a run (after "defaults" are merged in), a list of numbers
+ * in place of a grid-able number (optimizer hyperparameters, init std and
+ * seed) expands the run into one run per combination; the expanded runs
+ * share the original's label as their group. */
+#ifndef OVERPARAM_CONFIG_H
+#define OVERPARAM_CONFIG_H
+
+#include "overparam/linnet.h"
+#include "overparam/loss.h"
+#include "overparam/optim.h"
+#include "overparam/preprocess.h"
+
+enum data_source { DATA_GAS_DRIFT, DATA_CSV, DATA_INLINE, DATA_SYNTHETIC };
+
+struct data_spec {
+	enum data_source source;
+	char *path;          /* gas_drift: directory; csv: file (resolved) */
+	int batches[GAS_DRIFT_BATCHES];
+	int n_batches;
+	int batches_all;     /* "all": load whichever batch files exist */
+	int gas_class;       /* 1..6 */
+	int labels;          /* csv: label columns at the end of each row */
+	int m, d, k;         /* inline and synthetic shapes */
+	double *X, *Y;       /* inline data, owned */
+	double noise;        /* synthetic */
+	unsigned long long seed; /* synthetic */
+	enum preprocess_mode preprocess;
+};
+
+enum model_kind { MODEL_DEEP, MODEL_E2E };
+
+struct run_spec {
+	char *label;        /* unique; "group [lr=...]" for grid points */
+	char *group;        /* the label written in the config */
+	char *grid_point;   /* "lr=0.001" or "" when not a grid point */
+	enum model_kind model;
+	int depth;          /* N >= 1 */
+	int *hidden;        /* depth - 1 hidden widths (deep: the network;
+			       e2e: the network whose initial W_e it starts from) */
+	enum linnet_init init;
+	double init_std;
+	unsigned long long seed;
+	struct optim_spec optim;
+	long iterations;
+	long log_every;
+	double diverge_factor; /* loss > factor * initial loss -> diverged */
+};
+
+enum select_by {
+	SELECT_FINAL_LOSS,    /* lowest loss at the last iteration */
+	SELECT_TIME_TO_TARGET /* fewest iterations to reach loss <= target */
+};
+
+struct select_spec {
+	enum select_by by;
+	double target;
+};
+
+struct experiment {
+	char *config_path;
+	char *name;
+	char *description;
+	unsigned long long seed;
+	struct data_spec data;
+	struct loss loss;
+	struct select_spec select;
+	char *plot_title;
+	int plot_logx;
+	struct run_spec *runs;
+	int n_runs;
+};
+
+/* Reads and validates path into ex. On failure ex is released and the
+ * message names path and the key. */
+int config_load(struct experiment *ex, const char *path);
+
+/* Same, from text already in memory; path is used in messages and to
+ * resolve relative data paths. */
+int config_parse(struct experiment *ex, const char *text, const char *path);
+
+void experiment_release(struct experiment *ex);
+
+#endif

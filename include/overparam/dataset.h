@@ -1,0 +1,63 @@
+/* dataset: labelled examples in memory, and their loaders.
+ *
+ * Shapes (fixed for the whole project): m examples, d input features, k
+ * outputs. X is (m, d) row-major, Y is (m, k) row-major. Loaders validate
+ * every field and report errors as "file:line: problem" (exit code 2). They
+ * do not preprocess: see preprocess.h. */
+#ifndef OVERPARAM_DATASET_H
+#define OVERPARAM_DATASET_H
+
+#include <stddef.h>
+
+#define GAS_DRIFT_FEATURES 128
+#define GAS_DRIFT_BATCHES 10
+
+/* One file a loader read, for the run metadata. */
+struct dataset_file {
+	char *path;    /* as opened (owned) */
+	int present;   /* 0 when an optional file was missing */
+	int rows_read; /* data lines in the file */
+	int rows_used; /* rows kept (e.g. of the selected gas) */
+};
+
+struct dataset {
+	int m, d, k;
+	double *X; /* (m, d) row-major, owned */
+	double *Y; /* (m, k) row-major, owned */
+	struct dataset_file *files; /* files read, owned; NULL for generated data */
+	int n_files;
+};
+
+/* Releases everything the dataset owns and zeroes it. Accepts a zeroed one. */
+void dataset_release(struct dataset *ds);
+
+/* Gas names of the UCI gas-drift data, class 1..6 ("ethanol" is 1). Returns
+ * the class for a case-insensitive name, or 0 if unknown. */
+int gas_drift_class(const char *name);
+const char *gas_drift_name(int gas_class);
+
+/* Loads the UCI "Gas Sensor Array Drift at Different Concentrations" batch
+ * files dir/batchB.dat for the B in batches[0..n_batches) (values 1..10),
+ * keeping rows of gas_class (1..6) with the concentration as the label
+ * (k = 1, d = 128). Line format: "CLASS;CONC 1:f1 ... 128:f128", "\n" or
+ * "\r\n" endings, trailing blanks allowed. When required is 0, missing
+ * files are skipped and recorded as not present; at least one file must
+ * exist and at least one row must be kept. */
+int dataset_load_gas_drift(struct dataset *ds, const char *dir,
+			   const int *batches, int n_batches, int gas_class,
+			   int required);
+
+/* Loads a comma-separated file: each row holds d features then n_labels
+ * labels. A first line with any non-numeric field is a header. */
+int dataset_load_csv(struct dataset *ds, const char *path, int n_labels);
+
+/* Takes copies of X (m, d) and Y (m, k). */
+int dataset_from_arrays(struct dataset *ds, int m, int d, int k,
+			const double *X, const double *Y);
+
+/* Synthetic regression: X ~ N(0, 1) entries, a teacher matrix W* (k, d) with
+ * N(0, 1/d) entries, Y = X W*^T + noise * N(0, 1). Deterministic in seed. */
+int dataset_synthetic(struct dataset *ds, int m, int d, int k, double noise,
+		      unsigned long long seed);
+
+#endif

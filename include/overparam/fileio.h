@@ -1,0 +1,52 @@
+/* fileio: files that appear complete or not at all, and path helpers.
+ *
+ * An atomic file is written under a temporary name beside its final path and
+ * renamed over it only by afile_commit(), after every write and the close
+ * succeeded; on any failure, or afile_abort(), the temporary file is removed. */
+#ifndef OVERPARAM_FILEIO_H
+#define OVERPARAM_FILEIO_H
+
+#include <stdio.h>
+
+struct afile {
+	FILE *f;         /* write through this */
+	char *path;      /* final path (owned) */
+	char *tmp_path;  /* temporary path (owned) */
+};
+
+/* Opens path's temporary twin for writing. Returns ERR_OK or ERR_RUNTIME
+ * with a message naming path. */
+int afile_open(struct afile *af, const char *path);
+
+/* Closes, checks for write errors, renames into place and releases af.
+ * Returns ERR_OK or ERR_RUNTIME (the temporary file is removed). */
+int afile_commit(struct afile *af);
+
+/* Closes and removes the temporary file, releases af. Accepts a zeroed af. */
+void afile_abort(struct afile *af);
+
+/* Writes the NUL-terminated text to path atomically. */
+int afile_write_text(const char *path, const char *text);
+
+/* Returns malloc'ed "dir/name" (or name alone when name is absolute or dir
+ * is NULL/empty). Caller frees. */
+char *path_join(const char *dir, const char *name);
+
+/* Returns the malloc'ed directory part of path ("." when it has none). */
+char *path_dirname(const char *path);
+
+/* Creates dir and its missing parents (mode 0777 before umask). Returns
+ * ERR_OK or ERR_RUNTIME naming the directory. */
+int path_mkdirs(const char *dir);
+
+/* 1 if path exists and is a directory, 0 otherwise. */
+int path_is_dir(const char *path);
+
+/* 1 if path is a directory holding at least one entry, 0 otherwise. */
+int path_dir_nonempty(const char *path);
+
+/* Reads a whole file into a malloc'ed NUL-terminated buffer; *len_out (may
+ * be NULL) gets its length. Returns NULL with a message naming path. */
+char *file_read_all(const char *path, size_t *len_out);
+
+#endif

@@ -1,0 +1,47 @@
+/* model: the two trainable models behind one interface, so the training
+ * loop and the optimizers see only a flat parameter array and its gradient.
+ *
+ *   deep  a depth-N linear network (linnet); params are all layers, grad is
+ *         dL^N/dW_j for every layer (paper Eq. 4 when stepped by GD)
+ *   e2e   the single matrix W_e (k, d) stepped along the preconditioned
+ *         gradient P_{W_e}(dL1/dW) of Eq. 10/12; it starts from the
+ *         end-to-end matrix of the deep network with the same depth, widths,
+ *         init and seed, so that the two runs start at the same point. */
+#ifndef OVERPARAM_MODEL_H
+#define OVERPARAM_MODEL_H
+
+#include "overparam/config.h"
+#include "overparam/dataset.h"
+#include "overparam/e2e.h"
+#include "overparam/linnet.h"
+#include "overparam/loss.h"
+
+struct model {
+	enum model_kind kind;
+	int N, d, k;
+	struct linnet net;  /* deep: the network; e2e: unused after init */
+	double *We;         /* (k, d) end-to-end matrix */
+	double *params;     /* deep: net.params; e2e: We */
+	size_t n_params;
+	double *grad;       /* (n_params) */
+	double *G;          /* (k, d) dL1/dW at W_e */
+	double *scratch;    /* (m, k) for the loss */
+	struct e2e_work ew; /* e2e with k > 1 */
+};
+
+/* Builds and initializes the model of run r for data of shape (m, d, k). */
+int model_create(struct model *mod, const struct run_spec *r, int m, int d, int k);
+void model_release(struct model *mod);
+
+/* Evaluates the loss at the current parameters and fills mod->grad (and
+ * mod->We, mod->G). Returns ERR_OK or ERR_RUNTIME (failing SVD). */
+int model_loss_grad(struct model *mod, const struct loss *loss,
+		    const struct dataset *ds, double *loss_out);
+
+/* ||W_e||_F of the last evaluation. */
+double model_we_norm(const struct model *mod);
+
+/* Eq. 7 imbalance of a deep model; NAN for e2e. */
+double model_imbalance(struct model *mod);
+
+#endif

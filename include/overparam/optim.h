@@ -1,0 +1,68 @@
+/* optim: first-order optimizers on one flat parameter array, following
+ * TensorFlow 1.x definitions and defaults (the paper used TensorFlow).
+ * With g the gradient plus weight_decay * w (coupled L2 decay, so plain GD
+ * is the paper's Eq. 4: w <- (1 - lr lambda) w - lr g):
+ *
+ *   gd        w -= lr g
+ *   momentum  a = mu a + g;  w -= lr a                       (mu = 0.9)
+ *   nesterov  a = mu a + g;  w -= lr (g + mu a)              (mu = 0.9)
+ *   adagrad   a += g^2;  w -= lr g / sqrt(a)                 (a0 = 0.1)
+ *   adadelta  a = rho a + (1-rho) g^2;
+ *             u = sqrt(b + eps) / sqrt(a + eps) g;
+ *             b = rho b + (1-rho) u^2;  w -= lr u     (lr 1e-3, rho 0.95, eps 1e-8)
+ *   rmsprop   a = rho a + (1-rho) g^2 (a0 = 1);
+ *             b = mu b + lr g / sqrt(a + eps);  w -= b (rho 0.9, mu 0, eps 1e-10)
+ *   adam      t += 1; lr_t = lr sqrt(1-b2^t) / (1-b1^t);
+ *             m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ *             w -= lr_t m / (sqrt(v) + eps)     (lr 1e-3, 0.9, 0.999, 1e-8) */
+#ifndef OVERPARAM_OPTIM_H
+#define OVERPARAM_OPTIM_H
+
+#include <stddef.h>
+
+enum optim_kind {
+	OPTIM_GD,
+	OPTIM_MOMENTUM,
+	OPTIM_NESTEROV,
+	OPTIM_ADAGRAD,
+	OPTIM_ADADELTA,
+	OPTIM_RMSPROP,
+	OPTIM_ADAM,
+};
+
+/* Hyperparameters, as the config gives them. */
+struct optim_spec {
+	enum optim_kind kind;
+	double lr;
+	double weight_decay;
+	double momentum;      /* momentum, nesterov, rmsprop */
+	double rho;           /* adadelta, rmsprop decay */
+	double eps;           /* adadelta, rmsprop, adam */
+	double beta1, beta2;  /* adam */
+	double initial_accumulator; /* adagrad; rmsprop's initial mean square */
+};
+
+struct optim {
+	struct optim_spec spec;
+	size_t n;
+	double *a, *b; /* per-parameter state, NULL when unused */
+	long t;        /* steps taken */
+};
+
+/* Parses an optimizer name; -1 if unknown. */
+int optim_kind_parse(const char *name, enum optim_kind *out);
+const char *optim_kind_name(enum optim_kind kind);
+
+/* Fills spec with TensorFlow's defaults for kind (lr 1e-3 for every kind;
+ * TensorFlow has no default for gd, momentum and adagrad). */
+void optim_spec_defaults(struct optim_spec *spec, enum optim_kind kind);
+
+/* Allocates state for n parameters. */
+int optim_create(struct optim *opt, const struct optim_spec *spec, size_t n);
+void optim_release(struct optim *opt);
+
+/* One step: w (n) updated in place from grad (n); grad is used as scratch
+ * (weight decay is added into it). */
+void optim_step(struct optim *opt, double *w, double *grad);
+
+#endif

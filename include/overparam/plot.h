@@ -1,0 +1,15 @@
+/* plot: a gnuplot script and a PNG of the loss curves of a run directory.
+ *
+ * Reads DIR/summary.csv (the runs and which are selected) and the plot
+ * settings in DIR/metadata.json, writes DIR/plot.gp and runs the external
+ * program gnuplot in DIR to make DIR/loss.png: training loss against
+ * iteration, log-scale loss, one line per selected run (Eq. 10/12 runs
+ * dashed). gnuplot is found on PATH, or named by $OVERPARAM_GNUPLOT. */
+#ifndef OVERPARAM_PLOT_H
+#define OVERPARAM_PLOT_H
+
+/* Returns ERR_OK; ERR_INPUT when DIR is not a run directory; ERR_RUNTIME
+ * when gnuplot is missing or fails (plot.gp is still written). */
+int plot_dir(const char *dir);
+
+#endif

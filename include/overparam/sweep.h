@@ -1,0 +1,19 @@
+/* sweep: picks the winner of each group of grid-search runs.
+ *
+ * Runs expanded from one config entry share a group. Criterion (config
+ * "select"): final_loss, the lowest loss at the last iteration; or
+ * time_to_target, the fewest iterations to reach loss <= target (ties: lower
+ * final loss; when no run reaches the target, the lowest final loss).
+ * Diverged and failed runs never win. A group of one run selects it unless
+ * it failed, so plain runs are always plotted. */
+#ifndef OVERPARAM_SWEEP_H
+#define OVERPARAM_SWEEP_H
+
+#include "overparam/config.h"
+#include "overparam/train.h"
+
+/* selected[i] = 1 for each group's winner, else 0. */
+void sweep_select(const struct experiment *ex, const struct run_result *res,
+		  int *selected);
+
+#endif

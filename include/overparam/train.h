@@ -1,0 +1,59 @@
+/* train: the training loop of one run, with its logging cadence and
+ * divergence detection.
+ *
+ * Iteration t (0..T) evaluates the loss at the parameters after t steps;
+ * rows are recorded at t = 0, every log_every iterations and at the last
+ * one. A run whose loss becomes NaN/Inf or exceeds diverge_factor times its
+ * initial loss stops there with status "diverged" and that iteration. */
+#ifndef OVERPARAM_TRAIN_H
+#define OVERPARAM_TRAIN_H
+
+#include <signal.h>
+
+#include "overparam/config.h"
+#include "overparam/dataset.h"
+#include "overparam/loss.h"
+
+struct train_record {
+	long iter;
+	double loss;
+	double we_norm;   /* ||W_e||_F */
+	double imbalance; /* Eq. 7 imbalance (deep runs), NAN for e2e */
+};
+
+enum run_status { RUN_OK, RUN_DIVERGED, RUN_INTERRUPTED, RUN_FAILED };
+
+struct run_result {
+	enum run_status status;
+	long last_iter;     /* last iteration evaluated */
+	long diverged_at;   /* iteration, or -1 */
+	long reached_at;    /* first iteration with loss <= target, or -1 */
+	double initial_loss, final_loss, min_loss;
+	double seconds;
+	struct train_record *rec; /* owned */
+	int n_rec;
+	char *failure;      /* RUN_FAILED: the message, owned */
+};
+
+/* Called now and then (about every 2^12 iterations) with the iteration. */
+typedef void (*train_progress_fn)(void *user, long iter, double loss);
+
+struct train_opts {
+	double target;                 /* for reached_at; <= 0 disables */
+	train_progress_fn progress;    /* may be NULL */
+	void *user;
+	volatile sig_atomic_t *stop;   /* set by a signal handler, may be NULL */
+};
+
+/* Trains run r on ds with loss; fills res (release it after). Numerical
+ * trouble is a status, not an error: returns ERR_RUNTIME only when memory
+ * cannot be had; a failing SVD gives status RUN_FAILED. */
+int train_run(const struct run_spec *r, const struct loss *loss,
+	      const struct dataset *ds, const struct train_opts *opts,
+	      struct run_result *res);
+
+void run_result_release(struct run_result *res);
+
+const char *run_status_name(enum run_status s);
+
+#endif

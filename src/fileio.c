@@ -1,0 +1,202 @@
+/* fileio: write-then-rename files and small path helpers (see fileio.h). */
+#include "overparam/fileio.h"
+#include "overparam/error.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *str_dup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+int afile_open(struct afile *af, const char *path)
+{
+	memset(af, 0, sizeof(*af));
+	size_t n = strlen(path) + 32;
+	af->path = str_dup(path);
+	af->tmp_path = malloc(n);
+	if (!af->path || !af->tmp_path) {
+		free(af->path);
+		free(af->tmp_path);
+		memset(af, 0, sizeof(*af));
+		return err_set(ERR_RUNTIME, "out of memory");
+	}
+	snprintf(af->tmp_path, n, "%s.tmp.%ld", path, (long)getpid());
+	af->f = fopen(af->tmp_path, "w");
+	if (!af->f) {
+		int e = errno;
+		afile_abort(af);
+		return err_set(ERR_RUNTIME, "cannot write '%s': %s", path, strerror(e));
+	}
+	return ERR_OK;
+}
+
+int afile_commit(struct afile *af)
+{
+	int bad = ferror(af->f);
+	int e = errno;
+	if (fclose(af->f) != 0) {
+		bad = 1;
+		e = errno;
+	}
+	af->f = NULL;
+	if (bad) {
+		err_set(ERR_RUNTIME, "cannot write '%s': %s", af->path, strerror(e));
+		afile_abort(af);
+		return ERR_RUNTIME;
+	}
+	if (rename(af->tmp_path, af->path) != 0) {
+		err_set(ERR_RUNTIME, "cannot rename into '%s': %s", af->path,
+			strerror(errno));
+		afile_abort(af);
+		return ERR_RUNTIME;
+	}
+	free(af->path);
+	free(af->tmp_path);
+	memset(af, 0, sizeof(*af));
+	return ERR_OK;
+}
+
+void afile_abort(struct afile *af)
+{
+	if (af->f)
+		fclose(af->f);
+	if (af->tmp_path)
+		unlink(af->tmp_path);
+	free(af->path);
+	free(af->tmp_path);
+	memset(af, 0, sizeof(*af));
+}
+
+int afile_write_text(const char *path, const char *text)
+{
+	struct afile af = {0};
+	int rc = afile_open(&af, path);
+	if (rc)
+		return rc;
+	fputs(text, af.f);
+	return afile_commit(&af);
+}
+
+char *path_join(const char *dir, const char *name)
+{
+	if (!dir || !*dir || name[0] == '/')
+		return str_dup(name);
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s%s%s", dir,
+			 dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+	return p;
+}
+
+char *path_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return str_dup(".");
+	if (slash == path)
+		return str_dup("/");
+	size_t n = (size_t)(slash - path);
+	char *p = malloc(n + 1);
+	if (p) {
+		memcpy(p, path, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+int path_mkdirs(const char *dir)
+{
+	char *p = str_dup(dir);
+	if (!p)
+		return err_set(ERR_RUNTIME, "out of memory");
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+				int e = errno;
+				err_set(ERR_RUNTIME, "cannot create directory '%s': %s",
+					p, strerror(e));
+				free(p);
+				return ERR_RUNTIME;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	if (!path_is_dir(dir))
+		return err_set(ERR_RUNTIME, "'%s' exists and is not a directory", dir);
+	return ERR_OK;
+}
+
+int path_is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int path_dir_nonempty(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	int found = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			found = 1;
+			break;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+char *file_read_all(const char *path, size_t *len_out)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		err_set(ERR_INPUT, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		size_t got = fread(buf + len, 1, cap - len - 1, f);
+		len += got;
+		if (len + 1 < cap)
+			break;
+		char *nb = realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	if (!buf || ferror(f)) {
+		err_set(ERR_INPUT, "cannot read '%s'", path);
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	if (len_out)
+		*len_out = len;
+	return buf;
+}

@@ -1,0 +1,97 @@
+/* main: maps the command line to a command and its result to an exit code.
+ * Nothing else lives here. */
+#include "overparam/commands.h"
+#include "overparam/error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: overparam run CONFIG [-o OUTDIR] [--force] [--no-plot] [--quiet]\n"
+	"       overparam plot DIR\n"
+	"       overparam --help | --version\n"
+	"\n"
+	"commands:\n"
+	"  run CONFIG     train every run of the JSON experiment CONFIG; writes\n"
+	"                 OUTDIR (default results/<name>): runs/*.csv, summary.csv,\n"
+	"                 metadata.json, config.json, plot.gp, loss.png\n"
+	"  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n"
+	"\n"
+	"options for run:\n"
+	"  -o, --output OUTDIR  where to write (refused if it exists and is not empty)\n"
+	"  --force              replace the files of an existing run directory\n"
+	"  --no-plot            write the CSVs and metadata, do not run gnuplot\n"
+	"  -q, --quiet          no data report or progress on stderr\n"
+	"\n"
+	"exit codes: 0 success, 1 runtime failure (I/O, gnuplot, interrupted),\n"
+	"            2 usage or invalid input (config, data, arguments)\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "overparam: error: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
+	return ERR_INPUT;
+}
+
+static int finish(int rc)
+{
+	if (rc != ERR_OK)
+		fprintf(stderr, "overparam: error: %s\n", err_message());
+	if (fflush(stdout) != 0 && rc == ERR_OK) {
+		fprintf(stderr, "overparam: error: cannot write to standard output\n");
+		rc = ERR_RUNTIME;
+	}
+	return rc;
+}
+
+static int main_run(int argc, char **argv)
+{
+	struct run_options o = {0};
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (i + 1 >= argc)
+				return usage_error("'%s' needs a directory", a);
+			o.outdir = argv[++i];
+		} else if (!strcmp(a, "--force")) {
+			o.force = 1;
+		} else if (!strcmp(a, "--no-plot")) {
+			o.no_plot = 1;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			o.quiet = 1;
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("unknown option '%s'", a);
+		} else if (!o.config) {
+			o.config = a;
+		} else {
+			return usage_error("unexpected argument '%s'", a);
+		}
+	}
+	if (!o.config)
+		return usage_error("%s", "'run' needs a CONFIG file");
+	return finish(cmd_run(&o));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("%s", "no command given");
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		fputs(usage, stdout);
+		return finish(ERR_OK);
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("overparam %s\n", OVERPARAM_VERSION);
+		return finish(ERR_OK);
+	}
+	if (!strcmp(cmd, "run"))
+		return main_run(argc, argv);
+	if (!strcmp(cmd, "plot")) {
+		if (argc != 3)
+			return usage_error("%s", "'plot' needs exactly one DIR");
+		return finish(cmd_plot(argv[2]));
+	}
+	return usage_error("unknown command '%s'", cmd);
+}

@@ -1,0 +1,83 @@
+/* model: deep network or end-to-end matrix behind one step interface. */
+#include "overparam/model.h"
+#include "overparam/error.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int model_create(struct model *mod, const struct run_spec *r, int m, int d, int k)
+{
+	memset(mod, 0, sizeof(*mod));
+	mod->kind = r->model;
+	mod->N = r->depth;
+	mod->d = d;
+	mod->k = k;
+	int rc = linnet_create(&mod->net, r->depth, d, k, r->hidden);
+	if (rc)
+		return rc;
+	struct rng g;
+	rng_seed(&g, r->seed);
+	if ((rc = linnet_init(&mod->net, r->init, r->init_std, &g)))
+		goto fail;
+	mod->We = malloc((size_t)k * d * sizeof(double));
+	mod->G = malloc((size_t)k * d * sizeof(double));
+	mod->scratch = malloc((size_t)m * k * sizeof(double));
+	if (!mod->We || !mod->G || !mod->scratch)
+		goto oom;
+	linnet_end_to_end(&mod->net, mod->We);
+	if (mod->kind == MODEL_DEEP) {
+		mod->params = mod->net.params;
+		mod->n_params = mod->net.n_params;
+	} else {
+		mod->params = mod->We;
+		mod->n_params = (size_t)k * d;
+		if (k > 1 && (rc = e2e_work_create(&mod->ew, k, d)))
+			goto fail;
+	}
+	mod->grad = malloc(mod->n_params * sizeof(double));
+	if (!mod->grad)
+		goto oom;
+	return ERR_OK;
+oom:
+	rc = err_set(ERR_RUNTIME, "out of memory");
+fail:
+	model_release(mod);
+	return rc;
+}
+
+void model_release(struct model *mod)
+{
+	linnet_release(&mod->net);
+	free(mod->We);
+	free(mod->G);
+	free(mod->scratch);
+	free(mod->grad);
+	e2e_work_release(&mod->ew);
+	memset(mod, 0, sizeof(*mod));
+}
+
+int model_loss_grad(struct model *mod, const struct loss *loss,
+		    const struct dataset *ds, double *loss_out)
+{
+	if (mod->kind == MODEL_DEEP)
+		linnet_end_to_end(&mod->net, mod->We);
+	*loss_out = loss_eval(loss, ds, mod->We, mod->G, mod->scratch);
+	if (mod->kind == MODEL_DEEP) {
+		linnet_grad(&mod->net, mod->G, mod->grad);
+		return ERR_OK;
+	}
+	return e2e_precondition(mod->We, mod->G, mod->k, mod->d, mod->N, &mod->ew,
+				mod->grad);
+}
+
+double model_we_norm(const struct model *mod)
+{
+	return cblas_dnrm2(mod->k * mod->d, mod->We, 1);
+}
+
+double model_imbalance(struct model *mod)
+{
+	return mod->kind == MODEL_DEEP ? linnet_imbalance(&mod->net) : NAN;
+}

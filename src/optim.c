@@ -1,0 +1,133 @@
+/* optim: the update rules listed in optim.h, each one flat loop. */
+#include "overparam/optim.h"
+#include "overparam/error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *kind_names[] = {"gd",       "momentum", "nesterov", "adagrad",
+				   "adadelta", "rmsprop",  "adam"};
+
+int optim_kind_parse(const char *name, enum optim_kind *out)
+{
+	for (int i = 0; i < 7; i++)
+		if (strcmp(name, kind_names[i]) == 0) {
+			*out = (enum optim_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *optim_kind_name(enum optim_kind kind)
+{
+	return kind_names[kind];
+}
+
+void optim_spec_defaults(struct optim_spec *spec, enum optim_kind kind)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->kind = kind;
+	spec->lr = 1e-3;
+	spec->momentum = kind == OPTIM_RMSPROP ? 0.0 : 0.9;
+	spec->rho = kind == OPTIM_RMSPROP ? 0.9 : 0.95;
+	spec->eps = kind == OPTIM_RMSPROP ? 1e-10 : 1e-8;
+	spec->beta1 = 0.9;
+	spec->beta2 = 0.999;
+	spec->initial_accumulator = kind == OPTIM_RMSPROP ? 1.0 : 0.1;
+}
+
+int optim_create(struct optim *opt, const struct optim_spec *spec, size_t n)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->spec = *spec;
+	opt->n = n;
+	int slots = 0;
+	switch (spec->kind) {
+	case OPTIM_GD: slots = 0; break;
+	case OPTIM_MOMENTUM:
+	case OPTIM_NESTEROV:
+	case OPTIM_ADAGRAD: slots = 1; break;
+	case OPTIM_ADADELTA:
+	case OPTIM_RMSPROP:
+	case OPTIM_ADAM: slots = 2; break;
+	}
+	if (slots >= 1 && !(opt->a = calloc(n, sizeof(double))))
+		goto oom;
+	if (slots >= 2 && !(opt->b = calloc(n, sizeof(double))))
+		goto oom;
+	if (spec->kind == OPTIM_ADAGRAD || spec->kind == OPTIM_RMSPROP)
+		for (size_t i = 0; i < n; i++)
+			opt->a[i] = spec->initial_accumulator;
+	return ERR_OK;
+oom:
+	optim_release(opt);
+	return err_set(ERR_RUNTIME, "out of memory for optimizer state");
+}
+
+void optim_release(struct optim *opt)
+{
+	free(opt->a);
+	free(opt->b);
+	memset(opt, 0, sizeof(*opt));
+}
+
+void optim_step(struct optim *opt, double *w, double *g)
+{
+	const struct optim_spec *s = &opt->spec;
+	size_t n = opt->n;
+	double lr = s->lr, *a = opt->a, *b = opt->b;
+	if (s->weight_decay != 0.0)
+		for (size_t i = 0; i < n; i++)
+			g[i] += s->weight_decay * w[i];
+	opt->t++;
+	switch (s->kind) {
+	case OPTIM_GD:
+		for (size_t i = 0; i < n; i++)
+			w[i] -= lr * g[i];
+		break;
+	case OPTIM_MOMENTUM:
+		for (size_t i = 0; i < n; i++) {
+			a[i] = s->momentum * a[i] + g[i];
+			w[i] -= lr * a[i];
+		}
+		break;
+	case OPTIM_NESTEROV:
+		for (size_t i = 0; i < n; i++) {
+			a[i] = s->momentum * a[i] + g[i];
+			w[i] -= lr * (g[i] + s->momentum * a[i]);
+		}
+		break;
+	case OPTIM_ADAGRAD:
+		for (size_t i = 0; i < n; i++) {
+			a[i] += g[i] * g[i];
+			w[i] -= lr * g[i] / sqrt(a[i]);
+		}
+		break;
+	case OPTIM_ADADELTA:
+		for (size_t i = 0; i < n; i++) {
+			a[i] = s->rho * a[i] + (1.0 - s->rho) * g[i] * g[i];
+			double u = sqrt(b[i] + s->eps) / sqrt(a[i] + s->eps) * g[i];
+			b[i] = s->rho * b[i] + (1.0 - s->rho) * u * u;
+			w[i] -= lr * u;
+		}
+		break;
+	case OPTIM_RMSPROP:
+		for (size_t i = 0; i < n; i++) {
+			a[i] = s->rho * a[i] + (1.0 - s->rho) * g[i] * g[i];
+			b[i] = s->momentum * b[i] + lr * g[i] / sqrt(a[i] + s->eps);
+			w[i] -= b[i];
+		}
+		break;
+	case OPTIM_ADAM: {
+		double t = (double)opt->t;
+		double lr_t = lr * sqrt(1.0 - pow(s->beta2, t)) / (1.0 - pow(s->beta1, t));
+		for (size_t i = 0; i < n; i++) {
+			a[i] = s->beta1 * a[i] + (1.0 - s->beta1) * g[i];
+			b[i] = s->beta2 * b[i] + (1.0 - s->beta2) * g[i] * g[i];
+			w[i] -= lr_t * a[i] / (sqrt(b[i]) + s->eps);
+		}
+		break;
+	}
+	}
+}

@@ -1,0 +1,379 @@
+/* output: run CSVs, the summary and the metadata (see output.h). */
+#include "overparam/output.h"
+#include "overparam/error.h"
+#include "overparam/fileio.h"
+
+#include <cblas.h>
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+char *output_run_filename(int i, const char *label)
+{
+	char slug[64];
+	int n = 0, dash = 0;
+	for (const char *p = label; *p && n < (int)sizeof(slug) - 1; p++) {
+		if (isalnum((unsigned char)*p)) {
+			slug[n++] = (char)tolower((unsigned char)*p);
+			dash = 0;
+		} else if (!dash && n > 0) {
+			slug[n++] = '-';
+			dash = 1;
+		}
+	}
+	while (n > 0 && slug[n - 1] == '-')
+		n--;
+	slug[n] = '\0';
+	char *name = malloc(sizeof(slug) + 32);
+	if (name)
+		snprintf(name, sizeof(slug) + 32, "runs/%02d-%s.csv", i + 1, slug);
+	return name;
+}
+
+/* Prints x so that strtod gives it back exactly ("nan", "inf" as such). */
+static void put_num(FILE *f, double x)
+{
+	if (isnan(x))
+		fputs("nan", f);
+	else if (isinf(x))
+		fputs(x > 0 ? "inf" : "-inf", f);
+	else {
+		/* The shortest of 15..17 digits that reads back exactly. */
+		char buf[32];
+		for (int digits = 15; digits <= 17; digits++) {
+			snprintf(buf, sizeof(buf), "%.*g", digits, x);
+			if (strtod(buf, NULL) == x)
+				break;
+		}
+		fputs(buf, f);
+	}
+}
+
+int output_run_csv(const char *path, const struct run_result *res)
+{
+	struct afile af = {0};
+	int rc = afile_open(&af, path);
+	if (rc)
+		return rc;
+	fputs("iteration,loss,we_norm,imbalance\n", af.f);
+	for (int i = 0; i < res->n_rec; i++) {
+		const struct train_record *r = &res->rec[i];
+		fprintf(af.f, "%ld,", r->iter);
+		put_num(af.f, r->loss);
+		fputc(',', af.f);
+		put_num(af.f, r->we_norm);
+		fputc(',', af.f);
+		put_num(af.f, r->imbalance);
+		fputc('\n', af.f);
+	}
+	return afile_commit(&af);
+}
+
+/* Writes s as a CSV field, quoted when it holds a comma or a quote. */
+static void put_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static const char *init_name(enum linnet_init init)
+{
+	static const char *names[] = {"normal", "identity", "balanced"};
+	return names[init];
+}
+
+static void widths_string(const struct run_spec *r, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	for (int j = 0; j < r->depth - 1; j++) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, n - len, "%s%d", j ? "x" : "", r->hidden[j]);
+	}
+}
+
+int output_summary(const char *path, const struct experiment *ex,
+		   const struct run_result *res, const int *selected,
+		   char *const *csv_names)
+{
+	struct afile af = {0};
+	int rc = afile_open(&af, path);
+	if (rc)
+		return rc;
+	FILE *f = af.f;
+	fputs(SUMMARY_HEADER "\n", f);
+	for (int i = 0; i < ex->n_runs; i++) {
+		const struct run_spec *r = &ex->runs[i];
+		const struct run_result *s = &res[i];
+		char widths[256];
+		widths_string(r, widths, sizeof(widths));
+		fprintf(f, "%d,", i + 1);
+		put_field(f, r->label);
+		fputc(',', f);
+		put_field(f, r->group);
+		fputc(',', f);
+		put_field(f, r->grid_point);
+		fprintf(f, ",%s,%d,%s,%s,", r->model == MODEL_DEEP ? "deep" : "e2e",
+			r->depth, widths, optim_kind_name(r->optim.kind));
+		put_num(f, r->optim.lr);
+		fputc(',', f);
+		put_num(f, r->optim.weight_decay);
+		fprintf(f, ",%s,", init_name(r->init));
+		put_num(f, r->init_std);
+		fprintf(f, ",%llu,%ld,%s,%ld,%ld,%ld,", r->seed, r->iterations,
+			run_status_name(s->status), s->last_iter, s->diverged_at,
+			s->reached_at);
+		put_num(f, s->initial_loss);
+		fputc(',', f);
+		put_num(f, s->final_loss);
+		fputc(',', f);
+		put_num(f, s->min_loss);
+		fprintf(f, ",%d,%s\n", selected[i], csv_names[i]);
+	}
+	return afile_commit(&af);
+}
+
+int csv_split(char *line, char **fields, int max)
+{
+	int n = 0;
+	char *p = line;
+	for (;;) {
+		char *start = p, *out = p;
+		if (*p == '"') {
+			p++;
+			while (*p) {
+				if (*p == '"' && p[1] == '"') {
+					*out++ = '"';
+					p += 2;
+				} else if (*p == '"') {
+					p++;
+					break;
+				} else {
+					*out++ = *p++;
+				}
+			}
+			while (*p && *p != ',')
+				p++;
+		} else {
+			while (*p && *p != ',')
+				*out++ = *p++;
+		}
+		char sep = *p;
+		*out = '\0';
+		if (n < max)
+			fields[n] = start;
+		n++;
+		if (sep != ',')
+			break;
+		p++;
+	}
+	return n;
+}
+
+static cJSON *num_array(const double *x, int n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (int i = 0; i < n && x; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(x[i]));
+	return a;
+}
+
+static cJSON *data_json(const struct experiment *ex, const struct dataset *ds,
+			const struct preprocess_info *pre)
+{
+	static const char *sources[] = {"gas_drift", "csv", "inline", "synthetic"};
+	const struct data_spec *d = &ex->data;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "source", sources[d->source]);
+	if (d->path)
+		cJSON_AddStringToObject(o, "path", d->path);
+	if (d->source == DATA_GAS_DRIFT) {
+		cJSON_AddStringToObject(o, "gas", gas_drift_name(d->gas_class));
+		cJSON_AddNumberToObject(o, "gas_class", d->gas_class);
+		cJSON_AddStringToObject(o, "batches_requested",
+					d->batches_all ? "all present" : "listed");
+	}
+	if (d->source == DATA_SYNTHETIC) {
+		cJSON_AddNumberToObject(o, "noise", d->noise);
+		cJSON_AddNumberToObject(o, "seed", (double)d->seed);
+	}
+	cJSON *files = cJSON_AddArrayToObject(o, "files");
+	for (int i = 0; i < ds->n_files; i++) {
+		cJSON *fo = cJSON_CreateObject();
+		cJSON_AddStringToObject(fo, "path", ds->files[i].path);
+		cJSON_AddBoolToObject(fo, "present", ds->files[i].present);
+		cJSON_AddNumberToObject(fo, "rows_read", ds->files[i].rows_read);
+		cJSON_AddNumberToObject(fo, "rows_used", ds->files[i].rows_used);
+		cJSON_AddItemToArray(files, fo);
+	}
+	cJSON_AddNumberToObject(o, "m", ds->m);
+	cJSON_AddNumberToObject(o, "d", ds->d);
+	cJSON_AddNumberToObject(o, "k", ds->k);
+	cJSON *p = cJSON_AddObjectToObject(o, "preprocess");
+	cJSON_AddStringToObject(p, "mode", preprocess_mode_name(pre->mode));
+	cJSON_AddStringToObject(p, "std_convention", "population (divide by m)");
+	cJSON_AddItemToObject(p, "feature_mean", num_array(pre->x_mean, pre->d));
+	cJSON_AddItemToObject(p, "feature_std", num_array(pre->x_std, pre->d));
+	cJSON_AddItemToObject(p, "label_mean", num_array(pre->y_mean, pre->k));
+	cJSON_AddItemToObject(p, "label_std", num_array(pre->y_std, pre->k));
+	cJSON_AddNumberToObject(p, "label_scale_whiten", pre->y_scale);
+	cJSON_AddNumberToObject(p, "constant_features", pre->n_constant);
+	cJSON_AddNumberToObject(p, "whiten_dropped_directions", pre->n_dropped);
+	return o;
+}
+
+static cJSON *run_json(const struct run_spec *r, const struct run_result *s,
+		       int selected, const char *csv)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "label", r->label);
+	cJSON_AddStringToObject(o, "group", r->group);
+	cJSON_AddStringToObject(o, "grid_point", r->grid_point);
+	cJSON *m = cJSON_AddObjectToObject(o, "model");
+	cJSON_AddStringToObject(m, "type", r->model == MODEL_DEEP ? "deep" : "e2e");
+	cJSON_AddNumberToObject(m, "depth", r->depth);
+	cJSON *w = cJSON_AddArrayToObject(m, "widths");
+	for (int j = 0; j < r->depth - 1; j++)
+		cJSON_AddItemToArray(w, cJSON_CreateNumber(r->hidden[j]));
+	if (r->model == MODEL_E2E)
+		cJSON_AddStringToObject(m, "start",
+					"end-to-end matrix of the deep network with these widths, init and seed");
+	cJSON *in = cJSON_AddObjectToObject(o, "init");
+	cJSON_AddStringToObject(in, "scheme", init_name(r->init));
+	cJSON_AddNumberToObject(in, "std", r->init_std);
+	cJSON_AddNumberToObject(in, "seed", (double)r->seed);
+	cJSON *op = cJSON_AddObjectToObject(o, "optimizer");
+	const struct optim_spec *q = &r->optim;
+	cJSON_AddStringToObject(op, "name", optim_kind_name(q->kind));
+	cJSON_AddNumberToObject(op, "lr", q->lr);
+	cJSON_AddNumberToObject(op, "weight_decay", q->weight_decay);
+	switch (q->kind) {
+	case OPTIM_GD: break;
+	case OPTIM_MOMENTUM:
+	case OPTIM_NESTEROV:
+		cJSON_AddNumberToObject(op, "momentum", q->momentum);
+		break;
+	case OPTIM_ADAGRAD:
+		cJSON_AddNumberToObject(op, "initial_accumulator", q->initial_accumulator);
+		break;
+	case OPTIM_ADADELTA:
+		cJSON_AddNumberToObject(op, "rho", q->rho);
+		cJSON_AddNumberToObject(op, "eps", q->eps);
+		break;
+	case OPTIM_RMSPROP:
+		cJSON_AddNumberToObject(op, "rho", q->rho);
+		cJSON_AddNumberToObject(op, "momentum", q->momentum);
+		cJSON_AddNumberToObject(op, "eps", q->eps);
+		cJSON_AddNumberToObject(op, "initial_accumulator", q->initial_accumulator);
+		break;
+	case OPTIM_ADAM:
+		cJSON_AddNumberToObject(op, "beta1", q->beta1);
+		cJSON_AddNumberToObject(op, "beta2", q->beta2);
+		cJSON_AddNumberToObject(op, "eps", q->eps);
+		break;
+	}
+	cJSON *t = cJSON_AddObjectToObject(o, "train");
+	cJSON_AddNumberToObject(t, "iterations", (double)r->iterations);
+	cJSON_AddNumberToObject(t, "log_every", (double)r->log_every);
+	cJSON_AddNumberToObject(t, "diverge_factor", r->diverge_factor);
+	cJSON *res = cJSON_AddObjectToObject(o, "result");
+	cJSON_AddStringToObject(res, "status", run_status_name(s->status));
+	if (s->failure)
+		cJSON_AddStringToObject(res, "failure", s->failure);
+	cJSON_AddNumberToObject(res, "last_iter", (double)s->last_iter);
+	cJSON_AddNumberToObject(res, "diverged_at", (double)s->diverged_at);
+	cJSON_AddNumberToObject(res, "reached_at", (double)s->reached_at);
+	/* cJSON prints non-finite numbers as null. */
+	cJSON_AddNumberToObject(res, "initial_loss", s->initial_loss);
+	cJSON_AddNumberToObject(res, "final_loss", s->final_loss);
+	cJSON_AddNumberToObject(res, "min_loss", s->min_loss);
+	cJSON_AddNumberToObject(res, "seconds", s->seconds);
+	cJSON_AddBoolToObject(res, "selected", selected);
+	cJSON_AddStringToObject(o, "csv", csv);
+	return o;
+}
+
+int output_metadata(const char *path, const struct experiment *ex,
+		    const struct dataset *ds, const struct preprocess_info *pre,
+		    const struct run_result *res, const int *selected,
+		    char *const *csv_names, const char *status)
+{
+	cJSON *root = cJSON_CreateObject();
+	if (!root)
+		return err_set(ERR_RUNTIME, "out of memory");
+	cJSON_AddStringToObject(root, "overparam_version", OVERPARAM_VERSION);
+	char stamp[64];
+	time_t now = time(NULL);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	cJSON_AddStringToObject(root, "finished_utc", stamp);
+	cJSON_AddStringToObject(root, "status", status);
+	cJSON_AddStringToObject(root, "config_file", ex->config_path);
+	cJSON_AddStringToObject(root, "config_copy", "config.json");
+	cJSON_AddStringToObject(root, "name", ex->name);
+	cJSON_AddStringToObject(root, "description", ex->description);
+	cJSON_AddNumberToObject(root, "seed", (double)ex->seed);
+	cJSON_AddItemToObject(root, "data", data_json(ex, ds, pre));
+	cJSON *l = cJSON_AddObjectToObject(root, "loss");
+	cJSON_AddStringToObject(l, "type", "lp");
+	cJSON_AddNumberToObject(l, "p", ex->loss.p);
+	cJSON_AddStringToObject(l, "definition",
+				"L(W) = (1/m) sum_i (1/p) sum_r |(W x_i - y_i)_r|^p");
+	cJSON *s = cJSON_AddObjectToObject(root, "select");
+	cJSON_AddStringToObject(s, "by", ex->select.by == SELECT_FINAL_LOSS
+						 ? "final_loss" : "time_to_target");
+	if (ex->select.by == SELECT_TIME_TO_TARGET)
+		cJSON_AddNumberToObject(s, "target", ex->select.target);
+	cJSON *pl = cJSON_AddObjectToObject(root, "plot");
+	cJSON_AddStringToObject(pl, "title", ex->plot_title);
+	cJSON_AddBoolToObject(pl, "logx", ex->plot_logx);
+	cJSON *ch = cJSON_AddObjectToObject(root, "choices");
+	cJSON_AddStringToObject(ch, "bias", "none: the model is x -> W_N...W_1 x");
+	cJSON_AddStringToObject(ch, "batch", "full batch, every step");
+	cJSON_AddStringToObject(ch, "weight_decay",
+				"coupled L2: lambda*W added to the gradient (Eq. 4); e2e runs use lambda*N (Eq. 10)");
+	cJSON_AddStringToObject(ch, "gradient",
+				"per-layer gradients from the end-to-end gradient by the exact chain rule");
+	cJSON *runs = cJSON_AddArrayToObject(root, "runs");
+	for (int i = 0; i < ex->n_runs; i++)
+		cJSON_AddItemToArray(runs, run_json(&ex->runs[i], &res[i], selected[i],
+						    csv_names[i]));
+	cJSON *lib = cJSON_AddObjectToObject(root, "libraries");
+	cJSON_AddStringToObject(lib, "openblas", openblas_get_config());
+	lapack_int maj, min, pat;
+	LAPACKE_ilaver(&maj, &min, &pat);
+	char ver[64];
+	snprintf(ver, sizeof(ver), "%d.%d.%d", (int)maj, (int)min, (int)pat);
+	cJSON_AddStringToObject(lib, "lapack", ver);
+	cJSON_AddStringToObject(lib, "cjson", cJSON_Version());
+	cJSON_AddNumberToObject(lib, "blas_threads", openblas_get_num_threads());
+	char *text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text)
+		return err_set(ERR_RUNTIME, "out of memory");
+	size_t n = strlen(text);
+	char *with_nl = malloc(n + 2);
+	int rc;
+	if (!with_nl) {
+		rc = err_set(ERR_RUNTIME, "out of memory");
+	} else {
+		memcpy(with_nl, text, n);
+		with_nl[n] = '\n';
+		with_nl[n + 1] = '\0';
+		rc = afile_write_text(path, with_nl);
+	}
+	free(with_nl);
+	cJSON_free(text);
+	return rc;
+}
