@@ -1,0 +1,56 @@
+/* Each optimizer's first three steps against values computed independently
+ * by tests/ref/optim_ref.py (TensorFlow 1.x update rules written out in
+ * Python): w0 = (1, -2), fixed gradients, lr 0.1, weight decay 0.1, the
+ * other hyperparameters at their defaults. Tolerance 1e-14 relative: the
+ * same arithmetic in the same order, up to libm rounding of sqrt/pow. */
+#include "check.h"
+#include "overparam/optim.h"
+
+static const struct {
+	const char *name;
+	double want[2];
+} ref[] = {
+	/* output of: python3 tests/ref/optim_ref.py */
+	{"gd", {0.93354399999999993, -2.0141005000000001}},
+	{"momentum", {0.84552399999999994, -2.0945604999999996}},
+	{"nesterov", {0.79715614599999995, -2.0975955295000004}},
+	{"adagrad", {0.90441723361523862, -2.0447341274211914}},
+	{"adadelta", {0.99994799407445256, -2.0000485878447019}},
+	{"rmsprop", {0.92977031378445518, -2.0132739900786771}},
+	{"adam", {0.80056956810492119, -2.1805070661485972}},
+};
+
+int main(void)
+{
+	static const double grads[3][2] = {{0.5, 0.25}, {-0.25, 1.0}, {0.125, -0.5}};
+	for (size_t i = 0; i < sizeof(ref) / sizeof(ref[0]); i++) {
+		enum optim_kind kind;
+		check_true("optimizer name parses", optim_kind_parse(ref[i].name, &kind) == 0);
+		struct optim_spec spec;
+		optim_spec_defaults(&spec, kind);
+		spec.lr = 0.1;
+		spec.weight_decay = 0.1;
+		struct optim opt;
+		optim_create(&opt, &spec, 2);
+		double w[2] = {1.0, -2.0};
+		for (int t = 0; t < 3; t++) {
+			double g[2] = {grads[t][0], grads[t][1]};
+			optim_step(&opt, w, g);
+		}
+		char label[64];
+		snprintf(label, sizeof(label), "%s after 3 steps", ref[i].name);
+		check_close(label, w, ref[i].want, 2, 0, 1e-14);
+		optim_release(&opt);
+	}
+	/* TensorFlow defaults the config falls back on. */
+	struct optim_spec s;
+	optim_spec_defaults(&s, OPTIM_ADAM);
+	check_true("adam defaults 1e-3, 0.9, 0.999, 1e-8",
+		   s.lr == 1e-3 && s.beta1 == 0.9 && s.beta2 == 0.999 && s.eps == 1e-8);
+	optim_spec_defaults(&s, OPTIM_ADADELTA);
+	check_true("adadelta defaults 1e-3, 0.95, 1e-8",
+		   s.lr == 1e-3 && s.rho == 0.95 && s.eps == 1e-8);
+	optim_spec_defaults(&s, OPTIM_ADAGRAD);
+	check_true("adagrad initial accumulator 0.1", s.initial_accumulator == 0.1);
+	return check_done("test_optim");
+}
