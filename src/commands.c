@@ -131,6 +131,14 @@ int cmd_run(const struct run_options *o)
 	int rc = config_load(&ex, o->config);
 	if (rc)
 		return rc;
+	if (o->iterations > 0) {
+		ex.iterations_override = o->iterations;
+		for (int i = 0; i < ex.n_runs; i++) {
+			ex.runs[i].iterations = o->iterations;
+			if (ex.runs[i].log_every > o->iterations)
+				ex.runs[i].log_every = o->iterations;
+		}
+	}
 	/* One BLAS thread: the same bytes whatever the machine. */
 	openblas_set_num_threads(1);
 	char default_dir[512];
@@ -155,7 +163,8 @@ int cmd_run(const struct run_options *o)
 		goto out;
 	if (!o->quiet)
 		report_data(&ex, &ds);
-	if ((rc = preprocess_apply(&ds, ex.data.preprocess, &pre)))
+	if ((rc = preprocess_apply(&ds, ex.data.preprocess, &pre)) ||
+	    (rc = loss_prepare(&ex.loss, &ds)))
 		goto out;
 	if (o->force)
 		clear_run_dir(outdir);
@@ -255,6 +264,7 @@ out:
 	free(selected);
 	free(csv_names);
 	preprocess_info_release(&pre);
+	loss_release(&ex.loss);
 	dataset_release(&ds);
 	experiment_release(&ex);
 	return rc;

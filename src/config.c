@@ -717,6 +717,69 @@ static int expand_run(const struct ctx *c, struct experiment *ex, int *cap,
 	return rc;
 }
 
+const char *claim_expect_name(enum claim_expect e)
+{
+	static const char *names[CLAIM_N_EXPECT] = {"faster", "slower", "similar",
+						    "not_faster", "tracks"};
+	return names[e];
+}
+
+static int has_group(const struct experiment *ex, const char *group)
+{
+	for (int i = 0; i < ex->n_runs; i++)
+		if (strcmp(ex->runs[i].group, group) == 0)
+			return 1;
+	return 0;
+}
+
+static int parse_claims(const struct ctx *c, const cJSON *arr, struct experiment *ex)
+{
+	if (!cJSON_IsArray(arr))
+		return fail(c, "claims", "must be an array, got %s", type_name(arr));
+	int n = cJSON_GetArraySize(arr), i = 0;
+	ex->claims = calloc(n ? n : 1, sizeof(*ex->claims));
+	if (!ex->claims)
+		return err_set(ERR_RUNTIME, "out of memory");
+	static const char *const keys[] = {"text", "a", "b", "expect", "target", NULL};
+	for (const cJSON *it = arr->child; it; it = it->next, i++) {
+		char path[64], p[128];
+		snprintf(path, sizeof(path), "claims[%d]", i);
+		if (!cJSON_IsObject(it))
+			return fail(c, path, "must be an object, got %s", type_name(it));
+		const char *text, *a, *b, *expect;
+		int rc;
+		if ((rc = check_keys(c, it, path, keys)) ||
+		    (rc = get_string(c, it, path, "text", 1, NULL, &text)) ||
+		    (rc = get_string(c, it, path, "a", 1, NULL, &a)) ||
+		    (rc = get_string(c, it, path, "b", 1, NULL, &b)) ||
+		    (rc = get_string(c, it, path, "expect", 1, NULL, &expect)))
+			return rc;
+		struct claim *cl = &ex->claims[ex->n_claims];
+		int e = -1;
+		for (int k = 0; k < CLAIM_N_EXPECT; k++)
+			if (strcmp(expect, claim_expect_name((enum claim_expect)k)) == 0)
+				e = k;
+		if (e < 0)
+			return fail(c, key_path(p, sizeof(p), path, "expect"),
+				    "unknown '%s' (faster, slower, similar, not_faster, tracks)",
+				    expect);
+		if ((rc = get_number(c, it, path, "target", 0, 0, 0, OPEN, 1e300, &cl->target)))
+			return rc;
+		if (!has_group(ex, a))
+			return fail(c, key_path(p, sizeof(p), path, "a"), "no run labelled '%s'", a);
+		if (!has_group(ex, b))
+			return fail(c, key_path(p, sizeof(p), path, "b"), "no run labelled '%s'", b);
+		cl->expect = (enum claim_expect)e;
+		cl->text = str_dup(text);
+		cl->a = str_dup(a);
+		cl->b = str_dup(b);
+		ex->n_claims++;
+		if (!cl->text || !cl->a || !cl->b)
+			return err_set(ERR_RUNTIME, "out of memory");
+	}
+	return ERR_OK;
+}
+
 /* Line and column of byte offset off in text, for parse errors. */
 static void line_col(const char *text, size_t off, int *line, int *col)
 {
@@ -754,7 +817,7 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	}
 	static const char *const keys[] = {"name",  "description", "seed", "data",
 					   "loss", "train", "select", "plot",
-					   "defaults", "runs", NULL};
+					   "defaults", "runs", "claims", NULL};
 	const cJSON *data, *loss, *train, *select, *plot, *defaults;
 	const char *name, *desc;
 	long seed;
@@ -794,17 +857,32 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	ex->loss.kind = LOSS_LP;
 	ex->loss.p = 2;
 	if (loss) {
-		static const char *const lkeys[] = {"type", "p", NULL};
-		const char *type;
+		static const char *const lkeys[] = {"type", "p", "form", NULL};
+		const char *type, *form;
 		if ((rc = check_keys(&c, loss, "loss", lkeys)) ||
-		    (rc = get_string(&c, loss, "loss", "type", 0, "lp", &type)))
+		    (rc = get_string(&c, loss, "loss", "type", 0, "lp", &type)) ||
+		    (rc = get_string(&c, loss, "loss", "form", 0, "auto", &form)))
 			goto out;
+		if (strcmp(form, "auto") == 0) {
+			ex->loss.form = LOSS_FORM_AUTO;
+		} else if (strcmp(form, "data") == 0) {
+			ex->loss.form = LOSS_FORM_DATA;
+		} else if (strcmp(form, "gram") == 0) {
+			ex->loss.form = LOSS_FORM_GRAM;
+		} else {
+			rc = fail(&c, "loss.form", "unknown form '%s' (auto, data, gram)", form);
+			goto out;
+		}
 		if (strcmp(type, "lp") != 0) {
 			rc = fail(&c, "loss.type", "unknown loss '%s' (lp)", type);
 			goto out;
 		}
 		if ((rc = get_number(&c, loss, "loss", "p", 0, 2, 2, CLOSED, 64, &ex->loss.p)))
 			goto out;
+		if (ex->loss.form == LOSS_FORM_GRAM && ex->loss.p != 2) {
+			rc = fail(&c, "loss.form", "\"gram\" needs p = 2, got p = %g", ex->loss.p);
+			goto out;
+		}
 	}
 
 	struct run_spec train_defaults = {.iterations = 1000, .log_every = 10,
@@ -873,6 +951,9 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 		rc = expand_run(&c, ex, &cap, defaults, r, idx, &train_defaults);
 	if (rc)
 		goto out;
+	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
+	if (claims && (rc = parse_claims(&c, claims, ex)))
+		goto out;
 out:
 	cJSON_Delete(root);
 	free(c.base_dir);
@@ -908,5 +989,11 @@ void experiment_release(struct experiment *ex)
 	for (int i = 0; i < ex->n_runs; i++)
 		run_spec_release(&ex->runs[i]);
 	free(ex->runs);
+	for (int i = 0; i < ex->n_claims; i++) {
+		free(ex->claims[i].text);
+		free(ex->claims[i].a);
+		free(ex->claims[i].b);
+	}
+	free(ex->claims);
 	memset(ex, 0, sizeof(*ex));
 }

@@ -2,13 +2,17 @@
  * Nothing else lives here. */
 #include "overparam/commands.h"
 #include "overparam/error.h"
+#include "overparam/report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
 	"usage: overparam run CONFIG [-o OUTDIR] [--force] [--no-plot] [--quiet]\n"
+	"                     [--iterations N]\n"
 	"       overparam plot DIR\n"
+	"       overparam report DIR... [-o FILE]\n"
 	"       overparam --help | --version\n"
 	"\n"
 	"commands:\n"
@@ -16,12 +20,15 @@ static const char usage[] =
 	"                 OUTDIR (default results/<name>): runs/*.csv, summary.csv,\n"
 	"                 metadata.json, config.json, plot.gp, loss.png\n"
 	"  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n"
+	"  report DIR...  Markdown report of run directories: loss levels reached,\n"
+	"                 the verdict of each claim in their configs (to FILE or stdout)\n"
 	"\n"
 	"options for run:\n"
 	"  -o, --output OUTDIR  where to write (refused if it exists and is not empty)\n"
 	"  --force              replace the files of an existing run directory\n"
 	"  --no-plot            write the CSVs and metadata, do not run gnuplot\n"
 	"  -q, --quiet          no data report or progress on stderr\n"
+	"  --iterations N       run every run for N iterations (a quick smoke test)\n"
 	"\n"
 	"exit codes: 0 success, 1 runtime failure (I/O, gnuplot, interrupted),\n"
 	"            2 usage or invalid input (config, data, arguments)\n";
@@ -54,6 +61,14 @@ static int main_run(int argc, char **argv)
 			if (i + 1 >= argc)
 				return usage_error("'%s' needs a directory", a);
 			o.outdir = argv[++i];
+		} else if (!strcmp(a, "--iterations")) {
+			char *end;
+			if (i + 1 >= argc)
+				return usage_error("'%s' needs a number", a);
+			o.iterations = strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || o.iterations < 1 || o.iterations > 1000000000)
+				return usage_error("--iterations needs an integer 1..1000000000, got '%s'",
+						   argv[i]);
 		} else if (!strcmp(a, "--force")) {
 			o.force = 1;
 		} else if (!strcmp(a, "--no-plot")) {
@@ -71,6 +86,27 @@ static int main_run(int argc, char **argv)
 	if (!o.config)
 		return usage_error("%s", "'run' needs a CONFIG file");
 	return finish(cmd_run(&o));
+}
+
+static int main_report(int argc, char **argv)
+{
+	const char *out = NULL;
+	char **dirs = argv + 2;
+	int n = 0;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+			if (i + 1 >= argc)
+				return usage_error("'%s' needs a file", argv[i]);
+			out = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return usage_error("unknown option '%s'", argv[i]);
+		} else {
+			dirs[n++] = argv[i];
+		}
+	}
+	if (n == 0)
+		return usage_error("%s", "'report' needs at least one DIR");
+	return finish(report_write(dirs, n, out, NULL, NULL));
 }
 
 int main(int argc, char **argv)
@@ -93,5 +129,7 @@ int main(int argc, char **argv)
 			return usage_error("%s", "'plot' needs exactly one DIR");
 		return finish(cmd_plot(argv[2]));
 	}
+	if (!strcmp(cmd, "report"))
+		return main_report(argc, argv);
 	return usage_error("unknown command '%s'", cmd);
 }

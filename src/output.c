@@ -324,10 +324,14 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(root, "name", ex->name);
 	cJSON_AddStringToObject(root, "description", ex->description);
 	cJSON_AddNumberToObject(root, "seed", (double)ex->seed);
+	if (ex->iterations_override)
+		cJSON_AddNumberToObject(root, "iterations_override",
+					(double)ex->iterations_override);
 	cJSON_AddItemToObject(root, "data", data_json(ex, ds, pre));
 	cJSON *l = cJSON_AddObjectToObject(root, "loss");
 	cJSON_AddStringToObject(l, "type", "lp");
 	cJSON_AddNumberToObject(l, "p", ex->loss.p);
+	cJSON_AddStringToObject(l, "form", loss_form_used(&ex->loss));
 	cJSON_AddStringToObject(l, "definition",
 				"L(W) = (1/m) sum_i (1/p) sum_r |(W x_i - y_i)_r|^p");
 	cJSON *s = cJSON_AddObjectToObject(root, "select");
@@ -338,6 +342,17 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON *pl = cJSON_AddObjectToObject(root, "plot");
 	cJSON_AddStringToObject(pl, "title", ex->plot_title);
 	cJSON_AddBoolToObject(pl, "logx", ex->plot_logx);
+	cJSON *cl = cJSON_AddArrayToObject(root, "claims");
+	for (int i = 0; i < ex->n_claims; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "text", ex->claims[i].text);
+		cJSON_AddStringToObject(o, "a", ex->claims[i].a);
+		cJSON_AddStringToObject(o, "b", ex->claims[i].b);
+		cJSON_AddStringToObject(o, "expect", claim_expect_name(ex->claims[i].expect));
+		if (ex->claims[i].target > 0)
+			cJSON_AddNumberToObject(o, "target", ex->claims[i].target);
+		cJSON_AddItemToArray(cl, o);
+	}
 	cJSON *ch = cJSON_AddObjectToObject(root, "choices");
 	cJSON_AddStringToObject(ch, "bias", "none: the model is x -> W_N...W_1 x");
 	cJSON_AddStringToObject(ch, "batch", "full batch, every step");

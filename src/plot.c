@@ -2,9 +2,8 @@
 #include "overparam/plot.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
-#include "overparam/output.h"
+#include "overparam/rundir.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,54 +23,15 @@ static void put_gp_string(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
-/* Title and log-x setting from metadata.json; defaults when absent. */
-static void read_plot_settings(const char *dir, char *title, size_t n, int *logx)
-{
-	snprintf(title, n, "%s", dir);
-	*logx = 0;
-	char *path = path_join(dir, "metadata.json");
-	char *text = path ? file_read_all(path, NULL) : NULL;
-	free(path);
-	if (!text) {
-		err_clear();
-		return;
-	}
-	cJSON *root = cJSON_Parse(text);
-	free(text);
-	const cJSON *plot = cJSON_GetObjectItemCaseSensitive(root, "plot");
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(plot, "title");
-	if (cJSON_IsString(t))
-		snprintf(title, n, "%s", t->valuestring);
-	*logx = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(plot, "logx"));
-	cJSON_Delete(root);
-}
-
-static int column_of(char **fields, int n, const char *name)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(fields[i], name) == 0)
-			return i;
-	return -1;
-}
-
 static int write_script(const char *dir, const char *gp_path)
 {
-	char *sum_path = path_join(dir, "summary.csv");
-	FILE *in = sum_path ? fopen(sum_path, "r") : NULL;
-	if (!in) {
-		int rc = err_set(ERR_INPUT, "cannot open '%s': not a run directory",
-				 sum_path ? sum_path : dir);
-		free(sum_path);
+	struct rundir rd;
+	int rc = rundir_load(&rd, dir, 0);
+	if (rc)
 		return rc;
-	}
-	char title[512];
-	int logx;
-	read_plot_settings(dir, title, sizeof(title), &logx);
 	struct afile af = {0};
-	int rc = afile_open(&af, gp_path);
-	if (rc) {
-		fclose(in);
-		free(sum_path);
+	if ((rc = afile_open(&af, gp_path))) {
+		rundir_release(&rd);
 		return rc;
 	}
 	FILE *f = af.f;
@@ -85,52 +45,27 @@ static int write_script(const char *dir, const char *gp_path)
 	      "set ylabel 'training loss'\n"
 	      "set grid\n"
 	      "set key outside right top\n", f);
-	if (logx)
+	if (rd.logx)
 		fputs("set logscale x\n", f);
 	fputs("set title ", f);
-	put_gp_string(f, title);
+	put_gp_string(f, rd.title);
 	fputc('\n', f);
-	char *line = NULL;
-	size_t cap = 0;
-	char *fields[64];
-	int c_label = -1, c_sel = -1, c_csv = -1, c_model = -1, n_plotted = 0;
-	long lineno = 0;
-	while (getline(&line, &cap, in) != -1) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		int n = csv_split(line, fields, 64);
-		if (lineno == 1) {
-			c_label = column_of(fields, n, "label");
-			c_sel = column_of(fields, n, "selected");
-			c_csv = column_of(fields, n, "csv");
-			c_model = column_of(fields, n, "model");
-			if (c_label < 0 || c_sel < 0 || c_csv < 0 || c_model < 0) {
-				rc = err_set(ERR_INPUT, "%s:1: not an overparam summary header",
-					     sum_path);
-				break;
-			}
-			continue;
-		}
-		if (n <= c_csv || n <= c_sel) {
-			rc = err_set(ERR_INPUT, "%s:%ld: too few columns", sum_path, lineno);
-			break;
-		}
-		if (strcmp(fields[c_sel], "1") != 0)
+	int n_plotted = 0;
+	for (int i = 0; i < rd.n_runs; i++) {
+		const struct rundir_run *r = &rd.runs[i];
+		if (!r->selected)
 			continue;
 		fputs(n_plotted ? ", \\\n     " : "plot ", f);
-		put_gp_string(f, fields[c_csv]);
+		put_gp_string(f, r->csv);
 		fprintf(f, " skip 1 using 1:2 with lines lw 2 dt %d title ",
-			strcmp(fields[c_model], "e2e") == 0 ? 2 : 1);
-		put_gp_string(f, fields[c_label]);
+			strcmp(r->model, "e2e") == 0 ? 2 : 1);
+		put_gp_string(f, r->label);
 		n_plotted++;
 	}
-	if (!rc && n_plotted == 0)
-		rc = err_set(ERR_RUNTIME, "%s: no run to plot (all diverged or failed?)",
-			     sum_path);
 	fputc('\n', f);
-	free(line);
-	fclose(in);
-	free(sum_path);
+	if (n_plotted == 0)
+		rc = err_set(ERR_RUNTIME, "'%s': no run to plot (all diverged or failed?)", dir);
+	rundir_release(&rd);
 	if (rc) {
 		afile_abort(&af);
 		return rc;

@@ -125,7 +125,7 @@ static double emulation_gap(int k, int N, double lr, long T)
 	model_create(&deep, &r, ds.m, ds.d, k);
 	r.model = MODEL_E2E;
 	model_create(&e2e, &r, ds.m, ds.d, k);
-	struct loss loss = {LOSS_LP, 4};
+	struct loss loss = {LOSS_LP, 4, LOSS_FORM_DATA, NULL, NULL, 0};
 	struct optim o1, o2;
 	optim_create(&o1, &r.optim, deep.n_params);
 	optim_create(&o2, &r.optim, e2e.n_params);

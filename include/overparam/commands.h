@@ -9,6 +9,7 @@ struct run_options {
 	int force;           /* replace an existing run directory */
 	int no_plot;         /* skip gnuplot */
 	int quiet;           /* no data report or progress on stderr */
+	long iterations;     /* > 0: every run's iterations (a smoke test) */
 };
 
 /* overparam run: load, train every run, write the run directory, plot. */

@@ -64,6 +64,30 @@ struct select_spec {
 	double target;
 };
 
+/* A claim of the paper about two runs (by group label), checked by
+ * `overparam report` on the groups' selected runs:
+ *   faster   a reaches the lower of the two final losses in at most 1/1.25 of
+ *            the iterations b needs to reach it
+ *   slower   the same with a and b swapped
+ *   similar     neither is faster
+ *   not_faster  a is not faster (similar or slower)
+ *   tracks      the losses agree within 1e-2 relative at every logged
+ *               iteration
+ * With a target the level compared is the target instead of the lower
+ * final loss (for problems solved to rounding, where that is noise). */
+enum claim_expect { CLAIM_FASTER, CLAIM_SLOWER, CLAIM_SIMILAR, CLAIM_NOT_FASTER,
+		    CLAIM_TRACKS };
+#define CLAIM_N_EXPECT 5
+
+struct claim {
+	char *text;
+	char *a, *b; /* group labels */
+	enum claim_expect expect;
+	double target; /* loss level; 0: the larger final loss */
+};
+
+const char *claim_expect_name(enum claim_expect e);
+
 struct experiment {
 	char *config_path;
 	char *name;
@@ -76,6 +100,9 @@ struct experiment {
 	int plot_logx;
 	struct run_spec *runs;
 	int n_runs;
+	struct claim *claims;
+	int n_claims;
+	long iterations_override; /* set by `run --iterations`, 0 if not */
 };
 
 /* Reads and validates path into ex. On failure ex is released and the

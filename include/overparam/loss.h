@@ -12,14 +12,39 @@ enum loss_kind {
 	LOSS_LP,
 };
 
+/* How l2 is evaluated: by passes over the data, or through the Gram form
+ *   L = 1/2 tr(W A W^T) - tr(W B^T) + c/2,  G = W A - B,
+ *   A = X^T X / m (d, d), B = Y^T X / m (k, d), c = sum_i ||y_i||^2 / m,
+ * which costs O(k d^2) a step after a one-time O(m d^2) set-up. "auto"
+ * takes the Gram form for p = 2 and the data passes otherwise. The two agree
+ * up to rounding (the Gram form loses about log10(c / L) digits of L), so
+ * "auto" also takes the data passes at any step where L < 1e-6 c (an almost
+ * exact fit), and "gram" never does. */
+enum loss_form { LOSS_FORM_AUTO, LOSS_FORM_DATA, LOSS_FORM_GRAM };
+
 struct loss {
 	enum loss_kind kind;
-	double p; /* LOSS_LP exponent, >= 2 */
+	double p;            /* LOSS_LP exponent, >= 2 */
+	enum loss_form form; /* as configured */
+	/* Filled by loss_prepare() when the Gram form is used, else NULL. */
+	double *gram;        /* A (d, d) */
+	double *xty;         /* B (k, d) */
+	double yty;          /* c */
 };
 
+/* Resolves the form for ds and, for the Gram form, computes A, B, c.
+ * Returns ERR_INPUT if the Gram form is asked for with p != 2. */
+int loss_prepare(struct loss *loss, const struct dataset *ds);
+
+/* "data" or "gram": the form loss_prepare() chose. */
+const char *loss_form_used(const struct loss *loss);
+
+/* Frees what loss_prepare() allocated. */
+void loss_release(struct loss *loss);
+
 /* Returns L(W) and, when G is not NULL, G = dL/dW (k, d) row-major.
- * W is (k, d) row-major; scratch must hold m * k doubles. Costs two passes
- * over X. The result is deterministic (fixed summation order). */
+ * W is (k, d) row-major; scratch must hold m * k doubles. The data form
+ * costs two passes over X. The result is deterministic (fixed order). */
 double loss_eval(const struct loss *loss, const struct dataset *ds,
 		 const double *W, double *G, double *scratch);
 

@@ -1,0 +1,45 @@
+/* rundir: reads back a run directory written by `overparam run`: the rows
+ * of summary.csv, the plot settings, description and claims of
+ * metadata.json, and any run's loss curve. Used by plot and report. */
+#ifndef OVERPARAM_RUNDIR_H
+#define OVERPARAM_RUNDIR_H
+
+#include "overparam/config.h"
+
+struct rundir_run {
+	char *label, *group, *grid_point, *model, *status, *csv; /* owned */
+	long last_iter, diverged_at;
+	double initial_loss, final_loss, min_loss;
+	int selected;
+};
+
+struct rundir {
+	char *dir;
+	char *title, *description; /* from metadata.json; title defaults to dir */
+	int logx;
+	struct rundir_run *runs;
+	int n_runs;
+	struct claim *claims; /* from metadata.json, owned */
+	int n_claims;
+};
+
+/* A loss curve: the rows of one run CSV. */
+struct curve {
+	long *iter;
+	double *loss;
+	int n;
+};
+
+/* Loads dir/summary.csv (required) and dir/metadata.json (optional when
+ * need_metadata is 0). Errors name the file and line. */
+int rundir_load(struct rundir *rd, const char *dir, int need_metadata);
+void rundir_release(struct rundir *rd);
+
+/* Index of the selected run of group, or -1. */
+int rundir_selected(const struct rundir *rd, const char *group);
+
+/* Reads run i's CSV (iteration and loss columns). */
+int rundir_curve(const struct rundir *rd, int i, struct curve *c);
+void curve_release(struct curve *c);
+
+#endif

@@ -1,0 +1,232 @@
+/* report: Markdown summary of run directories with claim verdicts (see
+ * report.h). Claim arithmetic:
+ *   level   = the larger of the two selected runs' final losses, i.e. the
+ *             lowest loss both reached;
+ *   t_a,t_b = first logged iteration at which each run's loss <= level;
+ *             (or the claim's target when it has one);
+ *   speedup = t_b / t_a; a is "faster" when speedup >= 1.25, "slower" when
+ *             speedup <= 1/1.25, "similar" otherwise; a run that never
+ *             reaches the level is slower than one that does;
+ *   tracks  = max over common logged iterations of |L_a - L_b| / L_b < 1e-2. */
+#include "overparam/report.h"
+#include "overparam/error.h"
+#include "overparam/fileio.h"
+#include "overparam/rundir.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SPEEDUP_MARGIN 1.25
+#define TRACK_TOL 1e-2
+
+static long first_reach(const struct curve *c, double level)
+{
+	for (int i = 0; i < c->n; i++)
+		if (c->loss[i] <= level)
+			return c->iter[i];
+	return -1;
+}
+
+/* Evaluates one claim; writes a sentence with the numbers into buf. Returns
+ * 1 if it holds, 0 if not, -1 if it cannot be checked. */
+static int eval_claim(const struct rundir *rd, const struct claim *cl, char *buf,
+		      size_t n)
+{
+	int ia = rundir_selected(rd, cl->a), ib = rundir_selected(rd, cl->b);
+	if (ia < 0 || ib < 0) {
+		snprintf(buf, n, "cannot be checked: no selected (non-diverged) run for '%s'",
+			 ia < 0 ? cl->a : cl->b);
+		return -1;
+	}
+	struct curve ca, cb;
+	if (rundir_curve(rd, ia, &ca)) {
+		snprintf(buf, n, "cannot be checked: %s", err_message());
+		return -1;
+	}
+	if (rundir_curve(rd, ib, &cb)) {
+		snprintf(buf, n, "cannot be checked: %s", err_message());
+		curve_release(&ca);
+		return -1;
+	}
+	const struct rundir_run *a = &rd->runs[ia], *b = &rd->runs[ib];
+	int holds;
+	if (cl->expect == CLAIM_TRACKS) {
+		double gap = 0;
+		long at = 0;
+		int common = ca.n < cb.n ? ca.n : cb.n;
+		for (int i = 0; i < common && ca.iter[i] == cb.iter[i]; i++) {
+			double g = fabs(ca.loss[i] - cb.loss[i]) / fabs(cb.loss[i]);
+			if (!(g <= gap)) {
+				gap = g;
+				at = ca.iter[i];
+			}
+		}
+		holds = gap < TRACK_TOL;
+		snprintf(buf, n,
+			 "largest relative loss gap between '%s' and '%s' over %d logged iterations: %.2e (at iteration %ld; tolerance %.0e)",
+			 a->label, b->label, common, gap, at, TRACK_TOL);
+	} else {
+		double level = cl->target > 0 ? cl->target
+					      : fmax(a->final_loss, b->final_loss) * (1 + 1e-12);
+		long ta = first_reach(&ca, level), tb = first_reach(&cb, level);
+		double speedup = ta > 0 ? (double)tb / ta : (tb > 0 ? INFINITY : 1.0);
+		int faster = speedup >= SPEEDUP_MARGIN, slower = speedup <= 1 / SPEEDUP_MARGIN;
+		switch (cl->expect) {
+		case CLAIM_FASTER: holds = faster; break;
+		case CLAIM_SLOWER: holds = slower; break;
+		case CLAIM_NOT_FASTER: holds = !faster; break;
+		default: holds = !faster && !slower; break;
+		}
+		if (ta < 0 || tb < 0)
+			holds = cl->expect == CLAIM_FASTER ? ta >= 0
+				: cl->expect == CLAIM_SIMILAR ? 0 : tb >= 0;
+		snprintf(buf, n,
+			 "'%s' reaches loss %.4g at iteration %ld, '%s' at iteration %ld: '%s' is %.2fx as fast (final losses %.4g and %.4g)",
+			 a->label, level, ta, b->label, tb, a->label, speedup,
+			 a->final_loss, b->final_loss);
+	}
+	curve_release(&ca);
+	curve_release(&cb);
+	return holds;
+}
+
+static void runs_table(FILE *f, const struct rundir *rd)
+{
+	double hi = INFINITY, lo = INFINITY;
+	for (int i = 0; i < rd->n_runs; i++)
+		if (rd->runs[i].selected) {
+			hi = fmin(hi, rd->runs[i].initial_loss);
+			lo = fmin(lo, rd->runs[i].final_loss);
+		}
+	if (isfinite(hi) && lo <= 0)
+		lo = hi * 1e-12; /* solved to rounding: levels down to 1e-12 of the start */
+	if (!isfinite(hi) || !isfinite(lo) || hi <= lo) {
+		fputs("(no selected run with a decreasing loss)\n\n", f);
+		return;
+	}
+	double levels[4];
+	for (int j = 0; j < 4; j++)
+		levels[j] = hi * pow(lo / hi, 0.25 * (j + 1)) * (1 + 1e-12);
+	fputs("| run (selected) | grid point | status | final loss |", f);
+	for (int j = 0; j < 4; j++)
+		fprintf(f, " iterations to %.3g |", levels[j]);
+	fputs("\n|---|---|---|---|---|---|---|---|\n", f);
+	for (int i = 0; i < rd->n_runs; i++) {
+		const struct rundir_run *r = &rd->runs[i];
+		if (!r->selected)
+			continue;
+		fprintf(f, "| %s | %s | %s | %.4g |", r->group,
+			*r->grid_point ? r->grid_point : "-", r->status, r->final_loss);
+		struct curve c;
+		if (rundir_curve(rd, i, &c)) {
+			fputs(" ? | ? | ? | ? |\n", f);
+			continue;
+		}
+		for (int j = 0; j < 4; j++) {
+			long t = first_reach(&c, levels[j]);
+			if (t >= 0)
+				fprintf(f, " %ld |", t);
+			else
+				fputs(" not reached |", f);
+		}
+		fputc('\n', f);
+		curve_release(&c);
+	}
+	fputc('\n', f);
+}
+
+/* Grid points that beat their group's winner before diverging. */
+static void grid_notes(FILE *f, const struct rundir *rd)
+{
+	int any = 0, diverged = 0, grid = 0;
+	for (int i = 0; i < rd->n_runs; i++) {
+		const struct rundir_run *r = &rd->runs[i];
+		grid += *r->grid_point != '\0';
+		diverged += strcmp(r->status, "diverged") == 0;
+		int w = rundir_selected(rd, r->group);
+		if (w < 0 || strcmp(r->status, "diverged") != 0 ||
+		    !(r->min_loss < rd->runs[w].final_loss))
+			continue;
+		if (!any)
+			fputs("Grid points that went below their winner's final loss and then diverged:\n\n", f);
+		any = 1;
+		fprintf(f, "- %s: loss %.4g before diverging at iteration %ld (winner %s: %.4g)\n",
+			r->label, r->min_loss, r->diverged_at, rd->runs[w].label,
+			rd->runs[w].final_loss);
+	}
+	if (any)
+		fputc('\n', f);
+	if (grid)
+		fprintf(f, "%d runs in all (%d diverged); every grid point is in `%s/summary.csv`.\n\n",
+			rd->n_runs, diverged, rd->dir);
+}
+
+int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
+		 int *n_claims)
+{
+	struct rundir *rds = calloc(n, sizeof(*rds));
+	if (!rds)
+		return err_set(ERR_RUNTIME, "out of memory");
+	int rc = ERR_OK, loaded = 0;
+	for (; loaded < n && !rc; loaded++)
+		rc = rundir_load(&rds[loaded], dirs[loaded], 1);
+	if (rc) {
+		loaded--;
+		goto out;
+	}
+	struct afile af = {0};
+	FILE *f = stdout;
+	if (out_path) {
+		if ((rc = afile_open(&af, out_path)))
+			goto out;
+		f = af.f;
+	}
+	int hold = 0, total = 0;
+	char buf[1024];
+	fputs("# overparam reproduction report\n\n"
+	      "Each claim of the paper is checked on the selected (best, non-diverged) run of each model: "
+	      "'faster' means reaching the lower of the two final losses in at most 1/1.25 of the iterations; "
+	      "'tracks' means losses within 1e-2 relative at every logged iteration.\n\n"
+	      "| figure | claim | verdict |\n|---|---|---|\n", f);
+	for (int d = 0; d < n; d++)
+		for (int c = 0; c < rds[d].n_claims; c++) {
+			int v = eval_claim(&rds[d], &rds[d].claims[c], buf, sizeof(buf));
+			hold += v == 1;
+			total++;
+			fprintf(f, "| %s | %s | %s |\n", rds[d].title, rds[d].claims[c].text,
+				v == 1 ? "holds" : v == 0 ? "**does not hold**" : "not checked");
+		}
+	fprintf(f, "\n%d of %d claims hold.\n\n", hold, total);
+	for (int d = 0; d < n; d++) {
+		const struct rundir *rd = &rds[d];
+		fprintf(f, "## %s\n\n", rd->title);
+		if (rd->description && *rd->description)
+			fprintf(f, "%s\n\n", rd->description);
+		fprintf(f, "![%s](%s/loss.png)\n\n", rd->title, rd->dir);
+		runs_table(f, rd);
+		for (int c = 0; c < rd->n_claims; c++) {
+			int v = eval_claim(rd, &rd->claims[c], buf, sizeof(buf));
+			fprintf(f, "- **%s** (expected: %s) %s: %s.\n",
+				v == 1 ? "holds" : v == 0 ? "does not hold" : "not checked",
+				claim_expect_name(rd->claims[c].expect), rd->claims[c].text, buf);
+		}
+		if (rd->n_claims)
+			fputc('\n', f);
+		grid_notes(f, rd);
+	}
+	if (n_hold)
+		*n_hold = hold;
+	if (n_claims)
+		*n_claims = total;
+	if (out_path)
+		rc = afile_commit(&af);
+	else if (fflush(stdout) != 0)
+		rc = err_set(ERR_RUNTIME, "cannot write the report to standard output");
+out:
+	for (int d = 0; d < loaded; d++)
+		rundir_release(&rds[d]);
+	free(rds);
+	return rc;
+}

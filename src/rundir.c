@@ -1,0 +1,260 @@
+/* rundir: parses summary.csv (by header names) and metadata.json of a run
+ * directory, and run CSVs (see rundir.h). */
+#include "overparam/rundir.h"
+#include "overparam/error.h"
+#include "overparam/fileio.h"
+#include "overparam/output.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_str(const char *s)
+{
+	char *p = malloc(strlen(s) + 1);
+	if (p)
+		strcpy(p, s);
+	return p;
+}
+
+void rundir_release(struct rundir *rd)
+{
+	for (int i = 0; i < rd->n_runs; i++) {
+		struct rundir_run *r = &rd->runs[i];
+		free(r->label);
+		free(r->group);
+		free(r->grid_point);
+		free(r->model);
+		free(r->status);
+		free(r->csv);
+	}
+	for (int i = 0; i < rd->n_claims; i++) {
+		free(rd->claims[i].text);
+		free(rd->claims[i].a);
+		free(rd->claims[i].b);
+	}
+	free(rd->claims);
+	free(rd->runs);
+	free(rd->dir);
+	free(rd->title);
+	free(rd->description);
+	memset(rd, 0, sizeof(*rd));
+}
+
+enum { C_LABEL, C_GROUP, C_GRID, C_MODEL, C_STATUS, C_LAST, C_DIV, C_INIT,
+       C_FINAL, C_MIN, C_SEL, C_CSV, N_COLS };
+static const char *const col_names[N_COLS] = {
+	"label", "group", "grid_point", "model", "status", "last_iter",
+	"diverged_at", "initial_loss", "final_loss", "min_loss", "selected", "csv"};
+
+static int load_summary(struct rundir *rd)
+{
+	char *path = path_join(rd->dir, "summary.csv");
+	FILE *f = path ? fopen(path, "r") : NULL;
+	if (!f) {
+		int rc = err_set(ERR_INPUT, "cannot open '%s': not a run directory",
+				 path ? path : rd->dir);
+		free(path);
+		return rc;
+	}
+	char *line = NULL, *fields[64];
+	size_t cap = 0;
+	long lineno = 0;
+	int col[N_COLS], rc = ERR_OK, alloc = 0;
+	while (getline(&line, &cap, f) != -1) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		int n = csv_split(line, fields, 64);
+		if (lineno == 1) {
+			for (int c = 0; c < N_COLS; c++) {
+				col[c] = -1;
+				for (int i = 0; i < n && i < 64; i++)
+					if (strcmp(fields[i], col_names[c]) == 0)
+						col[c] = i;
+				if (col[c] < 0) {
+					rc = err_set(ERR_INPUT, "%s:1: no column '%s'", path, col_names[c]);
+					goto out;
+				}
+			}
+			continue;
+		}
+		int need = 0;
+		for (int c = 0; c < N_COLS; c++)
+			if (col[c] > need)
+				need = col[c];
+		if (n <= need) {
+			rc = err_set(ERR_INPUT, "%s:%ld: too few columns", path, lineno);
+			goto out;
+		}
+		if (rd->n_runs == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			struct rundir_run *nr = realloc(rd->runs, alloc * sizeof(*nr));
+			if (!nr) {
+				rc = err_set(ERR_RUNTIME, "out of memory");
+				goto out;
+			}
+			rd->runs = nr;
+		}
+		struct rundir_run *r = &rd->runs[rd->n_runs++];
+		memset(r, 0, sizeof(*r));
+		r->label = dup_str(fields[col[C_LABEL]]);
+		r->group = dup_str(fields[col[C_GROUP]]);
+		r->grid_point = dup_str(fields[col[C_GRID]]);
+		r->model = dup_str(fields[col[C_MODEL]]);
+		r->status = dup_str(fields[col[C_STATUS]]);
+		r->csv = dup_str(fields[col[C_CSV]]);
+		r->last_iter = strtol(fields[col[C_LAST]], NULL, 10);
+		r->diverged_at = strtol(fields[col[C_DIV]], NULL, 10);
+		r->initial_loss = strtod(fields[col[C_INIT]], NULL);
+		r->final_loss = strtod(fields[col[C_FINAL]], NULL);
+		r->min_loss = strtod(fields[col[C_MIN]], NULL);
+		r->selected = strcmp(fields[col[C_SEL]], "1") == 0;
+		if (!r->label || !r->group || !r->grid_point || !r->model || !r->status ||
+		    !r->csv) {
+			rc = err_set(ERR_RUNTIME, "out of memory");
+			goto out;
+		}
+	}
+	if (lineno == 0)
+		rc = err_set(ERR_INPUT, "%s: empty file", path);
+out:
+	free(line);
+	fclose(f);
+	free(path);
+	return rc;
+}
+
+static int load_metadata(struct rundir *rd, int required)
+{
+	char *path = path_join(rd->dir, "metadata.json");
+	char *text = path ? file_read_all(path, NULL) : NULL;
+	if (!text) {
+		free(path);
+		if (required)
+			return ERR_INPUT;
+		err_clear();
+		return ERR_OK;
+	}
+	cJSON *root = cJSON_Parse(text);
+	free(text);
+	if (!root) {
+		int rc = err_set(ERR_INPUT, "%s: malformed JSON", path);
+		free(path);
+		return rc;
+	}
+	free(path);
+	const cJSON *plot = cJSON_GetObjectItemCaseSensitive(root, "plot");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(plot, "title");
+	if (cJSON_IsString(t)) {
+		free(rd->title);
+		rd->title = dup_str(t->valuestring);
+	}
+	rd->logx = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(plot, "logx"));
+	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
+	if (cJSON_IsString(desc))
+		rd->description = dup_str(desc->valuestring);
+	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
+	int n = cJSON_IsArray(claims) ? cJSON_GetArraySize(claims) : 0;
+	rd->claims = calloc(n ? n : 1, sizeof(*rd->claims));
+	for (const cJSON *c = n ? claims->child : NULL; c && rd->claims; c = c->next) {
+		const cJSON *text_j = cJSON_GetObjectItemCaseSensitive(c, "text");
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(c, "a");
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(c, "b");
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(c, "expect");
+		if (!cJSON_IsString(text_j) || !cJSON_IsString(a) || !cJSON_IsString(b) ||
+		    !cJSON_IsString(e))
+			continue;
+		struct claim *cl = &rd->claims[rd->n_claims];
+		cl->expect = CLAIM_SIMILAR;
+		for (int k = 0; k < CLAIM_N_EXPECT; k++)
+			if (strcmp(e->valuestring, claim_expect_name((enum claim_expect)k)) == 0)
+				cl->expect = (enum claim_expect)k;
+		const cJSON *target = cJSON_GetObjectItemCaseSensitive(c, "target");
+		if (cJSON_IsNumber(target))
+			cl->target = target->valuedouble;
+		cl->text = dup_str(text_j->valuestring);
+		cl->a = dup_str(a->valuestring);
+		cl->b = dup_str(b->valuestring);
+		rd->n_claims++;
+	}
+	cJSON_Delete(root);
+	return ERR_OK;
+}
+
+int rundir_load(struct rundir *rd, const char *dir, int need_metadata)
+{
+	memset(rd, 0, sizeof(*rd));
+	if (!path_is_dir(dir))
+		return err_set(ERR_INPUT, "'%s' is not a directory", dir);
+	rd->dir = dup_str(dir);
+	rd->title = dup_str(dir);
+	int rc = load_summary(rd);
+	if (!rc)
+		rc = load_metadata(rd, need_metadata);
+	if (rc)
+		rundir_release(rd);
+	return rc;
+}
+
+int rundir_selected(const struct rundir *rd, const char *group)
+{
+	for (int i = 0; i < rd->n_runs; i++)
+		if (rd->runs[i].selected && strcmp(rd->runs[i].group, group) == 0)
+			return i;
+	return -1;
+}
+
+void curve_release(struct curve *c)
+{
+	free(c->iter);
+	free(c->loss);
+	memset(c, 0, sizeof(*c));
+}
+
+int rundir_curve(const struct rundir *rd, int i, struct curve *c)
+{
+	memset(c, 0, sizeof(*c));
+	char *path = path_join(rd->dir, rd->runs[i].csv);
+	FILE *f = path ? fopen(path, "r") : NULL;
+	if (!f) {
+		int rc = err_set(ERR_INPUT, "cannot open '%s'", path ? path : rd->runs[i].csv);
+		free(path);
+		return rc;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	int alloc = 0, rc = ERR_OK;
+	long lineno = 0;
+	while (getline(&line, &cap, f) != -1) {
+		if (++lineno == 1)
+			continue;
+		if (c->n == alloc) {
+			alloc = alloc ? 2 * alloc : 256;
+			long *ni = realloc(c->iter, alloc * sizeof(long));
+			if (ni)
+				c->iter = ni;
+			double *nl = realloc(c->loss, alloc * sizeof(double));
+			if (nl)
+				c->loss = nl;
+			if (!ni || !nl) {
+				rc = err_set(ERR_RUNTIME, "out of memory");
+				break;
+			}
+		}
+		char *end;
+		c->iter[c->n] = strtol(line, &end, 10);
+		if (*end != ',') {
+			rc = err_set(ERR_INPUT, "%s:%ld: expected 'iteration,loss,...'", path, lineno);
+			break;
+		}
+		c->loss[c->n] = strtod(end + 1, NULL);
+		c->n++;
+	}
+	free(line);
+	fclose(f);
+	free(path);
+	if (rc)
+		curve_release(c);
+	return rc;
+}
