@@ -51,7 +51,8 @@ static void report_data(const struct experiment *ex, const struct dataset *ds)
 {
 	if (ex->data.source == DATA_GAS_DRIFT) {
 		fprintf(stderr, "overparam: data: gas '%s' from '%s':",
-			gas_drift_name(ex->data.gas_class), ex->data.path);
+			ex->data.gas_class ? gas_drift_name(ex->data.gas_class) : "all (one-hot)",
+			ex->data.path);
 		int missing = 0;
 		for (int i = 0; i < ds->n_files; i++) {
 			const char *base = strrchr(ds->files[i].path, '/');

@@ -270,7 +270,7 @@ static int parse_data(const struct ctx *c, const cJSON *obj, struct data_spec *d
 			    "unknown mode '%s' (none, features, standardize, whiten)", pre);
 	if (strcmp(source, "gas_drift") == 0) {
 		static const char *const keys[] = {"source", "preprocess", "dir",
-						   "batches", "gas", NULL};
+						   "batches", "gas", "target", NULL};
 		const char *dir;
 		if ((rc = check_keys(c, obj, "data", keys)) ||
 		    (rc = get_string(c, obj, "data", "dir", 1, NULL, &dir)))
@@ -316,6 +316,20 @@ static int parse_data(const struct ctx *c, const cJSON *obj, struct data_spec *d
 			if (rc)
 				return rc;
 		}
+		const char *target;
+		if ((rc = get_string(c, obj, "data", "target", 0, "concentration", &target)))
+			return rc;
+		if (strcmp(target, "gas") == 0) {
+			if (g)
+				return fail(c, "data.gas",
+					    "not used with \"target\": \"gas\" (every gas is a class)");
+			ds->gas_class = 0;
+			ds->k = 6;
+		} else if (strcmp(target, "concentration") == 0) {
+			ds->k = 1;
+		} else {
+			return fail(c, "data.target", "unknown target '%s' (concentration, gas)", target);
+		}
 	} else if (strcmp(source, "csv") == 0) {
 		static const char *const keys[] = {"source", "preprocess", "path",
 						   "labels", NULL};
@@ -324,6 +338,7 @@ static int parse_data(const struct ctx *c, const cJSON *obj, struct data_spec *d
 		    (rc = get_string(c, obj, "data", "path", 1, NULL, &p)) ||
 		    (rc = get_int(c, obj, "data", "labels", 0, 1, 1, 100000, &ds->labels)))
 			return rc;
+		ds->k = ds->labels;
 		ds->source = DATA_CSV;
 		ds->path = resolve_path(c, p);
 	} else if (strcmp(source, "inline") == 0) {
@@ -563,18 +578,29 @@ static int parse_run_object(const struct ctx *c, const cJSON *run, const char *p
 			    const struct run_spec *train_defaults, struct run_spec *r)
 {
 	static const char *const keys[] = {"label", "model", "init", "optimizer",
-					   "train", NULL};
+					   "train", "diagnostics", NULL};
 	char p[512];
 	int rc;
-	const cJSON *model, *init, *opt, *train;
+	const cJSON *model, *init, *opt, *train, *diag;
 	if ((rc = check_keys(c, run, path, keys)) ||
 	    (rc = get_object(c, run, path, "model", 1, &model)) ||
 	    (rc = get_object(c, run, path, "init", 0, &init)) ||
 	    (rc = get_object(c, run, path, "optimizer", 0, &opt)) ||
-	    (rc = get_object(c, run, path, "train", 0, &train)))
+	    (rc = get_object(c, run, path, "train", 0, &train)) ||
+	    (rc = get_object(c, run, path, "diagnostics", 0, &diag)))
 		return rc;
 	if ((rc = parse_model(c, model, key_path(p, sizeof(p), path, "model"), r)))
 		return rc;
+	if (diag) {
+		static const char *const dkeys[] = {"emulate", "singular_values", NULL};
+		key_path(p, sizeof(p), path, "diagnostics");
+		if ((rc = check_keys(c, diag, p, dkeys)) ||
+		    (rc = get_bool(c, diag, p, "emulate", 0, &r->emulate)) ||
+		    (rc = get_bool(c, diag, p, "singular_values", 0, &r->singular_values)))
+			return rc;
+		if (r->emulate && r->model != MODEL_DEEP)
+			return fail(c, p, "\"emulate\" is for deep runs (an e2e run is the emulation)");
+	}
 	cJSON *empty = cJSON_CreateObject();
 	rc = parse_init(c, init ? init : empty, key_path(p, sizeof(p), path, "init"), r);
 	if (!rc)
@@ -641,8 +667,8 @@ static int expand_run(const struct ctx *c, struct experiment *ex, int *cap,
 	cJSON *merged = cJSON_Duplicate(run, 1);
 	if (!merged)
 		return err_set(ERR_RUNTIME, "out of memory");
-	static const char *const sections[] = {"model", "init", "optimizer"};
-	for (int s = 0; s < 3 && !rc; s++) {
+	static const char *const sections[] = {"model", "init", "optimizer", "diagnostics"};
+	for (int s = 0; s < 4 && !rc; s++) {
 		const cJSON *sec = cJSON_GetObjectItemCaseSensitive(run, sections[s]);
 		if (sec && !cJSON_IsObject(sec))
 			rc = fail(c, key_path(p, sizeof(p), path, sections[s]),
@@ -873,8 +899,30 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 			rc = fail(&c, "loss.form", "unknown form '%s' (auto, data, gram)", form);
 			goto out;
 		}
-		if (strcmp(type, "lp") != 0) {
-			rc = fail(&c, "loss.type", "unknown loss '%s' (lp)", type);
+		if (strcmp(type, "softmax_ce") == 0) {
+			ex->loss.kind = LOSS_SOFTMAX_CE;
+			if (cJSON_GetObjectItemCaseSensitive(loss, "p")) {
+				rc = fail(&c, "loss.p", "only used with \"type\": \"lp\"");
+				goto out;
+			}
+			if (ex->loss.form == LOSS_FORM_GRAM) {
+				rc = fail(&c, "loss.form", "\"gram\" is for l2 only");
+				goto out;
+			}
+			if (ex->data.k < 2) {
+				rc = fail(&c, "loss.type",
+					  "softmax_ce needs at least 2 outputs, the data have %d", ex->data.k);
+				goto out;
+			}
+			if (ex->data.preprocess == PREPROCESS_STANDARDIZE ||
+			    ex->data.preprocess == PREPROCESS_WHITEN) {
+				rc = fail(&c, "data.preprocess",
+					  "'%s' rescales the labels, which softmax_ce needs as class probabilities (use \"features\" or \"none\")",
+					  preprocess_mode_name(ex->data.preprocess));
+				goto out;
+			}
+		} else if (strcmp(type, "lp") != 0) {
+			rc = fail(&c, "loss.type", "unknown loss '%s' (lp, softmax_ce)", type);
 			goto out;
 		}
 		if ((rc = get_number(&c, loss, "loss", "p", 0, 2, 2, CLOSED, 64, &ex->loss.p)))
@@ -926,7 +974,8 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	ex->plot_title = str_dup(title);
 
 	if (defaults) {
-		static const char *const dkeys[] = {"model", "init", "optimizer", NULL};
+		static const char *const dkeys[] = {"model", "init", "optimizer",
+						    "diagnostics", NULL};
 		if ((rc = check_keys(&c, defaults, "defaults", dkeys)))
 			goto out;
 		for (const cJSON *it = defaults->child; it; it = it->next)

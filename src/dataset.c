@@ -177,9 +177,11 @@ static int load_gas_file(struct rows *r, FILE *f, const char *path,
 			break;
 		}
 		info->rows_read++;
-		if (cls != gas_class)
+		if (gas_class && cls != gas_class)
 			continue;
-		rc = rows_push(r, x, &conc);
+		double onehot[6] = {0};
+		onehot[cls - 1] = 1.0;
+		rc = rows_push(r, x, gas_class ? &conc : onehot);
 		if (rc)
 			break;
 		info->rows_used++;
@@ -206,7 +208,7 @@ int dataset_load_gas_drift(struct dataset *ds, const char *dir,
 			   int required)
 {
 	memset(ds, 0, sizeof(*ds));
-	struct rows r = {.d = GAS_DRIFT_FEATURES, .k = 1};
+	struct rows r = {.d = GAS_DRIFT_FEATURES, .k = gas_class ? 1 : 6};
 	int rc = ERR_OK, n_present = 0;
 	for (int b = 0; b < n_batches && !rc; b++) {
 		char name[32];
@@ -235,7 +237,7 @@ int dataset_load_gas_drift(struct dataset *ds, const char *dir,
 		rc = err_set(ERR_INPUT, "'%s': no batch files found (run scripts/fetch-data.sh)", dir);
 	if (!rc && r.m == 0)
 		rc = err_set(ERR_INPUT, "'%s': no rows of gas '%s' in the batch files read",
-			     dir, gas_drift_name(gas_class));
+			     dir, gas_class ? gas_drift_name(gas_class) : "any");
 	if (!rc)
 		rc = rows_to_dataset(ds, &r);
 	free(r.X);

@@ -3,6 +3,7 @@
 #include "overparam/error.h"
 
 #include <cblas.h>
+#include <float.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
@@ -20,7 +21,8 @@ int e2e_work_create(struct e2e_work *w, int k, int d)
 	w->superb = malloc(r * sizeof(double));
 	w->Wcopy = malloc((size_t)k * d * sizeof(double));
 	w->T = malloc((size_t)k * d * sizeof(double));
-	if (!w->U || !w->Vt || !w->s || !w->superb || !w->Wcopy || !w->T) {
+	w->C = malloc((size_t)k * k * sizeof(double));
+	if (!w->U || !w->Vt || !w->s || !w->superb || !w->Wcopy || !w->T || !w->C) {
 		e2e_work_release(w);
 		return err_set(ERR_RUNTIME, "out of memory");
 	}
@@ -35,6 +37,7 @@ void e2e_work_release(struct e2e_work *w)
 	free(w->superb);
 	free(w->Wcopy);
 	free(w->T);
+	free(w->C);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -52,6 +55,17 @@ void e2e_precondition_single(const double *w, const double *g, int d, int N,
 		out[i] = scale * (g[i] + (N - 1) * proj * w[i]);
 }
 
+/* Zeroes singular values below the numerical-rank tolerance
+ * max(k, d) * eps * s_max: s^(2/N) is not Lipschitz at 0, so rounding-level
+ * singular values (~1e-16) would otherwise come out as ~1e-8 factors. */
+static void clamp_rank(double *s, int r, int k, int d)
+{
+	double tol = (k > d ? k : d) * DBL_EPSILON * (r > 0 ? s[0] : 0.0);
+	for (int i = 0; i < r; i++)
+		if (s[i] <= tol)
+			s[i] = 0.0;
+}
+
 /* s^a with the convention 0^0 = 1 (the identity on null spaces). */
 static double pow00(double s, double a)
 {
@@ -67,6 +81,7 @@ int e2e_precondition_svd(const double *We, const double *G, int k, int d,
 					 d, w->s, w->U, k, w->Vt, d, w->superb);
 	if (info != 0)
 		return err_set(ERR_RUNTIME, "LAPACKE_dgesvd failed (info %d)", (int)info);
+	clamp_rank(w->s, r, k, d);
 	/* T (k, d) = U^T G */
 	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, k, 1.0, w->U, k,
 		    G, d, 0.0, w->T, d);
@@ -91,6 +106,48 @@ int e2e_precondition_svd(const double *We, const double *G, int k, int d,
 	return ERR_OK;
 }
 
+/* Eq. 10 for k <= d with the thin SVD W = U S V1^T (V1 is (d, k)): with
+ * T = U^T G split as T = C V1^T + T_perp (C = T V1, T_perp orthogonal to
+ * the row space), the rotated factors give
+ *   P(G) = U [ (F o C) V1^T + diag(s_r^(2(N-1)/N)) T_perp ],
+ * F[r][r'] = sum_j s_r^(2(N-j)/N) s_r'^(2(j-1)/N): on the right null space
+ * s_r' = 0 and only j = 1 survives (0^0 = 1). Costs O(k^2 d), no (d, d). */
+static int precondition_thin(const double *We, const double *G, int k, int d,
+			     int N, struct e2e_work *w, double *out)
+{
+	memcpy(w->Wcopy, We, (size_t)k * d * sizeof(double));
+	lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'A', 'S', k, d, w->Wcopy,
+					 d, w->s, w->U, k, w->Vt, d, w->superb);
+	if (info != 0)
+		return err_set(ERR_RUNTIME, "LAPACKE_dgesvd failed (info %d)", (int)info);
+	clamp_rank(w->s, k, k, d);
+	double *T = w->T, *C = w->C, *V1t = w->Vt; /* V1t is (k, d) */
+	/* T (k, d) = U^T G; C (k, k) = T V1; T <- T - C V1^T (= T_perp) */
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, k, 1.0, w->U, k,
+		    G, d, 0.0, T, d);
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, k, d, 1.0, T, d, V1t,
+		    d, 0.0, C, k);
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, d, k, -1.0, C, k,
+		    V1t, d, 1.0, T, d);
+	for (int a = 0; a < k; a++) {
+		double f_null = pow00(w->s[a], 2.0 * (N - 1) / N);
+		cblas_dscal(d, f_null, T + (size_t)a * d, 1);
+		for (int b = 0; b < k; b++) {
+			double f = 0.0;
+			for (int j = 1; j <= N; j++)
+				f += pow00(w->s[a], 2.0 * (N - j) / N) *
+				     pow00(w->s[b], 2.0 * (j - 1) / N);
+			C[(size_t)a * k + b] *= f;
+		}
+	}
+	/* T <- (F o C) V1^T + diag(f) T_perp; out = U T */
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, d, k, 1.0, C, k,
+		    V1t, d, 1.0, T, d);
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, d, k, 1.0, w->U, k,
+		    T, d, 0.0, out, d);
+	return ERR_OK;
+}
+
 int e2e_precondition(const double *We, const double *G, int k, int d, int N,
 		     struct e2e_work *w, double *out)
 {
@@ -102,5 +159,7 @@ int e2e_precondition(const double *We, const double *G, int k, int d, int N,
 		e2e_precondition_single(We, G, d, N, out);
 		return ERR_OK;
 	}
+	if (k <= d)
+		return precondition_thin(We, G, k, d, N, w, out);
 	return e2e_precondition_svd(We, G, k, d, N, w, out);
 }

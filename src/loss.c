@@ -1,5 +1,6 @@
-/* loss: l_p value and end-to-end gradient. Pass 1: predictions R = X W^T;
- * the residual turns into dl/dyhat / m in place; pass 2: G = R^T X. */
+/* loss: l_p and softmax cross-entropy values and end-to-end gradients.
+ * Pass 1: predictions R = X W^T; R turns into dl/dyhat / m in place;
+ * pass 2: G = R^T X. The l2 Gram form skips both passes. */
 #include "overparam/loss.h"
 #include "overparam/error.h"
 
@@ -31,7 +32,7 @@ int loss_prepare(struct loss *loss, const struct dataset *ds)
 	loss->yty = 0;
 	if (loss->form == LOSS_FORM_GRAM && loss->p != 2.0)
 		return err_set(ERR_INPUT, "the Gram form needs p = 2, got p = %g", loss->p);
-	if (loss->form == LOSS_FORM_DATA || loss->p != 2.0)
+	if (loss->form == LOSS_FORM_DATA || loss->kind != LOSS_LP || loss->p != 2.0)
 		return ERR_OK;
 	int m = ds->m, d = ds->d, k = ds->k;
 	loss->gram = malloc((size_t)d * d * sizeof(double));
@@ -62,6 +63,26 @@ void loss_release(struct loss *loss)
 	free(loss->gram);
 	free(loss->xty);
 	loss->gram = loss->xty = NULL;
+}
+
+/* Softmax cross-entropy of one row of logits z (k) against y (k): returns
+ * logsumexp(z) - <y, z> (for sum y = 1) and puts softmax(z) - y into z. */
+static double softmax_ce_row(double *z, const double *y, int k)
+{
+	double top = z[0];
+	for (int r = 1; r < k; r++)
+		if (z[r] > top)
+			top = z[r];
+	double sum = 0, yz = 0, ysum = 0;
+	for (int r = 0; r < k; r++) {
+		sum += exp(z[r] - top);
+		yz += y[r] * z[r];
+		ysum += y[r];
+	}
+	double lse = top + log(sum);
+	for (int r = 0; r < k; r++)
+		z[r] = exp(z[r] - lse) * ysum - y[r];
+	return ysum * lse - yz;
 }
 
 /* l2 through the Gram form (see loss.h); G must not be NULL here. */
@@ -102,10 +123,17 @@ double loss_eval(const struct loss *loss, const struct dataset *ds,
 			    ds->X, d, W, d, 0.0, R, k);
 	double sum = 0.0, inv_m = 1.0 / m;
 	size_t n = (size_t)m * k;
-	for (size_t i = 0; i < n; i++) {
-		double dr;
-		sum += lp_term(R[i] - ds->Y[i], loss->p, &dr);
-		R[i] = dr * inv_m;
+	if (loss->kind == LOSS_SOFTMAX_CE) {
+		for (size_t i = 0; i < (size_t)m; i++)
+			sum += softmax_ce_row(R + i * k, ds->Y + i * k, k);
+		for (size_t i = 0; i < n; i++)
+			R[i] *= inv_m;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			double dr;
+			sum += lp_term(R[i] - ds->Y[i], loss->p, &dr);
+			R[i] = dr * inv_m;
+		}
 	}
 	if (G) {
 		if (k == 1)

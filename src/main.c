@@ -3,6 +3,7 @@
 #include "overparam/commands.h"
 #include "overparam/error.h"
 #include "overparam/report.h"
+#include "overparam/theory.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@ static const char usage[] =
 	"                     [--iterations N]\n"
 	"       overparam plot DIR\n"
 	"       overparam report DIR... [-o FILE]\n"
+	"       overparam check [claim1|theorem2|all]\n"
 	"       overparam --help | --version\n"
 	"\n"
 	"commands:\n"
@@ -22,6 +24,8 @@ static const char usage[] =
 	"  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n"
 	"  report DIR...  Markdown report of run directories: loss levels reached,\n"
 	"                 the verdict of each claim in their configs (to FILE or stdout)\n"
+	"  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
+	"                 if either fails)\n"
 	"\n"
 	"options for run:\n"
 	"  -o, --output OUTDIR  where to write (refused if it exists and is not empty)\n"
@@ -128,6 +132,22 @@ int main(int argc, char **argv)
 		if (argc != 3)
 			return usage_error("%s", "'plot' needs exactly one DIR");
 		return finish(cmd_plot(argv[2]));
+	}
+	if (!strcmp(cmd, "check")) {
+		const char *what = argc >= 3 ? argv[2] : "all";
+		if (argc > 3 || (strcmp(what, "all") && strcmp(what, "claim1") &&
+				 strcmp(what, "theorem2")))
+			return usage_error("%s", "'check' takes claim1, theorem2 or all");
+		int rc = ERR_OK;
+		if (strcmp(what, "theorem2"))
+			rc = theory_check_claim1(stdout);
+		if (strcmp(what, "claim1")) {
+			int rc2 = theory_check_theorem2(stdout);
+			rc = rc ? rc : rc2;
+		}
+		if (rc && !*err_message())
+			err_set(rc, "a check failed");
+		return finish(rc);
 	}
 	if (!strcmp(cmd, "report"))
 		return main_report(argc, argv);

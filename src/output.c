@@ -59,7 +59,10 @@ int output_run_csv(const char *path, const struct run_result *res)
 	int rc = afile_open(&af, path);
 	if (rc)
 		return rc;
-	fputs("iteration,loss,we_norm,imbalance\n", af.f);
+	fputs("iteration,loss,we_norm,imbalance", af.f);
+	for (int j = 0; j < res->n_extra; j++)
+		fprintf(af.f, ",%s", res->extra_names[j]);
+	fputc('\n', af.f);
 	for (int i = 0; i < res->n_rec; i++) {
 		const struct train_record *r = &res->rec[i];
 		fprintf(af.f, "%ld,", r->iter);
@@ -68,6 +71,10 @@ int output_run_csv(const char *path, const struct run_result *res)
 		put_num(af.f, r->we_norm);
 		fputc(',', af.f);
 		put_num(af.f, r->imbalance);
+		for (int j = 0; j < res->n_extra; j++) {
+			fputc(',', af.f);
+			put_num(af.f, res->extra[(size_t)i * res->n_extra + j]);
+		}
 		fputc('\n', af.f);
 	}
 	return afile_commit(&af);
@@ -200,7 +207,8 @@ static cJSON *data_json(const struct experiment *ex, const struct dataset *ds,
 	if (d->path)
 		cJSON_AddStringToObject(o, "path", d->path);
 	if (d->source == DATA_GAS_DRIFT) {
-		cJSON_AddStringToObject(o, "gas", gas_drift_name(d->gas_class));
+		cJSON_AddStringToObject(o, "target", d->gas_class ? "concentration" : "gas (one-hot, 6 classes)");
+		cJSON_AddStringToObject(o, "gas", d->gas_class ? gas_drift_name(d->gas_class) : "all");
 		cJSON_AddNumberToObject(o, "gas_class", d->gas_class);
 		cJSON_AddStringToObject(o, "batches_requested",
 					d->batches_all ? "all present" : "listed");
@@ -288,6 +296,9 @@ static cJSON *run_json(const struct run_spec *r, const struct run_result *s,
 	cJSON_AddNumberToObject(t, "iterations", (double)r->iterations);
 	cJSON_AddNumberToObject(t, "log_every", (double)r->log_every);
 	cJSON_AddNumberToObject(t, "diverge_factor", r->diverge_factor);
+	cJSON *dg = cJSON_AddObjectToObject(o, "diagnostics");
+	cJSON_AddBoolToObject(dg, "emulate", r->emulate);
+	cJSON_AddBoolToObject(dg, "singular_values", r->singular_values);
 	cJSON *res = cJSON_AddObjectToObject(o, "result");
 	cJSON_AddStringToObject(res, "status", run_status_name(s->status));
 	if (s->failure)
@@ -329,11 +340,17 @@ int output_metadata(const char *path, const struct experiment *ex,
 					(double)ex->iterations_override);
 	cJSON_AddItemToObject(root, "data", data_json(ex, ds, pre));
 	cJSON *l = cJSON_AddObjectToObject(root, "loss");
-	cJSON_AddStringToObject(l, "type", "lp");
-	cJSON_AddNumberToObject(l, "p", ex->loss.p);
+	if (ex->loss.kind == LOSS_SOFTMAX_CE) {
+		cJSON_AddStringToObject(l, "type", "softmax_ce");
+		cJSON_AddStringToObject(l, "definition",
+					"L(W) = (1/m) sum_i [logsumexp(W x_i) - <y_i, W x_i>]");
+	} else {
+		cJSON_AddStringToObject(l, "type", "lp");
+		cJSON_AddNumberToObject(l, "p", ex->loss.p);
+		cJSON_AddStringToObject(l, "definition",
+					"L(W) = (1/m) sum_i (1/p) sum_r |(W x_i - y_i)_r|^p");
+	}
 	cJSON_AddStringToObject(l, "form", loss_form_used(&ex->loss));
-	cJSON_AddStringToObject(l, "definition",
-				"L(W) = (1/m) sum_i (1/p) sum_r |(W x_i - y_i)_r|^p");
 	cJSON *s = cJSON_AddObjectToObject(root, "select");
 	cJSON_AddStringToObject(s, "by", ex->select.by == SELECT_FINAL_LOSS
 						 ? "final_loss" : "time_to_target");

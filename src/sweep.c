@@ -41,7 +41,7 @@ void sweep_select(const struct experiment *ex, const struct run_result *res,
 			if (best < 0 || better(&ex->select, &res[j], &res[best]))
 				best = j;
 		}
-		if (size == 1 && best < 0 && res[i].status != RUN_FAILED)
+		if (size == 1 && best < 0)
 			best = i;
 		if (best >= 0)
 			selected[best] = 1;

@@ -12,6 +12,7 @@
 #include "overparam/config.h"
 #include "overparam/dataset.h"
 #include "overparam/e2e.h"
+#include "overparam/error.h"
 #include "overparam/linnet.h"
 #include "overparam/loss.h"
 #include "overparam/model.h"
@@ -89,8 +90,8 @@ static void check_formulas(void)
 		check_close(label, a, b, d, 1e-13, 1e-12);
 		e2e_work_release(&ws);
 	}
-	static const int shapes[][2] = {{3, 5}, {4, 2}, {3, 3}, {1, 6}};
-	for (int s = 0; s < 4; s++) {
+	static const int shapes[][2] = {{3, 5}, {4, 2}, {3, 3}, {1, 6}, {2, 6}};
+	for (int s = 0; s < 5; s++) {
 		int k = shapes[s][0], d = shapes[s][1];
 		for (int N = 2; N <= 4; N++) {
 			double W[36], G[36], got[36], want[36];
@@ -101,10 +102,38 @@ static void check_formulas(void)
 			e2e_precondition(W, G, k, d, N, &ws, got);
 			reference_eq10(W, G, k, d, N, want);
 			snprintf(label, sizeof(label),
-				 "Eq. 10 SVD vs fractional powers, k=%d d=%d N=%d", k, d, N);
+				 "Eq. 10 (used form) vs fractional powers, k=%d d=%d N=%d", k, d, N);
 			check_close(label, got, want, k * d, 1e-9, 1e-9);
+			double full[36];
+			e2e_precondition_svd(W, G, k, d, N, &ws, full);
+			snprintf(label, sizeof(label),
+				 "Eq. 10 full SVD vs fractional powers, k=%d d=%d N=%d", k, d, N);
+			check_close(label, full, want, k * d, 1e-9, 1e-9);
 			e2e_work_release(&ws);
 		}
+	}
+	/* A rank-one W_e (k = 3, d = 5): the null spaces take the 0^0 = 1 path. */
+	{
+		double a[3] = {1, -2, 0.5}, b[5] = {0.3, 1, -1, 2, 0.1}, W[15], G[15],
+		       got[15], want[15];
+		for (int r = 0; r < 3; r++)
+			for (int c = 0; c < 5; c++)
+				W[r * 5 + c] = a[r] * b[c];
+		fill(G, 15, &g);
+		struct e2e_work ws;
+		e2e_work_create(&ws, 3, 5);
+		for (int N = 2; N <= 4; N++) {
+			e2e_precondition(W, G, 3, 5, N, &ws, got);
+			reference_eq10(W, G, 3, 5, N, want);
+			snprintf(label, sizeof(label), "Eq. 10 on a rank-one W_e, N=%d", N);
+			check_close(label, got, want, 15, 1e-9, 1e-9);
+		}
+		/* A NaN in W_e: LAPACKE refuses it and the error names the routine. */
+		W[4] = NAN;
+		int rc = e2e_precondition(W, G, 3, 5, 3, &ws, got);
+		check_true("SVD of a NaN matrix fails", rc != 0);
+		check_contains("failing SVD message", err_message(), "LAPACKE_dgesvd failed (info");
+		e2e_work_release(&ws);
 	}
 	double zero[4] = {0}, gr[4] = {1, 2, 3, 4}, out[4] = {9, 9, 9, 9};
 	e2e_precondition_single(zero, gr, 4, 3, out);

@@ -9,7 +9,8 @@
 #include "overparam/loss.h"
 #include "overparam/rng.h"
 
-/* L = (1/m) sum_i (1/p) sum_r |(W_N ... W_1 x_i - y_i)_r|^p, layer by layer. */
+/* L = (1/m) sum_i (1/p) sum_r |(W_N ... W_1 x_i - y_i)_r|^p, layer by layer;
+ * p = 0 stands for softmax cross-entropy, -sum_r y_r log softmax(z)_r. */
 static double naive_loss(const struct linnet *net, const struct dataset *ds, double p)
 {
 	double total = 0;
@@ -28,6 +29,14 @@ static double naive_loss(const struct linnet *net, const struct dataset *ds, dou
 			}
 			memcpy(a, b, rows * sizeof(double));
 		}
+		if (p == 0) {
+			double z = 0;
+			for (int r = 0; r < ds->k; r++)
+				z += exp(a[r]);
+			for (int r = 0; r < ds->k; r++)
+				total -= ds->Y[i * ds->k + r] * log(exp(a[r]) / z);
+			continue;
+		}
 		for (int r = 0; r < ds->k; r++)
 			total += pow(fabs(a[r] - ds->Y[i * ds->k + r]), p) / p;
 	}
@@ -38,6 +47,15 @@ static void one_case(int N, const int *hidden, int k, double p, unsigned seed)
 {
 	struct dataset ds;
 	dataset_synthetic(&ds, 23, 7, k, 0.3, seed);
+	if (p == 0) /* one-hot labels: the class of the largest synthetic label */
+		for (int i = 0; i < ds.m; i++) {
+			int best = 0;
+			for (int r = 1; r < k; r++)
+				if (ds.Y[i * k + r] > ds.Y[i * k + best])
+					best = r;
+			for (int r = 0; r < k; r++)
+				ds.Y[i * k + r] = r == best;
+		}
 	struct linnet net;
 	linnet_create(&net, N, ds.d, k, hidden);
 	struct rng g;
@@ -48,12 +66,13 @@ static void one_case(int N, const int *hidden, int k, double p, unsigned seed)
 	double *scratch = malloc(ds.m * k * sizeof(double));
 	double *grad = malloc(net.n_params * sizeof(double));
 	double *fd = malloc(net.n_params * sizeof(double));
-	struct loss loss = {LOSS_LP, p, LOSS_FORM_DATA, NULL, NULL, 0};
+	struct loss loss = {p == 0 ? LOSS_SOFTMAX_CE : LOSS_LP, p, LOSS_FORM_DATA, NULL,
+			    NULL, 0};
 	linnet_end_to_end(&net, We);
 	double L = loss_eval(&loss, &ds, We, G, scratch);
 	double L_naive = naive_loss(&net, &ds, p);
 	char label[128];
-	snprintf(label, sizeof(label), "loss N=%d k=%d p=%g vs naive forward", N, k, p);
+	snprintf(label, sizeof(label), "loss N=%d k=%d p=%g vs naive forward (p=0: softmax)", N, k, p);
 	check_close(label, &L, &L_naive, 1, 0, 1e-12);
 	linnet_grad(&net, G, grad);
 	const double h = 1e-6;
@@ -110,6 +129,10 @@ int main(void)
 	gram_case(1);
 	gram_case(3);
 	static const int w1[] = {1, 1, 1}, w5[] = {5, 3, 4}, w9[] = {9, 9, 9};
+	for (int N = 1; N <= 3; N++) {
+		one_case(N, w9, 2, 0, 51 + N);
+		one_case(N, w5, 6, 0, 61 + N);
+	}
 	for (int pi = 0; pi < 3; pi++) {
 		double p = pi == 0 ? 2 : pi == 1 ? 4 : 3.5;
 		for (int N = 1; N <= 4; N++) {

@@ -52,6 +52,9 @@ struct run_spec {
 	long iterations;
 	long log_every;
 	double diverge_factor; /* loss > factor * initial loss -> diverged */
+	int emulate;        /* deep runs: step an Eq. 10/12 twin alongside and
+			       log its loss and its distance to W_e */
+	int singular_values; /* log the singular values of W_e */
 };
 
 enum select_by {

@@ -39,7 +39,8 @@ const char *gas_drift_name(int gas_class);
 /* Loads the UCI "Gas Sensor Array Drift at Different Concentrations" batch
  * files dir/batchB.dat for the B in batches[0..n_batches) (values 1..10),
  * keeping rows of gas_class (1..6) with the concentration as the label
- * (k = 1, d = 128). Line format: "CLASS;CONC 1:f1 ... 128:f128", "\n" or
+ * (k = 1, d = 128); gas_class 0 keeps every row with its gas as a one-hot
+ * label (k = 6, classification). Line format: "CLASS;CONC 1:f1 ... 128:f128", "\n" or
  * "\r\n" endings, trailing blanks allowed. When required is 0, missing
  * files are skipped and recorded as not present; at least one file must
  * exist and at least one row must be kept. */

@@ -16,14 +16,15 @@
 /* Workspace for the SVD form; zeroed struct means "not allocated". */
 struct e2e_work {
 	int k, d;
-	double *U, *Vt, *s, *superb, *Wcopy, *T;
+	double *U, *Vt, *s, *superb, *Wcopy, *T, *C;
 };
 
 int e2e_work_create(struct e2e_work *w, int k, int d);
 void e2e_work_release(struct e2e_work *w);
 
 /* out (k, d) = P_{W_e}(G) for depth N. We and G are (k, d) row-major.
- * k = 1 uses the closed form (w may be NULL); k > 1 needs w. Returns ERR_OK
+ * k = 1 uses the closed form (w may be NULL); 1 < k <= d the thin SVD
+ * (O(k^2 d), see e2e.c); k > d the full SVD. k > 1 needs w. Returns ERR_OK
  * or ERR_RUNTIME when the SVD fails (message names LAPACKE_dgesvd and its
  * info). */
 int e2e_precondition(const double *We, const double *G, int k, int d, int N,
@@ -33,8 +34,9 @@ int e2e_precondition(const double *We, const double *G, int k, int d, int N,
 void e2e_precondition_single(const double *w, const double *g, int d, int N,
 			     double *out);
 
-/* Eq. 10 through the SVD for any k, exposed so tests can compare it with
- * Eq. 12 at k = 1. */
+/* Eq. 10 through the full SVD (U (k, k), V (d, d)) for any k: the
+ * reference form, exposed so tests can compare it with Eq. 12 at k = 1 and
+ * with the thin form. */
 int e2e_precondition_svd(const double *We, const double *G, int k, int d,
 			 int N, struct e2e_work *w, double *out);
 

@@ -2,7 +2,10 @@
  *
  * l_p (p >= 2): l(yhat, y) = (1/p) sum_r |yhat_r - y_r|^p, so p = 2 is half
  * the squared error, and L(W) = (1/m) sum_i l(W x_i, y_i) (the paper's
- * Section 3 form, an average over examples). */
+ * Section 3 form, an average over examples).
+ * softmax cross-entropy (k >= 2, y one-hot or any distribution):
+ * l(z, y) = logsumexp(z) - <y, z> when sum_r y_r = 1, dl/dz = softmax(z) - y
+ * (the paper's Section 4 example). */
 #ifndef OVERPARAM_LOSS_H
 #define OVERPARAM_LOSS_H
 
@@ -10,6 +13,7 @@
 
 enum loss_kind {
 	LOSS_LP,
+	LOSS_SOFTMAX_CE,
 };
 
 /* How l2 is evaluated: by passes over the data, or through the Gram form

@@ -4,8 +4,8 @@
  * "select"): final_loss, the lowest loss at the last iteration; or
  * time_to_target, the fewest iterations to reach loss <= target (ties: lower
  * final loss; when no run reaches the target, the lowest final loss).
- * Diverged and failed runs never win. A group of one run selects it unless
- * it failed, so plain runs are always plotted. */
+ * Diverged runs never win a grid. A group of one run always selects it, so
+ * plain runs are always plotted (up to where they diverged). */
 #ifndef OVERPARAM_SWEEP_H
 #define OVERPARAM_SWEEP_H
 

@@ -4,7 +4,11 @@
  * Iteration t (0..T) evaluates the loss at the parameters after t steps;
  * rows are recorded at t = 0, every log_every iterations and at the last
  * one. A run whose loss becomes NaN/Inf or exceeds diverge_factor times its
- * initial loss stops there with status "diverged" and that iteration. */
+ * initial loss stops there with status "diverged" and that iteration.
+ * Diagnostics switched on in the run add columns to every row (extra):
+ * emulate: e2e_loss and e2e_gap = ||W_e - W_e'||_F / ||W_e||_F of an
+ * Eq. 10/12 twin stepped alongside; singular_values: sv1..svr of W_e,
+ * r = min(k, d). */
 #ifndef OVERPARAM_TRAIN_H
 #define OVERPARAM_TRAIN_H
 
@@ -21,7 +25,7 @@ struct train_record {
 	double imbalance; /* Eq. 7 imbalance (deep runs), NAN for e2e */
 };
 
-enum run_status { RUN_OK, RUN_DIVERGED, RUN_INTERRUPTED, RUN_FAILED };
+enum run_status { RUN_OK, RUN_DIVERGED, RUN_INTERRUPTED };
 
 struct run_result {
 	enum run_status status;
@@ -32,7 +36,11 @@ struct run_result {
 	double seconds;
 	struct train_record *rec; /* owned */
 	int n_rec;
-	char *failure;      /* RUN_FAILED: the message, owned */
+	int n_extra;        /* extra columns per row */
+	char **extra_names; /* (n_extra), owned */
+	double *extra;      /* (n_rec, n_extra) row-major, owned */
+	char *failure;      /* why a run diverged without a NaN loss (a failing
+			       SVD), owned, or NULL */
 };
 
 /* Called now and then (about every 2^12 iterations) with the iteration. */
@@ -47,7 +55,8 @@ struct train_opts {
 
 /* Trains run r on ds with loss; fills res (release it after). Numerical
  * trouble is a status, not an error: returns ERR_RUNTIME only when memory
- * cannot be had; a failing SVD gives status RUN_FAILED. */
+ * cannot be had; a failing SVD ends the run as diverged, with the message
+ * in res->failure. */
 int train_run(const struct run_spec *r, const struct loss *loss,
 	      const struct dataset *ds, const struct train_opts *opts,
 	      struct run_result *res);
