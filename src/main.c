@@ -1,6 +1,7 @@
 /* main: maps the command line to a command and its result to an exit code.
  * Nothing else lives here. */
 #include "overparam/commands.h"
+#include "overparam/compare.h"
 #include "overparam/error.h"
 #include "overparam/report.h"
 #include "overparam/theory.h"
@@ -14,6 +15,7 @@ static const char usage[] =
 	"                     [--iterations N]\n"
 	"       overparam plot DIR\n"
 	"       overparam report DIR... [-o FILE]\n"
+	"       overparam compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...]\n"
 	"       overparam check [claim1|theorem2|all]\n"
 	"       overparam --help | --version\n"
 	"\n"
@@ -24,6 +26,9 @@ static const char usage[] =
 	"  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n"
 	"  report DIR...  Markdown report of run directories: loss levels reached,\n"
 	"                 the verdict of each claim in their configs (to FILE or stdout)\n"
+	"  compare E A    compare two run directories (or two run CSVs) point by point:\n"
+	"                 |a - e| <= atol + rtol |e| (defaults 1e-9, 1e-12); exit 0 if\n"
+	"                 within tolerance, 1 if not (says where they part), 2 on bad input\n"
 	"  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
 	"                 if either fails)\n"
 	"\n"
@@ -92,6 +97,42 @@ static int main_run(int argc, char **argv)
 	return finish(cmd_run(&o));
 }
 
+/* Strict number parsing for option values. */
+static int parse_double(const char *s, double lo, double *out)
+{
+	char *end;
+	*out = strtod(s, &end);
+	return end != s && !*end && *out >= lo && *out < 1e300;
+}
+
+static int main_compare(int argc, char **argv)
+{
+	struct compare_opts o = {1e-9, 1e-12, NULL};
+	const char *paths[2];
+	int n = 0;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--rtol") || !strcmp(a, "--atol") || !strcmp(a, "--columns")) {
+			if (i + 1 >= argc)
+				return usage_error("'%s' needs a value", a);
+			const char *v = argv[++i];
+			if (!strcmp(a, "--columns"))
+				o.columns = v;
+			else if (!parse_double(v, 0, !strcmp(a, "--rtol") ? &o.rtol : &o.atol))
+				return usage_error("tolerances must be numbers >= 0, got '%s'", v);
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("unknown option '%s'", a);
+		} else if (n < 2) {
+			paths[n++] = a;
+		} else {
+			return usage_error("unexpected argument '%s'", a);
+		}
+	}
+	if (n != 2)
+		return usage_error("%s", "'compare' needs EXPECTED and ACTUAL");
+	return finish(compare_paths(paths[0], paths[1], &o, stdout));
+}
+
 static int main_report(int argc, char **argv)
 {
 	const char *out = NULL;
@@ -151,5 +192,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "report"))
 		return main_report(argc, argv);
+	if (!strcmp(cmd, "compare"))
+		return main_compare(argc, argv);
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -2,6 +2,7 @@
 #include "overparam/output.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
+#include "overparam/sha256.h"
 
 #include <cblas.h>
 #include <cjson/cJSON.h>
@@ -224,6 +225,9 @@ static cJSON *data_json(const struct experiment *ex, const struct dataset *ds,
 		cJSON_AddBoolToObject(fo, "present", ds->files[i].present);
 		cJSON_AddNumberToObject(fo, "rows_read", ds->files[i].rows_read);
 		cJSON_AddNumberToObject(fo, "rows_used", ds->files[i].rows_used);
+		char hex[65];
+		if (ds->files[i].present && sha256_file(ds->files[i].path, hex) == ERR_OK)
+			cJSON_AddStringToObject(fo, "sha256", hex);
 		cJSON_AddItemToArray(files, fo);
 	}
 	cJSON_AddNumberToObject(o, "m", ds->m);

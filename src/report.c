@@ -6,7 +6,9 @@
  *             (or the claim's target when it has one);
  *   speedup = t_b / t_a; a is "faster" when speedup >= 1.25, "slower" when
  *             speedup <= 1/1.25, "similar" otherwise; a run that never
- *             reaches the level is slower than one that does;
+ *             reaches the level is slower than one that does, and a run
+ *             whose loss never fell 1% below its start ("stalled") is
+ *             slower than one whose loss did;
  *   tracks  = max over common logged iterations of |L_a - L_b| / L_b < 1e-2. */
 #include "overparam/report.h"
 #include "overparam/error.h"
@@ -72,6 +74,12 @@ static int eval_claim(const struct rundir *rd, const struct claim *cl, char *buf
 					      : fmax(a->final_loss, b->final_loss) * (1 + 1e-12);
 		long ta = first_reach(&ca, level), tb = first_reach(&cb, level);
 		double speedup = ta > 0 ? (double)tb / ta : (tb > 0 ? INFINITY : 1.0);
+		/* A run that never got 1% below its start is stalled: slower
+		 * than any run that did (the common level is then its own). */
+		int stall_a = !(a->final_loss < 0.99 * a->initial_loss);
+		int stall_b = !(b->final_loss < 0.99 * b->initial_loss);
+		if (stall_a != stall_b)
+			speedup = stall_a ? 0.0 : INFINITY;
 		int faster = speedup >= SPEEDUP_MARGIN, slower = speedup <= 1 / SPEEDUP_MARGIN;
 		switch (cl->expect) {
 		case CLAIM_FASTER: holds = faster; break;

@@ -4,6 +4,7 @@
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/output.h"
+#include "overparam/table.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -216,45 +217,30 @@ int rundir_curve(const struct rundir *rd, int i, struct curve *c)
 {
 	memset(c, 0, sizeof(*c));
 	char *path = path_join(rd->dir, rd->runs[i].csv);
-	FILE *f = path ? fopen(path, "r") : NULL;
-	if (!f) {
-		int rc = err_set(ERR_INPUT, "cannot open '%s'", path ? path : rd->runs[i].csv);
-		free(path);
+	if (!path)
+		return err_set(ERR_RUNTIME, "out of memory");
+	struct table t;
+	int rc = table_load(&t, path);
+	if (!rc && (t.n_cols < 2 || table_column(&t, "iteration") != 0 ||
+		    table_column(&t, "loss") != 1))
+		rc = err_set(ERR_INPUT, "%s:1: expected 'iteration,loss,...'", path);
+	free(path);
+	if (rc) {
+		table_release(&t);
 		return rc;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	int alloc = 0, rc = ERR_OK;
-	long lineno = 0;
-	while (getline(&line, &cap, f) != -1) {
-		if (++lineno == 1)
-			continue;
-		if (c->n == alloc) {
-			alloc = alloc ? 2 * alloc : 256;
-			long *ni = realloc(c->iter, alloc * sizeof(long));
-			if (ni)
-				c->iter = ni;
-			double *nl = realloc(c->loss, alloc * sizeof(double));
-			if (nl)
-				c->loss = nl;
-			if (!ni || !nl) {
-				rc = err_set(ERR_RUNTIME, "out of memory");
-				break;
-			}
-		}
-		char *end;
-		c->iter[c->n] = strtol(line, &end, 10);
-		if (*end != ',') {
-			rc = err_set(ERR_INPUT, "%s:%ld: expected 'iteration,loss,...'", path, lineno);
-			break;
-		}
-		c->loss[c->n] = strtod(end + 1, NULL);
-		c->n++;
-	}
-	free(line);
-	fclose(f);
-	free(path);
-	if (rc)
+	c->iter = malloc((t.n_rows ? t.n_rows : 1) * sizeof(long));
+	c->loss = malloc((t.n_rows ? t.n_rows : 1) * sizeof(double));
+	if (!c->iter || !c->loss) {
+		table_release(&t);
 		curve_release(c);
-	return rc;
+		return err_set(ERR_RUNTIME, "out of memory");
+	}
+	for (int r = 0; r < t.n_rows; r++) {
+		c->iter[r] = (long)t.v[(size_t)r * t.n_cols];
+		c->loss[r] = t.v[(size_t)r * t.n_cols + 1];
+	}
+	c->n = t.n_rows;
+	table_release(&t);
+	return ERR_OK;
 }

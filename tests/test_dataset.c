@@ -7,6 +7,7 @@
 #include "overparam/dataset.h"
 #include "overparam/error.h"
 #include "overparam/preprocess.h"
+#include "overparam/sha256.h"
 
 #include <unistd.h>
 
@@ -197,6 +198,32 @@ static void test_mirror(const char *dir)
 	dataset_release(&ds);
 }
 
+/* FIPS 180-4 test vectors ("abc", the 448-bit message, a million 'a'). */
+static void test_sha256(void)
+{
+	struct sha256 s;
+	char hex[65];
+	sha256_init(&s);
+	sha256_update(&s, "abc", 3);
+	sha256_final_hex(&s, hex);
+	check_contains("sha256(abc)", hex,
+		       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha256_init(&s);
+	const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	sha256_update(&s, m, strlen(m));
+	sha256_final_hex(&s, hex);
+	check_contains("sha256(448 bits)", hex,
+		       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	sha256_init(&s);
+	char a[1000];
+	memset(a, 'a', sizeof(a));
+	for (int i = 0; i < 1000; i++)
+		sha256_update(&s, a, sizeof(a));
+	sha256_final_hex(&s, hex);
+	check_contains("sha256(million a)", hex,
+		       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--mirror") == 0) {
@@ -211,6 +238,7 @@ int main(int argc, char **argv)
 	test_gas_fixtures();
 	test_csv_fixtures();
 	test_standardize();
+	test_sha256();
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Golden curves: fresh runs of tests/golden/configs/*.json must match the
+# committed curves in tests/golden/<name>/ (made by scripts/make-golden.sh)
+# within rtol 1e-10, so a change in numerics fails CI with the place where
+# the curves part. The golden files are themselves checked against
+# independent references: the toy run against its closed form, and each
+# Eq. 12 run against its deep network (Theorem 1, within 5e-3).
+# Also: `overparam compare` on agreeing, differing and mismatched inputs.
+# usage: test_golden.sh OVERPARAM_BINARY SOURCE_DIR
+set -u
+bin="$1"
+src="$2"
+golden="$src/tests/golden"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $*" >&2; }
+
+# Sanity of the golden files themselves.
+# (20 steps: the residual stays above 1e-2, so rounding in w - y costs
+# less than 1e-13 of L; tolerance 1e-12 relative.)
+awk -F, 'NR > 1 { want = 0.25 * 9.25 * (0.75 ^ (2 * $1)); d = $2 - want; if (d < 0) d = -d;
+	if (d > 1e-12 * want) bad = 1 } END { exit bad }' "$golden/toy_gd/runs/01-gd.csv" &&
+	ok || bad "golden toy_gd is not the closed form"
+for pair in "gas_l4 01 02" "gas_l4 03 04" "synthetic_l4 01 02"; do
+	set -- $pair
+	paste -d, "$golden/$1/runs/$2-"*.csv "$golden/$1/runs/$3-"*.csv | awk -F, '
+		NR > 1 { r = ($2 - $6) / $6; if (r < 0) r = -r; if (r > w) w = r } END { exit w > 5e-3 }' &&
+		ok || bad "golden $1: runs $2 and $3 do not track within 5e-3"
+done
+
+# Fresh runs against the golden curves.
+for cfg in "$golden"/configs/*.json; do
+	name=$(basename "$cfg" .json)
+	if ! "$bin" run "$cfg" -o "$tmp/$name" --no-plot --quiet 2> "$tmp/err"; then
+		bad "run $name: $(cat "$tmp/err")"
+		continue
+	fi
+	if "$bin" compare "$golden/$name" "$tmp/$name" --rtol 1e-10 --atol 1e-14 > "$tmp/out" 2>&1; then
+		ok
+	else
+		bad "$name differs from its golden curves: $(cat "$tmp/out")"
+	fi
+done
+
+# compare itself: beyond tolerance, NaN handling, mismatched inputs.
+g="$golden/toy_gd/runs/01-gd.csv"
+sed '3s/^2,[^,]*,/2,0.5,/' "$g" > "$tmp/changed.csv"
+"$bin" compare "$g" "$tmp/changed.csv" > "$tmp/out" 2>&1
+[ $? = 1 ] && grep -q "part at csv, iteration 2, column 'loss'" "$tmp/out" && ok || bad "compare: changed value"
+"$bin" compare "$g" "$tmp/changed.csv" --rtol 10 > /dev/null 2>&1 && ok || bad "compare: loose rtol"
+"$bin" compare "$g" "$tmp/changed.csv" --columns we_norm > /dev/null 2>&1 && ok || bad "compare: other column"
+sed '3s/^2,[^,]*,/2,nan,/' "$g" > "$tmp/nan1.csv"
+"$bin" compare "$g" "$tmp/nan1.csv" > /dev/null 2>&1
+[ $? = 1 ] && ok || bad "compare: NaN against a number must differ"
+"$bin" compare "$tmp/nan1.csv" "$tmp/nan1.csv" > /dev/null 2>&1 && ok || bad "compare: NaN agrees with NaN"
+head -5 "$g" > "$tmp/short.csv"
+"$bin" compare "$g" "$tmp/short.csv" > /dev/null 2> "$tmp/err"
+[ $? = 2 ] && grep -q "shapes differ" "$tmp/err" && ok || bad "compare: shape mismatch is exit 2"
+"$bin" compare "$g" "$g" --columns nope > /dev/null 2> "$tmp/err"
+[ $? = 2 ] && grep -q "no column 'nope'" "$tmp/err" && ok || bad "compare: missing column is exit 2"
+"$bin" compare "$golden/toy_gd" "$golden/gas_l4" > /dev/null 2> "$tmp/err"
+[ $? = 2 ] && grep -q "is missing from\|is not in" "$tmp/err" && ok || bad "compare: missing runs is exit 2"
+"$bin" compare "$golden/toy_gd" "$g" > /dev/null 2> "$tmp/err"
+[ $? = 2 ] && ok || bad "compare: directory against file is exit 2"
+"$bin" compare "$g" "$tmp/none.csv" > /dev/null 2> "$tmp/err"
+[ $? = 2 ] && grep -q "cannot open" "$tmp/err" && ok || bad "compare: missing file is exit 2"
+
+echo "test_golden: $pass passed, $fail failed"
+[ "$fail" = 0 ]
