@@ -3,7 +3,8 @@
 # test and plot, when any is missing (apt-get as root, or through sudo).
 set -euo pipefail
 packages=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev
-	libcjson-dev gnuplot-nox python3 unzip curl ca-certificates)
+	libcjson-dev gnuplot-nox python3 unzip curl ca-certificates
+	clang libclang-rt-14-dev valgrind)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" ||

@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
-# test.sh: the test command. Installs missing packages, builds, fetches the
-# data (the local mirror where there is no internet) and runs every test
-# with ctest.
+# test.sh: the test command (CI runs exactly this). Installs missing
+# packages, builds, fetches the data (the local mirror where there is no
+# internet), then:
+#   1. every test with ctest (Release build; includes valgrind memcheck)
+#   2. the same tests built with AddressSanitizer + UBSan (build-asan/)
+#   3. the libFuzzer harnesses for the config parser and the data loaders,
+#      60 s each (scripts/fuzz.sh)
+# usage: scripts/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
 scripts/install-deps.sh
 scripts/build.sh
 scripts/fetch-data.sh
-cd build
-ctest --output-on-failure --timeout 600
+echo "== ctest (Release)"
+(cd build && ctest --output-on-failure --timeout 900)
+[ "$quick" = 1 ] && exit 0
+echo "== ctest (AddressSanitizer + UBSan)"
+cmake -S . -B build-asan -DOVERPARAM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --build build-asan -j "$(nproc)" > /dev/null
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure --timeout 900)
+echo "== fuzzing"
+scripts/fuzz.sh 60
+echo "test.sh: all passed"

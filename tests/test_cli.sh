@@ -6,7 +6,7 @@
 # usage: test_cli.sh OVERPARAM_BINARY SOURCE_DIR
 set -u
 bin="$1"
-src="$2"
+src=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0

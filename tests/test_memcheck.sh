@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# valgrind memcheck on representative runs: every optimizer and both models
+# (golden synthetic config), softmax + Eq. 10 SVD + diagnostics on the
+# gas-drift data, the numerical checks, and an error path. Any invalid
+# access or definite/indirect leak fails the test.
+# usage: test_memcheck.sh OVERPARAM_BINARY SOURCE_DIR
+set -u
+bin="$1"
+src=$(cd "$2" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+vg=(valgrind -q --error-exitcode=99 --leak-check=full
+	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect)
+pass=0
+fail=0
+run() { # run WANT_RC LABEL cmd...
+	local want="$1" label="$2"
+	shift 2
+	"${vg[@]}" "$@" > "$tmp/out" 2> "$tmp/err"
+	local rc=$?
+	if [ "$rc" = "$want" ]; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL $label: exit $rc (99 = memcheck error)" >&2; cat "$tmp/err" >&2; fi
+}
+run 0 "golden synthetic run" "$bin" run "$src/tests/golden/configs/synthetic_l4.json" -o "$tmp/a" --no-plot -q
+sed "s|\"dir\": \"../data/gas-drift\"|\"dir\": \"$src/data/gas-drift\"|" "$src/configs/gas_classes.json" > "$tmp/gc.json"
+run 0 "six-gas softmax with Eq. 10" "$bin" run "$tmp/gc.json" -o "$tmp/b" --iterations 10 --no-plot -q
+run 0 "report and compare" "$bin" compare "$tmp/a" "$tmp/a"
+run 0 "check" "$bin" check
+run 2 "bad config" "$bin" run "$src/tests/golden/configs/toy_gd.json" -o "$tmp/a" -q
+echo '{"data": {"source": "inline", "x": [[1]], "y": [1]}, "runs": [{"model": {"depth": 0}}]}' > "$tmp/bad.json"
+run 2 "invalid depth" "$bin" run "$tmp/bad.json" -o "$tmp/c" -q
+echo "test_memcheck: $pass passed, $fail failed"
+[ "$fail" = 0 ]
