@@ -8,8 +8,11 @@
 #include "overparam/fileio.h"
 #include "overparam/output.h"
 #include "overparam/plot.h"
+#include "overparam/rundir.h"
 #include "overparam/sweep.h"
+#include "overparam/table.h"
 #include "overparam/train.h"
+#include "overparam/weights.h"
 
 #include <cblas.h>
 #include <dirent.h>
@@ -82,7 +85,74 @@ struct progress_state {
 	const char *label;
 	long total;
 	double last;
+	const char *weights_dir;   /* this run's weights/<stem> */
+	const char *init_from_dir; /* --init-from: <dir>/weights/<stem>, or NULL */
 };
+
+static int save_weights(void *user, const char *tag, const struct model *mod)
+{
+	struct progress_state *p = user;
+	return weights_save(p->weights_dir, tag, mod);
+}
+
+static int load_weights(void *user, struct model *mod)
+{
+	struct progress_state *p = user;
+	return weights_load(p->init_from_dir, "final", mod);
+}
+
+/* "runs/03-x.csv" -> "<dir>/weights/03-x" (malloc'ed). */
+static char *weights_dir_of(const char *dir, const char *csv)
+{
+	const char *base = strrchr(csv, '/');
+	base = base ? base + 1 : csv;
+	char stem[256];
+	snprintf(stem, sizeof(stem), "weights/%.*s", (int)(strlen(base) - 4), base);
+	return path_join(dir, stem);
+}
+
+/* Rows of an interrupted run's CSV that an uninterrupted run would have
+ * logged before iteration t (t % log_every == 0), for --resume. */
+static int load_prior_rows(const char *path, long t, long K, int n_extra,
+			   struct train_record **rec, double **extra, int *n)
+{
+	struct table tb;
+	int rc = table_load(&tb, path);
+	if (rc)
+		return rc;
+	*n = 0;
+	*rec = malloc((tb.n_rows ? tb.n_rows : 1) * sizeof(**rec));
+	*extra = malloc(((size_t)tb.n_rows * n_extra + 1) * sizeof(double));
+	if (!*rec || !*extra)
+		rc = err_set(ERR_RUNTIME, "out of memory");
+	else if (tb.n_cols != 4 + n_extra)
+		rc = err_set(ERR_INPUT, "%s: %d columns, the run logs %d", path, tb.n_cols,
+			     4 + n_extra);
+	for (int r = 0; !rc && r < tb.n_rows; r++) {
+		const double *v = tb.v + (size_t)r * tb.n_cols;
+		long it = (long)v[0];
+		if (it >= t || it % K != 0)
+			continue;
+		(*rec)[*n] = (struct train_record){it, v[1], v[2], v[3]};
+		memcpy(*extra + (size_t)*n * n_extra, v + 4, n_extra * sizeof(double));
+		(*n)++;
+	}
+	table_release(&tb);
+	return rc;
+}
+
+/* A finished run's result from the summary of the directory being resumed. */
+static void result_from_summary(const struct rundir_run *r, struct run_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->status = strcmp(r->status, "diverged") == 0 ? RUN_DIVERGED : RUN_OK;
+	res->last_iter = r->last_iter;
+	res->diverged_at = r->diverged_at;
+	res->reached_at = r->reached_at;
+	res->initial_loss = r->initial_loss;
+	res->final_loss = r->final_loss;
+	res->min_loss = r->min_loss;
+}
 
 static void on_progress(void *user, long iter, double loss)
 {
@@ -150,14 +220,46 @@ int cmd_run(const struct run_options *o)
 	}
 	struct dataset ds = {0};
 	struct preprocess_info pre = {0};
+	struct rundir prev = {0};
+	ex.resumed = o->resume;
+	ex.init_from = o->init_from;
 	struct run_result *res = NULL;
 	int *selected = NULL;
 	char **csv_names = NULL;
 	char *path = NULL;
-	if (path_dir_nonempty(outdir) && !o->force) {
+	if (o->resume && o->force) {
+		rc = err_set(ERR_INPUT, "--resume and --force exclude each other");
+		goto out;
+	}
+	if (o->resume) {
+		char *copy = path_join(outdir, "config.json");
+		char *old = copy ? file_read_all(copy, NULL) : NULL;
+		char *now = old ? file_read_all(o->config, NULL) : NULL;
+		free(copy);
+		if (!old || !now)
+			rc = err_set(ERR_INPUT, "cannot resume '%s': no config.json from an earlier run",
+				     outdir);
+		else if (strcmp(old, now) != 0)
+			rc = err_set(ERR_INPUT,
+				     "cannot resume '%s': '%s' differs from the config it was started with",
+				     outdir, o->config);
+		free(old);
+		free(now);
+		if (!rc)
+			rc = rundir_load(&prev, outdir, 0);
+		if (!rc && prev.n_runs != ex.n_runs)
+			rc = err_set(ERR_INPUT, "cannot resume '%s': %d runs recorded, the config has %d",
+				     outdir, prev.n_runs, ex.n_runs);
+		if (rc)
+			goto out;
+	} else if (path_dir_nonempty(outdir) && !o->force) {
 		rc = err_set(ERR_INPUT,
-			     "output directory '%s' exists and is not empty (use --force to replace it, or -o DIR)",
+			     "output directory '%s' exists and is not empty (use --force to replace it, --resume to continue it, or -o DIR)",
 			     outdir);
+		goto out;
+	}
+	if (o->init_from && !path_is_dir(o->init_from)) {
+		rc = err_set(ERR_INPUT, "--init-from: '%s' is not a run directory", o->init_from);
 		goto out;
 	}
 	if ((rc = load_data(&ex.data, &ds)))
@@ -179,7 +281,7 @@ int cmd_run(const struct run_options *o)
 		rc = ERR_INPUT;
 		goto out;
 	}
-	rc = afile_write_text(path, text);
+	rc = o->resume ? ERR_OK : afile_write_text(path, text);
 	free(text);
 	if (rc)
 		goto out;
@@ -210,12 +312,49 @@ int cmd_run(const struct run_options *o)
 			res[i].diverged_at = res[i].reached_at = -1;
 			continue;
 		}
+		if (o->resume && strcmp(prev.runs[i].status, "interrupted") != 0) {
+			result_from_summary(&prev.runs[i], &res[i]);
+			continue; /* finished before the interruption: CSV kept */
+		}
+		char *wdir = weights_dir_of(outdir, csv_names[i]);
+		char *idir = o->init_from ? weights_dir_of(o->init_from, csv_names[i]) : NULL;
 		struct progress_state ps = {!interactive, i, ex.n_runs, r->label,
-					    r->iterations, 0};
+					    r->iterations, 0, wdir, idir};
 		struct train_opts topts = {
 			.target = ex.select.by == SELECT_TIME_TO_TARGET ? ex.select.target : 0,
-			.progress = on_progress, .user = &ps, .stop = &stop_requested};
-		if ((rc = train_run(r, &ex.loss, &ds, &topts, &res[i])))
+			.progress = on_progress, .user = &ps, .stop = &stop_requested,
+			.save = save_weights, .save_every = r->save_every,
+			.load_init = idir ? load_weights : NULL};
+		struct checkpoint ck = {0};
+		struct train_record *prior = NULL;
+		double *prior_extra = NULL;
+		if (o->resume && wdir && checkpoint_exists(wdir)) {
+			char *csv = path_join(outdir, csv_names[i]);
+			int n_extra = 2 * r->emulate + (r->singular_values ? (ds.k < ds.d ? ds.k : ds.d) : 0);
+			rc = checkpoint_load(wdir, &ck);
+			if (!rc)
+				rc = load_prior_rows(csv, ck.t, r->log_every, n_extra, &prior,
+						     &prior_extra, &topts.n_prior);
+			free(csv);
+			topts.resume = &ck;
+			topts.prior = prior;
+			topts.prior_extra = prior_extra;
+			topts.load_init = NULL; /* the checkpoint has the weights */
+		}
+		if (!rc && !wdir)
+			rc = err_set(ERR_RUNTIME, "out of memory");
+		if (!rc)
+			rc = train_run(r, &ex.loss, &ds, &topts, &res[i]);
+		if (!rc && res[i].status == RUN_INTERRUPTED)
+			rc = checkpoint_save(wdir, &res[i].ckpt);
+		else if (!rc && topts.resume)
+			checkpoint_remove(wdir);
+		checkpoint_release(&ck);
+		free(prior);
+		free(prior_extra);
+		free(wdir);
+		free(idir);
+		if (rc)
 			goto out;
 		if (interactive)
 			fputs("\r\033[K", stderr);
@@ -264,6 +403,7 @@ out:
 	free(res);
 	free(selected);
 	free(csv_names);
+	rundir_release(&prev);
 	preprocess_info_release(&pre);
 	loss_release(&ex.loss);
 	dataset_release(&ds);

@@ -512,7 +512,7 @@ static int parse_optimizer(const struct ctx *c, const cJSON *obj, const char *pa
 }
 
 static const char *const train_keys[] = {"iterations", "log_every",
-					 "diverge_factor", NULL};
+					 "diverge_factor", "save_every", NULL};
 
 /* Reads train settings from obj over the values already in r. */
 static int parse_train(const struct ctx *c, const cJSON *obj, const char *path,
@@ -525,7 +525,9 @@ static int parse_train(const struct ctx *c, const cJSON *obj, const char *path,
 	    (rc = get_long(c, obj, path, "log_every", 0, r->log_every, 1,
 			   1000000000L, &r->log_every)) ||
 	    (rc = get_number(c, obj, path, "diverge_factor", 0, r->diverge_factor, 1,
-			     OPEN, 1e300, &r->diverge_factor)))
+			     OPEN, 1e300, &r->diverge_factor)) ||
+	    (rc = get_long(c, obj, path, "save_every", 0, r->save_every, 0, 1000000000L,
+			   &r->save_every)))
 		return rc;
 	return ERR_OK;
 }
@@ -612,6 +614,7 @@ static int parse_run_object(const struct ctx *c, const cJSON *run, const char *p
 	r->iterations = train_defaults->iterations;
 	r->log_every = train_defaults->log_every;
 	r->diverge_factor = train_defaults->diverge_factor;
+	r->save_every = train_defaults->save_every;
 	if (train && (rc = parse_train(c, train, key_path(p, sizeof(p), path, "train"), r)))
 		return rc;
 	return ERR_OK;

@@ -12,7 +12,7 @@
 
 static const char usage[] =
 	"usage: overparam run CONFIG [-o OUTDIR] [--force] [--no-plot] [--quiet]\n"
-	"                     [--iterations N]\n"
+	"                     [--iterations N] [--resume] [--init-from DIR]\n"
 	"       overparam plot DIR\n"
 	"       overparam report DIR... [-o FILE]\n"
 	"       overparam compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...]\n"
@@ -22,7 +22,7 @@ static const char usage[] =
 	"commands:\n"
 	"  run CONFIG     train every run of the JSON experiment CONFIG; writes\n"
 	"                 OUTDIR (default results/<name>): runs/*.csv, summary.csv,\n"
-	"                 metadata.json, config.json, plot.gp, loss.png\n"
+	"                 metadata.json, config.json, plot.gp, loss.png, weights/\n"
 	"  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n"
 	"  report DIR...  Markdown report of run directories: loss levels reached,\n"
 	"                 the verdict of each claim in their configs (to FILE or stdout)\n"
@@ -38,6 +38,10 @@ static const char usage[] =
 	"  --no-plot            write the CSVs and metadata, do not run gnuplot\n"
 	"  -q, --quiet          no data report or progress on stderr\n"
 	"  --iterations N       run every run for N iterations (a quick smoke test)\n"
+	"  --resume             continue the interrupted run in OUTDIR (same config) to\n"
+	"                       the result an uninterrupted run would have given\n"
+	"  --init-from DIR      start each run from the final weights of the run with\n"
+	"                       the same name in run directory DIR\n"
 	"\n"
 	"exit codes: 0 success, 1 runtime failure (I/O, gnuplot, interrupted),\n"
 	"            2 usage or invalid input (config, data, arguments)\n";
@@ -78,6 +82,12 @@ static int main_run(int argc, char **argv)
 			if (*end || end == argv[i] || o.iterations < 1 || o.iterations > 1000000000)
 				return usage_error("--iterations needs an integer 1..1000000000, got '%s'",
 						   argv[i]);
+		} else if (!strcmp(a, "--resume")) {
+			o.resume = 1;
+		} else if (!strcmp(a, "--init-from")) {
+			if (i + 1 >= argc)
+				return usage_error("'%s' needs a run directory", a);
+			o.init_from = argv[++i];
 		} else if (!strcmp(a, "--force")) {
 			o.force = 1;
 		} else if (!strcmp(a, "--no-plot")) {

@@ -72,6 +72,23 @@ int model_loss_grad(struct model *mod, const struct loss *loss,
 				mod->grad);
 }
 
+int model_n_layers(const struct model *mod)
+{
+	return mod->kind == MODEL_DEEP ? mod->N : 1;
+}
+
+double *model_layer(const struct model *mod, int i, int *rows, int *cols)
+{
+	if (mod->kind == MODEL_E2E) {
+		*rows = mod->k;
+		*cols = mod->d;
+		return mod->We;
+	}
+	*rows = mod->net.n[i];
+	*cols = mod->net.n[i - 1];
+	return linnet_layer(&mod->net, i);
+}
+
 double model_we_norm(const struct model *mod)
 {
 	return cblas_dnrm2(mod->k * mod->d, mod->We, 1);

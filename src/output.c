@@ -300,6 +300,7 @@ static cJSON *run_json(const struct run_spec *r, const struct run_result *s,
 	cJSON_AddNumberToObject(t, "iterations", (double)r->iterations);
 	cJSON_AddNumberToObject(t, "log_every", (double)r->log_every);
 	cJSON_AddNumberToObject(t, "diverge_factor", r->diverge_factor);
+	cJSON_AddNumberToObject(t, "save_every", (double)r->save_every);
 	cJSON *dg = cJSON_AddObjectToObject(o, "diagnostics");
 	cJSON_AddBoolToObject(dg, "emulate", r->emulate);
 	cJSON_AddBoolToObject(dg, "singular_values", r->singular_values);
@@ -339,6 +340,10 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(root, "name", ex->name);
 	cJSON_AddStringToObject(root, "description", ex->description);
 	cJSON_AddNumberToObject(root, "seed", (double)ex->seed);
+	cJSON_AddBoolToObject(root, "resumed", ex->resumed);
+	if (ex->init_from)
+		cJSON_AddStringToObject(root, "init_from", ex->init_from);
+	cJSON_AddStringToObject(root, "weights", "weights/<run>/{init,final,iter_N}/W1.npy..WN.npy or We.npy");
 	if (ex->iterations_override)
 		cJSON_AddNumberToObject(root, "iterations_override",
 					(double)ex->iterations_override);

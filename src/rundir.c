@@ -43,11 +43,12 @@ void rundir_release(struct rundir *rd)
 	memset(rd, 0, sizeof(*rd));
 }
 
-enum { C_LABEL, C_GROUP, C_GRID, C_MODEL, C_STATUS, C_LAST, C_DIV, C_INIT,
-       C_FINAL, C_MIN, C_SEL, C_CSV, N_COLS };
+enum { C_LABEL, C_GROUP, C_GRID, C_MODEL, C_STATUS, C_LAST, C_DIV, C_REACH,
+       C_INIT, C_FINAL, C_MIN, C_SEL, C_CSV, N_COLS };
 static const char *const col_names[N_COLS] = {
 	"label", "group", "grid_point", "model", "status", "last_iter",
-	"diverged_at", "initial_loss", "final_loss", "min_loss", "selected", "csv"};
+	"diverged_at", "reached_at", "initial_loss", "final_loss", "min_loss",
+	"selected", "csv"};
 
 static int load_summary(struct rundir *rd)
 {
@@ -107,6 +108,7 @@ static int load_summary(struct rundir *rd)
 		r->csv = dup_str(fields[col[C_CSV]]);
 		r->last_iter = strtol(fields[col[C_LAST]], NULL, 10);
 		r->diverged_at = strtol(fields[col[C_DIV]], NULL, 10);
+		r->reached_at = strtol(fields[col[C_REACH]], NULL, 10);
 		r->initial_loss = strtod(fields[col[C_INIT]], NULL);
 		r->final_loss = strtod(fields[col[C_FINAL]], NULL);
 		r->min_loss = strtod(fields[col[C_MIN]], NULL);

@@ -18,8 +18,47 @@ const char *run_status_name(enum run_status s)
 	return names[s];
 }
 
+void checkpoint_release(struct checkpoint *c)
+{
+	free(c->params);
+	free(c->opt_a);
+	free(c->opt_b);
+	free(c->twin_params);
+	free(c->twin_a);
+	free(c->twin_b);
+	memset(c, 0, sizeof(*c));
+}
+
+static double *dup_array(const double *x, size_t n)
+{
+	if (!x)
+		return NULL;
+	double *y = malloc(n * sizeof(double));
+	if (y)
+		memcpy(y, x, n * sizeof(double));
+	return y;
+}
+
+/* Copies the optimizer's state out of / into a checkpoint. */
+static void optim_state_out(const struct optim *o, double **a, double **b, long *t)
+{
+	*a = dup_array(o->a, o->n);
+	*b = dup_array(o->b, o->n);
+	*t = o->t;
+}
+
+static void optim_state_in(struct optim *o, const double *a, const double *b, long t)
+{
+	if (o->a && a)
+		memcpy(o->a, a, o->n * sizeof(double));
+	if (o->b && b)
+		memcpy(o->b, b, o->n * sizeof(double));
+	o->t = t;
+}
+
 void run_result_release(struct run_result *res)
 {
+	checkpoint_release(&res->ckpt);
 	for (int i = 0; i < res->n_extra; i++)
 		free(res->extra_names[i]);
 	free(res->extra_names);
@@ -161,10 +200,42 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 		run_result_release(res);
 		return rc;
 	}
+	long t0 = 0;
+	if (opts->load_init && (rc = opts->load_init(opts->user, &mod)))
+		goto fail;
+	if (dg.emulate && opts->load_init && (rc = opts->load_init(opts->user, &dg.twin)))
+		goto fail;
+	const struct checkpoint *ck = opts->resume;
+	if (ck) {
+		if (ck->n_params != mod.n_params || ck->n_twin != (dg.emulate ? dg.twin.n_params : 0)) {
+			rc = err_set(ERR_INPUT, "checkpoint has %zu parameters, the run has %zu",
+				     ck->n_params, mod.n_params);
+			goto fail;
+		}
+		memcpy(mod.params, ck->params, mod.n_params * sizeof(double));
+		optim_state_in(&opt, ck->opt_a, ck->opt_b, ck->opt_t);
+		if (dg.emulate) {
+			memcpy(dg.twin.params, ck->twin_params, dg.twin.n_params * sizeof(double));
+			optim_state_in(&dg.twin_opt, ck->twin_a, ck->twin_b, ck->twin_t);
+		}
+		t0 = ck->t;
+		res->initial_loss = ck->initial_loss;
+		res->min_loss = ck->min_loss;
+		res->reached_at = ck->reached_at;
+		for (int i = 0; i < opts->n_prior && res->n_rec < max_rec; i++) {
+			res->rec[res->n_rec] = opts->prior[i];
+			if (res->n_extra)
+				memcpy(res->extra + (size_t)res->n_rec * res->n_extra,
+				       opts->prior_extra + (size_t)i * res->n_extra,
+				       res->n_extra * sizeof(double));
+			res->n_rec++;
+		}
+	}
 	double start = now_seconds();
-	for (long t = 0;; t++) {
+	for (long t = t0;; t++) {
 		double L;
 		if (model_loss_grad(&mod, loss, ds, &L)) {
+			rc = ERR_OK;
 			/* A failing SVD (NaN or Inf in W_e) ends the run as diverged. */
 			res->status = RUN_DIVERGED;
 			res->diverged_at = res->last_iter = t;
@@ -176,8 +247,11 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 				res->initial_loss = res->min_loss = L;
 			break;
 		}
-		if (t == 0)
+		if (t == 0) {
 			res->initial_loss = res->min_loss = L;
+			if (opts->save && (rc = opts->save(opts->user, "init", &mod)))
+				break;
+		}
 		res->final_loss = L;
 		res->last_iter = t;
 		if (L < res->min_loss)
@@ -190,15 +264,37 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 			dg.twin_loss = NAN; /* a failing twin SVD shows as NaN */
 		if (t % K == 0 || t == T || diverged || stop)
 			record(res, &mod, &dg, t, L);
-		if (diverged) {
-			res->status = RUN_DIVERGED;
-			res->diverged_at = t;
+		if (opts->save && opts->save_every > 0 && t > 0 && t % opts->save_every == 0 &&
+		    t != T && !diverged) {
+			char tag[32];
+			snprintf(tag, sizeof(tag), "iter_%09ld", t);
+			if ((rc = opts->save(opts->user, tag, &mod)))
+				break;
+		}
+		if (diverged || t == T) {
+			if (diverged) {
+				res->status = RUN_DIVERGED;
+				res->diverged_at = t;
+			}
+			if (opts->save)
+				rc = opts->save(opts->user, "final", &mod);
 			break;
 		}
-		if (t == T)
-			break;
 		if (stop) {
 			res->status = RUN_INTERRUPTED;
+			struct checkpoint *c = &res->ckpt;
+			c->t = t;
+			c->initial_loss = res->initial_loss;
+			c->min_loss = res->min_loss;
+			c->reached_at = res->reached_at;
+			c->n_params = mod.n_params;
+			c->params = dup_array(mod.params, mod.n_params);
+			optim_state_out(&opt, &c->opt_a, &c->opt_b, &c->opt_t);
+			if (dg.emulate) {
+				c->n_twin = dg.twin.n_params;
+				c->twin_params = dup_array(dg.twin.params, dg.twin.n_params);
+				optim_state_out(&dg.twin_opt, &c->twin_a, &c->twin_b, &c->twin_t);
+			}
 			break;
 		}
 		if (opts->progress && (t & 4095) == 0 && t > 0)
@@ -208,8 +304,11 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 			optim_step(&dg.twin_opt, dg.twin.params, dg.twin.grad);
 	}
 	res->seconds = now_seconds() - start;
+fail:
 	diag_release(&dg);
 	optim_release(&opt);
 	model_release(&mod);
-	return ERR_OK;
+	if (rc)
+		run_result_release(res);
+	return rc;
 }

@@ -95,5 +95,83 @@ done
 awk -F, 'NR > 1 && $2 >= 2.04 { late = 1 } END { exit late }' <(tail -n 1 "$runs/04-"*.csv) &&
 	ok || bad "fig2: depth-3 loss did not decrease"
 
+# SIGINT during a run: the current step finishes, finished runs keep complete
+# CSVs, the interrupted run is marked, nothing half-written, exit 1.
+cat > "$tmp/long.json" <<'JSON'
+{
+  "name": "long",
+  "data": {"source": "synthetic", "m": 2000, "d": 64, "noise": 0.1},
+  "loss": {"p": 4},
+  "train": {"iterations": 2000000, "log_every": 1000},
+  "runs": [
+    {"label": "short", "model": {"depth": 1}, "train": {"iterations": 10}},
+    {"label": "long", "model": {"depth": 2}},
+    {"label": "never", "model": {"depth": 3}}
+  ]
+}
+JSON
+"$bin" run "$tmp/long.json" -o "$tmp/long" --quiet 2> "$tmp/err" &
+pid=$!
+for _ in $(seq 50); do [ -s "$tmp/long/runs/01-short.csv" ] && break; sleep 0.1; done
+sleep 0.5
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" = 1 ] && grep -q "interrupted" "$tmp/err" && ok || bad "SIGINT: exit $rc, $(cat "$tmp/err")"
+[ "$(tail -n 1 "$tmp/long/runs/01-short.csv" | cut -d, -f1)" = 10 ] && ok || bad "SIGINT: finished run incomplete"
+grep -q '^2,long,.*,interrupted,' "$tmp/long/summary.csv" && ok || bad "SIGINT: run 2 not marked interrupted"
+grep -q '^3,never,.*,interrupted,' "$tmp/long/summary.csv" && ok || bad "SIGINT: run 3 not marked"
+grep -Eq '"status":[[:space:]]*"interrupted"' "$tmp/long/metadata.json" && ok || bad "SIGINT: metadata status"
+last=$(tail -n 1 "$tmp/long/runs/02-long.csv" | cut -d, -f1)
+[ "$last" -gt 0 ] 2> /dev/null && ok || bad "SIGINT: run 2 has no rows up to the interruption"
+ls "$tmp/long" "$tmp/long/runs" | grep -q '\.tmp\.' && bad "SIGINT: temporary files left" || ok
+
+# --resume: interrupt a run with Adam and an emulation twin, resume it, and
+# get the same bytes as an uninterrupted run.
+cat > "$tmp/res.json" <<'JSON'
+{
+  "name": "res",
+  "data": {"source": "synthetic", "m": 1000, "d": 32, "noise": 0.1},
+  "loss": {"p": 4},
+  "train": {"iterations": 150000, "log_every": 1000, "save_every": 50000},
+  "defaults": {"init": {"scheme": "balanced", "std": 0.1}, "optimizer": {"name": "adam"}},
+  "runs": [
+    {"label": "short", "model": {"depth": 1}, "train": {"iterations": 2000}},
+    {"label": "long", "model": {"depth": 3, "width": 3}, "diagnostics": {"emulate": true}},
+    {"label": "after", "model": {"depth": 2}, "train": {"iterations": 3000}}
+  ]
+}
+JSON
+expect_rc 0 "uninterrupted" "$bin" run "$tmp/res.json" -o "$tmp/resA" --quiet --no-plot
+"$bin" run "$tmp/res.json" -o "$tmp/resB" --quiet --no-plot 2> /dev/null &
+pid=$!
+for _ in $(seq 100); do [ -s "$tmp/resB/runs/01-short.csv" ] && break; sleep 0.05; done
+sleep 0.3
+kill -INT "$pid"
+wait "$pid"
+[ -s "$tmp/resB/weights/02-long/checkpoint/state.txt" ] && ok || bad "resume: no checkpoint written"
+expect_rc 0 "resume" "$bin" run "$tmp/res.json" -o "$tmp/resB" --quiet --no-plot --resume
+expect_rc 0 "resumed = uninterrupted" "$bin" compare "$tmp/resA" "$tmp/resB" --rtol 0 --atol 0
+cmp -s "$tmp/resA/runs/02-long.csv" "$tmp/resB/runs/02-long.csv" && ok || bad "resume: CSV bytes differ"
+cmp -s "$tmp/resA/summary.csv" "$tmp/resB/summary.csv" && ok || bad "resume: summary differs"
+[ -e "$tmp/resB/weights/02-long/checkpoint" ] && bad "resume: stale checkpoint left" || ok
+expect_rc 2 "resume with another config" "$bin" run "$tmp/toy.json" -o "$tmp/resB" --quiet --resume
+grep -q "differs from the config it was started with" "$tmp/err" && ok || bad "resume: config check message"
+# Saved weights: init, final and every save_every; an independent reader
+# (tests/ref/check_npy.py, no NumPy) recomputes ||W_e|| from the layers.
+for d in init iter_000050000 iter_000100000 final; do
+	[ -s "$tmp/resA/weights/02-long/$d/W3.npy" ] && ok || bad "weights: no $d/W3.npy"
+done
+for run in 01-short 02-long 03-after; do
+	python3 "$src/tests/ref/check_npy.py" "$tmp/resA/weights/$run" "$tmp/resA/runs/$run.csv" > /dev/null &&
+		ok || bad "npy of $run does not give the logged ||W_e||"
+done
+# --init-from: a run started from another's final weights starts at its final loss.
+expect_rc 0 "init-from" "$bin" run "$tmp/toy.json" -o "$tmp/toy3" --quiet --no-plot --init-from "$tmp/toy"
+a=$(tail -n 1 "$tmp/toy/runs/01-gd.csv" | cut -d, -f2)
+b=$(sed -n 2p "$tmp/toy3/runs/01-gd.csv" | cut -d, -f2)
+[ "$a" = "$b" ] && ok || bad "init-from: starts at $b, the earlier run ended at $a"
+expect_rc 2 "init-from a missing dir" "$bin" run "$tmp/toy.json" -o "$tmp/toy4" --quiet --init-from "$tmp/nowhere"
+
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

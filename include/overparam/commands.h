@@ -10,6 +10,9 @@ struct run_options {
 	int no_plot;         /* skip gnuplot */
 	int quiet;           /* no data report or progress on stderr */
 	long iterations;     /* > 0: every run's iterations (a smoke test) */
+	const char *init_from; /* run directory whose final weights start each
+				  run of the same name, or NULL */
+	int resume;          /* continue the interrupted run directory outdir */
 };
 
 /* overparam run: load, train every run, write the run directory, plot. */

@@ -52,6 +52,7 @@ struct run_spec {
 	long iterations;
 	long log_every;
 	double diverge_factor; /* loss > factor * initial loss -> diverged */
+	long save_every;    /* > 0: also save weights every save_every steps */
 	int emulate;        /* deep runs: step an Eq. 10/12 twin alongside and
 			       log its loss and its distance to W_e */
 	int singular_values; /* log the singular values of W_e */
@@ -106,6 +107,8 @@ struct experiment {
 	struct claim *claims;
 	int n_claims;
 	long iterations_override; /* set by `run --iterations`, 0 if not */
+	int resumed;              /* set by `run --resume` */
+	const char *init_from;    /* set by `run --init-from`, not owned */
 };
 
 /* Reads and validates path into ex. On failure ex is released and the

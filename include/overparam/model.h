@@ -38,6 +38,12 @@ void model_release(struct model *mod);
 int model_loss_grad(struct model *mod, const struct loss *loss,
 		    const struct dataset *ds, double *loss_out);
 
+/* The weight matrices as saved and loaded: N layers W_1..W_N for deep
+ * models, the single W_e for e2e ones. model_layer returns layer i
+ * (1-based) as a view into params with its shape. */
+int model_n_layers(const struct model *mod);
+double *model_layer(const struct model *mod, int i, int *rows, int *cols);
+
 /* ||W_e||_F of the last evaluation. */
 double model_we_norm(const struct model *mod);
 

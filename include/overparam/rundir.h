@@ -8,7 +8,7 @@
 
 struct rundir_run {
 	char *label, *group, *grid_point, *model, *status, *csv; /* owned */
-	long last_iter, diverged_at;
+	long last_iter, diverged_at, reached_at;
 	double initial_loss, final_loss, min_loss;
 	int selected;
 };

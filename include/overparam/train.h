@@ -25,6 +25,23 @@ struct train_record {
 	double imbalance; /* Eq. 7 imbalance (deep runs), NAN for e2e */
 };
 
+/* Everything needed to continue an interrupted run to the same result as
+ * an uninterrupted one: the state at iteration t, whose loss was evaluated
+ * and whose step was not yet taken. Arrays are owned. */
+struct checkpoint {
+	long t;
+	double initial_loss, min_loss;
+	long reached_at;
+	size_t n_params;
+	double *params, *opt_a, *opt_b; /* opt_a/opt_b NULL when unused */
+	long opt_t;
+	size_t n_twin;                  /* emulate: the twin's state, else 0 */
+	double *twin_params, *twin_a, *twin_b;
+	long twin_t;
+};
+
+void checkpoint_release(struct checkpoint *c);
+
 enum run_status { RUN_OK, RUN_DIVERGED, RUN_INTERRUPTED };
 
 struct run_result {
@@ -41,16 +58,33 @@ struct run_result {
 	double *extra;      /* (n_rec, n_extra) row-major, owned */
 	char *failure;      /* why a run diverged without a NaN loss (a failing
 			       SVD), owned, or NULL */
+	struct checkpoint ckpt; /* RUN_INTERRUPTED: where to resume */
 };
+
+struct model;
 
 /* Called now and then (about every 2^12 iterations) with the iteration. */
 typedef void (*train_progress_fn)(void *user, long iter, double loss);
+/* Weight snapshots: tag is "init", "final" or "iter_000001000". Returns an
+ * error code; a failure ends the run with that error. */
+typedef int (*train_save_fn)(void *user, const char *tag, const struct model *mod);
+/* Overwrites the freshly initialized weights (e.g. from saved files). */
+typedef int (*train_load_fn)(void *user, struct model *mod);
 
 struct train_opts {
 	double target;                 /* for reached_at; <= 0 disables */
 	train_progress_fn progress;    /* may be NULL */
 	void *user;
 	volatile sig_atomic_t *stop;   /* set by a signal handler, may be NULL */
+	train_save_fn save;            /* may be NULL */
+	long save_every;               /* > 0: also every save_every iterations */
+	train_load_fn load_init;       /* may be NULL */
+	/* Resume: the checkpoint and the rows logged before it (iterations
+	 * below resume->t), with their extra columns. */
+	const struct checkpoint *resume;
+	const struct train_record *prior;
+	const double *prior_extra;
+	int n_prior;
 };
 
 /* Trains run r on ds with loss; fills res (release it after). Numerical

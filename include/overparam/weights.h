@@ -1,0 +1,32 @@
+/* weights: a run's weights and checkpoints on disk, as .npy files.
+ *
+ *   weights/<run>/<tag>/W1.npy .. WN.npy   deep runs (tag: init, final,
+ *   weights/<run>/<tag>/We.npy             e2e runs   iter_000001000)
+ *   weights/<run>/checkpoint/              an interrupted run: params.npy,
+ *       opt_a.npy, opt_b.npy, twin_*.npy (flat state) and state.txt
+ *       (iteration, loss statistics as exact hex floats, step counters)
+ * where <run> is the stem of the run's CSV ("03-depth-3-width-1"). */
+#ifndef OVERPARAM_WEIGHTS_H
+#define OVERPARAM_WEIGHTS_H
+
+#include "overparam/model.h"
+#include "overparam/train.h"
+
+/* Writes every layer of mod under dir/tag/. */
+int weights_save(const char *dir, const char *tag, const struct model *mod);
+
+/* Overwrites mod's layers from dir/tag/ (shapes must match). */
+int weights_load(const char *dir, const char *tag, struct model *mod);
+
+int checkpoint_save(const char *dir, const struct checkpoint *c);
+
+/* Deletes dir/checkpoint/ (after a resumed run has finished). */
+void checkpoint_remove(const char *dir);
+
+/* 1 if dir/checkpoint/state.txt exists. */
+int checkpoint_exists(const char *dir);
+
+/* Reads dir/checkpoint/ into c (release it after). */
+int checkpoint_load(const char *dir, struct checkpoint *c);
+
+#endif
