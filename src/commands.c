@@ -7,6 +7,7 @@
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/output.h"
+#include "overparam/parallel.h"
 #include "overparam/plot.h"
 #include "overparam/rundir.h"
 #include "overparam/sweep.h"
@@ -210,7 +211,8 @@ int cmd_run(const struct run_options *o)
 				ex.runs[i].log_every = o->iterations;
 		}
 	}
-	/* One BLAS thread: the same bytes whatever the machine. */
+	/* BLAS calls are single-threaded: the data pass has its own threads,
+	 * whose chunked sums do not depend on the thread count. */
 	openblas_set_num_threads(1);
 	char default_dir[512];
 	const char *outdir = o->outdir;
@@ -221,6 +223,10 @@ int cmd_run(const struct run_options *o)
 	struct dataset ds = {0};
 	struct preprocess_info pre = {0};
 	struct rundir prev = {0};
+	struct par_pool *pool = NULL;
+	ex.threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (ex.threads < 1)
+		ex.threads = 1;
 	ex.resumed = o->resume;
 	ex.init_from = o->init_from;
 	struct run_result *res = NULL;
@@ -267,7 +273,8 @@ int cmd_run(const struct run_options *o)
 	if (!o->quiet)
 		report_data(&ex, &ds);
 	if ((rc = preprocess_apply(&ds, ex.data.preprocess, &pre)) ||
-	    (rc = loss_prepare(&ex.loss, &ds)))
+	    (rc = par_create(&pool, ex.threads)) ||
+	    (rc = loss_prepare(&ex.loss, &ds, pool)))
 		goto out;
 	if (o->force)
 		clear_run_dir(outdir);
@@ -404,6 +411,7 @@ out:
 	free(selected);
 	free(csv_names);
 	rundir_release(&prev);
+	par_free(pool);
 	preprocess_info_release(&pre);
 	loss_release(&ex.loss);
 	dataset_release(&ds);

@@ -1,12 +1,15 @@
 /* loss: l_p and softmax cross-entropy values and end-to-end gradients.
- * Pass 1: predictions R = X W^T; R turns into dl/dyhat / m in place;
- * pass 2: G = R^T X. The l2 Gram form skips both passes. */
+ * Per chunk of rows: predictions R = X_c W^T, R turned into dl/dyhat / m in
+ * place, then G_c = R^T X_c while X_c is in cache; the chunks' sums are
+ * reduced in order. The l2 Gram form skips the data. */
 #include "overparam/loss.h"
 #include "overparam/error.h"
+#include "overparam/parallel.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* |r|^p / p and, in *dr, d/dr of it = |r|^(p-2) r; exact fast paths for
  * the paper's p = 2 and p = 4. */
@@ -26,15 +29,31 @@ static double lp_term(double r, double p, double *dr)
 	return a * r * r / p;
 }
 
-int loss_prepare(struct loss *loss, const struct dataset *ds)
+void loss_init(struct loss *loss, enum loss_kind kind, double p, enum loss_form form)
 {
-	loss->gram = loss->xty = NULL;
+	memset(loss, 0, sizeof(*loss));
+	loss->kind = kind;
+	loss->p = p;
+	loss->form = form;
+}
+
+int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *pool)
+{
+	loss->gram = loss->xty = loss->part_G = loss->part_L = NULL;
 	loss->yty = 0;
+	loss->pool = pool;
 	if (loss->form == LOSS_FORM_GRAM && loss->p != 2.0)
 		return err_set(ERR_INPUT, "the Gram form needs p = 2, got p = %g", loss->p);
+	int m = ds->m, d = ds->d, k = ds->k;
+	loss->n_chunks = (m + LOSS_CHUNK_ROWS - 1) / LOSS_CHUNK_ROWS;
+	loss->part_G = malloc((size_t)loss->n_chunks * k * d * sizeof(double));
+	loss->part_L = malloc(loss->n_chunks * sizeof(double));
+	if (!loss->part_G || !loss->part_L) {
+		loss_release(loss);
+		return err_set(ERR_RUNTIME, "out of memory");
+	}
 	if (loss->form == LOSS_FORM_DATA || loss->kind != LOSS_LP || loss->p != 2.0)
 		return ERR_OK;
-	int m = ds->m, d = ds->d, k = ds->k;
 	loss->gram = malloc((size_t)d * d * sizeof(double));
 	loss->xty = malloc((size_t)k * d * sizeof(double));
 	if (!loss->gram || !loss->xty) {
@@ -62,7 +81,9 @@ void loss_release(struct loss *loss)
 {
 	free(loss->gram);
 	free(loss->xty);
-	loss->gram = loss->xty = NULL;
+	free(loss->part_G);
+	free(loss->part_L);
+	loss->gram = loss->xty = loss->part_G = loss->part_L = NULL;
 }
 
 /* Softmax cross-entropy of one row of logits z (k) against y (k): returns
@@ -83,6 +104,57 @@ static double softmax_ce_row(double *z, const double *y, int k)
 	for (int r = 0; r < k; r++)
 		z[r] = exp(z[r] - lse) * ysum - y[r];
 	return ysum * lse - yz;
+}
+
+struct chunk_job {
+	const struct loss *loss;
+	const struct dataset *ds;
+	const double *W;
+	double *R; /* (m, k) scratch */
+	int want_grad;
+};
+
+/* Chunk c: rows [c B, min(m, (c+1) B)). Writes part_L[c] (the sum of the
+ * rows' loss terms) and part_G[c] = sum over the rows of dl/dyhat_i x_i^T / m. */
+static void chunk_task(void *arg, int c)
+{
+	const struct chunk_job *job = arg;
+	const struct loss *loss = job->loss;
+	const struct dataset *ds = job->ds;
+	int d = ds->d, k = ds->k, r0 = c * LOSS_CHUNK_ROWS;
+	int rows = ds->m - r0 < LOSS_CHUNK_ROWS ? ds->m - r0 : LOSS_CHUNK_ROWS;
+	const double *X = ds->X + (size_t)r0 * d, *Y = ds->Y + (size_t)r0 * k;
+	double *R = job->R + (size_t)r0 * k, inv_m = 1.0 / ds->m, sum = 0.0;
+	/* R (rows, k) = X_c W^T */
+	if (k == 1)
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, d, 1.0, X, d, job->W, 1, 0.0,
+			    R, 1);
+	else
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, k, d, 1.0, X, d,
+			    job->W, d, 0.0, R, k);
+	size_t n = (size_t)rows * k;
+	if (loss->kind == LOSS_SOFTMAX_CE) {
+		for (int i = 0; i < rows; i++)
+			sum += softmax_ce_row(R + (size_t)i * k, Y + (size_t)i * k, k);
+		for (size_t i = 0; i < n; i++)
+			R[i] *= inv_m;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			double dr;
+			sum += lp_term(R[i] - Y[i], loss->p, &dr);
+			R[i] = dr * inv_m;
+		}
+	}
+	loss->part_L[c] = sum;
+	if (!job->want_grad)
+		return;
+	/* part_G[c] (k, d) = R^T X_c */
+	double *Gc = loss->part_G + (size_t)c * k * d;
+	if (k == 1)
+		cblas_dgemv(CblasRowMajor, CblasTrans, rows, d, 1.0, X, d, R, 1, 0.0, Gc, 1);
+	else
+		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, rows, 1.0, R, k, X,
+			    d, 0.0, Gc, d);
 }
 
 /* l2 through the Gram form (see loss.h); G must not be NULL here. */
@@ -106,7 +178,7 @@ static double gram_eval(const struct loss *loss, int d, int k, const double *W,
 double loss_eval(const struct loss *loss, const struct dataset *ds,
 		 const double *W, double *G, double *scratch)
 {
-	int m = ds->m, d = ds->d, k = ds->k;
+	int d = ds->d, k = ds->k;
 	if (loss->gram && G) {
 		double L = gram_eval(loss, d, k, W, G);
 		/* Near an exact fit the Gram form's cancellation (relative error
@@ -114,34 +186,17 @@ double loss_eval(const struct loss *loss, const struct dataset *ds,
 		if (loss->form == LOSS_FORM_GRAM || L > 1e-6 * loss->yty)
 			return L;
 	}
-	double *R = scratch; /* (m, k) */
-	if (k == 1)
-		cblas_dgemv(CblasRowMajor, CblasNoTrans, m, d, 1.0, ds->X, d, W, 1,
-			    0.0, R, 1);
-	else
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, d, 1.0,
-			    ds->X, d, W, d, 0.0, R, k);
-	double sum = 0.0, inv_m = 1.0 / m;
-	size_t n = (size_t)m * k;
-	if (loss->kind == LOSS_SOFTMAX_CE) {
-		for (size_t i = 0; i < (size_t)m; i++)
-			sum += softmax_ce_row(R + i * k, ds->Y + i * k, k);
-		for (size_t i = 0; i < n; i++)
-			R[i] *= inv_m;
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			double dr;
-			sum += lp_term(R[i] - ds->Y[i], loss->p, &dr);
-			R[i] = dr * inv_m;
-		}
-	}
+	struct chunk_job job = {loss, ds, W, scratch, G != NULL};
+	par_for(loss->pool, loss->n_chunks, chunk_task, &job);
+	/* Reduce the chunks' slots in chunk order. */
+	double sum = 0.0;
+	for (int c = 0; c < loss->n_chunks; c++)
+		sum += loss->part_L[c];
 	if (G) {
-		if (k == 1)
-			cblas_dgemv(CblasRowMajor, CblasTrans, m, d, 1.0, ds->X, d, R, 1,
-				    0.0, G, 1);
-		else
-			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, m, 1.0,
-				    R, k, ds->X, d, 0.0, G, d);
+		size_t kd = (size_t)k * d;
+		memcpy(G, loss->part_G, kd * sizeof(double));
+		for (int c = 1; c < loss->n_chunks; c++)
+			cblas_daxpy((int)kd, 1.0, loss->part_G + c * kd, 1, G, 1);
 	}
-	return sum * inv_m;
+	return sum / ds->m;
 }

@@ -1,5 +1,6 @@
 /* main: maps the command line to a command and its result to an exit code.
  * Nothing else lives here. */
+#include "overparam/bench.h"
 #include "overparam/commands.h"
 #include "overparam/compare.h"
 #include "overparam/error.h"
@@ -12,11 +13,12 @@
 
 static const char usage[] =
 	"usage: overparam run CONFIG [-o OUTDIR] [--force] [--no-plot] [--quiet]\n"
-	"                     [--iterations N] [--resume] [--init-from DIR]\n"
+	"                     [--iterations N] [--resume] [--init-from DIR] [--threads N]\n"
 	"       overparam plot DIR\n"
 	"       overparam report DIR... [-o FILE]\n"
 	"       overparam compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...]\n"
 	"       overparam check [claim1|theorem2|all]\n"
+	"       overparam bench [STEPS]\n"
 	"       overparam --help | --version\n"
 	"\n"
 	"commands:\n"
@@ -31,6 +33,8 @@ static const char usage[] =
 	"                 within tolerance, 1 if not (says where they part), 2 on bad input\n"
 	"  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
 	"                 if either fails)\n"
+	"  bench [STEPS]  microseconds per training step on the Ethanol problem's shape,\n"
+	"                 with ratios to one streaming read of the data (default 2000)\n"
 	"\n"
 	"options for run:\n"
 	"  -o, --output OUTDIR  where to write (refused if it exists and is not empty)\n"
@@ -42,6 +46,8 @@ static const char usage[] =
 	"                       the result an uninterrupted run would have given\n"
 	"  --init-from DIR      start each run from the final weights of the run with\n"
 	"                       the same name in run directory DIR\n"
+	"  --threads N          threads for the data pass (default: the CPUs); the\n"
+	"                       results are the same bytes for any N\n"
 	"\n"
 	"exit codes: 0 success, 1 runtime failure (I/O, gnuplot, interrupted),\n"
 	"            2 usage or invalid input (config, data, arguments)\n";
@@ -82,6 +88,14 @@ static int main_run(int argc, char **argv)
 			if (*end || end == argv[i] || o.iterations < 1 || o.iterations > 1000000000)
 				return usage_error("--iterations needs an integer 1..1000000000, got '%s'",
 						   argv[i]);
+		} else if (!strcmp(a, "--threads")) {
+			char *end;
+			if (i + 1 >= argc)
+				return usage_error("'%s' needs a number", a);
+			long n = strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || n < 1 || n > 256)
+				return usage_error("--threads needs an integer 1..256, got '%s'", argv[i]);
+			o.threads = (int)n;
 		} else if (!strcmp(a, "--resume")) {
 			o.resume = 1;
 		} else if (!strcmp(a, "--init-from")) {
@@ -202,6 +216,18 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "report"))
 		return main_report(argc, argv);
+	if (!strcmp(cmd, "bench")) {
+		long steps = 2000;
+		if (argc > 3)
+			return usage_error("%s", "'bench' takes at most STEPS");
+		if (argc == 3) {
+			char *end;
+			steps = strtol(argv[2], &end, 10);
+			if (*end || end == argv[2] || steps < 1 || steps > 100000000)
+				return usage_error("STEPS must be an integer 1..100000000, got '%s'", argv[2]);
+		}
+		return finish(bench_run(stdout, steps));
+	}
 	if (!strcmp(cmd, "compare"))
 		return main_compare(argc, argv);
 	return usage_error("unknown command '%s'", cmd);

@@ -399,6 +399,9 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(lib, "lapack", ver);
 	cJSON_AddStringToObject(lib, "cjson", cJSON_Version());
 	cJSON_AddNumberToObject(lib, "blas_threads", openblas_get_num_threads());
+	cJSON_AddNumberToObject(root, "threads", ex->threads);
+	cJSON_AddStringToObject(root, "threads_note",
+				"data-pass threads; results are identical for any thread count");
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (!text)

@@ -242,7 +242,12 @@ int theory_check_theorem2(FILE *out)
 		return ERR_RUNTIME;
 	for (int i = 0; i < ds.m; i++)
 		ds.Y[i] += 1.0; /* so that dL/dW(0) is far from 0 */
-	struct loss loss = {LOSS_LP, 4, LOSS_FORM_DATA, NULL, NULL, 0};
+	struct loss loss;
+	loss_init(&loss, LOSS_LP, 4, LOSS_FORM_DATA);
+	if (loss_prepare(&loss, &ds, NULL)) {
+		dataset_release(&ds);
+		return ERR_RUNTIME;
+	}
 	int d = ds.d, ok = 1;
 	double *scratch = malloc(ds.m * sizeof(double)), *grad = malloc(d * sizeof(double));
 	double *tmp = malloc(d * sizeof(double)), *e = malloc(d * sizeof(double));
@@ -286,6 +291,7 @@ int theory_check_theorem2(FILE *out)
 	}
 	fprintf(out, "Theorem 2 %s\n", ok ? "holds" : "FAILS");
 	free(scratch); free(grad); free(tmp); free(e); free(f); free(zero);
+	loss_release(&loss);
 	dataset_release(&ds);
 	return ok ? ERR_OK : ERR_RUNTIME;
 }

@@ -61,6 +61,20 @@ expect_rc 0 "toy rerun" "$bin" run "$tmp/toy.json" -o "$tmp/toy2" --quiet --no-p
 cmp -s "$csv" "$tmp/toy2/runs/01-gd.csv" && ok || bad "rerun CSV differs"
 cmp -s "$tmp/toy/summary.csv" "$tmp/toy2/summary.csv" && ok || bad "rerun summary differs"
 
+# Figure 2 (l4), shortened, on the gas-drift data: every Eq. 12 run tracks
+# its deep networks, and width does not matter (balanced init): losses agree
+# within 5e-3 relative at every logged iteration (measured: 2.1e-3 at most, the O(lr) gap between two Euler discretizations of one flow).
+data="$src/data/gas-drift"
+sed -e "s|\"dir\": \"../data/gas-drift\"|\"dir\": \"$data\"|" \
+	-e 's|"iterations": 20000, "log_every": 50|"iterations": 3000, "log_every": 100|' \
+	"$src/configs/fig2_l4.json" > "$tmp/fig2.json"
+# 1 vs 2 data-pass threads: identical bytes (chunked sums reduced in order).
+expect_rc 0 "threads 1" "$bin" run "$tmp/fig2.json" -o "$tmp/th1" --quiet --no-plot --threads 1 --iterations 300
+expect_rc 0 "threads 2" "$bin" run "$tmp/fig2.json" -o "$tmp/th2" --quiet --no-plot --threads 2 --iterations 300
+for f in "$tmp"/th1/runs/*.csv; do
+	cmp -s "$f" "$tmp/th2/runs/$(basename "$f")" && ok || bad "threads: $(basename "$f") differs"
+done
+
 # An existing run directory is not overwritten without --force.
 expect_rc 2 "existing outdir" "$bin" run "$tmp/toy.json" -o "$tmp/toy" --quiet
 grep -q "exists and is not empty" "$tmp/err" && ok || bad "existing outdir message"
@@ -76,13 +90,6 @@ expect_rc 0 "plot DIR" "$bin" plot "$tmp/nognuplot"
 [ -s "$tmp/nognuplot/loss.png" ] && ok || bad "plot made loss.png"
 expect_rc 2 "plot of a non-run dir" "$bin" plot "$tmp"
 
-# Figure 2 (l4), shortened, on the gas-drift data: every Eq. 12 run tracks
-# its deep networks, and width does not matter (balanced init): losses agree
-# within 5e-3 relative at every logged iteration (measured: 2.1e-3 at most, the O(lr) gap between two Euler discretizations of one flow).
-data="$src/data/gas-drift"
-sed -e "s|\"dir\": \"../data/gas-drift\"|\"dir\": \"$data\"|" \
-	-e 's|"iterations": 20000, "log_every": 50|"iterations": 3000, "log_every": 100|' \
-	"$src/configs/fig2_l4.json" > "$tmp/fig2.json"
 expect_rc 0 "fig2 short" "$bin" run "$tmp/fig2.json" -o "$tmp/fig2" --quiet
 runs="$tmp/fig2/runs"
 for pair in "01 03" "02 03" "04 06" "05 06"; do

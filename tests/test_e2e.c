@@ -154,7 +154,9 @@ static double emulation_gap(int k, int N, double lr, long T)
 	model_create(&deep, &r, ds.m, ds.d, k);
 	r.model = MODEL_E2E;
 	model_create(&e2e, &r, ds.m, ds.d, k);
-	struct loss loss = {LOSS_LP, 4, LOSS_FORM_DATA, NULL, NULL, 0};
+	struct loss loss;
+	loss_init(&loss, LOSS_LP, 4, LOSS_FORM_DATA);
+	loss_prepare(&loss, &ds, NULL);
 	struct optim o1, o2;
 	optim_create(&o1, &r.optim, deep.n_params);
 	optim_create(&o2, &r.optim, e2e.n_params);
@@ -178,6 +180,7 @@ static double emulation_gap(int k, int N, double lr, long T)
 	optim_release(&o2);
 	model_release(&deep);
 	model_release(&e2e);
+	loss_release(&loss);
 	dataset_release(&ds);
 	return worst;
 }

@@ -7,6 +7,7 @@
 #include "overparam/dataset.h"
 #include "overparam/linnet.h"
 #include "overparam/loss.h"
+#include "overparam/parallel.h"
 #include "overparam/rng.h"
 
 /* L = (1/m) sum_i (1/p) sum_r |(W_N ... W_1 x_i - y_i)_r|^p, layer by layer;
@@ -66,8 +67,9 @@ static void one_case(int N, const int *hidden, int k, double p, unsigned seed)
 	double *scratch = malloc(ds.m * k * sizeof(double));
 	double *grad = malloc(net.n_params * sizeof(double));
 	double *fd = malloc(net.n_params * sizeof(double));
-	struct loss loss = {p == 0 ? LOSS_SOFTMAX_CE : LOSS_LP, p, LOSS_FORM_DATA, NULL,
-			    NULL, 0};
+	struct loss loss;
+	loss_init(&loss, p == 0 ? LOSS_SOFTMAX_CE : LOSS_LP, p, LOSS_FORM_DATA);
+	loss_prepare(&loss, &ds, NULL);
 	linnet_end_to_end(&net, We);
 	double L = loss_eval(&loss, &ds, We, G, scratch);
 	double L_naive = naive_loss(&net, &ds, p);
@@ -93,6 +95,7 @@ static void one_case(int N, const int *hidden, int k, double p, unsigned seed)
 	free(grad);
 	free(fd);
 	linnet_release(&net);
+	loss_release(&loss);
 	dataset_release(&ds);
 }
 
@@ -107,10 +110,12 @@ static void gram_case(int k)
 	rng_seed(&g, 9);
 	for (int i = 0; i < k * 9; i++)
 		W[i] = rng_normal(&g);
-	struct loss data = {LOSS_LP, 2, LOSS_FORM_DATA, NULL, NULL, 0};
-	struct loss gram = {LOSS_LP, 2, LOSS_FORM_AUTO, NULL, NULL, 0};
-	check_true("prepare data form", loss_prepare(&data, &ds) == 0 && !data.gram);
-	check_true("prepare gram form", loss_prepare(&gram, &ds) == 0 && gram.gram);
+	struct loss data, gram, bad;
+	loss_init(&data, LOSS_LP, 2, LOSS_FORM_DATA);
+	loss_init(&gram, LOSS_LP, 2, LOSS_FORM_AUTO);
+	loss_init(&bad, LOSS_LP, 4, LOSS_FORM_GRAM);
+	check_true("prepare data form", loss_prepare(&data, &ds, NULL) == 0 && !data.gram);
+	check_true("prepare gram form", loss_prepare(&gram, &ds, NULL) == 0 && gram.gram);
 	double Ld = loss_eval(&data, &ds, W, Gd, scratch);
 	double Lg = loss_eval(&gram, &ds, W, Gg, scratch);
 	char label[64];
@@ -118,14 +123,58 @@ static void gram_case(int k)
 	check_close(label, &Lg, &Ld, 1, 0, 1e-12);
 	snprintf(label, sizeof(label), "gram vs data gradient, k=%d", k);
 	check_close(label, Gg, Gd, k * 9, 1e-13, 1e-12);
-	struct loss bad = {LOSS_LP, 4, LOSS_FORM_GRAM, NULL, NULL, 0};
-	check_true("gram form refuses p = 4", loss_prepare(&bad, &ds) != 0);
+	check_true("gram form refuses p = 4", loss_prepare(&bad, &ds, NULL) != 0);
 	loss_release(&gram);
+	loss_release(&data);
+	dataset_release(&ds);
+}
+
+/* The chunked data pass on 1, 2 and 3 threads: the same bits (the chunks'
+ * sums are reduced in chunk order, whoever computed them). */
+static void threads_case(int m, int k, double p)
+{
+	struct dataset ds;
+	dataset_synthetic(&ds, m, 37, k, 0.5, 70 + m);
+	double *W = malloc(k * 37 * sizeof(double)), *scratch = malloc(m * k * sizeof(double));
+	double *G1 = malloc(k * 37 * sizeof(double)), *Gt = malloc(k * 37 * sizeof(double));
+	struct rng g;
+	rng_seed(&g, 3);
+	for (int i = 0; i < k * 37; i++)
+		W[i] = rng_normal(&g);
+	struct loss one;
+	loss_init(&one, LOSS_LP, p, LOSS_FORM_DATA);
+	loss_prepare(&one, &ds, NULL);
+	double L1 = loss_eval(&one, &ds, W, G1, scratch);
+	for (int threads = 2; threads <= 3; threads++) {
+		struct par_pool *pool;
+		par_create(&pool, threads);
+		struct loss many;
+		loss_init(&many, LOSS_LP, p, LOSS_FORM_DATA);
+		loss_prepare(&many, &ds, pool);
+		for (int rep = 0; rep < 50; rep++) {
+			double Lt = loss_eval(&many, &ds, W, Gt, scratch);
+			char label[96];
+			snprintf(label, sizeof(label), "%d threads = 1 thread, m=%d k=%d (bitwise)",
+				 threads, m, k);
+			if (!check_true(label, Lt == L1 && memcmp(G1, Gt, k * 37 * sizeof(double)) == 0))
+				break;
+		}
+		loss_release(&many);
+		par_free(pool);
+	}
+	loss_release(&one);
+	free(W);
+	free(scratch);
+	free(G1);
+	free(Gt);
 	dataset_release(&ds);
 }
 
 int main(void)
 {
+	threads_case(1000, 1, 4);
+	threads_case(129, 3, 2);
+	threads_case(5, 1, 3);
 	gram_case(1);
 	gram_case(3);
 	static const int w1[] = {1, 1, 1}, w5[] = {5, 3, 4}, w9[] = {9, 9, 9};

@@ -13,6 +13,7 @@ struct run_options {
 	const char *init_from; /* run directory whose final weights start each
 				  run of the same name, or NULL */
 	int resume;          /* continue the interrupted run directory outdir */
+	int threads;         /* data-pass threads; 0: the number of CPUs */
 };
 
 /* overparam run: load, train every run, write the run directory, plot. */

@@ -108,6 +108,7 @@ struct experiment {
 	int n_claims;
 	long iterations_override; /* set by `run --iterations`, 0 if not */
 	int resumed;              /* set by `run --resume` */
+	int threads;              /* data-pass threads (`run --threads`) */
 	const char *init_from;    /* set by `run --init-from`, not owned */
 };
 

@@ -26,6 +26,15 @@ enum loss_kind {
  * exact fit), and "gram" never does. */
 enum loss_form { LOSS_FORM_AUTO, LOSS_FORM_DATA, LOSS_FORM_GRAM };
 
+/* The data pass goes over fixed chunks of LOSS_CHUNK_ROWS rows: each chunk
+ * computes its rows' predictions, loss terms and dL/dyhat, then its share
+ * of G while the rows are still in cache (one pass over X), into its own
+ * slot; the slots are summed in chunk order. Chunks run on the loss's
+ * thread pool, and the result is the same for any number of threads. */
+#define LOSS_CHUNK_ROWS 128
+
+struct par_pool;
+
 struct loss {
 	enum loss_kind kind;
 	double p;            /* LOSS_LP exponent, >= 2 */
@@ -34,11 +43,20 @@ struct loss {
 	double *gram;        /* A (d, d) */
 	double *xty;         /* B (k, d) */
 	double yty;          /* c */
+	/* Data pass: per-chunk partial sums (loss_prepare), thread pool. */
+	int n_chunks;
+	double *part_G;      /* (n_chunks, k, d) */
+	double *part_L;      /* (n_chunks) */
+	struct par_pool *pool; /* NULL: one thread; not owned */
 };
 
-/* Resolves the form for ds and, for the Gram form, computes A, B, c.
- * Returns ERR_INPUT if the Gram form is asked for with p != 2. */
-int loss_prepare(struct loss *loss, const struct dataset *ds);
+/* Zeroes loss and sets what the config decides. */
+void loss_init(struct loss *loss, enum loss_kind kind, double p, enum loss_form form);
+
+/* Resolves the form for ds, allocates the chunk slots and, for the Gram
+ * form, computes A, B, c. pool may be NULL. Returns ERR_INPUT if the Gram
+ * form is asked for with p != 2. */
+int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *pool);
 
 /* "data" or "gram": the form loss_prepare() chose. */
 const char *loss_form_used(const struct loss *loss);

@@ -1,0 +1,23 @@
+/* parallel: a small persistent thread pool for the data pass.
+ *
+ * par_for(pool, n, fn, arg) runs fn(arg, task) for every task in [0, n)
+ * and returns when all are done. Which thread runs which task is not
+ * specified, so callers write each task's result to its own slot and
+ * reduce the slots in task order: results are then identical for any
+ * thread count. Workers spin briefly between calls (a training step is
+ * tens of microseconds) and then sleep on a condition variable. */
+#ifndef OVERPARAM_PARALLEL_H
+#define OVERPARAM_PARALLEL_H
+
+struct par_pool;
+
+typedef void (*par_task_fn)(void *arg, int task);
+
+/* threads >= 1 (1: no worker threads, par_for runs inline). */
+int par_create(struct par_pool **pool, int threads);
+void par_free(struct par_pool *pool);
+int par_threads(const struct par_pool *pool);
+
+void par_for(struct par_pool *pool, int n_tasks, par_task_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,102 @@
+/* bench: the step-cost table of `overparam bench` (see bench.h). */
+#include "overparam/bench.h"
+#include "overparam/config.h"
+#include "overparam/dataset.h"
+#include "overparam/error.h"
+#include "overparam/model.h"
+#include "overparam/optim.h"
+#include "overparam/parallel.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* Seconds per step of GD on one model. */
+static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
+			 int width, long steps)
+{
+	int hidden[8] = {width, width, width, width, width, width, width, width};
+	struct run_spec r = {.model = MODEL_DEEP, .depth = depth, .hidden = hidden,
+			     .init = LINNET_INIT_BALANCED, .init_std = 0.01, .seed = 1};
+	optim_spec_defaults(&r.optim, OPTIM_GD);
+	r.optim.lr = 1e-6;
+	struct model mod;
+	struct optim opt;
+	if (model_create(&mod, &r, ds->m, ds->d, ds->k) ||
+	    optim_create(&opt, &r.optim, mod.n_params))
+		return -1;
+	double L, t0 = 0;
+	long warm = steps / 10 + 1;
+	for (long t = 0; t < warm + steps; t++) {
+		if (t == warm)
+			t0 = now();
+		model_loss_grad(&mod, loss, ds, &L);
+		optim_step(&opt, mod.params, mod.grad);
+	}
+	double per = (now() - t0) / steps;
+	optim_release(&opt);
+	model_release(&mod);
+	return per;
+}
+
+int bench_run(FILE *out, long steps)
+{
+	openblas_set_num_threads(1);
+	struct dataset ds;
+	int rc = dataset_synthetic(&ds, 2565, 128, 1, 0.1, 1);
+	if (rc)
+		return rc;
+	/* The memory floor: one streaming read of X (best of 5 batches). */
+	size_t n = (size_t)ds.m * ds.d;
+	double best = 1e30;
+	volatile double sink = 0;
+	for (int rep = 0; rep < 5; rep++) {
+		double t0 = now();
+		for (int i = 0; i < 200; i++)
+			sink += cblas_ddot((int)n, ds.X, 1, ds.X, 1);
+		double per = (now() - t0) / 200;
+		if (per < best)
+			best = per;
+	}
+	fprintf(out, "overparam bench: m = %d, d = %d, k = 1 (synthetic), %ld timed steps per case\n",
+		ds.m, ds.d, steps);
+	fprintf(out, "streaming read of X (%.1f MB): %.1f us\n\n", n * 8 / 1e6, best * 1e6);
+	fprintf(out, "%-6s %-6s %-12s %-8s %12s %12s\n", "depth", "width", "loss", "threads",
+		    "us/step", "x read");
+	static const struct {
+		int depth, width;
+		double p;
+		enum loss_form form;
+		const char *name;
+	} cases[] = {
+		{1, 1, 4, LOSS_FORM_DATA, "l4"},        {3, 1, 4, LOSS_FORM_DATA, "l4"},
+		{3, 100, 4, LOSS_FORM_DATA, "l4"},      {1, 1, 2, LOSS_FORM_DATA, "l2 data"},
+		{3, 100, 2, LOSS_FORM_DATA, "l2 data"}, {1, 1, 2, LOSS_FORM_GRAM, "l2 gram"},
+		{3, 1, 2, LOSS_FORM_GRAM, "l2 gram"},   {3, 100, 2, LOSS_FORM_GRAM, "l2 gram"},
+	};
+	for (int threads = 1; threads <= 2; threads++) {
+		struct par_pool *pool;
+		if ((rc = par_create(&pool, threads)))
+			break;
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			struct loss loss;
+			loss_init(&loss, LOSS_LP, cases[c].p, cases[c].form);
+			if ((rc = loss_prepare(&loss, &ds, pool)))
+				break;
+			double per = time_steps(&ds, &loss, cases[c].depth, cases[c].width, steps);
+			fprintf(out, "%-6d %-6d %-12s %-8d %12.2f %12.2f\n", cases[c].depth,
+				cases[c].width, cases[c].name, threads, per * 1e6, per / best);
+			loss_release(&loss);
+		}
+		par_free(pool);
+	}
+	dataset_release(&ds);
+	return rc;
+}
