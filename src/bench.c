@@ -9,6 +9,7 @@
 
 #include <cblas.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void)
@@ -46,6 +47,62 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 	return per;
 }
 
+/* Seconds per step per model of `batch` models stepped together. */
+static double time_batch(const struct dataset *ds, struct loss *loss, int depth,
+			 int width, int batch, long steps)
+{
+	int hidden[8] = {width, width, width, width, width, width, width, width};
+	struct run_spec r = {.model = MODEL_DEEP, .depth = depth, .hidden = hidden,
+			     .init = LINNET_INIT_BALANCED, .init_std = 0.01, .seed = 1};
+	optim_spec_defaults(&r.optim, OPTIM_GD);
+	r.optim.lr = 1e-6;
+	struct model *mods = calloc(batch, sizeof(*mods));
+	struct optim *opts = calloc(batch, sizeof(*opts));
+	double *Wb = malloc((size_t)batch * ds->d * sizeof(double));
+	double *Gb = malloc((size_t)batch * ds->d * sizeof(double));
+	double *Lb = malloc(batch * sizeof(double));
+	double *scratch = malloc((size_t)ds->m * batch * sizeof(double));
+	double per = -1;
+	if (!mods || !opts || !Wb || !Gb || !Lb || !scratch ||
+	    loss_reserve_batch(loss, ds, batch))
+		goto out;
+	for (int j = 0; j < batch; j++) {
+		r.seed = 1 + j;
+		if (model_create(&mods[j], &r, ds->m, ds->d, 1) ||
+		    optim_create(&opts[j], &r.optim, mods[j].n_params))
+			goto out;
+	}
+	double t0 = 0;
+	long warm = steps / 10 + 1;
+	for (long t = 0; t < warm + steps; t++) {
+		if (t == warm)
+			t0 = now();
+		for (int j = 0; j < batch; j++) {
+			model_end_to_end(&mods[j]);
+			memcpy(Wb + (size_t)j * ds->d, mods[j].We, ds->d * sizeof(double));
+		}
+		loss_eval_batch(loss, ds, batch, Wb, Lb, Gb, scratch);
+		for (int j = 0; j < batch; j++) {
+			memcpy(mods[j].G, Gb + (size_t)j * ds->d, ds->d * sizeof(double));
+			model_grad_from_G(&mods[j]);
+			optim_step(&opts[j], mods[j].params, mods[j].grad);
+		}
+	}
+	per = (now() - t0) / steps / batch;
+out:
+	for (int j = 0; mods && opts && j < batch; j++) {
+		model_release(&mods[j]);
+		optim_release(&opts[j]);
+	}
+	free(mods);
+	free(opts);
+	free(Wb);
+	free(Gb);
+	free(Lb);
+	free(scratch);
+	return per;
+}
+
 int bench_run(FILE *out, long steps)
 {
 	openblas_set_num_threads(1);
@@ -68,8 +125,8 @@ int bench_run(FILE *out, long steps)
 	fprintf(out, "overparam bench: m = %d, d = %d, k = 1 (synthetic), %ld timed steps per case\n",
 		ds.m, ds.d, steps);
 	fprintf(out, "streaming read of X (%.1f MB): %.1f us\n\n", n * 8 / 1e6, best * 1e6);
-	fprintf(out, "%-6s %-6s %-12s %-8s %12s %12s\n", "depth", "width", "loss", "threads",
-		    "us/step", "x read");
+	fprintf(out, "%-6s %-6s %-12s %-8s %-6s %12s %12s\n", "depth", "width", "loss",
+		"threads", "batch", "us/model", "x read");
 	static const struct {
 		int depth, width;
 		double p;
@@ -91,8 +148,15 @@ int bench_run(FILE *out, long steps)
 			if ((rc = loss_prepare(&loss, &ds, pool)))
 				break;
 			double per = time_steps(&ds, &loss, cases[c].depth, cases[c].width, steps);
-			fprintf(out, "%-6d %-6d %-12s %-8d %12.2f %12.2f\n", cases[c].depth,
-				cases[c].width, cases[c].name, threads, per * 1e6, per / best);
+			fprintf(out, "%-6d %-6d %-12s %-8d %-6d %12.2f %12.2f\n", cases[c].depth,
+				cases[c].width, cases[c].name, threads, 1, per * 1e6, per / best);
+			if (cases[c].form == LOSS_FORM_DATA && cases[c].width == 1) {
+				per = time_batch(&ds, &loss, cases[c].depth, cases[c].width, 32,
+						 steps / 4 + 1);
+				fprintf(out, "%-6d %-6d %-12s %-8d %-6d %12.2f %12.2f\n",
+					cases[c].depth, cases[c].width, cases[c].name, threads, 32,
+					per * 1e6, per / best);
+			}
 			loss_release(&loss);
 		}
 		par_free(pool);

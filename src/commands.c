@@ -197,6 +197,129 @@ static void clear_run_dir(const char *dir)
 	free(runs);
 }
 
+#define MAX_BATCH 32
+
+/* What the per-run helpers of cmd_run share. */
+struct run_ctx {
+	const struct experiment *ex;
+	const struct run_options *o;
+	const char *outdir;
+	const struct dataset *ds;
+	struct run_result *res;
+	char **csv_names;
+	int interactive;
+};
+
+static struct train_opts make_opts(const struct run_ctx *c, const struct run_spec *r,
+				   struct progress_state *ps)
+{
+	struct train_opts t = {
+		.target = c->ex->select.by == SELECT_TIME_TO_TARGET ? c->ex->select.target : 0,
+		.progress = on_progress, .user = ps, .stop = &stop_requested,
+		.save = save_weights, .save_every = r->save_every,
+		.load_init = ps->init_from_dir ? load_weights : NULL};
+	return t;
+}
+
+/* After run i ended: its checkpoint if interrupted, a line on stderr, its
+ * CSV. */
+static int finish_run(const struct run_ctx *c, int i, const char *wdir)
+{
+	struct run_result *res = &c->res[i];
+	int rc = ERR_OK;
+	if (res->status == RUN_INTERRUPTED && (rc = checkpoint_save(wdir, &res->ckpt)))
+		return rc;
+	if (c->interactive)
+		fputs("\r\033[K", stderr);
+	if (!c->o->quiet)
+		fprintf(stderr, "overparam: [%d/%d] %s: %s, loss %.6g -> %.6g at iteration %ld (%.2f s)\n",
+			i + 1, c->ex->n_runs, c->ex->runs[i].label, run_status_name(res->status),
+			res->initial_loss, res->final_loss, res->last_iter, res->seconds);
+	char *path = path_join(c->outdir, c->csv_names[i]);
+	rc = path ? output_run_csv(path, res) : err_set(ERR_RUNTIME, "out of memory");
+	free(path);
+	return rc;
+}
+
+/* Run i alone (and, with prev, resumed from its checkpoint if it has one). */
+static int run_one(const struct run_ctx *c, int i, const struct rundir *prev)
+{
+	const struct run_spec *r = &c->ex->runs[i];
+	char *wdir = weights_dir_of(c->outdir, c->csv_names[i]);
+	char *idir = c->o->init_from ? weights_dir_of(c->o->init_from, c->csv_names[i]) : NULL;
+	struct progress_state ps = {!c->interactive, i, c->ex->n_runs, r->label,
+				    r->iterations, 0, wdir, idir};
+	struct train_opts topts = make_opts(c, r, &ps);
+	struct checkpoint ck = {0};
+	struct train_record *prior = NULL;
+	double *prior_extra = NULL;
+	int rc = wdir ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
+	if (!rc && prev && checkpoint_exists(wdir)) {
+		char *csv = path_join(c->outdir, c->csv_names[i]);
+		const struct dataset *ds = c->ds;
+		int n_extra = 2 * r->emulate + (r->singular_values ? (ds->k < ds->d ? ds->k : ds->d) : 0);
+		rc = checkpoint_load(wdir, &ck);
+		if (!rc)
+			rc = load_prior_rows(csv, ck.t, r->log_every, n_extra, &prior,
+					     &prior_extra, &topts.n_prior);
+		free(csv);
+		topts.resume = &ck;
+		topts.prior = prior;
+		topts.prior_extra = prior_extra;
+		topts.load_init = NULL; /* the checkpoint has the weights */
+	}
+	if (!rc)
+		rc = train_run(r, &c->ex->loss, c->ds, &topts, &c->res[i]);
+	if (!rc && topts.resume && c->res[i].status != RUN_INTERRUPTED)
+		checkpoint_remove(wdir);
+	if (!rc)
+		rc = finish_run(c, i, wdir);
+	checkpoint_release(&ck);
+	free(prior);
+	free(prior_extra);
+	free(wdir);
+	free(idir);
+	return rc;
+}
+
+/* Runs [i, j) of one grid group stepped together (train_batch). */
+static int run_batch(const struct run_ctx *c, int i, int j)
+{
+	int n = j - i, rc = ERR_OK;
+	struct progress_state *ps = calloc(n, sizeof(*ps));
+	struct train_opts *topts = calloc(n, sizeof(*topts));
+	const struct run_spec **runs = calloc(n, sizeof(*runs));
+	char **wdirs = calloc(n, sizeof(char *)), **idirs = calloc(n, sizeof(char *));
+	if (!ps || !topts || !runs || !wdirs || !idirs)
+		rc = err_set(ERR_RUNTIME, "out of memory");
+	for (int b = 0; !rc && b < n; b++) {
+		const struct run_spec *r = &c->ex->runs[i + b];
+		wdirs[b] = weights_dir_of(c->outdir, c->csv_names[i + b]);
+		if (c->o->init_from)
+			idirs[b] = weights_dir_of(c->o->init_from, c->csv_names[i + b]);
+		ps[b] = (struct progress_state){!c->interactive, i + b, c->ex->n_runs, r->label,
+						r->iterations, 0, wdirs[b], idirs[b]};
+		topts[b] = make_opts(c, r, &ps[b]);
+		runs[b] = r;
+		if (!wdirs[b] || (c->o->init_from && !idirs[b]))
+			rc = err_set(ERR_RUNTIME, "out of memory");
+	}
+	if (!rc)
+		rc = train_batch(runs, n, &c->ex->loss, c->ds, topts, c->res + i);
+	for (int b = 0; !rc && b < n; b++)
+		rc = finish_run(c, i + b, wdirs[b]);
+	for (int b = 0; wdirs && idirs && b < n; b++) {
+		free(wdirs[b]);
+		free(idirs[b]);
+	}
+	free(ps);
+	free(topts);
+	free(runs);
+	free(wdirs);
+	free(idirs);
+	return rc;
+}
+
 int cmd_run(const struct run_options *o)
 {
 	struct experiment ex;
@@ -229,6 +352,7 @@ int cmd_run(const struct run_options *o)
 		ex.threads = 1;
 	ex.resumed = o->resume;
 	ex.init_from = o->init_from;
+	ex.batched = !o->no_batch && !o->resume;
 	struct run_result *res = NULL;
 	int *selected = NULL;
 	char **csv_names = NULL;
@@ -307,13 +431,15 @@ int cmd_run(const struct run_options *o)
 	sigaction(SIGTERM, &sa, NULL);
 	int interactive = !o->quiet && isatty(STDERR_FILENO);
 	int interrupted = 0;
-	for (int i = 0; i < ex.n_runs; i++) {
-		const struct run_spec *r = &ex.runs[i];
-		csv_names[i] = output_run_filename(i, r->label);
-		if (!csv_names[i]) {
+	for (int i = 0; i < ex.n_runs; i++)
+		if (!(csv_names[i] = output_run_filename(i, ex.runs[i].label))) {
 			rc = err_set(ERR_RUNTIME, "out of memory");
 			goto out;
 		}
+	if (!o->no_batch && !o->resume && (rc = loss_reserve_batch(&ex.loss, &ds, MAX_BATCH)))
+		goto out;
+	struct run_ctx ctx = {&ex, o, outdir, &ds, res, csv_names, interactive};
+	for (int i = 0; i < ex.n_runs; i++) {
 		if (interrupted) {
 			res[i].status = RUN_INTERRUPTED;
 			res[i].diverged_at = res[i].reached_at = -1;
@@ -323,62 +449,20 @@ int cmd_run(const struct run_options *o)
 			result_from_summary(&prev.runs[i], &res[i]);
 			continue; /* finished before the interruption: CSV kept */
 		}
-		char *wdir = weights_dir_of(outdir, csv_names[i]);
-		char *idir = o->init_from ? weights_dir_of(o->init_from, csv_names[i]) : NULL;
-		struct progress_state ps = {!interactive, i, ex.n_runs, r->label,
-					    r->iterations, 0, wdir, idir};
-		struct train_opts topts = {
-			.target = ex.select.by == SELECT_TIME_TO_TARGET ? ex.select.target : 0,
-			.progress = on_progress, .user = &ps, .stop = &stop_requested,
-			.save = save_weights, .save_every = r->save_every,
-			.load_init = idir ? load_weights : NULL};
-		struct checkpoint ck = {0};
-		struct train_record *prior = NULL;
-		double *prior_extra = NULL;
-		if (o->resume && wdir && checkpoint_exists(wdir)) {
-			char *csv = path_join(outdir, csv_names[i]);
-			int n_extra = 2 * r->emulate + (r->singular_values ? (ds.k < ds.d ? ds.k : ds.d) : 0);
-			rc = checkpoint_load(wdir, &ck);
-			if (!rc)
-				rc = load_prior_rows(csv, ck.t, r->log_every, n_extra, &prior,
-						     &prior_extra, &topts.n_prior);
-			free(csv);
-			topts.resume = &ck;
-			topts.prior = prior;
-			topts.prior_extra = prior_extra;
-			topts.load_init = NULL; /* the checkpoint has the weights */
-		}
-		if (!rc && !wdir)
-			rc = err_set(ERR_RUNTIME, "out of memory");
-		if (!rc)
-			rc = train_run(r, &ex.loss, &ds, &topts, &res[i]);
-		if (!rc && res[i].status == RUN_INTERRUPTED)
-			rc = checkpoint_save(wdir, &res[i].ckpt);
-		else if (!rc && topts.resume)
-			checkpoint_remove(wdir);
-		checkpoint_release(&ck);
-		free(prior);
-		free(prior_extra);
-		free(wdir);
-		free(idir);
+		/* Grid points of one group step together over one data pass. */
+		int j = i + 1;
+		while (!o->no_batch && !o->resume && j < ex.n_runs && j - i < MAX_BATCH &&
+		       strcmp(ex.runs[j].group, ex.runs[i].group) == 0 &&
+		       train_batch_eligible(&ex.runs[i], &ds) &&
+		       train_batch_eligible(&ex.runs[j], &ds))
+			j++;
+		rc = j - i > 1 ? run_batch(&ctx, i, j) : run_one(&ctx, i, o->resume ? &prev : NULL);
 		if (rc)
 			goto out;
-		if (interactive)
-			fputs("\r\033[K", stderr);
-		if (!o->quiet)
-			fprintf(stderr, "overparam: [%d/%d] %s: %s, loss %.6g -> %.6g at iteration %ld (%.2f s)\n",
-				i + 1, ex.n_runs, r->label, run_status_name(res[i].status),
-				res[i].initial_loss, res[i].final_loss, res[i].last_iter,
-				res[i].seconds);
-		free(path);
-		path = path_join(outdir, csv_names[i]);
-		if (!path) {
-			rc = err_set(ERR_RUNTIME, "out of memory");
-			goto out;
-		}
-		if ((rc = output_run_csv(path, &res[i])))
-			goto out;
-		interrupted = res[i].status == RUN_INTERRUPTED;
+		interrupted = res[j - 1].status == RUN_INTERRUPTED;
+		for (int b = i; b < j; b++)
+			interrupted |= res[b].status == RUN_INTERRUPTED;
+		i = j - 1;
 	}
 	sweep_select(&ex, res, selected);
 	free(path);

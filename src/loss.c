@@ -157,6 +157,86 @@ static void chunk_task(void *arg, int c)
 			    d, 0.0, Gc, d);
 }
 
+struct batch_job {
+	const struct loss *loss;
+	const struct dataset *ds;
+	const double *Wb; /* (n, d) */
+	double *R;        /* (m, n) scratch */
+	int n;
+};
+
+/* Chunk c of a batch: R_c (rows, n) = X_c Wb^T, per-model loss sums into
+ * part_L[c][j], dl/dyhat / m in place, part_G[c] (n, d) = R_c^T X_c. */
+static void chunk_batch_task(void *arg, int c)
+{
+	const struct batch_job *job = arg;
+	const struct loss *loss = job->loss;
+	const struct dataset *ds = job->ds;
+	int d = ds->d, n = job->n, r0 = c * LOSS_CHUNK_ROWS;
+	int rows = ds->m - r0 < LOSS_CHUNK_ROWS ? ds->m - r0 : LOSS_CHUNK_ROWS;
+	const double *X = ds->X + (size_t)r0 * d, *Y = ds->Y + r0;
+	double *R = job->R + (size_t)r0 * n, inv_m = 1.0 / ds->m;
+	double *Lc = loss->part_L + (size_t)c * n;
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, 1.0, X, d, job->Wb,
+		    d, 0.0, R, n);
+	for (int j = 0; j < n; j++)
+		Lc[j] = 0.0;
+	for (int i = 0; i < rows; i++)
+		for (int j = 0; j < n; j++) {
+			double dr, *x = &R[(size_t)i * n + j];
+			Lc[j] += lp_term(*x - Y[i], loss->p, &dr);
+			*x = dr * inv_m;
+		}
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, d, rows, 1.0, R, n, X, d,
+		    0.0, loss->part_G + (size_t)c * n * d, d);
+}
+
+int loss_reserve_batch(struct loss *loss, const struct dataset *ds, int n)
+{
+	size_t per = (size_t)(n > ds->k ? n : ds->k) * ds->d;
+	double *g = realloc(loss->part_G, loss->n_chunks * per * sizeof(double));
+	if (g)
+		loss->part_G = g;
+	double *l = realloc(loss->part_L, (size_t)loss->n_chunks * (n > 1 ? n : 1) * sizeof(double));
+	if (l)
+		loss->part_L = l;
+	return g && l ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
+}
+
+void loss_eval_batch(const struct loss *loss, const struct dataset *ds, int n,
+		     const double *Wb, double *Lb, double *Gb, double *scratch)
+{
+	int d = ds->d;
+	if (loss->gram) {
+		/* Gb (n, d) = Wb A - B, then per model as in gram_eval. */
+		for (int j = 0; j < n; j++)
+			memcpy(Gb + (size_t)j * d, loss->xty, d * sizeof(double));
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, d, 1.0, Wb, d,
+			    loss->gram, d, -1.0, Gb, d);
+		for (int j = 0; j < n; j++) {
+			const double *w = Wb + (size_t)j * d;
+			double wg = cblas_ddot(d, w, 1, Gb + (size_t)j * d, 1);
+			double wb = cblas_ddot(d, w, 1, loss->xty, 1);
+			Lb[j] = 0.5 * (wg - wb) + 0.5 * loss->yty;
+			if (loss->form != LOSS_FORM_GRAM && !(Lb[j] > 1e-6 * loss->yty))
+				Lb[j] = loss_eval(loss, ds, w, NULL, scratch); /* exact near a fit */
+		}
+		return;
+	}
+	struct batch_job job = {loss, ds, Wb, scratch, n};
+	par_for(loss->pool, loss->n_chunks, chunk_batch_task, &job);
+	size_t nd = (size_t)n * d;
+	memcpy(Gb, loss->part_G, nd * sizeof(double));
+	for (int c = 1; c < loss->n_chunks; c++)
+		cblas_daxpy((int)nd, 1.0, loss->part_G + c * nd, 1, Gb, 1);
+	for (int j = 0; j < n; j++) {
+		double sum = 0.0;
+		for (int c = 0; c < loss->n_chunks; c++)
+			sum += loss->part_L[(size_t)c * n + j];
+		Lb[j] = sum / ds->m;
+	}
+}
+
 /* l2 through the Gram form (see loss.h); G must not be NULL here. */
 static double gram_eval(const struct loss *loss, int d, int k, const double *W,
 			double *G)

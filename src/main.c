@@ -14,6 +14,7 @@
 static const char usage[] =
 	"usage: overparam run CONFIG [-o OUTDIR] [--force] [--no-plot] [--quiet]\n"
 	"                     [--iterations N] [--resume] [--init-from DIR] [--threads N]\n"
+	"                     [--no-batch]\n"
 	"       overparam plot DIR\n"
 	"       overparam report DIR... [-o FILE]\n"
 	"       overparam compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...]\n"
@@ -48,6 +49,8 @@ static const char usage[] =
 	"                       the same name in run directory DIR\n"
 	"  --threads N          threads for the data pass (default: the CPUs); the\n"
 	"                       results are the same bytes for any N\n"
+	"  --no-batch           step grid points one by one instead of up to 32 together\n"
+	"                       over one data pass (same curves up to rounding)\n"
 	"\n"
 	"exit codes: 0 success, 1 runtime failure (I/O, gnuplot, interrupted),\n"
 	"            2 usage or invalid input (config, data, arguments)\n";
@@ -96,6 +99,8 @@ static int main_run(int argc, char **argv)
 			if (*end || end == argv[i] || n < 1 || n > 256)
 				return usage_error("--threads needs an integer 1..256, got '%s'", argv[i]);
 			o.threads = (int)n;
+		} else if (!strcmp(a, "--no-batch")) {
+			o.no_batch = 1;
 		} else if (!strcmp(a, "--resume")) {
 			o.resume = 1;
 		} else if (!strcmp(a, "--init-from")) {

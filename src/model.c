@@ -58,18 +58,28 @@ void model_release(struct model *mod)
 	memset(mod, 0, sizeof(*mod));
 }
 
-int model_loss_grad(struct model *mod, const struct loss *loss,
-		    const struct dataset *ds, double *loss_out)
+void model_end_to_end(struct model *mod)
 {
 	if (mod->kind == MODEL_DEEP)
 		linnet_end_to_end(&mod->net, mod->We);
-	*loss_out = loss_eval(loss, ds, mod->We, mod->G, mod->scratch);
+}
+
+int model_grad_from_G(struct model *mod)
+{
 	if (mod->kind == MODEL_DEEP) {
 		linnet_grad(&mod->net, mod->G, mod->grad);
 		return ERR_OK;
 	}
 	return e2e_precondition(mod->We, mod->G, mod->k, mod->d, mod->N, &mod->ew,
 				mod->grad);
+}
+
+int model_loss_grad(struct model *mod, const struct loss *loss,
+		    const struct dataset *ds, double *loss_out)
+{
+	model_end_to_end(mod);
+	*loss_out = loss_eval(loss, ds, mod->We, mod->G, mod->scratch);
+	return model_grad_from_G(mod);
 }
 
 int model_n_layers(const struct model *mod)

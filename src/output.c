@@ -400,6 +400,9 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(lib, "cjson", cJSON_Version());
 	cJSON_AddNumberToObject(lib, "blas_threads", openblas_get_num_threads());
 	cJSON_AddNumberToObject(root, "threads", ex->threads);
+	cJSON_AddStringToObject(root, "grid_batching",
+				ex->batched ? "on: up to 32 grid points of a group (one output, no diagnostics) share one data pass per step; their curves equal single runs' up to rounding"
+					    : "off: every run stepped alone");
 	cJSON_AddStringToObject(root, "threads_note",
 				"data-pass threads; results are identical for any thread count");
 	char *text = cJSON_Print(root);

@@ -169,19 +169,46 @@ static void record(struct run_result *res, struct model *mod, struct diag *dg,
 	}
 }
 
-int train_run(const struct run_spec *r, const struct loss *loss,
-	      const struct dataset *ds, const struct train_opts *opts,
-	      struct run_result *res)
+/* One run's state between steps, so that runs can be stepped one at a
+ * time (train_run) or side by side over a shared data pass (train_batch). */
+struct run_state {
+	const struct run_spec *r;
+	const struct train_opts *opts;
+	struct run_result *res;
+	struct model mod;
+	struct optim opt;
+	struct diag dg;
+	long t, T, K, max_rec;
+	int done;
+	double start;
+};
+
+static void state_release(struct run_state *s)
 {
+	diag_release(&s->dg);
+	optim_release(&s->opt);
+	model_release(&s->mod);
+}
+
+/* Everything before the first step: model, optimizer, diagnostics, initial
+ * weights, a checkpoint to resume from. On failure releases all. */
+static int state_begin(struct run_state *s, const struct run_spec *r,
+		       const struct dataset *ds, const struct train_opts *opts,
+		       struct run_result *res)
+{
+	memset(s, 0, sizeof(*s));
 	memset(res, 0, sizeof(*res));
+	s->r = r;
+	s->opts = opts;
+	s->res = res;
 	res->diverged_at = res->reached_at = -1;
-	long T = r->iterations, K = r->log_every;
-	long max_rec = T / K + 2;
-	res->rec = malloc(max_rec * sizeof(*res->rec));
+	s->T = r->iterations;
+	s->K = r->log_every;
+	s->max_rec = s->T / s->K + 2;
+	res->rec = malloc(s->max_rec * sizeof(*res->rec));
 	if (!res->rec)
 		return err_set(ERR_RUNTIME, "out of memory");
-	struct model mod;
-	int rc = model_create(&mod, r, ds->m, ds->d, ds->k);
+	int rc = model_create(&s->mod, r, ds->m, ds->d, ds->k);
 	if (rc) {
 		run_result_release(res);
 		return rc;
@@ -190,39 +217,33 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 	struct optim_spec spec = r->optim;
 	if (r->model == MODEL_E2E)
 		spec.weight_decay *= r->depth;
-	struct optim opt;
-	struct diag dg;
-	if ((rc = optim_create(&opt, &spec, mod.n_params)) ||
-	    (rc = diag_create(&dg, r, ds, res, max_rec))) {
-		diag_release(&dg);
-		optim_release(&opt);
-		model_release(&mod);
-		run_result_release(res);
-		return rc;
-	}
-	long t0 = 0;
-	if (opts->load_init && (rc = opts->load_init(opts->user, &mod)))
+	if ((rc = optim_create(&s->opt, &spec, s->mod.n_params)) ||
+	    (rc = diag_create(&s->dg, r, ds, res, s->max_rec)))
 		goto fail;
-	if (dg.emulate && opts->load_init && (rc = opts->load_init(opts->user, &dg.twin)))
+	if (opts->load_init && (rc = opts->load_init(opts->user, &s->mod)))
+		goto fail;
+	if (s->dg.emulate && opts->load_init && (rc = opts->load_init(opts->user, &s->dg.twin)))
 		goto fail;
 	const struct checkpoint *ck = opts->resume;
 	if (ck) {
-		if (ck->n_params != mod.n_params || ck->n_twin != (dg.emulate ? dg.twin.n_params : 0)) {
+		struct diag *dg = &s->dg;
+		if (ck->n_params != s->mod.n_params ||
+		    ck->n_twin != (dg->emulate ? dg->twin.n_params : 0)) {
 			rc = err_set(ERR_INPUT, "checkpoint has %zu parameters, the run has %zu",
-				     ck->n_params, mod.n_params);
+				     ck->n_params, s->mod.n_params);
 			goto fail;
 		}
-		memcpy(mod.params, ck->params, mod.n_params * sizeof(double));
-		optim_state_in(&opt, ck->opt_a, ck->opt_b, ck->opt_t);
-		if (dg.emulate) {
-			memcpy(dg.twin.params, ck->twin_params, dg.twin.n_params * sizeof(double));
-			optim_state_in(&dg.twin_opt, ck->twin_a, ck->twin_b, ck->twin_t);
+		memcpy(s->mod.params, ck->params, s->mod.n_params * sizeof(double));
+		optim_state_in(&s->opt, ck->opt_a, ck->opt_b, ck->opt_t);
+		if (dg->emulate) {
+			memcpy(dg->twin.params, ck->twin_params, dg->twin.n_params * sizeof(double));
+			optim_state_in(&dg->twin_opt, ck->twin_a, ck->twin_b, ck->twin_t);
 		}
-		t0 = ck->t;
+		s->t = ck->t;
 		res->initial_loss = ck->initial_loss;
 		res->min_loss = ck->min_loss;
 		res->reached_at = ck->reached_at;
-		for (int i = 0; i < opts->n_prior && res->n_rec < max_rec; i++) {
+		for (int i = 0; i < opts->n_prior && res->n_rec < s->max_rec; i++) {
 			res->rec[res->n_rec] = opts->prior[i];
 			if (res->n_extra)
 				memcpy(res->extra + (size_t)res->n_rec * res->n_extra,
@@ -231,84 +252,188 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 			res->n_rec++;
 		}
 	}
-	double start = now_seconds();
-	for (long t = t0;; t++) {
-		double L;
-		if (model_loss_grad(&mod, loss, ds, &L)) {
-			rc = ERR_OK;
-			/* A failing SVD (NaN or Inf in W_e) ends the run as diverged. */
-			res->status = RUN_DIVERGED;
-			res->diverged_at = res->last_iter = t;
-			res->final_loss = L;
-			res->failure = malloc(strlen(err_message()) + 1);
-			if (res->failure)
-				strcpy(res->failure, err_message());
-			if (t == 0)
-				res->initial_loss = res->min_loss = L;
-			break;
-		}
-		if (t == 0) {
-			res->initial_loss = res->min_loss = L;
-			if (opts->save && (rc = opts->save(opts->user, "init", &mod)))
-				break;
-		}
-		res->final_loss = L;
-		res->last_iter = t;
-		if (L < res->min_loss)
-			res->min_loss = L;
-		if (opts->target > 0 && res->reached_at < 0 && L <= opts->target)
-			res->reached_at = t;
-		int diverged = !isfinite(L) || L > r->diverge_factor * res->initial_loss;
-		int stop = opts->stop && *opts->stop;
-		if (dg.emulate && model_loss_grad(&dg.twin, loss, ds, &dg.twin_loss))
-			dg.twin_loss = NAN; /* a failing twin SVD shows as NaN */
-		if (t % K == 0 || t == T || diverged || stop)
-			record(res, &mod, &dg, t, L);
-		if (opts->save && opts->save_every > 0 && t > 0 && t % opts->save_every == 0 &&
-		    t != T && !diverged) {
-			char tag[32];
-			snprintf(tag, sizeof(tag), "iter_%09ld", t);
-			if ((rc = opts->save(opts->user, tag, &mod)))
-				break;
-		}
-		if (diverged || t == T) {
-			if (diverged) {
-				res->status = RUN_DIVERGED;
-				res->diverged_at = t;
-			}
-			if (opts->save)
-				rc = opts->save(opts->user, "final", &mod);
-			break;
-		}
-		if (stop) {
-			res->status = RUN_INTERRUPTED;
-			struct checkpoint *c = &res->ckpt;
-			c->t = t;
-			c->initial_loss = res->initial_loss;
-			c->min_loss = res->min_loss;
-			c->reached_at = res->reached_at;
-			c->n_params = mod.n_params;
-			c->params = dup_array(mod.params, mod.n_params);
-			optim_state_out(&opt, &c->opt_a, &c->opt_b, &c->opt_t);
-			if (dg.emulate) {
-				c->n_twin = dg.twin.n_params;
-				c->twin_params = dup_array(dg.twin.params, dg.twin.n_params);
-				optim_state_out(&dg.twin_opt, &c->twin_a, &c->twin_b, &c->twin_t);
-			}
-			break;
-		}
-		if (opts->progress && (t & 4095) == 0 && t > 0)
-			opts->progress(opts->user, t, L);
-		optim_step(&opt, mod.params, mod.grad);
-		if (dg.emulate)
-			optim_step(&dg.twin_opt, dg.twin.params, dg.twin.grad);
-	}
-	res->seconds = now_seconds() - start;
+	s->start = now_seconds();
+	return ERR_OK;
 fail:
-	diag_release(&dg);
-	optim_release(&opt);
-	model_release(&mod);
+	state_release(s);
+	run_result_release(res);
+	return rc;
+}
+
+static void take_checkpoint(struct run_state *s)
+{
+	struct run_result *res = s->res;
+	struct checkpoint *c = &res->ckpt;
+	c->t = s->t;
+	c->initial_loss = res->initial_loss;
+	c->min_loss = res->min_loss;
+	c->reached_at = res->reached_at;
+	c->n_params = s->mod.n_params;
+	c->params = dup_array(s->mod.params, s->mod.n_params);
+	optim_state_out(&s->opt, &c->opt_a, &c->opt_b, &c->opt_t);
+	if (s->dg.emulate) {
+		c->n_twin = s->dg.twin.n_params;
+		c->twin_params = dup_array(s->dg.twin.params, s->dg.twin.n_params);
+		optim_state_out(&s->dg.twin_opt, &c->twin_a, &c->twin_b, &c->twin_t);
+	}
+}
+
+/* Bookkeeping after the loss L at iteration s->t was evaluated (and, unless
+ * eval_failed, mod.grad filled): records, divergence, snapshots, stop.
+ * Sets s->done when the run ends. Returns an error code (I/O). */
+static int state_after_eval(struct run_state *s, const struct loss *loss,
+			    const struct dataset *ds, double L, int eval_failed)
+{
+	struct run_result *res = s->res;
+	const struct train_opts *opts = s->opts;
+	long t = s->t;
+	int rc = ERR_OK;
+	if (eval_failed) {
+		/* A failing SVD (NaN or Inf in W_e) ends the run as diverged. */
+		res->status = RUN_DIVERGED;
+		res->diverged_at = res->last_iter = t;
+		res->final_loss = L;
+		res->failure = strdup(err_message());
+		if (t == 0)
+			res->initial_loss = res->min_loss = L;
+		s->done = 1;
+		return ERR_OK;
+	}
+	if (t == 0) {
+		res->initial_loss = res->min_loss = L;
+		if (opts->save && (rc = opts->save(opts->user, "init", &s->mod)))
+			return rc;
+	}
+	res->final_loss = L;
+	res->last_iter = t;
+	if (L < res->min_loss)
+		res->min_loss = L;
+	if (opts->target > 0 && res->reached_at < 0 && L <= opts->target)
+		res->reached_at = t;
+	int diverged = !isfinite(L) || L > s->r->diverge_factor * res->initial_loss;
+	int stop = opts->stop && *opts->stop;
+	if (s->dg.emulate && model_loss_grad(&s->dg.twin, loss, ds, &s->dg.twin_loss))
+		s->dg.twin_loss = NAN; /* a failing twin SVD shows as NaN */
+	if (t % s->K == 0 || t == s->T || diverged || stop)
+		record(res, &s->mod, &s->dg, t, L);
+	if (opts->save && opts->save_every > 0 && t > 0 && t % opts->save_every == 0 &&
+	    t != s->T && !diverged) {
+		char tag[32];
+		snprintf(tag, sizeof(tag), "iter_%09ld", t);
+		if ((rc = opts->save(opts->user, tag, &s->mod)))
+			return rc;
+	}
+	if (diverged || t == s->T) {
+		if (diverged) {
+			res->status = RUN_DIVERGED;
+			res->diverged_at = t;
+		}
+		s->done = 1;
+		return opts->save ? opts->save(opts->user, "final", &s->mod) : ERR_OK;
+	}
+	if (stop) {
+		res->status = RUN_INTERRUPTED;
+		take_checkpoint(s);
+		s->done = 1;
+		return ERR_OK;
+	}
+	if (opts->progress && (t & 4095) == 0 && t > 0)
+		opts->progress(opts->user, t, L);
+	return ERR_OK;
+}
+
+static void state_step(struct run_state *s)
+{
+	optim_step(&s->opt, s->mod.params, s->mod.grad);
+	if (s->dg.emulate)
+		optim_step(&s->dg.twin_opt, s->dg.twin.params, s->dg.twin.grad);
+	s->t++;
+}
+
+/* Ends a run: timing, release; on error the result is released too. */
+static int state_end(struct run_state *s, int rc)
+{
+	s->res->seconds = now_seconds() - s->start;
+	state_release(s);
 	if (rc)
-		run_result_release(res);
+		run_result_release(s->res);
+	return rc;
+}
+
+int train_run(const struct run_spec *r, const struct loss *loss,
+	      const struct dataset *ds, const struct train_opts *opts,
+	      struct run_result *res)
+{
+	struct run_state s;
+	int rc = state_begin(&s, r, ds, opts, res);
+	if (rc)
+		return rc;
+	while (!rc && !s.done) {
+		double L;
+		int failed = model_loss_grad(&s.mod, loss, ds, &L) != ERR_OK;
+		rc = state_after_eval(&s, loss, ds, L, failed);
+		if (!rc && !s.done)
+			state_step(&s);
+	}
+	return state_end(&s, rc);
+}
+
+int train_batch_eligible(const struct run_spec *r, const struct dataset *ds)
+{
+	return ds->k == 1 && !r->emulate && !r->singular_values;
+}
+
+int train_batch(const struct run_spec *const *runs, int n, const struct loss *loss,
+		const struct dataset *ds, const struct train_opts *opts,
+		struct run_result *res)
+{
+	struct run_state *st = calloc(n, sizeof(*st));
+	int *active = malloc(n * sizeof(int));
+	double *Wb = malloc((size_t)n * ds->d * sizeof(double));
+	double *Gb = malloc((size_t)n * ds->d * sizeof(double));
+	double *Lb = malloc(n * sizeof(double));
+	double *scratch = malloc((size_t)ds->m * n * sizeof(double));
+	int rc = ERR_OK, begun = 0;
+	if (!st || !active || !Wb || !Gb || !Lb || !scratch)
+		rc = err_set(ERR_RUNTIME, "out of memory");
+	for (; !rc && begun < n; begun++)
+		rc = state_begin(&st[begun], runs[begun], ds, &opts[begun], &res[begun]);
+	if (rc) {
+		for (int j = 0; j < begun - 1; j++)
+			state_end(&st[j], rc);
+		goto out;
+	}
+	int d = ds->d;
+	for (;;) {
+		int na = 0;
+		for (int j = 0; j < n; j++)
+			if (!st[j].done)
+				active[na++] = j;
+		if (na == 0 || rc)
+			break;
+		for (int a = 0; a < na; a++) {
+			struct model *mod = &st[active[a]].mod;
+			model_end_to_end(mod);
+			memcpy(Wb + (size_t)a * d, mod->We, d * sizeof(double));
+		}
+		loss_eval_batch(loss, ds, na, Wb, Lb, Gb, scratch);
+		for (int a = 0; a < na && !rc; a++) {
+			struct run_state *s = &st[active[a]];
+			memcpy(s->mod.G, Gb + (size_t)a * d, d * sizeof(double));
+			int failed = model_grad_from_G(&s->mod) != ERR_OK;
+			rc = state_after_eval(s, loss, ds, Lb[a], failed);
+			if (!rc && !s->done)
+				state_step(s);
+		}
+	}
+	for (int j = 0; j < n; j++)
+		state_end(&st[j], rc);
+out:
+	free(st);
+	free(active);
+	free(Wb);
+	free(Gb);
+	free(Lb);
+	free(scratch);
 	return rc;
 }

@@ -75,6 +75,16 @@ for f in "$tmp"/th1/runs/*.csv; do
 	cmp -s "$f" "$tmp/th2/runs/$(basename "$f")" && ok || bad "threads: $(basename "$f") differs"
 done
 
+# Grid batching: batched and one-by-one runs agree to rounding; batched runs
+# give the same bytes on 1 and 2 threads.
+g="$src/tests/golden/configs/synthetic_l4.json"
+expect_rc 0 "batched t1" "$bin" run "$g" -o "$tmp/bt1" --quiet --no-plot --threads 1
+expect_rc 0 "batched t2" "$bin" run "$g" -o "$tmp/bt2" --quiet --no-plot --threads 2
+expect_rc 0 "unbatched" "$bin" run "$g" -o "$tmp/nb" --quiet --no-plot --no-batch
+expect_rc 0 "batched = threads" "$bin" compare "$tmp/bt1" "$tmp/bt2" --rtol 0 --atol 0
+expect_rc 0 "batched ~ unbatched" "$bin" compare "$tmp/nb" "$tmp/bt1" --rtol 1e-9 --atol 1e-15
+grep -Eq '"grid_batching":[[:space:]]*"on' "$tmp/bt1/metadata.json" && ok || bad "metadata grid_batching"
+
 # An existing run directory is not overwritten without --force.
 expect_rc 2 "existing outdir" "$bin" run "$tmp/toy.json" -o "$tmp/toy" --quiet
 grep -q "exists and is not empty" "$tmp/err" && ok || bad "existing outdir message"

@@ -29,5 +29,16 @@ run 0 "check" "$bin" check
 run 2 "bad config" "$bin" run "$src/tests/golden/configs/toy_gd.json" -o "$tmp/a" -q
 echo '{"data": {"source": "inline", "x": [[1]], "y": [1]}, "runs": [{"model": {"depth": 0}}]}' > "$tmp/bad.json"
 run 2 "invalid depth" "$bin" run "$tmp/bad.json" -o "$tmp/c" -q
+# No allocation inside the training loop: 1000 and 4000 iterations make the
+# same number of heap allocations (single and batched runs, 2 threads).
+allocs() {
+	valgrind "$bin" run "$src/tests/golden/configs/synthetic_l4.json" -o "$tmp/al$1" \
+		--no-plot -q --threads 2 --iterations "$1" 2>&1 |
+		sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'
+}
+a1=$(allocs 1000)
+a4=$(allocs 4000)
+if [ -n "$a1" ] && [ "$a1" = "$a4" ]; then pass=$((pass + 1)); else
+	fail=$((fail + 1)); echo "FAIL allocations grow with iterations: $a1 vs $a4" >&2; fi
 echo "test_memcheck: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,6 +1,7 @@
 /* bench: microseconds per training step on data of the Ethanol problem's
  * shape (m = 2565, d = 128, synthetic values), for depth 1/3, width 1/100,
- * l2 (Gram form and data pass) and l4, on 1 and 2 threads, each with its
+ * l2 (Gram form and data pass) and l4, on 1 and 2 threads, alone and as
+ * one of 32 grid points stepped together (per-model cost), each with its
  * ratio to one streaming read of X (cblas_ddot of X with itself: the memory
  * floor of a data pass) measured in the same run. */
 #ifndef OVERPARAM_BENCH_H

@@ -14,6 +14,7 @@ struct run_options {
 				  run of the same name, or NULL */
 	int resume;          /* continue the interrupted run directory outdir */
 	int threads;         /* data-pass threads; 0: the number of CPUs */
+	int no_batch;        /* step grid points one at a time */
 };
 
 /* overparam run: load, train every run, write the run directory, plot. */

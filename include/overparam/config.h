@@ -109,6 +109,7 @@ struct experiment {
 	long iterations_override; /* set by `run --iterations`, 0 if not */
 	int resumed;              /* set by `run --resume` */
 	int threads;              /* data-pass threads (`run --threads`) */
+	int batched;              /* grid points stepped together (not --no-batch) */
 	const char *init_from;    /* set by `run --init-from`, not owned */
 };
 

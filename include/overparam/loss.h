@@ -45,8 +45,8 @@ struct loss {
 	double yty;          /* c */
 	/* Data pass: per-chunk partial sums (loss_prepare), thread pool. */
 	int n_chunks;
-	double *part_G;      /* (n_chunks, k, d) */
-	double *part_L;      /* (n_chunks) */
+	double *part_G;      /* (n_chunks, max(k, batch), d) */
+	double *part_L;      /* (n_chunks, max(1, batch)) */
 	struct par_pool *pool; /* NULL: one thread; not owned */
 };
 
@@ -57,6 +57,17 @@ void loss_init(struct loss *loss, enum loss_kind kind, double p, enum loss_form 
  * form, computes A, B, c. pool may be NULL. Returns ERR_INPUT if the Gram
  * form is asked for with p != 2. */
 int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *pool);
+
+/* Makes room for loss_eval_batch() over up to n models. */
+int loss_reserve_batch(struct loss *loss, const struct dataset *ds, int n);
+
+/* n models of one output at once: Lb[j] and Gb row j (1, d) for the model
+ * Wb row j, Wb and Gb (n, d) row-major; scratch holds m * n doubles. The
+ * data pass is a GEMM over the block of models per chunk (the Gram form a
+ * GEMM with A), so a model costs far less than alone. Needs k = 1 and
+ * loss_reserve_batch(n). Equal to loss_eval up to rounding. */
+void loss_eval_batch(const struct loss *loss, const struct dataset *ds, int n,
+		     const double *Wb, double *Lb, double *Gb, double *scratch);
 
 /* "data" or "gram": the form loss_prepare() chose. */
 const char *loss_form_used(const struct loss *loss);

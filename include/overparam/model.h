@@ -33,8 +33,17 @@ struct model {
 int model_create(struct model *mod, const struct run_spec *r, int m, int d, int k);
 void model_release(struct model *mod);
 
-/* Evaluates the loss at the current parameters and fills mod->grad (and
- * mod->We, mod->G). Returns ERR_OK or ERR_RUNTIME (failing SVD). */
+/* Deep models: mod->We = W_N ... W_1 from the current layers (and the
+ * partial products for the gradient). E2e models: nothing to do. */
+void model_end_to_end(struct model *mod);
+
+/* mod->grad from mod->G = dL1/dW at mod->We (after model_end_to_end):
+ * the chain rule (deep) or the Eq. 10/12 preconditioner (e2e). Returns
+ * ERR_OK or ERR_RUNTIME (failing SVD). */
+int model_grad_from_G(struct model *mod);
+
+/* The three above with the loss in between: evaluates the loss at the
+ * current parameters and fills mod->grad (and mod->We, mod->G). */
 int model_loss_grad(struct model *mod, const struct loss *loss,
 		    const struct dataset *ds, double *loss_out);
 

@@ -95,6 +95,19 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 	      const struct dataset *ds, const struct train_opts *opts,
 	      struct run_result *res);
 
+/* Grid runs stepped side by side: runs[0..n) share one data pass per step
+ * (a GEMM over the (n, d) block of their end-to-end matrices, see
+ * loss_eval_batch), each with its own opts and result. Runs leave the batch
+ * as they end. Curves equal train_run's up to rounding (the summation order
+ * of the GEMM differs); the same batch gives the same bytes every time and
+ * for any thread count. Only for runs with train_batch_eligible(). */
+int train_batch(const struct run_spec *const *runs, int n, const struct loss *loss,
+		const struct dataset *ds, const struct train_opts *opts,
+		struct run_result *res);
+
+/* 1 if r can be stepped in a batch: one output, no diagnostics. */
+int train_batch_eligible(const struct run_spec *r, const struct dataset *ds);
+
 void run_result_release(struct run_result *res);
 
 const char *run_status_name(enum run_status s);

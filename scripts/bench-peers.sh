@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# bench-peers.sh: times overparam's training step against the same loop
+# written the natural way in NumPy and in PyTorch (Debian's python3-numpy
+# and python3-torch, run with /usr/bin/python3), same data shape (2565 x 128),
+# same precision (float64), l4 loss, depth 3, widths 100 and 1, on 1 and 2
+# threads, all in this run. Prints the ratios peer / overparam.
+# usage: scripts/bench-peers.sh [STEPS]   (installs the two packages if missing)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+steps="${1:-2000}"
+bin="${OVERPARAM_BIN:-$root/build/overparam}"
+for p in python3-numpy python3-torch; do
+	dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" || missing="${missing:-} $p"
+done
+if [ -n "${missing:-}" ]; then
+	sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$bin" bench "$steps" > "$tmp/ours.txt"
+for t in 1 2; do
+	# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some machines here) slow a
+	# current NumPy; they are unset for the peers' command alone.
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t \
+		/usr/bin/python3 "$root/scripts/bench_peers.py" "$steps" "$t" >> "$tmp/peers.txt"
+done
+printf '%-6s %-6s %-8s %12s %12s %12s\n' peer width threads "peer us" "ours us" "peer/ours"
+while read -r peer depth width threads us; do
+	ours=$(awk -v w="$width" -v t="$threads" '$1 == 3 && $2 == w && $3 == "l4" && $4 == t && $5 == 1 { print $6 }' "$tmp/ours.txt")
+	awk -v p="$peer" -v w="$width" -v t="$threads" -v a="$us" -v b="$ours" \
+		'BEGIN { printf "%-6s %-6s %-8s %12.1f %12.1f %12.1f\n", p, w, t, a, b, a / b }'
+done < "$tmp/peers.txt"
