@@ -753,6 +753,16 @@ const char *claim_expect_name(enum claim_expect e)
 	return names[e];
 }
 
+void claims_release(struct claim *claims, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(claims[i].text);
+		free(claims[i].a);
+		free(claims[i].b);
+	}
+	free(claims);
+}
+
 static int has_group(const struct experiment *ex, const char *group)
 {
 	for (int i = 0; i < ex->n_runs; i++)
@@ -1041,11 +1051,6 @@ void experiment_release(struct experiment *ex)
 	for (int i = 0; i < ex->n_runs; i++)
 		run_spec_release(&ex->runs[i]);
 	free(ex->runs);
-	for (int i = 0; i < ex->n_claims; i++) {
-		free(ex->claims[i].text);
-		free(ex->claims[i].a);
-		free(ex->claims[i].b);
-	}
-	free(ex->claims);
+	claims_release(ex->claims, ex->n_claims);
 	memset(ex, 0, sizeof(*ex));
 }

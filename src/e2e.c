@@ -72,16 +72,25 @@ static double pow00(double s, double a)
 	return a == 0.0 ? 1.0 : pow(s, a);
 }
 
-int e2e_precondition_svd(const double *We, const double *G, int k, int d,
-			 int N, struct e2e_work *w, double *out)
+/* SVD of We (k, d) into w: U (k, k), s, and Vt (d, d) for jobvt 'A' or
+ * (min(k, d), d) for 'S'; singular values below the rank tolerance are 0. */
+static int svd(const double *We, int k, int d, char jobvt, struct e2e_work *w)
 {
-	int r = k < d ? k : d;
 	memcpy(w->Wcopy, We, (size_t)k * d * sizeof(double));
-	lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'A', 'A', k, d, w->Wcopy,
+	lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'A', jobvt, k, d, w->Wcopy,
 					 d, w->s, w->U, k, w->Vt, d, w->superb);
 	if (info != 0)
 		return err_set(ERR_RUNTIME, "LAPACKE_dgesvd failed (info %d)", (int)info);
-	clamp_rank(w->s, r, k, d);
+	clamp_rank(w->s, k < d ? k : d, k, d);
+	return ERR_OK;
+}
+
+int e2e_precondition_svd(const double *We, const double *G, int k, int d,
+			 int N, struct e2e_work *w, double *out)
+{
+	int r = k < d ? k : d, rc = svd(We, k, d, 'A', w);
+	if (rc)
+		return rc;
 	/* T (k, d) = U^T G */
 	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, k, 1.0, w->U, k,
 		    G, d, 0.0, w->T, d);
@@ -115,12 +124,9 @@ int e2e_precondition_svd(const double *We, const double *G, int k, int d,
 static int precondition_thin(const double *We, const double *G, int k, int d,
 			     int N, struct e2e_work *w, double *out)
 {
-	memcpy(w->Wcopy, We, (size_t)k * d * sizeof(double));
-	lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'A', 'S', k, d, w->Wcopy,
-					 d, w->s, w->U, k, w->Vt, d, w->superb);
-	if (info != 0)
-		return err_set(ERR_RUNTIME, "LAPACKE_dgesvd failed (info %d)", (int)info);
-	clamp_rank(w->s, k, k, d);
+	int rc = svd(We, k, d, 'S', w);
+	if (rc)
+		return rc;
 	double *T = w->T, *C = w->C, *V1t = w->Vt; /* V1t is (k, d) */
 	/* T (k, d) = U^T G; C (k, k) = T V1; T <- T - C V1^T (= T_perp) */
 	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, k, 1.0, w->U, k,

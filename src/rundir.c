@@ -30,12 +30,7 @@ void rundir_release(struct rundir *rd)
 		free(r->status);
 		free(r->csv);
 	}
-	for (int i = 0; i < rd->n_claims; i++) {
-		free(rd->claims[i].text);
-		free(rd->claims[i].a);
-		free(rd->claims[i].b);
-	}
-	free(rd->claims);
+	claims_release(rd->claims, rd->n_claims);
 	free(rd->runs);
 	free(rd->dir);
 	free(rd->title);

@@ -5,10 +5,8 @@
 # usage: test_bad_input.sh OVERPARAM_BINARY SOURCE_DIR
 set -u
 bin="$1"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+src=$(cd "$2" && pwd)
+. "$src/tests/lib.sh"
 n=0
 
 D='"data": {"source": "inline", "x": [[1, 0], [0, 1], [1, 1]], "y": [1, 2, 3]}'
@@ -24,15 +22,15 @@ check() {
 	local msg
 	msg=$(cat "$tmp/err")
 	if [ "$rc" != "$1" ]; then
-		fail=$((fail + 1)); echo "FAIL case $n: exit $rc, want $1: $msg" >&2
+		bad "case $n: exit $rc, want $1: $msg"
 	elif ! grep -qF -- "$2" "$tmp/err"; then
-		fail=$((fail + 1)); echo "FAIL case $n: message '$msg' lacks '$2'" >&2
+		bad "case $n: message '$msg' lacks '$2'"
 	elif [ "$(wc -l < "$tmp/err")" != 1 ]; then
-		fail=$((fail + 1)); echo "FAIL case $n: message is not one line: $msg" >&2
+		bad "case $n: message is not one line: $msg"
 	elif [ "$1" = 2 ] && [ -e "$out" ]; then
-		fail=$((fail + 1)); echo "FAIL case $n: output directory created" >&2
+		bad "case $n: output directory created"
 	else
-		pass=$((pass + 1))
+		ok
 	fi
 }
 
@@ -143,11 +141,6 @@ csv_case "leave no features beside 1 label" $'1\n2\n'
 printf '{%s, %s}' "$D" "$R" > "$tmp/ok.json"
 "$bin" run "$tmp/ok.json" -o /proc/overparam-cannot-write --quiet 2> "$tmp/err" > /dev/null
 rc=$?
-if [ "$rc" = 1 ] && grep -q "cannot create directory '/proc/overparam-cannot-write" "$tmp/err"; then
-	pass=$((pass + 1))
-else
-	fail=$((fail + 1)); echo "FAIL unwritable output: exit $rc: $(cat "$tmp/err")" >&2
-fi
-
-echo "test_bad_input: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+[ "$rc" = 1 ] && grep -q "cannot create directory '/proc/overparam-cannot-write" "$tmp/err" &&
+	ok || bad "unwritable output: exit $rc: $(cat "$tmp/err")"
+finish test_bad_input

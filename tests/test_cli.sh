@@ -7,19 +7,7 @@
 set -u
 bin="$1"
 src=$(cd "$2" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*" >&2; }
-expect_rc() { # expect_rc WANT LABEL cmd...
-	local want="$1" label="$2"
-	shift 2
-	"$@" > "$tmp/out" 2> "$tmp/err"
-	local rc=$?
-	if [ "$rc" = "$want" ]; then ok; else bad "$label: exit $rc, want $want: $(cat "$tmp/err")"; fi
-}
+. "$src/tests/lib.sh"
 
 expect_rc 0 "--help" "$bin" --help
 grep -q "^usage: overparam run CONFIG" "$tmp/out" && ok || bad "--help prints usage"
@@ -190,5 +178,4 @@ b=$(sed -n 2p "$tmp/toy3/runs/01-gd.csv" | cut -d, -f2)
 [ "$a" = "$b" ] && ok || bad "init-from: starts at $b, the earlier run ended at $a"
 expect_rc 2 "init-from a missing dir" "$bin" run "$tmp/toy.json" -o "$tmp/toy4" --quiet --init-from "$tmp/nowhere"
 
-echo "test_cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish test_cli

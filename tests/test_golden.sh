@@ -9,14 +9,9 @@
 # usage: test_golden.sh OVERPARAM_BINARY SOURCE_DIR
 set -u
 bin="$1"
-src="$2"
+src=$(cd "$2" && pwd)
+. "$src/tests/lib.sh"
 golden="$src/tests/golden"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*" >&2; }
 
 # Sanity of the golden files themselves.
 # (20 steps: the residual stays above 1e-2, so rounding in w - y costs
@@ -68,5 +63,4 @@ head -5 "$g" > "$tmp/short.csv"
 "$bin" compare "$g" "$tmp/none.csv" > /dev/null 2> "$tmp/err"
 [ $? = 2 ] && grep -q "cannot open" "$tmp/err" && ok || bad "compare: missing file is exit 2"
 
-echo "test_golden: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish test_golden

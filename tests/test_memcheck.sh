@@ -7,19 +7,16 @@
 set -u
 bin="$1"
 src=$(cd "$2" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$src/tests/lib.sh"
 vg=(valgrind -q --error-exitcode=99 --leak-check=full
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect)
-pass=0
-fail=0
 run() { # run WANT_RC LABEL cmd...
 	local want="$1" label="$2"
 	shift 2
 	"${vg[@]}" "$@" > "$tmp/out" 2> "$tmp/err"
 	local rc=$?
-	if [ "$rc" = "$want" ]; then pass=$((pass + 1)); else
-		fail=$((fail + 1)); echo "FAIL $label: exit $rc (99 = memcheck error)" >&2; cat "$tmp/err" >&2; fi
+	if [ "$rc" = "$want" ]; then ok; else
+		bad "$label: exit $rc (99 = memcheck error)"; cat "$tmp/err" >&2; fi
 }
 run 0 "golden synthetic run" "$bin" run "$src/tests/golden/configs/synthetic_l4.json" -o "$tmp/a" --no-plot -q
 sed "s|\"dir\": \"../data/gas-drift\"|\"dir\": \"$src/data/gas-drift\"|" "$src/configs/gas_classes.json" > "$tmp/gc.json"
@@ -38,7 +35,5 @@ allocs() {
 }
 a1=$(allocs 1000)
 a4=$(allocs 4000)
-if [ -n "$a1" ] && [ "$a1" = "$a4" ]; then pass=$((pass + 1)); else
-	fail=$((fail + 1)); echo "FAIL allocations grow with iterations: $a1 vs $a4" >&2; fi
-echo "test_memcheck: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+[ -n "$a1" ] && [ "$a1" = "$a4" ] && ok || bad "allocations grow with iterations: $a1 vs $a4"
+finish test_memcheck

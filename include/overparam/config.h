@@ -92,6 +92,9 @@ struct claim {
 
 const char *claim_expect_name(enum claim_expect e);
 
+/* Frees claims[0..n) and the array. */
+void claims_release(struct claim *claims, int n);
+
 struct experiment {
 	char *config_path;
 	char *name;
