@@ -241,82 +241,91 @@ static int finish_run(const struct run_ctx *c, int i, const char *wdir)
 	return rc;
 }
 
-/* Run i alone (and, with prev, resumed from its checkpoint if it has one). */
-static int run_one(const struct run_ctx *c, int i, const struct rundir *prev)
+/* One run's training options, and for --resume its checkpoint and the rows
+ * it logged before it; released by member_release. */
+struct member {
+	int i;
+	char *wdir, *idir;
+	struct progress_state ps;
+	struct train_opts opts;
+	struct checkpoint ck;
+	struct train_record *prior;
+	double *prior_extra;
+};
+
+static int member_prepare(const struct run_ctx *c, int i, int resume, struct member *mb)
 {
 	const struct run_spec *r = &c->ex->runs[i];
-	char *wdir = weights_dir_of(c->outdir, c->csv_names[i]);
-	char *idir = c->o->init_from ? weights_dir_of(c->o->init_from, c->csv_names[i]) : NULL;
-	struct progress_state ps = {!c->interactive, i, c->ex->n_runs, r->label,
-				    r->iterations, 0, wdir, idir};
-	struct train_opts topts = make_opts(c, r, &ps);
-	struct checkpoint ck = {0};
-	struct train_record *prior = NULL;
-	double *prior_extra = NULL;
-	int rc = wdir ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
-	if (!rc && prev && checkpoint_exists(wdir)) {
-		char *csv = path_join(c->outdir, c->csv_names[i]);
-		const struct dataset *ds = c->ds;
-		int n_extra = 2 * r->emulate + (r->singular_values ? (ds->k < ds->d ? ds->k : ds->d) : 0);
-		rc = checkpoint_load(wdir, &ck);
-		if (!rc)
-			rc = load_prior_rows(csv, ck.t, r->log_every, n_extra, &prior,
-					     &prior_extra, &topts.n_prior);
-		free(csv);
-		topts.resume = &ck;
-		topts.prior = prior;
-		topts.prior_extra = prior_extra;
-		topts.load_init = NULL; /* the checkpoint has the weights */
-	}
+	memset(mb, 0, sizeof(*mb));
+	mb->i = i;
+	mb->wdir = weights_dir_of(c->outdir, c->csv_names[i]);
+	if (c->o->init_from)
+		mb->idir = weights_dir_of(c->o->init_from, c->csv_names[i]);
+	if (!mb->wdir || (c->o->init_from && !mb->idir))
+		return err_set(ERR_RUNTIME, "out of memory");
+	mb->ps = (struct progress_state){!c->interactive, i, c->ex->n_runs, r->label,
+					 r->iterations, 0, mb->wdir, mb->idir};
+	mb->opts = make_opts(c, r, &mb->ps);
+	if (!resume || !checkpoint_exists(mb->wdir))
+		return ERR_OK;
+	char *csv = path_join(c->outdir, c->csv_names[i]);
+	const struct dataset *ds = c->ds;
+	int n_extra = 2 * r->emulate + (r->singular_values ? (ds->k < ds->d ? ds->k : ds->d) : 0);
+	int rc = csv ? checkpoint_load(mb->wdir, &mb->ck) : err_set(ERR_RUNTIME, "out of memory");
 	if (!rc)
-		rc = train_run(r, &c->ex->loss, c->ds, &topts, &c->res[i]);
-	if (!rc && topts.resume && c->res[i].status != RUN_INTERRUPTED)
-		checkpoint_remove(wdir);
-	if (!rc)
-		rc = finish_run(c, i, wdir);
-	checkpoint_release(&ck);
-	free(prior);
-	free(prior_extra);
-	free(wdir);
-	free(idir);
+		rc = load_prior_rows(csv, mb->ck.t, r->log_every, n_extra, &mb->prior,
+				     &mb->prior_extra, &mb->opts.n_prior);
+	free(csv);
+	mb->opts.resume = &mb->ck;
+	mb->opts.prior = mb->prior;
+	mb->opts.prior_extra = mb->prior_extra;
+	mb->opts.load_init = NULL; /* the checkpoint has the weights */
 	return rc;
 }
 
-/* Runs [i, j) of one grid group stepped together (train_batch). */
-static int run_batch(const struct run_ctx *c, int i, int j)
+static void member_release(struct member *mb)
 {
-	int n = j - i, rc = ERR_OK;
-	struct progress_state *ps = calloc(n, sizeof(*ps));
-	struct train_opts *topts = calloc(n, sizeof(*topts));
+	checkpoint_release(&mb->ck);
+	free(mb->prior);
+	free(mb->prior_extra);
+	free(mb->wdir);
+	free(mb->idir);
+}
+
+/* Runs idx[0..n) (one alone, or with batched the members of a block of grid
+ * points stepped together by train_batch), each resumed from its checkpoint when resume is set and it
+ * has one; then each one's checkpoint, line and CSV. */
+static int run_members(const struct run_ctx *c, const int *idx, int n, int batched,
+		       int resume)
+{
+	struct member *mb = calloc(n, sizeof(*mb));
+	struct train_opts *opts = calloc(n, sizeof(*opts));
 	const struct run_spec **runs = calloc(n, sizeof(*runs));
-	char **wdirs = calloc(n, sizeof(char *)), **idirs = calloc(n, sizeof(char *));
-	if (!ps || !topts || !runs || !wdirs || !idirs)
-		rc = err_set(ERR_RUNTIME, "out of memory");
+	struct run_result *res = calloc(n, sizeof(*res));
+	int rc = mb && opts && runs && res ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
+	int made = 0;
+	for (; !rc && made < n; made++) {
+		rc = member_prepare(c, idx[made], resume, &mb[made]);
+		opts[made] = mb[made].opts;
+		runs[made] = &c->ex->runs[idx[made]];
+	}
+	if (!rc && !batched)
+		rc = train_run(runs[0], &c->ex->loss, c->ds, &opts[0], &res[0]);
+	else if (!rc)
+		rc = train_batch(runs, n, &c->ex->loss, c->ds, opts, res);
+	for (int b = 0; b < n && res; b++)
+		c->res[idx[b]] = res[b]; /* moved: the results are c->res's now */
 	for (int b = 0; !rc && b < n; b++) {
-		const struct run_spec *r = &c->ex->runs[i + b];
-		wdirs[b] = weights_dir_of(c->outdir, c->csv_names[i + b]);
-		if (c->o->init_from)
-			idirs[b] = weights_dir_of(c->o->init_from, c->csv_names[i + b]);
-		ps[b] = (struct progress_state){!c->interactive, i + b, c->ex->n_runs, r->label,
-						r->iterations, 0, wdirs[b], idirs[b]};
-		topts[b] = make_opts(c, r, &ps[b]);
-		runs[b] = r;
-		if (!wdirs[b] || (c->o->init_from && !idirs[b]))
-			rc = err_set(ERR_RUNTIME, "out of memory");
+		if (mb[b].opts.resume && c->res[idx[b]].status != RUN_INTERRUPTED)
+			checkpoint_remove(mb[b].wdir);
+		rc = finish_run(c, idx[b], mb[b].wdir);
 	}
-	if (!rc)
-		rc = train_batch(runs, n, &c->ex->loss, c->ds, topts, c->res + i);
-	for (int b = 0; !rc && b < n; b++)
-		rc = finish_run(c, i + b, wdirs[b]);
-	for (int b = 0; wdirs && idirs && b < n; b++) {
-		free(wdirs[b]);
-		free(idirs[b]);
-	}
-	free(ps);
-	free(topts);
+	for (int b = 0; mb && b < made; b++)
+		member_release(&mb[b]);
+	free(mb);
+	free(opts);
 	free(runs);
-	free(wdirs);
-	free(idirs);
+	free(res);
 	return rc;
 }
 
@@ -352,7 +361,7 @@ int cmd_run(const struct run_options *o)
 		ex.threads = 1;
 	ex.resumed = o->resume;
 	ex.init_from = o->init_from;
-	ex.batched = !o->no_batch && !o->resume;
+	ex.batched = !o->no_batch;
 	struct run_result *res = NULL;
 	int *selected = NULL;
 	char **csv_names = NULL;
@@ -436,33 +445,34 @@ int cmd_run(const struct run_options *o)
 			rc = err_set(ERR_RUNTIME, "out of memory");
 			goto out;
 		}
-	if (!o->no_batch && !o->resume && (rc = loss_reserve_batch(&ex.loss, &ds, MAX_BATCH)))
+	if (!o->no_batch && (rc = loss_reserve_batch(&ex.loss, &ds, MAX_BATCH)))
 		goto out;
 	struct run_ctx ctx = {&ex, o, outdir, &ds, res, csv_names, interactive};
-	for (int i = 0; i < ex.n_runs; i++) {
-		if (interrupted) {
-			res[i].status = RUN_INTERRUPTED;
-			res[i].diverged_at = res[i].reached_at = -1;
-			continue;
-		}
-		if (o->resume && strcmp(prev.runs[i].status, "interrupted") != 0) {
-			result_from_summary(&prev.runs[i], &res[i]);
-			continue; /* finished before the interruption: CSV kept */
-		}
-		/* Grid points of one group step together over one data pass. */
-		int j = i + 1;
-		while (!o->no_batch && !o->resume && j < ex.n_runs && j - i < MAX_BATCH &&
+	for (int i = 0, j; i < ex.n_runs; i = j) {
+		/* Blocks of up to MAX_BATCH grid points of one group step together
+		 * over one data pass. Blocks depend on the config alone, so that a
+		 * resumed block has the members it had before the interruption. */
+		j = i + 1;
+		while (!o->no_batch && j < ex.n_runs && j - i < MAX_BATCH &&
 		       strcmp(ex.runs[j].group, ex.runs[i].group) == 0 &&
 		       train_batch_eligible(&ex.runs[i], &ds) &&
 		       train_batch_eligible(&ex.runs[j], &ds))
 			j++;
-		rc = j - i > 1 ? run_batch(&ctx, i, j) : run_one(&ctx, i, o->resume ? &prev : NULL);
-		if (rc)
+		int todo[MAX_BATCH], n = 0;
+		for (int b = i; b < j; b++) {
+			if (interrupted) {
+				res[b].status = RUN_INTERRUPTED;
+				res[b].diverged_at = res[b].reached_at = -1;
+			} else if (o->resume && strcmp(prev.runs[b].status, "interrupted") != 0) {
+				result_from_summary(&prev.runs[b], &res[b]); /* CSV kept */
+			} else {
+				todo[n++] = b;
+			}
+		}
+		if (n && (rc = run_members(&ctx, todo, n, j - i > 1, o->resume)))
 			goto out;
-		interrupted = res[j - 1].status == RUN_INTERRUPTED;
-		for (int b = i; b < j; b++)
-			interrupted |= res[b].status == RUN_INTERRUPTED;
-		i = j - 1;
+		for (int b = 0; b < n; b++)
+			interrupted |= res[todo[b]].status == RUN_INTERRUPTED;
 	}
 	sweep_select(&ex, res, selected);
 	free(path);

@@ -131,8 +131,9 @@ last=$(tail -n 1 "$tmp/long/runs/02-long.csv" | cut -d, -f1)
 [ "$last" -gt 0 ] 2> /dev/null && ok || bad "SIGINT: run 2 has no rows up to the interruption"
 ls "$tmp/long" "$tmp/long/runs" | grep -q '\.tmp\.' && bad "SIGINT: temporary files left" || ok
 
-# --resume: interrupt a run with Adam and an emulation twin, resume it, and
-# get the same bytes as an uninterrupted run.
+# --resume: interrupt a batch of grid points, resume, interrupt again in a
+# run with an emulation twin, resume again: the same bytes as an
+# uninterrupted run (Adam's moments, the twin and the batch all restored).
 cat > "$tmp/res.json" <<'JSON'
 {
   "name": "res",
@@ -142,32 +143,40 @@ cat > "$tmp/res.json" <<'JSON'
   "defaults": {"init": {"scheme": "balanced", "std": 0.1}, "optimizer": {"name": "adam"}},
   "runs": [
     {"label": "short", "model": {"depth": 1}, "train": {"iterations": 2000}},
+    {"label": "grid", "model": {"depth": 3, "width": 2}, "optimizer": {"lr": [0.0003, 0.001, 3]}},
     {"label": "long", "model": {"depth": 3, "width": 3}, "diagnostics": {"emulate": true}},
     {"label": "after", "model": {"depth": 2}, "train": {"iterations": 3000}}
   ]
 }
 JSON
 expect_rc 0 "uninterrupted" "$bin" run "$tmp/res.json" -o "$tmp/resA" --quiet --no-plot
-"$bin" run "$tmp/res.json" -o "$tmp/resB" --quiet --no-plot 2> /dev/null &
-pid=$!
-for _ in $(seq 100); do [ -s "$tmp/resB/runs/01-short.csv" ] && break; sleep 0.05; done
-sleep 0.3
-kill -INT "$pid"
-wait "$pid"
-[ -s "$tmp/resB/weights/02-long/checkpoint/state.txt" ] && ok || bad "resume: no checkpoint written"
+interrupt_after() { # interrupt_after FILE [--resume]: SIGINT once FILE exists
+	local file="$1"
+	shift
+	"$bin" run "$tmp/res.json" -o "$tmp/resB" --quiet --no-plot "$@" 2> /dev/null &
+	local pid=$!
+	for _ in $(seq 200); do [ -s "$file" ] && break; sleep 0.05; done
+	sleep 0.3
+	kill -INT "$pid"
+	wait "$pid"
+}
+interrupt_after "$tmp/resB/runs/01-short.csv"
+[ -s "$tmp/resB/weights/03-grid-lr-0-001/checkpoint/state.txt" ] && ok || bad "resume: no batch checkpoint"
+interrupt_after "$tmp/resB/weights/02-grid-lr-0-0003/final/W3.npy" --resume
+[ -s "$tmp/resB/weights/05-long/checkpoint/state.txt" ] && ok || bad "resume: no twin checkpoint"
 expect_rc 0 "resume" "$bin" run "$tmp/res.json" -o "$tmp/resB" --quiet --no-plot --resume
 expect_rc 0 "resumed = uninterrupted" "$bin" compare "$tmp/resA" "$tmp/resB" --rtol 0 --atol 0
-cmp -s "$tmp/resA/runs/02-long.csv" "$tmp/resB/runs/02-long.csv" && ok || bad "resume: CSV bytes differ"
+cmp -s "$tmp/resA/runs/05-long.csv" "$tmp/resB/runs/05-long.csv" && ok || bad "resume: CSV bytes differ"
 cmp -s "$tmp/resA/summary.csv" "$tmp/resB/summary.csv" && ok || bad "resume: summary differs"
-[ -e "$tmp/resB/weights/02-long/checkpoint" ] && bad "resume: stale checkpoint left" || ok
+[ -e "$tmp/resB/weights/05-long/checkpoint" ] && bad "resume: stale checkpoint left" || ok
 expect_rc 2 "resume with another config" "$bin" run "$tmp/toy.json" -o "$tmp/resB" --quiet --resume
 grep -q "differs from the config it was started with" "$tmp/err" && ok || bad "resume: config check message"
 # Saved weights: init, final and every save_every; an independent reader
 # (tests/ref/check_npy.py, no NumPy) recomputes ||W_e|| from the layers.
 for d in init iter_000050000 iter_000100000 final; do
-	[ -s "$tmp/resA/weights/02-long/$d/W3.npy" ] && ok || bad "weights: no $d/W3.npy"
+	[ -s "$tmp/resA/weights/05-long/$d/W3.npy" ] && ok || bad "weights: no $d/W3.npy"
 done
-for run in 01-short 02-long 03-after; do
+for run in 01-short 03-grid-lr-0-001 05-long 06-after; do
 	python3 "$src/tests/ref/check_npy.py" "$tmp/resA/weights/$run" "$tmp/resA/runs/$run.csv" > /dev/null &&
 		ok || bad "npy of $run does not give the logged ||W_e||"
 done
