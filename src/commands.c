@@ -1,7 +1,9 @@
 /* commands: what `overparam run` and `overparam plot` do, from a parsed
  * command line to files on disk. Data are loaded and preprocessed once;
- * runs go one after another, each CSV written as soon as its run ends, so
- * an interruption keeps every finished run. */
+ * runs go one after another (grid points of a group in blocks stepped
+ * together), each CSV written as soon as its run or block ends, so an
+ * interruption keeps every finished run and checkpoints the others. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "overparam/commands.h"
 #include "overparam/config.h"
 #include "overparam/error.h"
@@ -17,6 +19,7 @@
 
 #include <cblas.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,9 +172,22 @@ static void on_progress(void *user, long iter, double loss)
 		100.0 * iter / (p->total ? p->total : 1), loss);
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
 /* Removes the files a previous run wrote into dir (for --force). */
 static void clear_run_dir(const char *dir)
 {
+	char *weights = path_join(dir, "weights");
+	if (weights && path_is_dir(weights))
+		nftw(weights, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(weights);
 	static const char *const files[] = {"summary.csv", "metadata.json",
 					    "plot.gp", "loss.png", "config.json"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
