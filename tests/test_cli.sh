@@ -56,6 +56,32 @@ data="$src/data/gas-drift"
 sed -e "s|\"dir\": \"../data/gas-drift\"|\"dir\": \"$data\"|" \
 	-e 's|"iterations": 20000, "log_every": 50|"iterations": 3000, "log_every": 100|' \
 	"$src/configs/fig2_l4.json" > "$tmp/fig2.json"
+# Grid selection where the best point is known: l2 on x = e1, e2 from W = 0
+# has dL/dw = (w - y)/2, so Delta(t) = (1 - lr/2)^t Delta(0): lr = 2 solves
+# it in one step, lr = 5 diverges (|1 - 5/2| > 1), the others are slower.
+cat > "$tmp/grid.json" <<'JSON'
+{
+  "name": "grid",
+  "data": {"source": "inline", "x": [[1, 0], [0, 1]], "y": [3, 0.5], "preprocess": "none"},
+  "loss": {"p": 2, "form": "data"},
+  "train": {"iterations": 10, "log_every": 1},
+  "runs": [{"label": "gd", "model": {"depth": 1}, "init": {"std": 0},
+            "optimizer": {"lr": [0.5, 1, 2, 3, 5]}}]
+}
+JSON
+for by in final_loss time_to_target; do
+	sel='"select": {"by": "final_loss"},'
+	[ "$by" = time_to_target ] && sel='"select": {"by": "time_to_target", "target": 1e-20},'
+	sed "s|\"train\"|$sel \"train\"|" "$tmp/grid.json" > "$tmp/grid_$by.json"
+	expect_rc 0 "grid ($by)" "$bin" run "$tmp/grid_$by.json" -o "$tmp/grid_$by" --quiet --no-plot
+	[ "$(awk -F, '$22 == 1 { print $4 }' "$tmp/grid_$by/summary.csv")" = "lr=2" ] && ok ||
+		bad "grid ($by): the winner is not lr=2"
+	grep -q '^5,gd \[lr=5\],gd,lr=5,.*,diverged,[0-9]*,[0-9]*,' "$tmp/grid_$by/summary.csv" && ok ||
+		bad "grid ($by): lr=5 not recorded as diverged"
+done
+[ "$(awk -F, '$22 == 1 { print $18 }' "$tmp/grid_time_to_target/summary.csv")" = 1 ] && ok ||
+	bad "grid: lr=2 reaches the target at iteration 1"
+
 # 1 vs 2 data-pass threads: identical bytes (chunked sums reduced in order).
 expect_rc 0 "threads 1" "$bin" run "$tmp/fig2.json" -o "$tmp/th1" --quiet --no-plot --threads 1 --iterations 300
 expect_rc 0 "threads 2" "$bin" run "$tmp/fig2.json" -o "$tmp/th2" --quiet --no-plot --threads 2 --iterations 300
