@@ -11,14 +11,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Writes s as a gnuplot single-quoted string ('' escapes a quote). */
+/* Writes s as a gnuplot single-quoted string ('' escapes a quote; line
+ * breaks, which would end the command, become blanks). */
 static void put_gp_string(FILE *f, const char *s)
 {
 	fputc('\'', f);
 	for (; *s; s++) {
 		if (*s == '\'')
 			fputc('\'', f);
-		fputc(*s, f);
+		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
 	}
 	fputc('\'', f);
 }
