@@ -667,6 +667,12 @@ static int expand_run(const struct ctx *c, struct experiment *ex, int *cap,
 	int rc = get_string(c, run, path, "label", 0, NULL, &label);
 	if (rc)
 		return rc;
+	for (const char *q = label; q && *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			return fail(c, key_path(p, sizeof(p), path, "label"),
+				    "must not hold line breaks or other control characters");
+	if (label && !*label)
+		return fail(c, key_path(p, sizeof(p), path, "label"), "must not be empty");
 	cJSON *merged = cJSON_Duplicate(run, 1);
 	if (!merged)
 		return err_set(ERR_RUNTIME, "out of memory");

@@ -90,6 +90,8 @@ check 2 "runs[0].optimizer.lr: grid list is empty" "{$D, \"runs\": [{\"model\": 
 check 2 "runs[0].optimizer.lr: grid list entries must be numbers" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"optimizer\": {\"lr\": [0.1, \"x\"]}}]}"
 check 2 "runs[0].optimizer.lr: must be > 0, got 0" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"optimizer\": {\"lr\": [0.1, 0]}}]}"
 check 2 "runs[1]: duplicate run label 'a'" "{$D, \"runs\": [{\"label\": \"a\", \"model\": {\"depth\": 2}}, {\"label\": \"a\", \"model\": {\"depth\": 1}}]}"
+check 2 "runs[0].label: must not hold line breaks" "{$D, \"runs\": [{\"label\": \"a\\nb\", \"model\": {\"depth\": 2}}]}"
+check 2 "runs[0].label: must not be empty" "{$D, \"runs\": [{\"label\": \"\", \"model\": {\"depth\": 2}}]}"
 check 2 "runs[0].label: duplicate key" "{$D, \"runs\": [{\"label\": \"a\", \"label\": \"b\", \"model\": {\"depth\": 2}}]}"
 check 2 "runs[0].train.iterations: must be an integer" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"train\": {\"iterations\": 1.5}}]}"
 check 2 "runs[0]: grid expands to more than 10000 runs" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"optimizer\": {\"lr\": [$(seq -s, 1 200)]}, \"init\": {\"seed\": [$(seq -s, 1 200)]}}]}"
