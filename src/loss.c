@@ -157,6 +157,31 @@ static void chunk_task(void *arg, int c)
 			    d, 0.0, Gc, d);
 }
 
+/* 1/2 w.Aw - w.b + c/2 for n = k d entries of W and G = W A - B:
+ * 1/2 w.(G + b) - w.b = 1/2 (w.G - w.b). */
+static double gram_value(const struct loss *loss, int n, const double *W,
+			 const double *G)
+{
+	double wg = cblas_ddot(n, W, 1, G, 1);
+	double wb = cblas_ddot(n, W, 1, loss->xty, 1);
+	return 0.5 * (wg - wb) + 0.5 * loss->yty;
+}
+
+/* Near an exact fit the Gram form's cancellation (relative error ~ eps c / L)
+ * swamps L: "auto" then takes the data passes for the value. */
+static int gram_value_usable(const struct loss *loss, double L)
+{
+	return loss->form == LOSS_FORM_GRAM || L > 1e-6 * loss->yty;
+}
+
+/* G (n) = sum of the chunks' part_G slots, in chunk order. */
+static void reduce_parts(const struct loss *loss, size_t n, double *G)
+{
+	memcpy(G, loss->part_G, n * sizeof(double));
+	for (int c = 1; c < loss->n_chunks; c++)
+		cblas_daxpy((int)n, 1.0, loss->part_G + c * n, 1, G, 1);
+}
+
 struct batch_job {
 	const struct loss *loss;
 	const struct dataset *ds;
@@ -215,20 +240,15 @@ void loss_eval_batch(const struct loss *loss, const struct dataset *ds, int n,
 			    loss->gram, d, -1.0, Gb, d);
 		for (int j = 0; j < n; j++) {
 			const double *w = Wb + (size_t)j * d;
-			double wg = cblas_ddot(d, w, 1, Gb + (size_t)j * d, 1);
-			double wb = cblas_ddot(d, w, 1, loss->xty, 1);
-			Lb[j] = 0.5 * (wg - wb) + 0.5 * loss->yty;
-			if (loss->form != LOSS_FORM_GRAM && !(Lb[j] > 1e-6 * loss->yty))
-				Lb[j] = loss_eval(loss, ds, w, NULL, scratch); /* exact near a fit */
+			Lb[j] = gram_value(loss, d, w, Gb + (size_t)j * d);
+			if (!gram_value_usable(loss, Lb[j]))
+				Lb[j] = loss_eval(loss, ds, w, NULL, scratch);
 		}
 		return;
 	}
 	struct batch_job job = {loss, ds, Wb, scratch, n};
 	par_for(loss->pool, loss->n_chunks, chunk_batch_task, &job);
-	size_t nd = (size_t)n * d;
-	memcpy(Gb, loss->part_G, nd * sizeof(double));
-	for (int c = 1; c < loss->n_chunks; c++)
-		cblas_daxpy((int)nd, 1.0, loss->part_G + c * nd, 1, Gb, 1);
+	reduce_parts(loss, (size_t)n * d, Gb);
 	for (int j = 0; j < n; j++) {
 		double sum = 0.0;
 		for (int c = 0; c < loss->n_chunks; c++)
@@ -249,10 +269,7 @@ static double gram_eval(const struct loss *loss, int d, int k, const double *W,
 	else
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, d, d, 1.0, W,
 			    d, loss->gram, d, -1.0, G, d);
-	/* 1/2 w.Aw - w.b = 1/2 w.(G + b) - w.b = 1/2 (w.G - w.b) */
-	double wg = cblas_ddot(k * d, W, 1, G, 1);
-	double wb = cblas_ddot(k * d, W, 1, loss->xty, 1);
-	return 0.5 * (wg - wb) + 0.5 * loss->yty;
+	return gram_value(loss, k * d, W, G);
 }
 
 double loss_eval(const struct loss *loss, const struct dataset *ds,
@@ -261,9 +278,7 @@ double loss_eval(const struct loss *loss, const struct dataset *ds,
 	int d = ds->d, k = ds->k;
 	if (loss->gram && G) {
 		double L = gram_eval(loss, d, k, W, G);
-		/* Near an exact fit the Gram form's cancellation (relative error
-		 * ~ eps c / L) swamps L: "auto" then takes the data passes. */
-		if (loss->form == LOSS_FORM_GRAM || L > 1e-6 * loss->yty)
+		if (gram_value_usable(loss, L))
 			return L;
 	}
 	struct chunk_job job = {loss, ds, W, scratch, G != NULL};
@@ -272,11 +287,7 @@ double loss_eval(const struct loss *loss, const struct dataset *ds,
 	double sum = 0.0;
 	for (int c = 0; c < loss->n_chunks; c++)
 		sum += loss->part_L[c];
-	if (G) {
-		size_t kd = (size_t)k * d;
-		memcpy(G, loss->part_G, kd * sizeof(double));
-		for (int c = 1; c < loss->n_chunks; c++)
-			cblas_daxpy((int)kd, 1.0, loss->part_G + c * kd, 1, G, 1);
-	}
+	if (G)
+		reduce_parts(loss, (size_t)k * d, G);
 	return sum / ds->m;
 }

@@ -75,6 +75,17 @@ static double now_seconds(void)
 	return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
+/* The optimizer of a model of the given kind for run r: an e2e model
+ * carries the weight decay as (1 - eta lambda N) W_e (Eq. 10). */
+static int optim_create_for(struct optim *opt, const struct run_spec *r,
+			    enum model_kind kind, size_t n)
+{
+	struct optim_spec spec = r->optim;
+	if (kind == MODEL_E2E)
+		spec.weight_decay *= r->depth;
+	return optim_create(opt, &spec, n);
+}
+
 /* Optional per-row diagnostics and their workspace (allocated once). */
 struct diag {
 	struct model twin; /* emulate: the Eq. 10/12 twin */
@@ -105,9 +116,7 @@ static int diag_create(struct diag *dg, const struct run_spec *r,
 		twin.model = MODEL_E2E;
 		if ((rc = model_create(&dg->twin, &twin, ds->m, d, k)))
 			return rc;
-		struct optim_spec spec = r->optim;
-		spec.weight_decay *= r->depth;
-		if ((rc = optim_create(&dg->twin_opt, &spec, dg->twin.n_params)))
+		if ((rc = optim_create_for(&dg->twin_opt, r, MODEL_E2E, dg->twin.n_params)))
 			return rc;
 		res->extra_names[col++] = strdup("e2e_loss");
 		res->extra_names[col++] = strdup("e2e_gap");
@@ -213,11 +222,7 @@ static int state_begin(struct run_state *s, const struct run_spec *r,
 		run_result_release(res);
 		return rc;
 	}
-	/* The e2e rule carries the weight decay as (1 - eta lambda N) W_e. */
-	struct optim_spec spec = r->optim;
-	if (r->model == MODEL_E2E)
-		spec.weight_decay *= r->depth;
-	if ((rc = optim_create(&s->opt, &spec, s->mod.n_params)) ||
+	if ((rc = optim_create_for(&s->opt, r, r->model, s->mod.n_params)) ||
 	    (rc = diag_create(&s->dg, r, ds, res, s->max_rec)))
 		goto fail;
 	if (opts->load_init && (rc = opts->load_init(opts->user, &s->mod)))
