@@ -849,10 +849,10 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	int rc = ERR_OK, cap = 0;
 	if (!root) {
 		int line, col;
-		size_t off = end ? (size_t)(end - text) : 0;
-		if (!end || (const char *)cJSON_GetErrorPtr())
-			off = (size_t)((const char *)cJSON_GetErrorPtr() - text);
-		line_col(text, off, &line, &col);
+		/* cJSON reports where parsing stopped through end (and the
+		 * global error pointer, which is the same place). */
+		const char *at = end ? end : cJSON_GetErrorPtr();
+		line_col(text, at ? (size_t)(at - text) : 0, &line, &col);
 		rc = err_set(ERR_INPUT, "%s:%d:%d: malformed JSON", path, line, col);
 		goto out;
 	}
