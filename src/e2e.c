@@ -1,6 +1,8 @@
 /* e2e: preconditioned end-to-end gradient of Eq. 10 / Eq. 12 (see e2e.h). */
 #include "overparam/e2e.h"
+#include "overparam/detmath.h"
 #include "overparam/error.h"
+#include "overparam/kernels.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -44,13 +46,15 @@ void e2e_work_release(struct e2e_work *w)
 void e2e_precondition_single(const double *w, const double *g, int d, int N,
 			     double *out)
 {
-	double norm = cblas_dnrm2(d, w, 1);
+	/* Fixed-order kernels and detmath only: the same bits on any machine. */
+	double norm = sqrt(kern_dot(w, w, d));
 	if (norm == 0.0) {
 		memset(out, 0, d * sizeof(double));
 		return;
 	}
-	double scale = pow(norm, 2.0 - 2.0 / N);
-	double proj = cblas_ddot(d, g, 1, w, 1) / (norm * norm); /* <g,u>/||w|| */
+	/* ||w||^(2 - 2/N) = (||w|| / ||w||^(1/N))^2 */
+	double f = norm / det_root(norm, N), scale = f * f;
+	double proj = kern_dot(g, w, d) / (norm * norm); /* <g,u>/||w|| */
 	for (int i = 0; i < d; i++)
 		out[i] = scale * (g[i] + (N - 1) * proj * w[i]);
 }

@@ -1,7 +1,11 @@
 /* linnet: weights, initialization, end-to-end product and per-layer
- * gradients of a deep linear network (see linnet.h for the math). */
+ * gradients of a deep linear network (see linnet.h for the math). For one
+ * output (k = 1) every product is a fixed-order kernel (kernels.h), so the
+ * bits do not depend on BLAS; k > 1 goes through BLAS. */
 #include "overparam/linnet.h"
+#include "overparam/detmath.h"
 #include "overparam/error.h"
+#include "overparam/kernels.h"
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -69,9 +73,33 @@ double *linnet_layer(const struct linnet *net, int j)
 	return net->params + net->offset[j - 1];
 }
 
+/* Balanced init for one output: M = v (1, d) has the SVD ||v|| * 1 * (v /
+ * ||v||)^T, so no LAPACK (whose sign and last bits vary with the kernel):
+ * W_1 = e_1 s^(1/N) (v/||v||)^T, W_j = s^(1/N) e_1 e_1^T, W_N = s^(1/N) e_1^T. */
+static void init_balanced_single(struct linnet *net, double std, struct rng *g)
+{
+	int d = net->d, N = net->N;
+	double *v = linnet_layer(net, 1); /* row 0 of W_1, overwritten below */
+	memset(net->params, 0, net->n_params * sizeof(double));
+	for (int b = 0; b < d; b++)
+		v[b] = std * rng_normal(g);
+	double s = sqrt(kern_dot(v, v, d));
+	if (N == 1 || s == 0.0)
+		return;
+	double root = det_root(s, N);
+	for (int b = 0; b < d; b++)
+		v[b] = v[b] / s * root;
+	for (int j = 2; j <= N; j++)
+		linnet_layer(net, j)[0] = root;
+}
+
 static int init_balanced(struct linnet *net, double std, struct rng *g)
 {
 	int k = net->k, d = net->d, N = net->N;
+	if (k == 1) {
+		init_balanced_single(net, std, g);
+		return ERR_OK;
+	}
 	int r = k < d ? k : d;
 	for (int j = 1; j < N; j++)
 		if (net->n[j] < r)
@@ -155,10 +183,10 @@ void linnet_end_to_end(struct linnet *net, double *We)
 		const double *Aj = net->A + net->a_off[j];
 		double *Ajm1 = net->A + net->a_off[j - 1];
 		int nj = net->n[j], njm1 = net->n[j - 1];
-		if (k == 1)
-			cblas_dgemv(CblasRowMajor, CblasTrans, nj, njm1, 1.0,
-				    linnet_layer(net, j), njm1, Aj, 1, 0.0, Ajm1, 1);
-		else
+		if (k == 1) { /* A_{j-1} = sum_a A_j[a] (row a of W_j), rows in order */
+			memset(Ajm1, 0, (size_t)njm1 * sizeof(double));
+			kern_vecmat_acc(Ajm1, Aj, linnet_layer(net, j), nj, njm1);
+		} else
 			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, njm1,
 				    nj, 1.0, Aj, nj, linnet_layer(net, j), njm1, 0.0,
 				    Ajm1, njm1);
@@ -176,9 +204,10 @@ void linnet_grad(struct linnet *net, const double *G, double *grad)
 		const double *Aj = net->A + net->a_off[j];
 		double *gj = grad + net->offset[j - 1];
 		/* grad_j (n_j, n_{j-1}) = A_j^T (n_j, k) B_j (k, n_{j-1}) */
-		if (k == 1) {
-			memset(gj, 0, (size_t)nj * njm1 * sizeof(double));
-			cblas_dger(CblasRowMajor, nj, njm1, 1.0, Aj, 1, Bj, 1, gj, njm1);
+		if (k == 1) { /* one product per entry: exact order */
+			for (int a = 0; a < nj; a++)
+				for (int b = 0; b < njm1; b++)
+					gj[(size_t)a * njm1 + b] = Aj[a] * Bj[b];
 		} else {
 			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nj, njm1, k,
 				    1.0, Aj, nj, Bj, njm1, 0.0, gj, njm1);
@@ -187,8 +216,7 @@ void linnet_grad(struct linnet *net, const double *G, double *grad)
 			break;
 		/* B_{j+1} (k, n_j) = B_j (k, n_{j-1}) W_j^T */
 		if (k == 1)
-			cblas_dgemv(CblasRowMajor, CblasNoTrans, nj, njm1, 1.0,
-				    linnet_layer(net, j), njm1, Bj, 1, 0.0, next, 1);
+			kern_matvec(next, linnet_layer(net, j), nj, njm1, Bj);
 		else
 			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, nj, njm1,
 				    1.0, Bj, njm1, linnet_layer(net, j), njm1, 0.0, next, nj);
@@ -203,20 +231,21 @@ double linnet_imbalance(struct linnet *net)
 {
 	double worst = 0.0;
 	for (int j = 1; j < net->N; j++) {
-		int nj = net->n[j];
-		double *P = net->sq, *Q = net->sq + (size_t)nj * nj;
-		/* P = W_{j+1}^T W_{j+1}, Q = W_j W_j^T, both (n_j, n_j) */
-		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nj, nj,
-			    net->n[j + 1], 1.0, linnet_layer(net, j + 1), nj,
-			    linnet_layer(net, j + 1), nj, 0.0, P, nj);
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nj, nj,
-			    net->n[j - 1], 1.0, linnet_layer(net, j), net->n[j - 1],
-			    linnet_layer(net, j), net->n[j - 1], 0.0, Q, nj);
+		int nj = net->n[j], nn = net->n[j + 1], np = net->n[j - 1];
+		const double *Wn = linnet_layer(net, j + 1), *Wj = linnet_layer(net, j);
+		/* P = W_{j+1}^T W_{j+1} and Q = W_j W_j^T (n_j, n_j), entry by entry
+		 * as fixed-order dots of rows: T = W_{j+1}^T (n_j, n_{j+1}) in sq. */
+		double *T = net->sq;
+		for (int r = 0; r < nn; r++)
+			for (int a = 0; a < nj; a++)
+				T[(size_t)a * nn + r] = Wn[(size_t)r * nj + a];
 		double s = 0.0;
-		for (size_t i = 0; i < (size_t)nj * nj; i++) {
-			double t = P[i] - Q[i];
-			s += t * t;
-		}
+		for (int a = 0; a < nj; a++)
+			for (int b = a; b < nj; b++) {
+				double t = kern_dot(T + (size_t)a * nn, T + (size_t)b * nn, nn) -
+					   kern_dot(Wj + (size_t)a * np, Wj + (size_t)b * np, np);
+				s += (b == a ? 1.0 : 2.0) * (t * t);
+			}
 		if (sqrt(s) > worst)
 			worst = sqrt(s);
 	}

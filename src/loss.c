@@ -1,33 +1,21 @@
 /* loss: l_p and softmax cross-entropy values and end-to-end gradients.
- * Per chunk of rows: predictions R = X_c W^T, R turned into dl/dyhat / m in
- * place, then G_c = R^T X_c while X_c is in cache; the chunks' sums are
- * reduced in order. The l2 Gram form skips the data. */
+ * One output (k = 1), l_p: per chunk of rows one fused pass of the
+ * fixed-order kernels (kernels.h): predictions, loss terms and the chunk's
+ * share of G while the rows are in cache; chunk sums reduced in chunk
+ * order, so the bits depend on neither the thread count, the batch nor the
+ * CPU. k > 1 (and softmax): predictions R = X_c W^T through BLAS, R turned
+ * into dl/dyhat / m in place, G_c = R^T X_c; reproducible on one machine,
+ * not across BLAS kernels. The l2 Gram form skips the data, with A, B and
+ * each step's products in the fixed-order kernels too. */
 #include "overparam/loss.h"
 #include "overparam/error.h"
+#include "overparam/kernels.h"
 #include "overparam/parallel.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* |r|^p / p and, in *dr, d/dr of it = |r|^(p-2) r; exact fast paths for
- * the paper's p = 2 and p = 4. */
-static double lp_term(double r, double p, double *dr)
-{
-	if (p == 2.0) {
-		*dr = r;
-		return 0.5 * r * r;
-	}
-	if (p == 4.0) {
-		double r2 = r * r;
-		*dr = r2 * r;
-		return 0.25 * r2 * r2;
-	}
-	double a = pow(fabs(r), p - 2.0);
-	*dr = a * r;
-	return a * r * r / p;
-}
 
 void loss_init(struct loss *loss, enum loss_kind kind, double p, enum loss_form form)
 {
@@ -39,9 +27,10 @@ void loss_init(struct loss *loss, enum loss_kind kind, double p, enum loss_form 
 
 int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *pool)
 {
-	loss->gram = loss->xty = loss->part_G = loss->part_L = NULL;
+	loss->gram = loss->xty = loss->part_G = loss->part_L = loss->batch_work = NULL;
 	loss->yty = 0;
 	loss->pool = pool;
+	lp_rule_init(&loss->lp, loss->p); /* from p, however the struct was filled */
 	if (loss->form == LOSS_FORM_GRAM && loss->p != 2.0)
 		return err_set(ERR_INPUT, "the Gram form needs p = 2, got p = %g", loss->p);
 	int m = ds->m, d = ds->d, k = ds->k;
@@ -60,11 +49,29 @@ int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *p
 		loss_release(loss);
 		return err_set(ERR_RUNTIME, "out of memory for the Gram matrix");
 	}
-	/* Full symmetric A (both triangles) so that the step can use dgemm. */
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, m, 1.0 / m, ds->X,
-		    d, ds->X, d, 0.0, loss->gram, d);
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, m, 1.0 / m, ds->Y,
-		    k, ds->X, d, 0.0, loss->xty, d);
+	/* A (d, d) = X^T X / m and B (k, d) = Y^T X / m, each entry summed over
+	 * the rows in order (kern_vecmat_acc); A is exactly symmetric since
+	 * fma(a, b, c) = fma(b, a, c). */
+	double *col = malloc((size_t)m * sizeof(double));
+	if (!col) {
+		loss_release(loss);
+		return err_set(ERR_RUNTIME, "out of memory for the Gram matrix");
+	}
+	memset(loss->gram, 0, (size_t)d * d * sizeof(double));
+	memset(loss->xty, 0, (size_t)k * d * sizeof(double));
+	for (int a = 0; a < d + k; a++) {
+		const double *src = a < d ? ds->X + a : ds->Y + (a - d);
+		int stride = a < d ? d : k;
+		for (int i = 0; i < m; i++)
+			col[i] = src[(size_t)i * stride];
+		double *row = a < d ? loss->gram + (size_t)a * d : loss->xty + (size_t)(a - d) * d;
+		kern_vecmat_acc(row, col, ds->X, m, d);
+	}
+	free(col);
+	for (size_t i = 0; i < (size_t)(d + k) * d; i++) {
+		double *v = i < (size_t)d * d ? &loss->gram[i] : &loss->xty[i - (size_t)d * d];
+		*v /= m;
+	}
 	double c = 0;
 	for (size_t i = 0; i < (size_t)m * k; i++)
 		c += ds->Y[i] * ds->Y[i];
@@ -83,7 +90,8 @@ void loss_release(struct loss *loss)
 	free(loss->xty);
 	free(loss->part_G);
 	free(loss->part_L);
-	loss->gram = loss->xty = loss->part_G = loss->part_L = NULL;
+	free(loss->batch_work);
+	loss->gram = loss->xty = loss->part_G = loss->part_L = loss->batch_work = NULL;
 }
 
 /* Softmax cross-entropy of one row of logits z (k) against y (k): returns
@@ -114,24 +122,32 @@ struct chunk_job {
 	int want_grad;
 };
 
-/* Chunk c: rows [c B, min(m, (c+1) B)). Writes part_L[c] (the sum of the
- * rows' loss terms) and part_G[c] = sum over the rows of dl/dyhat_i x_i^T / m. */
+/* Rows of chunk c: [c B, min(m, (c+1) B)). */
+static int chunk_rows(const struct dataset *ds, int c)
+{
+	int r0 = c * LOSS_CHUNK_ROWS;
+	return ds->m - r0 < LOSS_CHUNK_ROWS ? ds->m - r0 : LOSS_CHUNK_ROWS;
+}
+
+/* Chunk c: writes part_L[c] (the sum of the rows' loss terms) and part_G[c]
+ * = sum over the rows of dl/dyhat_i x_i^T / m. */
 static void chunk_task(void *arg, int c)
 {
 	const struct chunk_job *job = arg;
 	const struct loss *loss = job->loss;
 	const struct dataset *ds = job->ds;
-	int d = ds->d, k = ds->k, r0 = c * LOSS_CHUNK_ROWS;
-	int rows = ds->m - r0 < LOSS_CHUNK_ROWS ? ds->m - r0 : LOSS_CHUNK_ROWS;
+	int d = ds->d, k = ds->k, r0 = c * LOSS_CHUNK_ROWS, rows = chunk_rows(ds, c);
 	const double *X = ds->X + (size_t)r0 * d, *Y = ds->Y + (size_t)r0 * k;
-	double *R = job->R + (size_t)r0 * k, inv_m = 1.0 / ds->m, sum = 0.0;
-	/* R (rows, k) = X_c W^T */
-	if (k == 1)
-		cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, d, 1.0, X, d, job->W, 1, 0.0,
-			    R, 1);
-	else
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, k, d, 1.0, X, d,
-			    job->W, d, 0.0, R, k);
+	double *Gc = loss->part_G + (size_t)c * k * d, inv_m = 1.0 / ds->m;
+	if (k == 1 && loss->kind == LOSS_LP) {
+		loss->part_L[c] = kern_lp_chunk(&loss->lp, rows, d, X, Y, job->W, inv_m,
+						job->want_grad ? Gc : NULL);
+		return;
+	}
+	/* k > 1: R (rows, k) = X_c W^T through BLAS */
+	double *R = job->R + (size_t)r0 * k, sum = 0.0;
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, k, d, 1.0, X, d,
+		    job->W, d, 0.0, R, k);
 	size_t n = (size_t)rows * k;
 	if (loss->kind == LOSS_SOFTMAX_CE) {
 		for (int i = 0; i < rows; i++)
@@ -141,18 +157,12 @@ static void chunk_task(void *arg, int c)
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			double dr;
-			sum += lp_term(R[i] - Y[i], loss->p, &dr);
+			sum += lp_rule_term(&loss->lp, R[i] - Y[i], &dr);
 			R[i] = dr * inv_m;
 		}
 	}
 	loss->part_L[c] = sum;
-	if (!job->want_grad)
-		return;
-	/* part_G[c] (k, d) = R^T X_c */
-	double *Gc = loss->part_G + (size_t)c * k * d;
-	if (k == 1)
-		cblas_dgemv(CblasRowMajor, CblasTrans, rows, d, 1.0, X, d, R, 1, 0.0, Gc, 1);
-	else
+	if (job->want_grad) /* part_G[c] (k, d) = R^T X_c */
 		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, rows, 1.0, R, k, X,
 			    d, 0.0, Gc, d);
 }
@@ -162,8 +172,8 @@ static void chunk_task(void *arg, int c)
 static double gram_value(const struct loss *loss, int n, const double *W,
 			 const double *G)
 {
-	double wg = cblas_ddot(n, W, 1, G, 1);
-	double wb = cblas_ddot(n, W, 1, loss->xty, 1);
+	double wg = kern_dot(W, G, n);
+	double wb = kern_dot(W, loss->xty, n);
 	return 0.5 * (wg - wb) + 0.5 * loss->yty;
 }
 
@@ -178,42 +188,32 @@ static int gram_value_usable(const struct loss *loss, double L)
 static void reduce_parts(const struct loss *loss, size_t n, double *G)
 {
 	memcpy(G, loss->part_G, n * sizeof(double));
-	for (int c = 1; c < loss->n_chunks; c++)
-		cblas_daxpy((int)n, 1.0, loss->part_G + c * n, 1, G, 1);
+	for (int c = 1; c < loss->n_chunks; c++) {
+		const double *part = loss->part_G + c * n;
+		for (size_t i = 0; i < n; i++)
+			G[i] += part[i];
+	}
 }
 
 struct batch_job {
 	const struct loss *loss;
 	const struct dataset *ds;
 	const double *Wb; /* (n, d) */
-	double *R;        /* (m, n) scratch */
 	int n;
 };
 
-/* Chunk c of a batch: R_c (rows, n) = X_c Wb^T, per-model loss sums into
- * part_L[c][j], dl/dyhat / m in place, part_G[c] (n, d) = R_c^T X_c. */
+/* Chunk c of a batch: part_L[c] (n) and part_G[c] (n, d), each model's
+ * bits those of chunk_task for it alone. */
 static void chunk_batch_task(void *arg, int c)
 {
 	const struct batch_job *job = arg;
 	const struct loss *loss = job->loss;
 	const struct dataset *ds = job->ds;
 	int d = ds->d, n = job->n, r0 = c * LOSS_CHUNK_ROWS;
-	int rows = ds->m - r0 < LOSS_CHUNK_ROWS ? ds->m - r0 : LOSS_CHUNK_ROWS;
-	const double *X = ds->X + (size_t)r0 * d, *Y = ds->Y + r0;
-	double *R = job->R + (size_t)r0 * n, inv_m = 1.0 / ds->m;
-	double *Lc = loss->part_L + (size_t)c * n;
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, 1.0, X, d, job->Wb,
-		    d, 0.0, R, n);
-	for (int j = 0; j < n; j++)
-		Lc[j] = 0.0;
-	for (int i = 0; i < rows; i++)
-		for (int j = 0; j < n; j++) {
-			double dr, *x = &R[(size_t)i * n + j];
-			Lc[j] += lp_term(*x - Y[i], loss->p, &dr);
-			*x = dr * inv_m;
-		}
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, d, rows, 1.0, R, n, X, d,
-		    0.0, loss->part_G + (size_t)c * n * d, d);
+	kern_lp_chunk_batch(&loss->lp, chunk_rows(ds, c), d, ds->X + (size_t)r0 * d,
+			    ds->Y + r0, n, job->Wb, 1.0 / ds->m,
+			    loss->part_L + (size_t)c * n, loss->part_G + (size_t)c * n * d,
+			    loss->batch_work + (size_t)c * kern_batch_work(n));
 }
 
 int loss_reserve_batch(struct loss *loss, const struct dataset *ds, int n)
@@ -225,7 +225,25 @@ int loss_reserve_batch(struct loss *loss, const struct dataset *ds, int n)
 	double *l = realloc(loss->part_L, (size_t)loss->n_chunks * (n > 1 ? n : 1) * sizeof(double));
 	if (l)
 		loss->part_L = l;
-	return g && l ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
+	double *w = realloc(loss->batch_work,
+			    (size_t)loss->n_chunks * kern_batch_work(n) * sizeof(double));
+	if (w)
+		loss->batch_work = w;
+	return g && l && w ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
+}
+
+/* l2 through the Gram form (see loss.h): G (k, d) = W A - B, row by row. */
+static double gram_eval(const struct loss *loss, int d, int k, const double *W,
+			double *G)
+{
+	for (int r = 0; r < k; r++) {
+		double *g = G + (size_t)r * d;
+		const double *b = loss->xty + (size_t)r * d;
+		kern_matvec(g, loss->gram, d, d, W + (size_t)r * d); /* A symmetric */
+		for (int j = 0; j < d; j++)
+			g[j] -= b[j];
+	}
+	return gram_value(loss, k * d, W, G);
 }
 
 void loss_eval_batch(const struct loss *loss, const struct dataset *ds, int n,
@@ -233,20 +251,15 @@ void loss_eval_batch(const struct loss *loss, const struct dataset *ds, int n,
 {
 	int d = ds->d;
 	if (loss->gram) {
-		/* Gb (n, d) = Wb A - B, then per model as in gram_eval. */
-		for (int j = 0; j < n; j++)
-			memcpy(Gb + (size_t)j * d, loss->xty, d * sizeof(double));
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, d, 1.0, Wb, d,
-			    loss->gram, d, -1.0, Gb, d);
 		for (int j = 0; j < n; j++) {
 			const double *w = Wb + (size_t)j * d;
-			Lb[j] = gram_value(loss, d, w, Gb + (size_t)j * d);
+			Lb[j] = gram_eval(loss, d, 1, w, Gb + (size_t)j * d);
 			if (!gram_value_usable(loss, Lb[j]))
 				Lb[j] = loss_eval(loss, ds, w, NULL, scratch);
 		}
 		return;
 	}
-	struct batch_job job = {loss, ds, Wb, scratch, n};
+	struct batch_job job = {loss, ds, Wb, n};
 	par_for(loss->pool, loss->n_chunks, chunk_batch_task, &job);
 	reduce_parts(loss, (size_t)n * d, Gb);
 	for (int j = 0; j < n; j++) {
@@ -257,21 +270,6 @@ void loss_eval_batch(const struct loss *loss, const struct dataset *ds, int n,
 	}
 }
 
-/* l2 through the Gram form (see loss.h); G must not be NULL here. */
-static double gram_eval(const struct loss *loss, int d, int k, const double *W,
-			double *G)
-{
-	/* G (k, d) = W A - B */
-	cblas_dcopy(k * d, loss->xty, 1, G, 1);
-	if (k == 1)
-		cblas_dgemv(CblasRowMajor, CblasNoTrans, d, d, 1.0, loss->gram, d, W, 1,
-			    -1.0, G, 1);
-	else
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, d, d, 1.0, W,
-			    d, loss->gram, d, -1.0, G, d);
-	return gram_value(loss, k * d, W, G);
-}
-
 double loss_eval(const struct loss *loss, const struct dataset *ds,
 		 const double *W, double *G, double *scratch)
 {
@@ -280,6 +278,7 @@ double loss_eval(const struct loss *loss, const struct dataset *ds,
 		double L = gram_eval(loss, d, k, W, G);
 		if (gram_value_usable(loss, L))
 			return L;
+		G = NULL; /* near a fit: the value from the data, G from the Gram form */
 	}
 	struct chunk_job job = {loss, ds, W, scratch, G != NULL};
 	par_for(loss->pool, loss->n_chunks, chunk_task, &job);

@@ -4,6 +4,7 @@
 #include "overparam/commands.h"
 #include "overparam/compare.h"
 #include "overparam/error.h"
+#include "overparam/kernels.h"
 #include "overparam/report.h"
 #include "overparam/theory.h"
 
@@ -50,7 +51,11 @@ static const char usage[] =
 	"  --threads N          threads for the data pass (default: the CPUs); the\n"
 	"                       results are the same bytes for any N\n"
 	"  --no-batch           step grid points one by one instead of up to 32 together\n"
-	"                       over one data pass (same curves up to rounding)\n"
+	"                       over one data pass (one output: the same bytes)\n"
+	"\n"
+	"environment:\n"
+	"  OVERPARAM_KERNELS    auto (default), portable, avx2 or avx512: the variant of\n"
+	"                       the fixed-order kernels; all give the same bytes\n"
 	"\n"
 	"exit codes: 0 success, 1 runtime failure (I/O, gnuplot, interrupted),\n"
 	"            2 usage or invalid input (config, data, arguments)\n";
@@ -188,6 +193,10 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage_error("%s", "no command given");
 	const char *cmd = argv[1];
+	/* The kernel variant (OVERPARAM_KERNELS, default: the widest this CPU
+	 * runs); every variant gives the same bits, so this only chooses speed. */
+	if (kern_select_from_env())
+		return finish(ERR_INPUT);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		fputs(usage, stdout);
 		return finish(ERR_OK);

@@ -2,7 +2,7 @@
 #include "overparam/model.h"
 #include "overparam/error.h"
 
-#include <cblas.h>
+#include "overparam/kernels.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +101,7 @@ double *model_layer(const struct model *mod, int i, int *rows, int *cols)
 
 double model_we_norm(const struct model *mod)
 {
-	return cblas_dnrm2(mod->k * mod->d, mod->We, 1);
+	return sqrt(kern_dot(mod->We, mod->We, mod->k * mod->d));
 }
 
 double model_imbalance(struct model *mod)

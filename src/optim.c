@@ -1,5 +1,6 @@
 /* optim: the update rules listed in optim.h, each one flat loop. */
 #include "overparam/optim.h"
+#include "overparam/detmath.h"
 #include "overparam/error.h"
 
 #include <math.h>
@@ -120,8 +121,9 @@ void optim_step(struct optim *opt, double *w, double *g)
 		}
 		break;
 	case OPTIM_ADAM: {
-		double t = (double)opt->t;
-		double lr_t = lr * sqrt(1.0 - pow(s->beta2, t)) / (1.0 - pow(s->beta1, t));
+		/* beta^t by binary powering (detmath), not libm's pow */
+		double lr_t = lr * sqrt(1.0 - det_powi(s->beta2, opt->t)) /
+			      (1.0 - det_powi(s->beta1, opt->t));
 		for (size_t i = 0; i < n; i++) {
 			a[i] = s->beta1 * a[i] + (1.0 - s->beta1) * g[i];
 			b[i] = s->beta2 * b[i] + (1.0 - s->beta2) * g[i] * g[i];

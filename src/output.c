@@ -1,6 +1,7 @@
 /* output: run CSVs, the summary and the metadata (see output.h). */
 #include "overparam/output.h"
 #include "overparam/error.h"
+#include "overparam/kernels.h"
 #include "overparam/fileio.h"
 #include "overparam/sha256.h"
 
@@ -401,10 +402,13 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddNumberToObject(lib, "blas_threads", openblas_get_num_threads());
 	cJSON_AddNumberToObject(root, "threads", ex->threads);
 	cJSON_AddStringToObject(root, "grid_batching",
-				ex->batched ? "on: up to 32 grid points of a group (one output, no diagnostics) share one data pass per step; their curves equal single runs' up to rounding"
+				ex->batched ? "on: up to 32 grid points of a group (one output, no diagnostics) share one data pass per step; each gives the same bytes as when run alone"
 					    : "off: every run stepped alone");
 	cJSON_AddStringToObject(root, "threads_note",
 				"data-pass threads; results are identical for any thread count");
+	cJSON_AddStringToObject(root, "kernels", kern_variant());
+	cJSON_AddStringToObject(root, "kernels_note",
+				"one output: the training step runs in fixed-order kernels (not BLAS), so CSVs and weights are the same bytes for any kernel variant, OpenBLAS core type, thread count, batching and compiler; k > 1 and whitening use BLAS/LAPACK");
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (!text)

@@ -1,6 +1,8 @@
 /* rng: xoshiro256** (Blackman & Vigna) seeded by splitmix64; normals by the
- * Box-Muller transform. */
+ * Box-Muller transform with detmath's log and cos, whose bits (unlike
+ * libm's, which glibc picks by CPU) are the same on every machine. */
 #include "overparam/rng.h"
+#include "overparam/detmath.h"
 
 #include <math.h>
 
@@ -48,5 +50,5 @@ double rng_normal(struct rng *r)
 	/* u1 in (0, 1] so that log(u1) is finite. */
 	double u1 = 1.0 - rng_uniform(r);
 	double u2 = rng_uniform(r);
-	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+	return sqrt(-2.0 * det_log(u1)) * det_cos2pi(u2);
 }

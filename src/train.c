@@ -168,7 +168,9 @@ static void record(struct run_result *res, struct model *mod, struct diag *dg,
 		x[col++] = dg->twin_loss;
 		x[col++] = sqrt(diff / norm);
 	}
-	if (dg->n_sv) {
+	if (dg->n_sv == 1 && mod->k == 1) {
+		x[col++] = rec->we_norm; /* one output: the only singular value, no LAPACK */
+	} else if (dg->n_sv) {
 		memcpy(dg->svd_a, mod->We, kd * sizeof(double));
 		lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'N', mod->k, mod->d,
 						 dg->svd_a, mod->d, dg->svd_s, NULL, 1,

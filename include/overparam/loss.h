@@ -10,6 +10,7 @@
 #define OVERPARAM_LOSS_H
 
 #include "overparam/dataset.h"
+#include "overparam/kernels.h"
 
 enum loss_kind {
 	LOSS_LP,
@@ -22,15 +23,19 @@ enum loss_kind {
  * which costs O(k d^2) a step after a one-time O(m d^2) set-up. "auto"
  * takes the Gram form for p = 2 and the data passes otherwise. The two agree
  * up to rounding (the Gram form loses about log10(c / L) digits of L), so
- * "auto" also takes the data passes at any step where L < 1e-6 c (an almost
- * exact fit), and "gram" never does. */
+ * "auto" also takes a data pass for the value L at any step where
+ * L < 1e-6 c (an almost exact fit; G stays the Gram form's, which has no
+ * such cancellation), and "gram" never does. */
 enum loss_form { LOSS_FORM_AUTO, LOSS_FORM_DATA, LOSS_FORM_GRAM };
 
 /* The data pass goes over fixed chunks of LOSS_CHUNK_ROWS rows: each chunk
  * computes its rows' predictions, loss terms and dL/dyhat, then its share
  * of G while the rows are still in cache (one pass over X), into its own
  * slot; the slots are summed in chunk order. Chunks run on the loss's
- * thread pool, and the result is the same for any number of threads. */
+ * thread pool, and the result is the same for any number of threads. For
+ * one output (k = 1) with l_p, and for the Gram form, the arithmetic is the
+ * fixed-order kernels' (kernels.h): the same bits on any CPU, OpenBLAS
+ * kernel, compiler, and batched or not; k > 1 and softmax use BLAS. */
 #define LOSS_CHUNK_ROWS 128
 
 struct par_pool;
@@ -38,6 +43,7 @@ struct par_pool;
 struct loss {
 	enum loss_kind kind;
 	double p;            /* LOSS_LP exponent, >= 2 */
+	struct lp_rule lp;   /* how |r|^p / p is evaluated: set by loss_prepare */
 	enum loss_form form; /* as configured */
 	/* Filled by loss_prepare() when the Gram form is used, else NULL. */
 	double *gram;        /* A (d, d) */
@@ -47,6 +53,7 @@ struct loss {
 	int n_chunks;
 	double *part_G;      /* (n_chunks, max(k, batch), d) */
 	double *part_L;      /* (n_chunks, max(1, batch)) */
+	double *batch_work;  /* (n_chunks, kern_batch_work(batch)) */
 	struct par_pool *pool; /* NULL: one thread; not owned */
 };
 
@@ -63,9 +70,10 @@ int loss_reserve_batch(struct loss *loss, const struct dataset *ds, int n);
 
 /* n models of one output at once: Lb[j] and Gb row j (1, d) for the model
  * Wb row j, Wb and Gb (n, d) row-major; scratch holds m * n doubles. The
- * data pass is a GEMM over the block of models per chunk (the Gram form a
- * GEMM with A), so a model costs far less than alone. Needs k = 1 and
- * loss_reserve_batch(n). Equal to loss_eval up to rounding. */
+ * data pass reads each chunk once for the whole block of models (the Gram
+ * form: one product with A per model), so a model costs less than alone. Needs
+ * k = 1 and loss_reserve_batch(n). Each model's Lb and G are loss_eval's
+ * for it alone, bit for bit. */
 void loss_eval_batch(const struct loss *loss, const struct dataset *ds, int n,
 		     const double *Wb, double *Lb, double *Gb, double *scratch);
 
@@ -77,7 +85,7 @@ void loss_release(struct loss *loss);
 
 /* Returns L(W) and, when G is not NULL, G = dL/dW (k, d) row-major.
  * W is (k, d) row-major; scratch must hold m * k doubles. The data form
- * costs two passes over X. The result is deterministic (fixed order). */
+ * reads X once. The result is deterministic (fixed order). */
 double loss_eval(const struct loss *loss, const struct dataset *ds,
 		 const double *W, double *G, double *scratch);
 

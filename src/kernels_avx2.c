@@ -1,0 +1,10 @@
+/* kernels_avx2: the fixed-order kernels on AVX2 + FMA (this file is built
+ * with -mavx2 -mfma and run only where the CPU has both). */
+#include "kernels_impl.h"
+#define LANES_AVX2
+#include "kernels_lanes.h"
+
+#define KV(name) name##_avx2
+#define KERN_DOT_ROWS 1
+#define KERN_PANEL 4
+#include "kernels_body.h"

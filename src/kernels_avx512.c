@@ -1,0 +1,10 @@
+/* kernels_avx512: the fixed-order kernels on AVX-512F (this file is built
+ * with -mavx512f and run only where the CPU has it). */
+#include "kernels_impl.h"
+#define LANES_AVX512
+#include "kernels_lanes.h"
+
+#define KV(name) name##_avx512
+#define KERN_DOT_ROWS 2
+#define KERN_PANEL 8
+#include "kernels_body.h"

@@ -1,0 +1,10 @@
+/* kernels_portable: the fixed-order kernels in plain C, fma() per lane.
+ * The fallback on any CPU and the only variant off x86-64 (on aarch64 the
+ * compiler turns fma() into fmadd). */
+#include "kernels_impl.h"
+#include "kernels_lanes.h"
+
+#define KV(name) name##_portable
+#define KERN_DOT_ROWS 1
+#define KERN_PANEL 8
+#include "kernels_body.h"
