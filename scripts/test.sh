@@ -2,9 +2,13 @@
 # test.sh: the test command (CI runs exactly this). Installs missing
 # packages, builds, fetches the data (the local mirror where there is no
 # internet), then:
-#   1. every test with ctest (Release build; includes valgrind memcheck)
-#   2. the same tests built with AddressSanitizer + UBSan (build-asan/)
-#   3. the libFuzzer harnesses for the config parser and the data loaders,
+#   1. every test with ctest (Release build; includes valgrind memcheck and
+#      the bit-identity test across OpenBLAS core types, threads, batching
+#      and kernel variants)
+#   2. the bit-identity test again across builds: clang Release (build-clang/)
+#      and gcc RelWithDebInfo with -march=native (build-native/)
+#   3. the same tests built with AddressSanitizer + UBSan (build-asan/)
+#   4. the libFuzzer harnesses for the config parser and the data loaders,
 #      60 s each (scripts/fuzz.sh)
 # usage: scripts/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
@@ -18,6 +22,12 @@ scripts/fetch-data.sh
 echo "== ctest (Release)"
 (cd build && ctest --output-on-failure --timeout 900)
 [ "$quick" = 1 ] && exit 0
+echo "== bit identity across builds (clang Release; gcc RelWithDebInfo -march=native)"
+CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build-clang -j "$(nproc)" --target overparam > /dev/null
+cmake -S . -B build-native -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOVERPARAM_NATIVE=ON > /dev/null
+cmake --build build-native -j "$(nproc)" --target overparam > /dev/null
+bash tests/test_bitid.sh build/overparam . build-clang/overparam build-native/overparam
 echo "== ctest (AddressSanitizer + UBSan)"
 cmake -S . -B build-asan -DOVERPARAM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build-asan -j "$(nproc)" > /dev/null

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# reports.sh: regenerates the committed reports the README quotes, in
+# tests/reports/:
+#   bench.txt          `overparam bench 2000` (speed and roofline)
+#   bitid.txt          tests/test_bitid.sh across OpenBLAS core types,
+#                      threads, batching, kernel variants, libm variants and
+#                      builds (gcc Release, clang Release, gcc
+#                      RelWithDebInfo -march=native)
+#   deviation_k6.txt   how far the k > 1 paths (BLAS/LAPACK: softmax,
+#                      Eq. 10's SVD) move with the OpenBLAS core type:
+#                      configs/gas_classes.json, 2,000 iterations, against
+#                      the run with OPENBLAS_CORETYPE unset
+# usage: scripts/reports.sh   (after scripts/build.sh and fetch-data.sh)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out=tests/reports
+mkdir -p "$out"
+bin=build/overparam
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+clean=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OVERPARAM_KERNELS)
+
+stamp() { echo "# $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $("$bin" --version); made by scripts/reports.sh"; }
+
+{ stamp; "${clean[@]}" "$bin" bench 2000; } > "$tmp/bench.txt"
+mv "$tmp/bench.txt" "$out/bench.txt"
+
+CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build-clang -j "$(nproc)" --target overparam > /dev/null
+cmake -S . -B build-native -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOVERPARAM_NATIVE=ON > /dev/null
+cmake --build build-native -j "$(nproc)" --target overparam > /dev/null
+{ stamp; bash tests/test_bitid.sh "$bin" . build-clang/overparam build-native/overparam 2>&1; } > "$tmp/bitid.txt"
+mv "$tmp/bitid.txt" "$out/bitid.txt"
+
+flags=$(grep -m1 '^flags' /proc/cpuinfo)
+cores=(Prescott Nehalem)
+case " $flags " in *" avx2 "*) cores+=(Haswell Zen) ;; esac
+case " $flags " in *" avx512f "*) cores+=(SkylakeX) ;; esac
+cfg=configs/gas_classes.json
+"${clean[@]}" "$bin" run "$cfg" -o "$tmp/ref" --no-plot --quiet --iterations 2000
+{
+	stamp
+	echo "k = 6 (six gases, softmax cross-entropy, Eq. 10 through LAPACKE_dgesvd), 2,000 iterations:"
+	echo "largest deviation of any logged value from the run with OPENBLAS_CORETYPE unset"
+	echo
+	printf '%-10s %s\n' coretype "compare --rtol 0 --atol 0"
+	for ct in "${cores[@]}"; do
+		"${clean[@]}" OPENBLAS_CORETYPE=$ct "$bin" run "$cfg" -o "$tmp/$ct" --no-plot --quiet --iterations 2000
+		dev=$("$bin" compare "$tmp/ref" "$tmp/$ct" --rtol 0 --atol 0 2>&1 | grep -m1 'largest deviation' || true)
+		printf '%-10s %s\n' "$ct" "$dev"
+	done
+} > "$tmp/dev.txt"
+mv "$tmp/dev.txt" "$out/deviation_k6.txt"
+echo "reports.sh: wrote $out/bench.txt, $out/bitid.txt, $out/deviation_k6.txt"
