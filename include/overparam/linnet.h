@@ -52,7 +52,9 @@ double *linnet_layer(const struct linnet *net, int j);
  * M = U S V^T (truncated to the smallest hidden width) and sets
  * W_1 = Q_1 S^(1/N) V^T, W_j = Q_j S^(1/N) Q_{j-1}^T, W_N = U S^(1/N) Q_{N-1}^T
  * with Q_j the leading columns of I_{n_j}, so that
- * W_{j+1}^T W_{j+1} = W_j W_j^T. */
+ * W_{j+1}^T W_{j+1} = W_j W_j^T. For k = 1 the SVD is written out
+ * (s = ||M||, U = 1, V = M^T / s: no LAPACK, so the same bits everywhere)
+ * and N = 1 keeps M itself. */
 int linnet_init(struct linnet *net, enum linnet_init scheme, double std,
 		struct rng *g);
 

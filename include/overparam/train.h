@@ -96,11 +96,11 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 	      struct run_result *res);
 
 /* Grid runs stepped side by side: runs[0..n) share one data pass per step
- * (a GEMM over the (n, d) block of their end-to-end matrices, see
- * loss_eval_batch), each with its own opts and result. Runs leave the batch
- * as they end. Curves equal train_run's up to rounding (the summation order
- * of the GEMM differs); the same batch gives the same bytes every time and
- * for any thread count. Only for runs with train_batch_eligible(). */
+ * (each chunk of X read once for the (n, d) block of their end-to-end
+ * matrices, see loss_eval_batch), each with its own opts and result. Runs
+ * leave the batch as they end. Each run's curve is train_run's, byte for
+ * byte (the fixed-order kernels give every model its single pass's bits),
+ * for any batch and thread count. Only for runs with train_batch_eligible(). */
 int train_batch(const struct run_spec *const *runs, int n, const struct loss *loss,
 		const struct dataset *ds, const struct train_opts *opts,
 		struct run_result *res);
