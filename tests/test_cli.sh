@@ -181,7 +181,7 @@ interrupt_after() { # interrupt_after FILE [--resume]: SIGINT once FILE exists
 	shift
 	"$bin" run "$tmp/res.json" -o "$tmp/resB" --quiet --no-plot "$@" 2> /dev/null &
 	local pid=$!
-	for _ in $(seq 200); do [ -s "$file" ] && break; sleep 0.05; done
+	for _ in $(seq 2400); do [ -s "$file" ] && break; sleep 0.05; done
 	sleep 0.3
 	kill -INT "$pid"
 	wait "$pid"
