@@ -3,7 +3,6 @@
  * runs go one after another (grid points of a group in blocks stepped
  * together), each CSV written as soon as its run or block ends, so an
  * interruption keeps every finished run and checkpoints the others. */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "overparam/commands.h"
 #include "overparam/config.h"
 #include "overparam/error.h"
@@ -12,14 +11,15 @@
 #include "overparam/parallel.h"
 #include "overparam/plot.h"
 #include "overparam/rundir.h"
+#include "overparam/shard.h"
 #include "overparam/sweep.h"
 #include "overparam/table.h"
 #include "overparam/train.h"
 #include "overparam/weights.h"
 
 #include <cblas.h>
+#include <cjson/cJSON.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +91,69 @@ struct progress_state {
 	double last;
 	const char *weights_dir;   /* this run's weights/<stem> */
 	const char *init_from_dir; /* --init-from: <dir>/weights/<stem>, or NULL */
+	const char *csv_path;      /* this run's CSV */
+	double checkpoint_every;   /* seconds; 0: at every progress tick */
+	double last_checkpoint;
 };
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* For tests that interrupt or kill a run at a known point, not at a time:
+ * OVERPARAM_TEST_RAISE=SIG@N[:R] (SIG one of INT, TERM, KILL) raises SIG
+ * once, at the first progress tick at iteration >= N (after the checkpoint
+ * due there), of run R (1-based; any run when not given). Read by cmd_run. */
+static int test_raise_sig;
+static long test_raise_at;
+static int test_raise_run;
+
+static int parse_test_raise(void)
+{
+	const char *v = getenv("OVERPARAM_TEST_RAISE");
+	if (!v || !*v)
+		return ERR_OK;
+	static const struct { const char *name; int sig; } sigs[] = {
+		{"INT@", SIGINT}, {"TERM@", SIGTERM}, {"KILL@", SIGKILL}};
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		size_t n = strlen(sigs[i].name);
+		char *end;
+		if (strncmp(v, sigs[i].name, n) == 0) {
+			test_raise_at = strtol(v + n, &end, 10);
+			int at_number = end != v + n;
+			test_raise_run = *end == ':' ? (int)strtol(end + 1, &end, 10) : 0;
+			if (!*end && at_number && test_raise_at > 0 && test_raise_run >= 0) {
+				test_raise_sig = sigs[i].sig;
+				return ERR_OK;
+			}
+		}
+	}
+	return err_set(ERR_INPUT, "OVERPARAM_TEST_RAISE: expected INT@N, TERM@N or KILL@N (and :RUN), got '%s'", v);
+}
+
+static int checkpoint_due(void *user)
+{
+	struct progress_state *p = user;
+	double now = now_seconds();
+	if (now - p->last_checkpoint < p->checkpoint_every)
+		return 0;
+	p->last_checkpoint = now;
+	return 1;
+}
+
+/* A periodic checkpoint: the rows so far first, then the checkpoint, so
+ * that any checkpoint on disk has its rows (a resume reads the rows before
+ * its iteration from the CSV). */
+static int write_checkpoint(void *user, const struct checkpoint *ck,
+			    const struct run_result *res)
+{
+	struct progress_state *p = user;
+	int rc = output_run_csv(p->csv_path, res);
+	return rc ? rc : checkpoint_save(p->weights_dir, ck);
+}
 
 static int save_weights(void *user, const char *tag, const struct model *mod)
 {
@@ -145,25 +207,16 @@ static int load_prior_rows(const char *path, long t, long K, int n_extra,
 	return rc;
 }
 
-/* A finished run's result from the summary of the directory being resumed. */
-static void result_from_summary(const struct rundir_run *r, struct run_result *res)
-{
-	memset(res, 0, sizeof(*res));
-	res->status = strcmp(r->status, "diverged") == 0 ? RUN_DIVERGED : RUN_OK;
-	res->last_iter = r->last_iter;
-	res->diverged_at = r->diverged_at;
-	res->reached_at = r->reached_at;
-	res->initial_loss = r->initial_loss;
-	res->final_loss = r->final_loss;
-	res->min_loss = r->min_loss;
-}
-
 static void on_progress(void *user, long iter, double loss)
 {
 	struct progress_state *p = user;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double now = ts.tv_sec + 1e-9 * ts.tv_nsec;
+	if (test_raise_sig && iter >= test_raise_at &&
+	    (!test_raise_run || test_raise_run == p->index + 1)) {
+		int sig = test_raise_sig;
+		test_raise_sig = 0;
+		raise(sig);
+	}
+	double now = now_seconds();
 	if (p->quiet || now - p->last < 0.25)
 		return;
 	p->last = now;
@@ -172,21 +225,12 @@ static void on_progress(void *user, long iter, double loss)
 		100.0 * iter / (p->total ? p->total : 1), loss);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 /* Removes the files a previous run wrote into dir (for --force). */
 static void clear_run_dir(const char *dir)
 {
 	char *weights = path_join(dir, "weights");
-	if (weights && path_is_dir(weights))
-		nftw(weights, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (weights)
+		tree_remove(weights);
 	free(weights);
 	static const char *const files[] = {"summary.csv", "metadata.json",
 					    "plot.gp", "loss.png", "config.json"};
@@ -233,7 +277,9 @@ static struct train_opts make_opts(const struct run_ctx *c, const struct run_spe
 		.target = c->ex->select.by == SELECT_TIME_TO_TARGET ? c->ex->select.target : 0,
 		.progress = on_progress, .user = ps, .stop = &stop_requested,
 		.save = save_weights, .save_every = r->save_every,
-		.load_init = ps->init_from_dir ? load_weights : NULL};
+		.load_init = ps->init_from_dir ? load_weights : NULL,
+		.checkpoint_due = c->o->checkpoint_every >= 0 ? checkpoint_due : NULL,
+		.checkpoint = write_checkpoint};
 	return t;
 }
 
@@ -261,7 +307,7 @@ static int finish_run(const struct run_ctx *c, int i, const char *wdir)
  * it logged before it; released by member_release. */
 struct member {
 	int i;
-	char *wdir, *idir;
+	char *wdir, *idir, *csv;
 	struct progress_state ps;
 	struct train_opts opts;
 	struct checkpoint ck;
@@ -275,23 +321,23 @@ static int member_prepare(const struct run_ctx *c, int i, int resume, struct mem
 	memset(mb, 0, sizeof(*mb));
 	mb->i = i;
 	mb->wdir = weights_dir_of(c->outdir, c->csv_names[i]);
+	mb->csv = path_join(c->outdir, c->csv_names[i]);
 	if (c->o->init_from)
 		mb->idir = weights_dir_of(c->o->init_from, c->csv_names[i]);
-	if (!mb->wdir || (c->o->init_from && !mb->idir))
+	if (!mb->wdir || !mb->csv || (c->o->init_from && !mb->idir))
 		return err_set(ERR_RUNTIME, "out of memory");
 	mb->ps = (struct progress_state){!c->interactive, i, c->ex->n_runs, r->label,
-					 r->iterations, 0, mb->wdir, mb->idir};
+					 r->iterations, 0, mb->wdir, mb->idir, mb->csv,
+					 c->o->checkpoint_every, now_seconds()};
 	mb->opts = make_opts(c, r, &mb->ps);
 	if (!resume || !checkpoint_exists(mb->wdir))
 		return ERR_OK;
-	char *csv = path_join(c->outdir, c->csv_names[i]);
 	const struct dataset *ds = c->ds;
 	int n_extra = 2 * r->emulate + (r->singular_values ? (ds->k < ds->d ? ds->k : ds->d) : 0);
-	int rc = csv ? checkpoint_load(mb->wdir, &mb->ck) : err_set(ERR_RUNTIME, "out of memory");
+	int rc = checkpoint_load(mb->wdir, &mb->ck);
 	if (!rc)
-		rc = load_prior_rows(csv, mb->ck.t, r->log_every, n_extra, &mb->prior,
+		rc = load_prior_rows(mb->csv, mb->ck.t, r->log_every, n_extra, &mb->prior,
 				     &mb->prior_extra, &mb->opts.n_prior);
-	free(csv);
 	mb->opts.resume = &mb->ck;
 	mb->opts.prior = mb->prior;
 	mb->opts.prior_extra = mb->prior_extra;
@@ -306,6 +352,7 @@ static void member_release(struct member *mb)
 	free(mb->prior_extra);
 	free(mb->wdir);
 	free(mb->idir);
+	free(mb->csv);
 }
 
 /* Runs idx[0..n) (one alone, or with batched the members of a block of grid
@@ -332,9 +379,9 @@ static int run_members(const struct run_ctx *c, const int *idx, int n, int batch
 	for (int b = 0; b < n && res; b++)
 		c->res[idx[b]] = res[b]; /* moved: the results are c->res's now */
 	for (int b = 0; !rc && b < n; b++) {
-		if (mb[b].opts.resume && c->res[idx[b]].status != RUN_INTERRUPTED)
-			checkpoint_remove(mb[b].wdir);
 		rc = finish_run(c, idx[b], mb[b].wdir);
+		if (!rc && c->res[idx[b]].status != RUN_INTERRUPTED)
+			checkpoint_remove(mb[b].wdir); /* periodic or resumed from */
 	}
 	for (int b = 0; mb && b < made; b++)
 		member_release(&mb[b]);
@@ -345,20 +392,201 @@ static int run_members(const struct run_ctx *c, const int *idx, int n, int batch
 	return rc;
 }
 
+/* What --resume and --continue find in the output directory. */
+enum dir_action {
+	DIR_START,   /* a new run directory */
+	DIR_RESUME,  /* an unfinished one (interrupted, killed, or running) */
+	DIR_COMPLETE /* --continue of a complete one: nothing to do */
+};
+
+static const char *cont_verb(const struct run_options *o)
+{
+	return o->resume ? "resume" : "continue";
+}
+
+/* The command-line facts that change what a directory's runs are must be
+ * the ones it was started with; *complete says whether it finished. */
+static int check_same_options(const char *outdir, const struct run_options *o,
+			      const struct run_subset *sub, int *complete)
+{
+	char *path = path_join(outdir, "metadata.json");
+	char *text = path ? file_read_all(path, NULL) : NULL;
+	cJSON *root = text ? cJSON_Parse(text) : NULL;
+	int rc = ERR_OK;
+	if (!root) {
+		rc = err_set(ERR_INPUT, "cannot %s '%s': no readable metadata.json", cont_verb(o),
+			     outdir);
+		goto out;
+	}
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, "iterations_override");
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(root, "init_from");
+	const cJSON *sh = cJSON_GetObjectItemCaseSensitive(root, "shard");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "status");
+	long iters = cJSON_IsNumber(it) ? (long)it->valuedouble : 0;
+	const char *was_from = cJSON_IsString(from) ? from->valuestring : "";
+	int si = 0, sc = 0;
+	if (sh) {
+		const cJSON *i = cJSON_GetObjectItemCaseSensitive(sh, "index");
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(sh, "count");
+		si = cJSON_IsNumber(i) ? i->valueint : -1;
+		sc = cJSON_IsNumber(n) ? n->valueint : -1;
+	}
+	if (iters != o->iterations)
+		rc = err_set(ERR_INPUT, "cannot %s '%s': it was started with --iterations %ld, this run has %ld (0: none)",
+			     cont_verb(o), outdir, iters, o->iterations);
+	else if (strcmp(was_from, o->init_from ? o->init_from : "") != 0)
+		rc = err_set(ERR_INPUT, "cannot %s '%s': it was started with --init-from '%s', this run has '%s'",
+			     cont_verb(o), outdir, was_from, o->init_from ? o->init_from : "");
+	else if (si != sub->shard.index || sc != sub->shard.count)
+		rc = err_set(ERR_INPUT, "cannot %s '%s': it holds shard %d/%d, this run is shard %d/%d (0/0: no shard)",
+			     cont_verb(o), outdir, si, sc, sub->shard.index, sub->shard.count);
+	*complete = cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0;
+out:
+	cJSON_Delete(root);
+	free(text);
+	free(path);
+	return rc;
+}
+
+/* Start, resume or leave outdir, by --resume, --continue and --force. */
+static int decide_dir(const struct run_options *o, const char *outdir,
+		      const struct run_subset *sub, enum dir_action *act)
+{
+	*act = DIR_START;
+	if ((o->resume || o->cont) && o->force)
+		return err_set(ERR_INPUT, "--%s and --force exclude each other", cont_verb(o));
+	if (!o->resume && !o->cont) {
+		if (path_dir_nonempty(outdir) && !o->force)
+			return err_set(ERR_INPUT,
+				       "output directory '%s' exists and is not empty (use --force to replace it, --resume to continue it, or -o DIR)",
+				       outdir);
+		return ERR_OK;
+	}
+	char *copy = path_join(outdir, "config.json");
+	if (!copy)
+		return err_set(ERR_RUNTIME, "out of memory");
+	int has_copy = access(copy, F_OK) == 0;
+	int rc = ERR_OK;
+	if (!has_copy) {
+		if (o->resume)
+			rc = err_set(ERR_INPUT, "cannot resume '%s': no config.json from an earlier run",
+				     outdir);
+		else if (path_dir_nonempty(outdir))
+			rc = err_set(ERR_INPUT,
+				     "cannot continue '%s': it is not empty and holds no run (no config.json)",
+				     outdir);
+		free(copy);
+		return rc;
+	}
+	char *old = file_read_all(copy, NULL);
+	char *now = old ? file_read_all(o->config, NULL) : NULL;
+	int complete = 0;
+	if (!old || !now)
+		rc = ERR_INPUT;
+	else if (strcmp(old, now) != 0)
+		rc = err_set(ERR_INPUT, "cannot %s '%s': '%s' differs from the config it was started with",
+			     cont_verb(o), outdir, o->config);
+	else
+		rc = check_same_options(outdir, o, sub, &complete);
+	if (!rc)
+		*act = complete && o->cont ? DIR_COMPLETE : DIR_RESUME;
+	free(old);
+	free(now);
+	free(copy);
+	return rc;
+}
+
+/* The rows of the directory being resumed are the runs of sub, in order. */
+static int check_prev_rows(const struct rundir *prev, const struct run_subset *sub,
+			   const char *outdir)
+{
+	if (prev->n_runs != sub->n)
+		return err_set(ERR_INPUT, "cannot resume '%s': %d runs recorded, the config has %d",
+			       outdir, prev->n_runs, sub->n);
+	for (int p = 0; p < sub->n; p++)
+		if (prev->runs[p].index != sub->rows[p] + 1)
+			return err_set(ERR_INPUT, "cannot resume '%s': summary row %d is run %d, expected run %d",
+				       outdir, p + 1, prev->runs[p].index, sub->rows[p] + 1);
+	return ERR_OK;
+}
+
+static void apply_iterations(struct experiment *ex, long iterations)
+{
+	if (iterations <= 0)
+		return;
+	ex->iterations_override = iterations;
+	for (int i = 0; i < ex->n_runs; i++) {
+		ex->runs[i].iterations = iterations;
+		if (ex->runs[i].log_every > iterations)
+			ex->runs[i].log_every = iterations;
+	}
+}
+
+/* Writes summary.csv and metadata.json for the runs of sub. */
+static int write_records(const char *outdir, const struct experiment *ex,
+			 const struct run_subset *sub, const struct dataset *ds,
+			 const struct preprocess_info *pre, const struct run_result *res,
+			 const int *selected, char *const *csv_names, const char *status)
+{
+	char *path = path_join(outdir, "summary.csv");
+	int rc = path ? output_summary(path, ex, sub, res, selected, csv_names)
+		      : err_set(ERR_RUNTIME, "out of memory");
+	free(path);
+	if (rc || !status)
+		return rc;
+	path = path_join(outdir, "metadata.json");
+	rc = path ? output_metadata(path, ex, sub, ds, pre, res, selected, csv_names, status)
+		  : err_set(ERR_RUNTIME, "out of memory");
+	free(path);
+	return rc;
+}
+
+/* Trains the runs of sub whose status is RUN_INTERRUPTED (not yet run, or
+ * to be resumed), in blocks, rewriting summary.csv after each block so that
+ * a killed run leaves a directory --continue can resume. *interrupted is
+ * set when a signal stopped a run. */
+static int train_runs(const struct run_ctx *c, const struct run_subset *sub,
+		      const struct preprocess_info *pre, const int *selected,
+		      int resume, int *interrupted)
+{
+	const struct experiment *ex = c->ex;
+	struct run_result *res = c->res;
+	int rc = ERR_OK;
+	for (int p = 0, q; !rc && p < sub->n; p = q) {
+		/* Blocks of up to MAX_BATCH grid points of one group step together
+		 * over one data pass; each gives the bytes it gives alone. */
+		q = p + 1;
+		const struct run_spec *first = &ex->runs[sub->rows[p]];
+		while (!c->o->no_batch && q < sub->n && q - p < MAX_BATCH &&
+		       strcmp(ex->runs[sub->rows[q]].group, first->group) == 0 &&
+		       train_batch_eligible(first, c->ds) &&
+		       train_batch_eligible(&ex->runs[sub->rows[q]], c->ds))
+			q++;
+		int todo[MAX_BATCH], n = 0;
+		for (int b = p; b < q; b++) {
+			int i = sub->rows[b];
+			if (res[i].status == RUN_INTERRUPTED && !*interrupted)
+				todo[n++] = i;
+		}
+		if (!n)
+			continue;
+		rc = run_members(c, todo, n, q - p > 1, resume);
+		for (int b = 0; !rc && b < n; b++)
+			*interrupted |= res[todo[b]].status == RUN_INTERRUPTED;
+		if (!rc)
+			rc = write_records(c->outdir, ex, sub, c->ds, pre, res, selected,
+					   c->csv_names, NULL);
+	}
+	return rc;
+}
+
 int cmd_run(const struct run_options *o)
 {
 	struct experiment ex;
 	int rc = config_load(&ex, o->config);
 	if (rc)
 		return rc;
-	if (o->iterations > 0) {
-		ex.iterations_override = o->iterations;
-		for (int i = 0; i < ex.n_runs; i++) {
-			ex.runs[i].iterations = o->iterations;
-			if (ex.runs[i].log_every > o->iterations)
-				ex.runs[i].log_every = o->iterations;
-		}
-	}
+	apply_iterations(&ex, o->iterations);
 	/* BLAS calls are single-threaded: the data pass has its own threads,
 	 * whose chunked sums do not depend on the thread count. */
 	openblas_set_num_threads(1);
@@ -371,48 +599,35 @@ int cmd_run(const struct run_options *o)
 	struct dataset ds = {0};
 	struct preprocess_info pre = {0};
 	struct rundir prev = {0};
+	struct run_subset sub = {0};
 	struct par_pool *pool = NULL;
 	ex.threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (ex.threads < 1)
 		ex.threads = 1;
-	ex.resumed = o->resume;
 	ex.init_from = o->init_from;
 	ex.batched = !o->no_batch;
 	struct run_result *res = NULL;
 	int *selected = NULL;
 	char **csv_names = NULL;
 	char *path = NULL;
-	if (o->resume && o->force) {
-		rc = err_set(ERR_INPUT, "--resume and --force exclude each other");
+	enum dir_action act = DIR_START;
+	if ((rc = parse_test_raise()) || (rc = shard_subset(&ex, &o->shard, &sub)))
+		goto out;
+	if (o->shard_plan) {
+		shard_print_plan(stdout, &ex, &o->shard);
 		goto out;
 	}
-	if (o->resume) {
-		char *copy = path_join(outdir, "config.json");
-		char *old = copy ? file_read_all(copy, NULL) : NULL;
-		char *now = old ? file_read_all(o->config, NULL) : NULL;
-		free(copy);
-		if (!old || !now)
-			rc = err_set(ERR_INPUT, "cannot resume '%s': no config.json from an earlier run",
-				     outdir);
-		else if (strcmp(old, now) != 0)
-			rc = err_set(ERR_INPUT,
-				     "cannot resume '%s': '%s' differs from the config it was started with",
-				     outdir, o->config);
-		free(old);
-		free(now);
-		if (!rc)
-			rc = rundir_load(&prev, outdir, 0);
-		if (!rc && prev.n_runs != ex.n_runs)
-			rc = err_set(ERR_INPUT, "cannot resume '%s': %d runs recorded, the config has %d",
-				     outdir, prev.n_runs, ex.n_runs);
-		if (rc)
-			goto out;
-	} else if (path_dir_nonempty(outdir) && !o->force) {
-		rc = err_set(ERR_INPUT,
-			     "output directory '%s' exists and is not empty (use --force to replace it, --resume to continue it, or -o DIR)",
-			     outdir);
+	if ((rc = decide_dir(o, outdir, &sub, &act)))
+		goto out;
+	if (act == DIR_COMPLETE) {
+		if (!o->quiet)
+			fprintf(stderr, "overparam: '%s' is complete: nothing to do\n", outdir);
 		goto out;
 	}
+	ex.resumed = act == DIR_RESUME;
+	if (ex.resumed && ((rc = rundir_load(&prev, outdir, 0)) ||
+			   (rc = check_prev_rows(&prev, &sub, outdir))))
+		goto out;
 	if (o->init_from && !path_is_dir(o->init_from)) {
 		rc = err_set(ERR_INPUT, "--init-from: '%s' is not a run directory", o->init_from);
 		goto out;
@@ -437,18 +652,37 @@ int cmd_run(const struct run_options *o)
 		rc = ERR_INPUT;
 		goto out;
 	}
-	rc = o->resume ? ERR_OK : afile_write_text(path, text);
+	rc = ex.resumed ? ERR_OK : afile_write_text(path, text);
 	free(text);
 	if (rc)
 		goto out;
 
-	res = calloc(ex.n_runs, sizeof(*res));
-	selected = calloc(ex.n_runs, sizeof(int));
-	csv_names = calloc(ex.n_runs, sizeof(char *));
+	res = calloc(ex.n_runs ? ex.n_runs : 1, sizeof(*res));
+	selected = calloc(ex.n_runs ? ex.n_runs : 1, sizeof(int));
+	csv_names = calloc(ex.n_runs ? ex.n_runs : 1, sizeof(char *));
 	if (!res || !selected || !csv_names) {
 		rc = err_set(ERR_RUNTIME, "out of memory");
 		goto out;
 	}
+	for (int i = 0; i < ex.n_runs; i++)
+		if (!(csv_names[i] = output_run_filename(i, ex.runs[i].label))) {
+			rc = err_set(ERR_RUNTIME, "out of memory");
+			goto out;
+		}
+	/* Every run not finished before is RUN_INTERRUPTED until it has run:
+	 * that is what the records say if this process is killed. */
+	for (int p = 0; p < sub.n; p++) {
+		int i = sub.rows[p];
+		if (ex.resumed && strcmp(prev.runs[p].status, "interrupted") != 0) {
+			rundir_run_result(&prev.runs[p], &res[i]); /* CSV kept */
+		} else {
+			res[i].status = RUN_INTERRUPTED;
+			res[i].diverged_at = res[i].reached_at = -1;
+		}
+	}
+	if ((rc = write_records(outdir, &ex, &sub, &ds, &pre, res, selected, csv_names,
+				"incomplete")))
+		goto out;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -456,60 +690,30 @@ int cmd_run(const struct run_options *o)
 	sigaction(SIGTERM, &sa, NULL);
 	int interactive = !o->quiet && isatty(STDERR_FILENO);
 	int interrupted = 0;
-	for (int i = 0; i < ex.n_runs; i++)
-		if (!(csv_names[i] = output_run_filename(i, ex.runs[i].label))) {
-			rc = err_set(ERR_RUNTIME, "out of memory");
-			goto out;
-		}
 	if (!o->no_batch && (rc = loss_reserve_batch(&ex.loss, &ds, MAX_BATCH)))
 		goto out;
 	struct run_ctx ctx = {&ex, o, outdir, &ds, res, csv_names, interactive};
-	for (int i = 0, j; i < ex.n_runs; i = j) {
-		/* Blocks of up to MAX_BATCH grid points of one group step together
-		 * over one data pass. Blocks depend on the config alone, so that a
-		 * resumed block has the members it had before the interruption. */
-		j = i + 1;
-		while (!o->no_batch && j < ex.n_runs && j - i < MAX_BATCH &&
-		       strcmp(ex.runs[j].group, ex.runs[i].group) == 0 &&
-		       train_batch_eligible(&ex.runs[i], &ds) &&
-		       train_batch_eligible(&ex.runs[j], &ds))
-			j++;
-		int todo[MAX_BATCH], n = 0;
-		for (int b = i; b < j; b++) {
-			if (interrupted) {
-				res[b].status = RUN_INTERRUPTED;
-				res[b].diverged_at = res[b].reached_at = -1;
-			} else if (o->resume && strcmp(prev.runs[b].status, "interrupted") != 0) {
-				result_from_summary(&prev.runs[b], &res[b]); /* CSV kept */
-			} else {
-				todo[n++] = b;
-			}
-		}
-		if (n && (rc = run_members(&ctx, todo, n, j - i > 1, o->resume)))
-			goto out;
-		for (int b = 0; b < n; b++)
-			interrupted |= res[todo[b]].status == RUN_INTERRUPTED;
-	}
-	sweep_select(&ex, res, selected);
-	free(path);
-	path = path_join(outdir, "summary.csv");
-	if ((rc = output_summary(path, &ex, res, selected, csv_names)))
+	if ((rc = train_runs(&ctx, &sub, &pre, selected, ex.resumed, &interrupted)))
 		goto out;
-	free(path);
-	path = path_join(outdir, "metadata.json");
-	if ((rc = output_metadata(path, &ex, &ds, &pre, res, selected, csv_names,
-				  interrupted ? "interrupted" : "complete")))
+	/* A shard holds part of each group: its runs are selected by merge. */
+	if (!sub.shard.count)
+		sweep_select(&ex, res, selected);
+	if ((rc = write_records(outdir, &ex, &sub, &ds, &pre, res, selected, csv_names,
+				interrupted ? "interrupted" : "complete")))
 		goto out;
 	if (interrupted) {
 		rc = err_set(ERR_RUNTIME, "interrupted: finished runs are in '%s'", outdir);
 		goto out;
 	}
-	if (!o->no_plot) {
+	if (!o->no_plot && !sub.shard.count) {
 		rc = plot_dir(outdir);
 		if (!rc && !o->quiet)
 			fprintf(stderr, "overparam: wrote '%s/loss.png'\n", outdir);
 	}
-	if (!rc && !o->quiet)
+	if (!rc && !o->quiet && sub.shard.count)
+		fprintf(stderr, "overparam: shard %d/%d (%d of %d runs) in '%s'; merge the shards with 'overparam merge'\n",
+			sub.shard.index, sub.shard.count, sub.n, ex.n_runs, outdir);
+	else if (!rc && !o->quiet)
 		fprintf(stderr, "overparam: results in '%s'\n", outdir);
 out:
 	free(path);
@@ -520,6 +724,7 @@ out:
 	free(res);
 	free(selected);
 	free(csv_names);
+	run_subset_release(&sub);
 	rundir_release(&prev);
 	par_free(pool);
 	preprocess_info_release(&pre);

@@ -200,3 +200,75 @@ char *file_read_all(const char *path, size_t *len_out)
 		*len_out = len;
 	return buf;
 }
+
+int file_copy(const char *src, const char *dst)
+{
+	FILE *in = fopen(src, "rb");
+	if (!in)
+		return err_set(ERR_INPUT, "cannot open '%s': %s", src, strerror(errno));
+	struct afile af = {0};
+	int rc = afile_open(&af, dst);
+	char buf[1 << 16];
+	size_t n;
+	while (!rc && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, af.f) != n)
+			rc = err_set(ERR_RUNTIME, "cannot write '%s'", dst);
+	if (!rc && ferror(in))
+		rc = err_set(ERR_INPUT, "cannot read '%s'", src);
+	fclose(in);
+	if (rc) {
+		afile_abort(&af);
+		return rc;
+	}
+	return afile_commit(&af);
+}
+
+int tree_copy(const char *src, const char *dst)
+{
+	DIR *d = opendir(src);
+	if (!d)
+		return err_set(ERR_INPUT, "cannot open directory '%s': %s", src, strerror(errno));
+	int rc = path_mkdirs(dst);
+	struct dirent *e;
+	while (!rc && (e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *from = path_join(src, e->d_name), *to = path_join(dst, e->d_name);
+		struct stat st;
+		if (!from || !to)
+			rc = err_set(ERR_RUNTIME, "out of memory");
+		else if (stat(from, &st) != 0)
+			rc = err_set(ERR_INPUT, "cannot stat '%s': %s", from, strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			rc = tree_copy(from, to);
+		else if (S_ISREG(st.st_mode))
+			rc = file_copy(from, to);
+		free(from);
+		free(to);
+	}
+	closedir(d);
+	return rc;
+}
+
+void tree_remove(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		unlink(dir);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *p = path_join(dir, e->d_name);
+		struct stat st;
+		if (p && lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			tree_remove(p);
+		else if (p)
+			unlink(p);
+		free(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}

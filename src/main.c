@@ -15,7 +15,9 @@
 static const char usage[] =
 	"usage: overparam run CONFIG [-o OUTDIR] [--force] [--no-plot] [--quiet]\n"
 	"                     [--iterations N] [--resume] [--init-from DIR] [--threads N]\n"
-	"                     [--no-batch]\n"
+	"                     [--no-batch] [--shard I/N [--shard-plan]] [--continue]\n"
+	"                     [--checkpoint-every SECONDS]\n"
+	"       overparam merge SHARD_DIR... -o OUTDIR [--no-plot] [--quiet]\n"
 	"       overparam plot DIR\n"
 	"       overparam report DIR... [-o FILE]\n"
 	"       overparam compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...]\n"
@@ -27,6 +29,9 @@ static const char usage[] =
 	"  run CONFIG     train every run of the JSON experiment CONFIG; writes\n"
 	"                 OUTDIR (default results/<name>): runs/*.csv, summary.csv,\n"
 	"                 metadata.json, config.json, plot.gp, loss.png, weights/\n"
+	"  merge DIR...   one run directory from the shards of a run (--shard): the\n"
+	"                 bytes of a single-machine run; refuses (exit 2) shards that\n"
+	"                 are missing, unfinished or from other configs or options\n"
 	"  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n"
 	"  report DIR...  Markdown report of run directories: loss levels reached,\n"
 	"                 the verdict of each claim in their configs (to FILE or stdout)\n"
@@ -52,6 +57,14 @@ static const char usage[] =
 	"                       results are the same bytes for any N\n"
 	"  --no-batch           step grid points one by one instead of up to 32 together\n"
 	"                       over one data pass (one output: the same bytes)\n"
+	"  --shard I/N          run only part I of N of the plan (runs and grid points,\n"
+	"                       split by iterations); implies --continue; no plot\n"
+	"  --shard-plan         with --shard: print which runs each shard gets, run nothing\n"
+	"  --continue           start OUTDIR if absent, resume it if unfinished (even after\n"
+	"                       SIGKILL), exit 0 if complete; exit 2 if it was made from\n"
+	"                       another config or other options\n"
+	"  --checkpoint-every S save each running run's state every S seconds (default\n"
+	"                       60; 0: every 4096 iterations; -1: only on SIGINT/SIGTERM)\n"
 	"\n"
 	"environment:\n"
 	"  OVERPARAM_KERNELS    auto (default), portable, avx2 or avx512: the variant of\n"
@@ -81,7 +94,7 @@ static int finish(int rc)
 
 static int main_run(int argc, char **argv)
 {
-	struct run_options o = {0};
+	struct run_options o = {.checkpoint_every = 60};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
@@ -104,6 +117,24 @@ static int main_run(int argc, char **argv)
 			if (*end || end == argv[i] || n < 1 || n > 256)
 				return usage_error("--threads needs an integer 1..256, got '%s'", argv[i]);
 			o.threads = (int)n;
+		} else if (!strcmp(a, "--shard")) {
+			if (i + 1 >= argc)
+				return usage_error("'%s' needs I/N", a);
+			if (shard_parse(argv[++i], &o.shard))
+				return usage_error("%s", err_message());
+		} else if (!strcmp(a, "--shard-plan")) {
+			o.shard_plan = 1;
+		} else if (!strcmp(a, "--continue")) {
+			o.cont = 1;
+		} else if (!strcmp(a, "--checkpoint-every")) {
+			char *end;
+			if (i + 1 >= argc)
+				return usage_error("'%s' needs a number of seconds", a);
+			o.checkpoint_every = strtod(argv[++i], &end);
+			if (*end || end == argv[i] || !(o.checkpoint_every >= -1) ||
+			    o.checkpoint_every > 1e9)
+				return usage_error("--checkpoint-every needs seconds -1..1e9, got '%s'",
+						   argv[i]);
 		} else if (!strcmp(a, "--no-batch")) {
 			o.no_batch = 1;
 		} else if (!strcmp(a, "--resume")) {
@@ -128,7 +159,38 @@ static int main_run(int argc, char **argv)
 	}
 	if (!o.config)
 		return usage_error("%s", "'run' needs a CONFIG file");
+	if (o.shard_plan && !o.shard.count)
+		return usage_error("%s", "--shard-plan needs --shard I/N");
+	/* A shard is meant to be resubmitted until it is complete. */
+	if (o.shard.count && !o.force && !o.resume)
+		o.cont = 1;
 	return finish(cmd_run(&o));
+}
+
+static int main_merge(int argc, char **argv)
+{
+	const char *out = NULL;
+	char **dirs = argv + 2;
+	int n = 0, no_plot = 0, quiet = 0;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (i + 1 >= argc)
+				return usage_error("'%s' needs a directory", a);
+			out = argv[++i];
+		} else if (!strcmp(a, "--no-plot")) {
+			no_plot = 1;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = 1;
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("unknown option '%s'", a);
+		} else {
+			dirs[n++] = argv[i];
+		}
+	}
+	if (n == 0 || !out)
+		return usage_error("%s", "'merge' needs SHARD_DIR... and -o OUTDIR");
+	return finish(cmd_merge(dirs, n, out, no_plot, quiet));
 }
 
 /* Strict number parsing for option values. */
@@ -230,6 +292,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "report"))
 		return main_report(argc, argv);
+	if (!strcmp(cmd, "merge"))
+		return main_merge(argc, argv);
 	if (!strcmp(cmd, "bench")) {
 		long steps = 2000;
 		if (argc > 3)

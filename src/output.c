@@ -114,8 +114,8 @@ static void widths_string(const struct run_spec *r, char *buf, size_t n)
 }
 
 int output_summary(const char *path, const struct experiment *ex,
-		   const struct run_result *res, const int *selected,
-		   char *const *csv_names)
+		   const struct run_subset *sub, const struct run_result *res,
+		   const int *selected, char *const *csv_names)
 {
 	struct afile af = {0};
 	int rc = afile_open(&af, path);
@@ -123,7 +123,8 @@ int output_summary(const char *path, const struct experiment *ex,
 		return rc;
 	FILE *f = af.f;
 	fputs(SUMMARY_HEADER "\n", f);
-	for (int i = 0; i < ex->n_runs; i++) {
+	for (int row = 0; row < sub->n; row++) {
+		int i = sub->rows[row];
 		const struct run_spec *r = &ex->runs[i];
 		const struct run_result *s = &res[i];
 		char widths[256];
@@ -322,10 +323,15 @@ static cJSON *run_json(const struct run_spec *r, const struct run_result *s,
 	return o;
 }
 
+int output_blas_independent(const struct dataset *ds, const struct experiment *ex)
+{
+	return ds->k == 1 && ex->data.preprocess != PREPROCESS_WHITEN;
+}
+
 int output_metadata(const char *path, const struct experiment *ex,
-		    const struct dataset *ds, const struct preprocess_info *pre,
-		    const struct run_result *res, const int *selected,
-		    char *const *csv_names, const char *status)
+		    const struct run_subset *sub, const struct dataset *ds,
+		    const struct preprocess_info *pre, const struct run_result *res,
+		    const int *selected, char *const *csv_names, const char *status)
 {
 	cJSON *root = cJSON_CreateObject();
 	if (!root)
@@ -388,9 +394,11 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(ch, "gradient",
 				"per-layer gradients from the end-to-end gradient by the exact chain rule");
 	cJSON *runs = cJSON_AddArrayToObject(root, "runs");
-	for (int i = 0; i < ex->n_runs; i++)
+	for (int row = 0; row < sub->n; row++) {
+		int i = sub->rows[row];
 		cJSON_AddItemToArray(runs, run_json(&ex->runs[i], &res[i], selected[i],
 						    csv_names[i]));
+	}
 	cJSON *lib = cJSON_AddObjectToObject(root, "libraries");
 	cJSON_AddStringToObject(lib, "openblas", openblas_get_config());
 	lapack_int maj, min, pat;
@@ -409,6 +417,17 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(root, "kernels", kern_variant());
 	cJSON_AddStringToObject(root, "kernels_note",
 				"one output: the training step runs in fixed-order kernels (not BLAS), so CSVs and weights are the same bytes for any kernel variant, OpenBLAS core type, thread count, batching and compiler; k > 1 and whitening use BLAS/LAPACK");
+	cJSON_AddBoolToObject(root, "blas_independent", output_blas_independent(ds, ex));
+	if (sub->shard.count) {
+		cJSON *sh = cJSON_AddObjectToObject(root, "shard");
+		cJSON_AddNumberToObject(sh, "index", sub->shard.index);
+		cJSON_AddNumberToObject(sh, "count", sub->shard.count);
+		cJSON *rows = cJSON_AddArrayToObject(sh, "runs");
+		for (int row = 0; row < sub->n; row++)
+			cJSON_AddItemToArray(rows, cJSON_CreateNumber(sub->rows[row] + 1));
+		cJSON_AddStringToObject(sh, "split",
+					"contiguous in plan order, balanced by iterations (see shard.h); merge with overparam merge");
+	}
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (!text)

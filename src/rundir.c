@@ -19,6 +19,22 @@ static char *dup_str(const char *s)
 	return p;
 }
 
+void rundir_run_result(const struct rundir_run *r, struct run_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->status = RUN_OK;
+	if (strcmp(r->status, "diverged") == 0)
+		res->status = RUN_DIVERGED;
+	else if (strcmp(r->status, "interrupted") == 0)
+		res->status = RUN_INTERRUPTED;
+	res->last_iter = r->last_iter;
+	res->diverged_at = r->diverged_at;
+	res->reached_at = r->reached_at;
+	res->initial_loss = r->initial_loss;
+	res->final_loss = r->final_loss;
+	res->min_loss = r->min_loss;
+}
+
 void rundir_release(struct rundir *rd)
 {
 	for (int i = 0; i < rd->n_runs; i++) {
@@ -38,10 +54,10 @@ void rundir_release(struct rundir *rd)
 	memset(rd, 0, sizeof(*rd));
 }
 
-enum { C_LABEL, C_GROUP, C_GRID, C_MODEL, C_STATUS, C_LAST, C_DIV, C_REACH,
+enum { C_INDEX, C_LABEL, C_GROUP, C_GRID, C_MODEL, C_STATUS, C_LAST, C_DIV, C_REACH,
        C_INIT, C_FINAL, C_MIN, C_SEL, C_CSV, N_COLS };
 static const char *const col_names[N_COLS] = {
-	"label", "group", "grid_point", "model", "status", "last_iter",
+	"index", "label", "group", "grid_point", "model", "status", "last_iter",
 	"diverged_at", "reached_at", "initial_loss", "final_loss", "min_loss",
 	"selected", "csv"};
 
@@ -101,6 +117,7 @@ static int load_summary(struct rundir *rd)
 		r->model = dup_str(fields[col[C_MODEL]]);
 		r->status = dup_str(fields[col[C_STATUS]]);
 		r->csv = dup_str(fields[col[C_CSV]]);
+		r->index = (int)strtol(fields[col[C_INDEX]], NULL, 10);
 		r->last_iter = strtol(fields[col[C_LAST]], NULL, 10);
 		r->diverged_at = strtol(fields[col[C_DIV]], NULL, 10);
 		r->reached_at = strtol(fields[col[C_REACH]], NULL, 10);

@@ -267,10 +267,9 @@ fail:
 	return rc;
 }
 
-static void take_checkpoint(struct run_state *s)
+static void take_checkpoint(struct run_state *s, struct checkpoint *c)
 {
 	struct run_result *res = s->res;
-	struct checkpoint *c = &res->ckpt;
 	c->t = s->t;
 	c->initial_loss = res->initial_loss;
 	c->min_loss = res->min_loss;
@@ -340,13 +339,22 @@ static int state_after_eval(struct run_state *s, const struct loss *loss,
 	}
 	if (stop) {
 		res->status = RUN_INTERRUPTED;
-		take_checkpoint(s);
+		take_checkpoint(s, &res->ckpt);
 		s->done = 1;
 		return ERR_OK;
 	}
-	if (opts->progress && (t & 4095) == 0 && t > 0)
-		opts->progress(opts->user, t, L);
-	return ERR_OK;
+	if ((t & 4095) == 0 && t > 0) {
+		if (opts->checkpoint_due && opts->checkpoint_due(opts->user)) {
+			struct checkpoint ck = {0};
+			take_checkpoint(s, &ck);
+			rc = ck.params ? opts->checkpoint(opts->user, &ck, res)
+				       : err_set(ERR_RUNTIME, "out of memory");
+			checkpoint_release(&ck);
+		}
+		if (!rc && opts->progress)
+			opts->progress(opts->user, t, L);
+	}
+	return rc;
 }
 
 static void state_step(struct run_state *s)

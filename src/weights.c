@@ -4,6 +4,7 @@
 #include "overparam/fileio.h"
 #include "overparam/npy.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,9 +85,45 @@ static int load_flat(const char *dir, const char *name, size_t n, double **x)
 	return rc;
 }
 
+static const char *const checkpoint_files[] = {"params.npy", "opt_a.npy", "opt_b.npy",
+						"twin_params.npy", "twin_a.npy", "twin_b.npy",
+						"state.txt"};
+
+/* Removes dir/name/ and the checkpoint files in it. */
+static void remove_checkpoint_dir(const char *dir, const char *name)
+{
+	char *sub = path_join(dir, name);
+	for (size_t i = 0; sub && i < sizeof(checkpoint_files) / sizeof(checkpoint_files[0]); i++) {
+		char *p = path_join(sub, checkpoint_files[i]);
+		if (p)
+			unlink(p);
+		free(p);
+	}
+	if (sub)
+		rmdir(sub);
+	free(sub);
+}
+
+/* 1 if dir/name/state.txt exists: state.txt is written last, so a
+ * directory without it is an incomplete write. */
+static int checkpoint_complete(const char *dir, const char *name)
+{
+	char *sub = path_join(dir, name);
+	char *p = sub ? path_join(sub, "state.txt") : NULL;
+	int yes = p && access(p, F_OK) == 0;
+	free(p);
+	free(sub);
+	return yes;
+}
+
+/* The checkpoint is written whole into checkpoint.new/, then swapped in by
+ * two renames (checkpoint -> checkpoint.old, checkpoint.new -> checkpoint),
+ * so a process killed at any moment leaves one complete checkpoint:
+ * checkpoint/, or between the two renames checkpoint.old/. */
 int checkpoint_save(const char *dir, const struct checkpoint *c)
 {
-	char *sub = path_join(dir, "checkpoint");
+	remove_checkpoint_dir(dir, "checkpoint.new");
+	char *sub = path_join(dir, "checkpoint.new");
 	int rc = sub ? path_mkdirs(sub) : err_set(ERR_RUNTIME, "out of memory");
 	if (!rc) rc = save_flat(sub, "params.npy", c->params, c->n_params);
 	if (!rc) rc = save_flat(sub, "opt_a.npy", c->opt_a, c->n_params);
@@ -106,39 +143,41 @@ int checkpoint_save(const char *dir, const struct checkpoint *c)
 		rc = p ? afile_write_text(p, text) : err_set(ERR_RUNTIME, "out of memory");
 		free(p);
 	}
+	char *cur = path_join(dir, "checkpoint"), *old = path_join(dir, "checkpoint.old");
+	if (!rc && (!cur || !old))
+		rc = err_set(ERR_RUNTIME, "out of memory");
+	if (!rc) {
+		remove_checkpoint_dir(dir, "checkpoint.old");
+		if (path_is_dir(cur) && rename(cur, old) != 0)
+			rc = err_set(ERR_RUNTIME, "cannot rename '%s': %s", cur, strerror(errno));
+		else if (rename(sub, cur) != 0)
+			rc = err_set(ERR_RUNTIME, "cannot rename '%s': %s", sub, strerror(errno));
+		else
+			remove_checkpoint_dir(dir, "checkpoint.old");
+	}
+	free(cur);
+	free(old);
 	free(sub);
 	return rc;
 }
 
 void checkpoint_remove(const char *dir)
 {
-	static const char *const files[] = {"params.npy", "opt_a.npy", "opt_b.npy",
-					    "twin_params.npy", "twin_a.npy", "twin_b.npy",
-					    "state.txt"};
-	char *sub = path_join(dir, "checkpoint");
-	for (size_t i = 0; sub && i < sizeof(files) / sizeof(files[0]); i++) {
-		char *p = path_join(sub, files[i]);
-		if (p)
-			unlink(p);
-		free(p);
-	}
-	if (sub)
-		rmdir(sub);
-	free(sub);
+	remove_checkpoint_dir(dir, "checkpoint");
+	remove_checkpoint_dir(dir, "checkpoint.old");
+	remove_checkpoint_dir(dir, "checkpoint.new");
 }
 
 int checkpoint_exists(const char *dir)
 {
-	char *p = path_join(dir, "checkpoint/state.txt");
-	int yes = p && access(p, F_OK) == 0;
-	free(p);
-	return yes;
+	return checkpoint_complete(dir, "checkpoint") || checkpoint_complete(dir, "checkpoint.old");
 }
 
 int checkpoint_load(const char *dir, struct checkpoint *c)
 {
 	memset(c, 0, sizeof(*c));
-	char *sub = path_join(dir, "checkpoint");
+	char *sub = path_join(dir, checkpoint_complete(dir, "checkpoint") ? "checkpoint"
+									    : "checkpoint.old");
 	char *p = sub ? path_join(sub, "state.txt") : NULL;
 	char *text = p ? file_read_all(p, NULL) : NULL;
 	int rc = ERR_OK;

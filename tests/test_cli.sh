@@ -141,12 +141,9 @@ cat > "$tmp/long.json" <<'JSON'
   ]
 }
 JSON
-"$bin" run "$tmp/long.json" -o "$tmp/long" --quiet 2> "$tmp/err" &
-pid=$!
-for _ in $(seq 50); do [ -s "$tmp/long/runs/01-short.csv" ] && break; sleep 0.1; done
-sleep 0.5
-kill -INT "$pid"
-wait "$pid"
+# The signal comes from inside at a known iteration (OVERPARAM_TEST_RAISE),
+# not after a wait that a loaded machine could outlast.
+OVERPARAM_TEST_RAISE=INT@8192 "$bin" run "$tmp/long.json" -o "$tmp/long" --quiet 2> "$tmp/err"
 rc=$?
 [ "$rc" = 1 ] && grep -q "interrupted" "$tmp/err" && ok || bad "SIGINT: exit $rc, $(cat "$tmp/err")"
 [ "$(tail -n 1 "$tmp/long/runs/01-short.csv" | cut -d, -f1)" = 10 ] && ok || bad "SIGINT: finished run incomplete"
@@ -176,19 +173,15 @@ cat > "$tmp/res.json" <<'JSON'
 }
 JSON
 expect_rc 0 "uninterrupted" "$bin" run "$tmp/res.json" -o "$tmp/resA" --quiet --no-plot
-interrupt_after() { # interrupt_after FILE [--resume]: SIGINT once FILE exists
-	local file="$1"
+interrupt_at() { # interrupt_at SIGNAL@ITERATION[:RUN] [--resume]: SIGINT from inside
+	local at="$1"
 	shift
-	"$bin" run "$tmp/res.json" -o "$tmp/resB" --quiet --no-plot "$@" 2> /dev/null &
-	local pid=$!
-	for _ in $(seq 2400); do [ -s "$file" ] && break; sleep 0.05; done
-	sleep 0.3
-	kill -INT "$pid"
-	wait "$pid"
+	OVERPARAM_TEST_RAISE="$at" "$bin" run "$tmp/res.json" -o "$tmp/resB" --quiet --no-plot "$@" 2> /dev/null
+	[ $? = 1 ] && ok || bad "$at: not interrupted"
 }
-interrupt_after "$tmp/resB/runs/01-short.csv"
+interrupt_at INT@20000 # in the grid's batch
 [ -s "$tmp/resB/weights/03-grid-lr-0-001/checkpoint/state.txt" ] && ok || bad "resume: no batch checkpoint"
-interrupt_after "$tmp/resB/weights/02-grid-lr-0-0003/final/W3.npy" --resume
+interrupt_at INT@40000:5 --resume # in the run with a twin
 [ -s "$tmp/resB/weights/05-long/checkpoint/state.txt" ] && ok || bad "resume: no twin checkpoint"
 expect_rc 0 "resume" "$bin" run "$tmp/res.json" -o "$tmp/resB" --quiet --no-plot --resume
 expect_rc 0 "resumed = uninterrupted" "$bin" compare "$tmp/resA" "$tmp/resB" --rtol 0 --atol 0

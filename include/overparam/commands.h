@@ -3,6 +3,8 @@
 #ifndef OVERPARAM_COMMANDS_H
 #define OVERPARAM_COMMANDS_H
 
+#include "overparam/shard.h"
+
 struct run_options {
 	const char *config;  /* config file */
 	const char *outdir;  /* NULL: results/<name> */
@@ -13,12 +15,23 @@ struct run_options {
 	const char *init_from; /* run directory whose final weights start each
 				  run of the same name, or NULL */
 	int resume;          /* continue the interrupted run directory outdir */
+	int cont;            /* start outdir, resume it, or do nothing when it
+				is complete (--continue; the default of --shard) */
+	struct shard_spec shard; /* run only this shard of the plan */
+	int shard_plan;      /* print the shard assignment and exit */
+	double checkpoint_every; /* seconds between periodic checkpoints of a
+				    running run; 0: every 4096 iterations;
+				    < 0: none (only on SIGINT/SIGTERM) */
 	int threads;         /* data-pass threads; 0: the number of CPUs */
 	int no_batch;        /* step grid points one at a time */
 };
 
 /* overparam run: load, train every run, write the run directory, plot. */
 int cmd_run(const struct run_options *o);
+
+/* overparam merge SHARD... -o OUT: the run directory of the whole plan
+ * from the directories of its shards (see merge.h). */
+int cmd_merge(char *const *dirs, int n, const char *out, int no_plot, int quiet);
 
 /* overparam plot DIR: rewrite plot.gp from the CSVs and run gnuplot. */
 int cmd_plot(const char *dir);

@@ -45,6 +45,17 @@ int path_is_dir(const char *path);
 /* 1 if path is a directory holding at least one entry, 0 otherwise. */
 int path_dir_nonempty(const char *path);
 
+/* Copies the file src to dst (atomically, as an afile). */
+int file_copy(const char *src, const char *dst);
+
+/* Copies the directory tree src (regular files and directories) to dst,
+ * creating dst. */
+int tree_copy(const char *src, const char *dst);
+
+/* Removes the directory tree dir (files, then directories); a missing dir
+ * is not an error. */
+void tree_remove(const char *dir);
+
 /* Reads a whole file into a malloc'ed NUL-terminated buffer; *len_out (may
  * be NULL) gets its length. Returns NULL with a message naming path. */
 char *file_read_all(const char *path, size_t *len_out);

@@ -12,6 +12,7 @@
 #include "overparam/config.h"
 #include "overparam/dataset.h"
 #include "overparam/preprocess.h"
+#include "overparam/shard.h"
 #include "overparam/train.h"
 
 #define SUMMARY_HEADER                                                          \
@@ -25,16 +26,25 @@ char *output_run_filename(int i, const char *label);
 
 int output_run_csv(const char *path, const struct run_result *res);
 
+/* One row per run of sub (indices into ex->runs; res, selected and
+ * csv_names are indexed like ex->runs). */
 int output_summary(const char *path, const struct experiment *ex,
-		   const struct run_result *res, const int *selected,
-		   char *const *csv_names);
+		   const struct run_subset *sub, const struct run_result *res,
+		   const int *selected, char *const *csv_names);
 
-/* Everything needed to rerun and to audit the run. status is "complete" or
- * "interrupted". */
+/* Everything needed to rerun and to audit the run, for the runs of sub
+ * (with a "shard" block when sub is a shard). status is "complete",
+ * "interrupted" (stopped by a signal, checkpointed) or "incomplete"
+ * (started and not finished: running, or killed). */
 int output_metadata(const char *path, const struct experiment *ex,
-		    const struct dataset *ds, const struct preprocess_info *pre,
-		    const struct run_result *res, const int *selected,
-		    char *const *csv_names, const char *status);
+		    const struct run_subset *sub, const struct dataset *ds,
+		    const struct preprocess_info *pre, const struct run_result *res,
+		    const int *selected, char *const *csv_names, const char *status);
+
+/* 1 if the curves of this data are the same bytes under every BLAS: one
+ * output and no whitening (see kernels.h); else they may differ in the last
+ * bits between OpenBLAS kernels. */
+int output_blas_independent(const struct dataset *ds, const struct experiment *ex);
 
 /* Splits one CSV line in place (double-quoted fields may hold commas and
  * "" for a quote). Stores at most max fields; returns the field count. */

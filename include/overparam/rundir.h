@@ -5,9 +5,11 @@
 #define OVERPARAM_RUNDIR_H
 
 #include "overparam/config.h"
+#include "overparam/train.h"
 
 struct rundir_run {
 	char *label, *group, *grid_point, *model, *status, *csv; /* owned */
+	int index; /* 1-based, in the plan of the whole config */
 	long last_iter, diverged_at, reached_at;
 	double initial_loss, final_loss, min_loss;
 	int selected;
@@ -34,6 +36,9 @@ struct curve {
  * need_metadata is 0). Errors name the file and line. */
 int rundir_load(struct rundir *rd, const char *dir, int need_metadata);
 void rundir_release(struct rundir *rd);
+
+/* The result a summary row records (no curve). */
+void rundir_run_result(const struct rundir_run *r, struct run_result *res);
 
 /* Index of the selected run of group, or -1. */
 int rundir_selected(const struct rundir *rd, const char *group);

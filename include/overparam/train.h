@@ -63,13 +63,20 @@ struct run_result {
 
 struct model;
 
-/* Called now and then (about every 2^12 iterations) with the iteration. */
+/* Called at each progress tick (every 2^12 iterations, after a periodic
+ * checkpoint due there) with the iteration. */
 typedef void (*train_progress_fn)(void *user, long iter, double loss);
 /* Weight snapshots: tag is "init", "final" or "iter_000001000". Returns an
  * error code; a failure ends the run with that error. */
 typedef int (*train_save_fn)(void *user, const char *tag, const struct model *mod);
 /* Overwrites the freshly initialized weights (e.g. from saved files). */
 typedef int (*train_load_fn)(void *user, struct model *mod);
+/* Periodic checkpoints: asked at each progress tick whether one is due. */
+typedef int (*train_due_fn)(void *user);
+/* Writes ck (the state at iteration ck->t: loss evaluated and recorded,
+ * step not yet taken) with res holding the rows logged so far. */
+typedef int (*train_checkpoint_fn)(void *user, const struct checkpoint *ck,
+				   const struct run_result *res);
 
 struct train_opts {
 	double target;                 /* for reached_at; <= 0 disables */
@@ -79,6 +86,8 @@ struct train_opts {
 	train_save_fn save;            /* may be NULL */
 	long save_every;               /* > 0: also every save_every iterations */
 	train_load_fn load_init;       /* may be NULL */
+	train_due_fn checkpoint_due;   /* may be NULL: no periodic checkpoints */
+	train_checkpoint_fn checkpoint;
 	/* Resume: the checkpoint and the rows logged before it (iterations
 	 * below resume->t), with their extra columns. */
 	const struct checkpoint *resume;

@@ -2,9 +2,11 @@
  *
  *   weights/<run>/<tag>/W1.npy .. WN.npy   deep runs (tag: init, final,
  *   weights/<run>/<tag>/We.npy             e2e runs   iter_000001000)
- *   weights/<run>/checkpoint/              an interrupted run: params.npy,
+ *   weights/<run>/checkpoint/              an unfinished run: params.npy,
  *       opt_a.npy, opt_b.npy, twin_*.npy (flat state) and state.txt
- *       (iteration, loss statistics as exact hex floats, step counters)
+ *       (iteration, loss statistics as exact hex floats, step counters);
+ *       written at an interruption and every so often during a run, whole
+ *       or not at all (see checkpoint_save)
  * where <run> is the stem of the run's CSV ("03-depth-3-width-1"). */
 #ifndef OVERPARAM_WEIGHTS_H
 #define OVERPARAM_WEIGHTS_H
@@ -18,15 +20,17 @@ int weights_save(const char *dir, const char *tag, const struct model *mod);
 /* Overwrites mod's layers from dir/tag/ (shapes must match). */
 int weights_load(const char *dir, const char *tag, struct model *mod);
 
+/* Replaces dir/checkpoint/ with c. A process killed at any moment leaves
+ * the old checkpoint or the new one, complete, for checkpoint_load. */
 int checkpoint_save(const char *dir, const struct checkpoint *c);
 
-/* Deletes dir/checkpoint/ (after a resumed run has finished). */
+/* Deletes dir's checkpoint (after its run has finished). */
 void checkpoint_remove(const char *dir);
 
-/* 1 if dir/checkpoint/state.txt exists. */
+/* 1 if dir holds a complete checkpoint. */
 int checkpoint_exists(const char *dir);
 
-/* Reads dir/checkpoint/ into c (release it after). */
+/* Reads dir's checkpoint into c (release it after). */
 int checkpoint_load(const char *dir, struct checkpoint *c);
 
 #endif
