@@ -64,7 +64,8 @@ static int shard_dir_load(struct shard_dir *s, const char *dir)
 	if (!cp || !mp)
 		rc = err_set(ERR_RUNTIME, "out of memory");
 	else if (!text)
-		rc = err_set(ERR_INPUT, "'%s' is not a run directory (no metadata.json)", dir);
+		rc = err_set(ERR_INPUT, "'%s' is not a run directory (no metadata.json): was its shard run?",
+			     dir);
 	else if (!(s->meta = cJSON_Parse(text)))
 		rc = err_set(ERR_INPUT, "%s: malformed JSON", mp);
 	else if (!(s->config = file_read_all(cp, NULL)))
