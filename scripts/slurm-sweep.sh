@@ -19,6 +19,9 @@
 # forever. Running this script again submits only the shards that are not
 # complete, and the merge; when the result is complete it does nothing.
 #
+# Each task runs --threads $SLURM_CPUS_PER_TASK (1 unless --cpus-per-task is
+# given), the CPUs Slurm gave it; the bytes do not depend on it.
+#
 # Environment: OVERPARAM, the binary (default: overparam on PATH, else
 # build/overparam of this checkout). Extra sbatch options (--partition,
 # --time, --cpus-per-task, ...) go to the shard tasks and the merge job.
@@ -68,7 +71,7 @@ for i in $(seq "$n"); do dirs+=("$out/shards/$i"); done
 dependency=()
 if [ ${#todo[@]} -gt 0 ]; then
 	list=$(IFS=,; echo "${todo[*]}")
-	task=$(printf 'exec %q run %q --shard "$SLURM_ARRAY_TASK_ID"/%d -o %q/"$SLURM_ARRAY_TASK_ID" --quiet' \
+	task=$(printf 'exec %q run %q --shard "$SLURM_ARRAY_TASK_ID"/%d -o %q/"$SLURM_ARRAY_TASK_ID" --threads "${SLURM_CPUS_PER_TASK:-1}" --quiet' \
 		"$bin" "$config" "$n" "$out/shards")
 	array=$(sbatch --parsable --array="$list" --requeue --signal=B:TERM@120 \
 		--job-name="$name" --output="$out/logs/shard-%a.out" --open-mode=append \

@@ -26,6 +26,14 @@ run 0 "check" "$bin" check
 run 2 "bad config" "$bin" run "$src/tests/golden/configs/toy_gd.json" -o "$tmp/a" -q
 echo '{"data": {"source": "inline", "x": [[1]], "y": [1]}, "runs": [{"model": {"depth": 0}}]}' > "$tmp/bad.json"
 run 2 "invalid depth" "$bin" run "$tmp/bad.json" -o "$tmp/c" -q
+# Shards with periodic checkpoints (every 4096 iterations), one resumed
+# after an interrupt, merged; a merge refused.
+g="$src/tests/golden/configs/synthetic_l4.json"
+run 0 "shard 1/2, checkpoints" "$bin" run "$g" --shard 1/2 -o "$tmp/s1" -q --iterations 5000 --checkpoint-every 0
+OVERPARAM_TEST_RAISE=INT@4096 "$bin" run "$g" --shard 2/2 -o "$tmp/s2" -q --iterations 5000 2> /dev/null
+run 0 "shard 2/2 resumed" "$bin" run "$g" --shard 2/2 -o "$tmp/s2" -q --iterations 5000
+run 0 "merge" "$bin" merge "$tmp/s1" "$tmp/s2" -o "$tmp/m" -q --no-plot
+run 2 "merge refused" "$bin" merge "$tmp/s1" -o "$tmp/m2" -q
 # No allocation inside the training loop: 1000 and 4000 iterations make the
 # same number of heap allocations (single and batched runs, 2 threads).
 allocs() {
