@@ -51,16 +51,34 @@ static int write_script(const char *dir, const char *gp_path)
 	fputs("set title ", f);
 	put_gp_string(f, rd.title);
 	fputc('\n', f);
+	/* Each group's winner; a group without one (every run diverged) shows
+	 * its longest-lived run, dotted, as diverged with no winner. */
 	int n_plotted = 0;
 	for (int i = 0; i < rd.n_runs; i++) {
 		const struct rundir_run *r = &rd.runs[i];
-		if (!r->selected)
+		int shown = r->selected;
+		if (!shown && rundir_selected(&rd, r->group) < 0) {
+			int longest = i;
+			for (int j = 0; j < rd.n_runs; j++)
+				if (strcmp(rd.runs[j].group, r->group) == 0 &&
+				    rd.runs[j].last_iter > rd.runs[longest].last_iter)
+					longest = j;
+			shown = longest == i;
+		}
+		if (!shown)
 			continue;
 		fputs(n_plotted ? ", \\\n     " : "plot ", f);
 		put_gp_string(f, r->csv);
 		fprintf(f, " skip 1 using 1:2 with lines lw 2 dt %d title ",
-			strcmp(r->model, "e2e") == 0 ? 2 : 1);
-		put_gp_string(f, r->label);
+			r->selected ? (strcmp(r->model, "e2e") == 0 ? 2 : 1) : 3);
+		if (r->selected) {
+			put_gp_string(f, r->label);
+		} else {
+			char title[512];
+			snprintf(title, sizeof(title), "%s (diverged at %ld; no winner)", r->label,
+				 r->diverged_at);
+			put_gp_string(f, title);
+		}
 		n_plotted++;
 	}
 	fputc('\n', f);

@@ -145,6 +145,42 @@ static void runs_table(FILE *f, const struct rundir *rd)
 	fputc('\n', f);
 }
 
+/* Groups with no winner: every run diverged. */
+static void no_winner_notes(FILE *f, const struct rundir *rd)
+{
+	int any = 0;
+	for (int i = 0; i < rd->n_runs; i++) {
+		const struct rundir_run *r = &rd->runs[i];
+		int first = 1, size = 0;
+		long earliest = -1, latest = -1;
+		for (int j = 0; j < i && first; j++)
+			first = strcmp(rd->runs[j].group, r->group) != 0;
+		if (!first || rundir_selected(rd, r->group) >= 0)
+			continue;
+		for (int j = i; j < rd->n_runs; j++) {
+			const struct rundir_run *q = &rd->runs[j];
+			if (strcmp(q->group, r->group) != 0)
+				continue;
+			size++;
+			if (earliest < 0 || q->diverged_at < earliest)
+				earliest = q->diverged_at;
+			if (q->diverged_at > latest)
+				latest = q->diverged_at;
+		}
+		if (!any)
+			fputs("Models with no winner (no run survived):\n\n", f);
+		any = 1;
+		if (size == 1)
+			fprintf(f, "- %s: **no winner**: its run diverged at iteration %ld\n", r->group,
+				earliest);
+		else
+			fprintf(f, "- %s: **no winner**: all %d grid points diverged (iterations %ld to %ld)\n",
+				r->group, size, earliest, latest);
+	}
+	if (any)
+		fputc('\n', f);
+}
+
 /* Grid points that beat their group's winner before diverging. */
 static void grid_notes(FILE *f, const struct rundir *rd)
 {
@@ -214,6 +250,7 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 			fprintf(f, "%s\n\n", rd->description);
 		fprintf(f, "![%s](%s/loss.png)\n\n", rd->title, rd->dir);
 		runs_table(f, rd);
+		no_winner_notes(f, rd);
 		for (int c = 0; c < rd->n_claims; c++) {
 			int v = eval_claim(rd, &rd->claims[c], buf, sizeof(buf));
 			fprintf(f, "- **%s** (expected: %s) %s: %s.\n",

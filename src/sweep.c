@@ -25,7 +25,7 @@ void sweep_select(const struct experiment *ex, const struct run_result *res,
 		selected[i] = 0;
 	for (int i = 0; i < n; i++) {
 		/* Handle each group once, at its first run. */
-		int first = 1, size = 0;
+		int first = 1;
 		for (int j = 0; j < i && first; j++)
 			if (strcmp(ex->runs[j].group, ex->runs[i].group) == 0)
 				first = 0;
@@ -35,14 +35,11 @@ void sweep_select(const struct experiment *ex, const struct run_result *res,
 		for (int j = i; j < n; j++) {
 			if (strcmp(ex->runs[j].group, ex->runs[i].group) != 0)
 				continue;
-			size++;
 			if (res[j].status != RUN_OK)
 				continue;
 			if (best < 0 || better(&ex->select, &res[j], &res[best]))
 				best = j;
 		}
-		if (size == 1 && best < 0)
-			best = i;
 		if (best >= 0)
 			selected[best] = 1;
 	}

@@ -145,4 +145,36 @@ printf '{%s, %s}' "$D" "$R" > "$tmp/ok.json"
 rc=$?
 [ "$rc" = 1 ] && grep -q "cannot create directory '/proc/overparam-cannot-write" "$tmp/err" &&
 	ok || bad "unwritable output: exit $rc: $(cat "$tmp/err")"
+# Every documented bound is the parser's: the README states the range, the
+# parser accepts its ends and refuses just beyond (validation only: the
+# --shard-plan of a one-shard split parses the config and runs nothing).
+# key;README range;config with @ for the value;accepted;refused
+while IFS=';' read -r key range cfg good badv; do
+	grep -qF -- "$range" "$src/README.md" && ok || bad "README does not state '$range' for $key"
+	for v in $good; do
+		printf '%s' "${cfg//@/$v}" > "$tmp/bound.json"
+		"$bin" run "$tmp/bound.json" --shard 1/1 --shard-plan > /dev/null 2> "$tmp/err" &&
+			ok || bad "$key = $v refused: $(cat "$tmp/err")"
+	done
+	for v in $badv; do
+		printf '%s' "${cfg//@/$v}" > "$tmp/bound.json"
+		"$bin" run "$tmp/bound.json" --shard 1/1 --shard-plan > /dev/null 2> "$tmp/err"
+		[ $? = 2 ] && grep -q "$key" "$tmp/err" && ok || bad "$key = $v accepted: $(cat "$tmp/err")"
+	done
+done <<EOF
+lr;\`optimizer.lr\` | number in (0, 1e6];{$D, "runs": [{"model": {"depth": 1}, "optimizer": {"lr": @}}]};1e-300 1e6;0 -1 1000000.1
+weight_decay;\`optimizer.weight_decay\` | number in [0, 1e6];{$D, "runs": [{"model": {"depth": 1}, "optimizer": {"weight_decay": @}}]};0 1e6;-1e-9 1.1e6
+std;\`init.std\` | number in [0, 1e6];{$D, "runs": [{"model": {"depth": 1}, "init": {"std": @}}]};0 1e6;-1 1e7
+seed;\`init.seed\` | integer 0..2^53;{$D, "runs": [{"model": {"depth": 1}, "init": {"seed": @}}]};0 9007199254740992;-1 18014398509481984
+depth;\`model.depth\` | integer 1..1000;{$D, "runs": [{"model": {"depth": @}}]};1 1000;0 1001
+width;each 1..100000;{$D, "runs": [{"model": {"depth": 2, "width": @}}]};1 100000;0 100001
+p;\`loss.p\` | number in [2, 64];{$D, "loss": {"p": @}, $R};2 64;1.99 64.5
+iterations;\`train.iterations\` | integer 0..1e9;{$D, "train": {"iterations": @}, $R};0 1000000000;-1 1000000001
+log_every;\`train.log_every\` | integer 1..1e9;{$D, "train": {"log_every": @}, $R};1 1000000000;0 1000000001
+save_every;\`train.save_every\` | integer 0..1e9;{$D, "train": {"save_every": @}, $R};0 1000000000;-1 1000000001
+diverge_factor;\`train.diverge_factor\` | number > 1;{$D, "train": {"diverge_factor": @}, $R};1.000001 1e300;1 0.5
+momentum;\`optimizer.momentum\` | [0, 1];{$D, "runs": [{"model": {"depth": 1}, "optimizer": {"name": "momentum", "momentum": @}}]};0 1;-0.1 1.1
+beta1;\`optimizer.beta1\`, \`beta2\` | [0, 1);{$D, "runs": [{"model": {"depth": 1}, "optimizer": {"name": "adam", "beta1": @}}]};0 0.999999;1 -0.1
+EOF
+
 finish test_bad_input

@@ -206,4 +206,29 @@ b=$(sed -n 2p "$tmp/toy3/runs/01-gd.csv" | cut -d, -f2)
 [ "$a" = "$b" ] && ok || bad "init-from: starts at $b, the earlier run ended at $a"
 expect_rc 2 "init-from a missing dir" "$bin" run "$tmp/toy.json" -o "$tmp/toy4" --quiet --init-from "$tmp/nowhere"
 
+# A run that diverges is never selected, also alone in its group: the group
+# has no winner and the plot and the report say so (issue 14, defect 2).
+cat > "$tmp/div.json" <<'JSON'
+{
+  "name": "div",
+  "data": {"source": "synthetic", "m": 200, "d": 8, "noise": 0.1},
+  "loss": {"p": 4},
+  "train": {"iterations": 2000, "log_every": 100},
+  "runs": [
+    {"label": "boom", "model": {"depth": 3, "width": 10}, "init": {"scheme": "balanced", "std": 1}, "optimizer": {"lr": 5}},
+    {"label": "fine", "model": {"depth": 1}, "optimizer": {"lr": 0.01}},
+    {"label": "grid boom", "model": {"depth": 2}, "init": {"scheme": "balanced", "std": 1}, "optimizer": {"lr": [5, 50]}}
+  ]
+}
+JSON
+expect_rc 0 "a diverging lone run" "$bin" run "$tmp/div.json" -o "$tmp/div" --quiet
+grep -q '^1,boom,.*,diverged,.*,0,runs/01-boom.csv$' "$tmp/div/summary.csv" && ok || bad "diverged lone run selected: $(sed -n 2p "$tmp/div/summary.csv")"
+grep -q '^2,fine,.*,ok,.*,1,runs/02-fine.csv$' "$tmp/div/summary.csv" && ok || bad "surviving run not selected"
+[ "$(grep -c ',1,runs/' "$tmp/div/summary.csv")" = 1 ] && ok || bad "a diverged grid point selected"
+grep -q "boom (diverged at [0-9]*; no winner)" "$tmp/div/plot.gp" && ok || bad "plot does not say 'no winner': $(grep boom "$tmp/div/plot.gp")"
+grep -q "grid boom \[lr=.*\] (diverged at [0-9]*; no winner)" "$tmp/div/plot.gp" && ok || bad "plot: grid with no winner"
+expect_rc 0 "report of no winner" "$bin" report "$tmp/div"
+grep -q -- "- boom: \*\*no winner\*\*: its run diverged at iteration" "$tmp/out" && ok || bad "report: lone run: $(grep -i winner "$tmp/out")"
+grep -q -- "- grid boom: \*\*no winner\*\*: all 2 grid points diverged" "$tmp/out" && ok || bad "report: grid: $(grep -i winner "$tmp/out")"
+
 finish test_cli

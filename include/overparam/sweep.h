@@ -4,8 +4,8 @@
  * "select"): final_loss, the lowest loss at the last iteration; or
  * time_to_target, the fewest iterations to reach loss <= target (ties: lower
  * final loss; when no run reaches the target, the lowest final loss).
- * Diverged runs never win a grid. A group of one run always selects it, so
- * plain runs are always plotted (up to where they diverged). */
+ * Diverged (or interrupted) runs never win: a group whose runs all diverged,
+ * a lone run among them, has no winner (plot and report say so). */
 #ifndef OVERPARAM_SWEEP_H
 #define OVERPARAM_SWEEP_H
 
