@@ -54,24 +54,17 @@ static int load_data(const struct data_spec *spec, struct dataset *ds)
 	return err_set(ERR_INPUT, "unknown data source");
 }
 
-static void report_data(const struct experiment *ex, const struct dataset *ds)
+/* The data read, on stderr; missing batch files are a warning that
+ * --quiet does not hide. */
+static void report_data(const struct experiment *ex, const struct dataset *ds, int quiet)
 {
 	if (ex->data.source == DATA_GAS_DRIFT) {
-		fprintf(stderr, "overparam: data: gas '%s' from '%s':",
-			ex->data.gas_class ? gas_drift_name(ex->data.gas_class) : "all (one-hot)",
-			ex->data.path);
 		int missing = 0;
-		for (int i = 0; i < ds->n_files; i++) {
-			const char *base = strrchr(ds->files[i].path, '/');
-			base = base ? base + 1 : ds->files[i].path;
-			if (ds->files[i].present)
-				fprintf(stderr, " %s %d", base, ds->files[i].rows_used);
-			else
-				missing++;
-		}
-		fputc('\n', stderr);
+		for (int i = 0; i < ds->n_files; i++)
+			missing += !ds->files[i].present;
 		if (missing) {
-			fprintf(stderr, "overparam: data: not found:");
+			fprintf(stderr, "overparam: warning: data: %d of %d batch files not found, using the rest:",
+				missing, ds->n_files);
 			for (int i = 0; i < ds->n_files; i++)
 				if (!ds->files[i].present) {
 					const char *base = strrchr(ds->files[i].path, '/');
@@ -79,6 +72,20 @@ static void report_data(const struct experiment *ex, const struct dataset *ds)
 				}
 			fputc('\n', stderr);
 		}
+	}
+	if (quiet)
+		return;
+	if (ex->data.source == DATA_GAS_DRIFT) {
+		fprintf(stderr, "overparam: data: gas '%s' from '%s':",
+			ex->data.gas_class ? gas_drift_name(ex->data.gas_class) : "all (one-hot)",
+			ex->data.path);
+		for (int i = 0; i < ds->n_files; i++) {
+			const char *base = strrchr(ds->files[i].path, '/');
+			base = base ? base + 1 : ds->files[i].path;
+			if (ds->files[i].present)
+				fprintf(stderr, " %s %d", base, ds->files[i].rows_used);
+		}
+		fputc('\n', stderr);
 	}
 	fprintf(stderr, "overparam: data: %d rows, %d features, %d output(s), preprocess '%s'\n",
 		ds->m, ds->d, ds->k, preprocess_mode_name(ex->data.preprocess));
@@ -165,16 +172,6 @@ static int load_weights(void *user, struct model *mod)
 {
 	struct progress_state *p = user;
 	return weights_load(p->init_from_dir, "final", mod);
-}
-
-/* "runs/03-x.csv" -> "<dir>/weights/03-x" (malloc'ed). */
-static char *weights_dir_of(const char *dir, const char *csv)
-{
-	const char *base = strrchr(csv, '/');
-	base = base ? base + 1 : csv;
-	char stem[256];
-	snprintf(stem, sizeof(stem), "weights/%.*s", (int)(strlen(base) - 4), base);
-	return path_join(dir, stem);
 }
 
 /* Rows of an interrupted run's CSV that an uninterrupted run would have
@@ -267,6 +264,7 @@ struct run_ctx {
 	const struct dataset *ds;
 	struct run_result *res;
 	char **csv_names;
+	char **init_dirs; /* --init-from: each run's weights/<stem> there, or NULL */
 	int interactive;
 };
 
@@ -320,11 +318,11 @@ static int member_prepare(const struct run_ctx *c, int i, int resume, struct mem
 	const struct run_spec *r = &c->ex->runs[i];
 	memset(mb, 0, sizeof(*mb));
 	mb->i = i;
-	mb->wdir = weights_dir_of(c->outdir, c->csv_names[i]);
+	mb->wdir = weights_run_dir(c->outdir, c->csv_names[i]);
 	mb->csv = path_join(c->outdir, c->csv_names[i]);
-	if (c->o->init_from)
-		mb->idir = weights_dir_of(c->o->init_from, c->csv_names[i]);
-	if (!mb->wdir || !mb->csv || (c->o->init_from && !mb->idir))
+	if (c->init_dirs && c->init_dirs[i])
+		mb->idir = strdup(c->init_dirs[i]);
+	if (!mb->wdir || !mb->csv || (c->init_dirs && c->init_dirs[i] && !mb->idir))
 		return err_set(ERR_RUNTIME, "out of memory");
 	mb->ps = (struct progress_state){!c->interactive, i, c->ex->n_runs, r->label,
 					 r->iterations, 0, mb->wdir, mb->idir, mb->csv,
@@ -496,6 +494,55 @@ static int decide_dir(const struct run_options *o, const char *outdir,
 	return rc;
 }
 
+/* --init-from DIR: each run of sub starts from the final weights of the
+ * run with its label in DIR; init_dirs[i] gets that run's weights folder. */
+static int find_init_dirs(const char *dir, const struct experiment *ex,
+			  const struct run_subset *sub, char **init_dirs)
+{
+	if (!path_is_dir(dir))
+		return err_set(ERR_INPUT, "--init-from: '%s' is not a run directory", dir);
+	struct rundir rd = {0};
+	if (rundir_load(&rd, dir, 0))
+		return err_set(ERR_INPUT, "--init-from: '%s' is not a run directory (no summary.csv)",
+			       dir);
+	int rc = ERR_OK;
+	for (int p = 0; !rc && p < sub->n; p++) {
+		const char *label = ex->runs[sub->rows[p]].label;
+		int j = 0;
+		while (j < rd.n_runs && strcmp(rd.runs[j].label, label) != 0)
+			j++;
+		if (j == rd.n_runs) {
+			char have[512] = "";
+			for (int q = 0; q < rd.n_runs; q++) {
+				size_t len = strlen(have);
+				if (len + strlen(rd.runs[q].label) + 8 >= sizeof(have)) {
+					snprintf(have + len, sizeof(have) - len, "%s...", q ? ", " : "");
+					break;
+				}
+				snprintf(have + len, sizeof(have) - len, "%s'%s'", q ? ", " : "",
+					 rd.runs[q].label);
+			}
+			rc = err_set(ERR_INPUT, "--init-from: run '%s' is not in '%s' (it has: %s)", label,
+				     dir, have);
+			break;
+		}
+		char *w = weights_run_dir(dir, rd.runs[j].csv);
+		char *final = w ? path_join(w, "final") : NULL;
+		if (!final)
+			rc = err_set(ERR_RUNTIME, "out of memory");
+		else if (!path_is_dir(final))
+			rc = err_set(ERR_INPUT, "--init-from: run '%s' in '%s' has no final weights (%s: %s)",
+				     label, dir, rd.runs[j].status, final);
+		free(final);
+		if (rc)
+			free(w);
+		else
+			init_dirs[sub->rows[p]] = w;
+	}
+	rundir_release(&rd);
+	return rc;
+}
+
 /* The rows of the directory being resumed are the runs of sub, in order. */
 static int check_prev_rows(const struct rundir *prev, const struct run_subset *sub,
 			   const char *outdir)
@@ -608,7 +655,7 @@ int cmd_run(const struct run_options *o)
 	ex.batched = !o->no_batch;
 	struct run_result *res = NULL;
 	int *selected = NULL;
-	char **csv_names = NULL;
+	char **csv_names = NULL, **init_dirs = NULL;
 	char *path = NULL;
 	enum dir_action act = DIR_START;
 	if ((rc = parse_test_raise()) || (rc = shard_subset(&ex, &o->shard, &sub)))
@@ -628,14 +675,18 @@ int cmd_run(const struct run_options *o)
 	if (ex.resumed && ((rc = rundir_load(&prev, outdir, 0)) ||
 			   (rc = check_prev_rows(&prev, &sub, outdir))))
 		goto out;
-	if (o->init_from && !path_is_dir(o->init_from)) {
-		rc = err_set(ERR_INPUT, "--init-from: '%s' is not a run directory", o->init_from);
-		goto out;
+	if (o->init_from) {
+		init_dirs = calloc(ex.n_runs ? ex.n_runs : 1, sizeof(char *));
+		if (!init_dirs)
+			rc = err_set(ERR_RUNTIME, "out of memory");
+		else
+			rc = find_init_dirs(o->init_from, &ex, &sub, init_dirs);
+		if (rc)
+			goto out;
 	}
 	if ((rc = load_data(&ex.data, &ds)))
 		goto out;
-	if (!o->quiet)
-		report_data(&ex, &ds);
+	report_data(&ex, &ds, o->quiet);
 	if ((rc = preprocess_apply(&ds, ex.data.preprocess, &pre)) ||
 	    (rc = par_create(&pool, ex.threads)) ||
 	    (rc = loss_prepare(&ex.loss, &ds, pool)))
@@ -692,7 +743,7 @@ int cmd_run(const struct run_options *o)
 	int interrupted = 0;
 	if (!o->no_batch && (rc = loss_reserve_batch(&ex.loss, &ds, MAX_BATCH)))
 		goto out;
-	struct run_ctx ctx = {&ex, o, outdir, &ds, res, csv_names, interactive};
+	struct run_ctx ctx = {&ex, o, outdir, &ds, res, csv_names, init_dirs, interactive};
 	if ((rc = train_runs(&ctx, &sub, &pre, selected, ex.resumed, &interrupted)))
 		goto out;
 	/* A shard holds part of each group: its runs are selected by merge. */
@@ -721,6 +772,9 @@ out:
 		run_result_release(&res[i]);
 	for (int i = 0; csv_names && i < ex.n_runs; i++)
 		free(csv_names[i]);
+	for (int i = 0; init_dirs && i < ex.n_runs; i++)
+		free(init_dirs[i]);
+	free(init_dirs);
 	free(res);
 	free(selected);
 	free(csv_names);

@@ -25,6 +25,7 @@
 #include "overparam/rundir.h"
 #include "overparam/shard.h"
 #include "overparam/sweep.h"
+#include "overparam/weights.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -189,21 +190,11 @@ static int check_runs(const struct shard_dir *s, const struct experiment *ex,
 	return ERR_OK;
 }
 
-/* "<stem>" of "runs/<stem>.csv" under dir/sub, malloc'ed. */
-static char *weights_of(const char *dir, const char *csv)
-{
-	const char *base = strrchr(csv, '/');
-	base = base ? base + 1 : csv;
-	char stem[300];
-	snprintf(stem, sizeof(stem), "weights/%.*s", (int)(strlen(base) - 4), base);
-	return path_join(dir, stem);
-}
-
 /* Copies run r's CSV and weights from its shard into tmp. */
 static int copy_run(const char *shard, const char *tmp, const char *csv)
 {
 	char *from = path_join(shard, csv), *to = path_join(tmp, csv);
-	char *wfrom = weights_of(shard, csv), *wto = weights_of(tmp, csv);
+	char *wfrom = weights_run_dir(shard, csv), *wto = weights_run_dir(tmp, csv);
 	int rc = from && to && wfrom && wto ? file_copy(from, to)
 					    : err_set(ERR_RUNTIME, "out of memory");
 	if (!rc && path_is_dir(wfrom))

@@ -46,8 +46,10 @@ static int write_script(const char *dir, const char *gp_path)
 	      "set ylabel 'training loss'\n"
 	      "set grid\n"
 	      "set key outside right top\n", f);
+	/* log x: iteration 0 has no place on the axis; it is drawn at 1. */
 	if (rd.logx)
-		fputs("set logscale x\n", f);
+		fputs("set logscale x\nset xlabel 'iteration (log scale; iteration 0 drawn at 1)'\n", f);
+	const char *x = rd.logx ? "($1 < 1 ? 1 : $1)" : "1";
 	fputs("set title ", f);
 	put_gp_string(f, rd.title);
 	fputc('\n', f);
@@ -69,7 +71,7 @@ static int write_script(const char *dir, const char *gp_path)
 			continue;
 		fputs(n_plotted ? ", \\\n     " : "plot ", f);
 		put_gp_string(f, r->csv);
-		fprintf(f, " skip 1 using 1:2 with lines lw 2 dt %d title ",
+		fprintf(f, " skip 1 using %s:2 with lines lw 2 dt %d title ", x,
 			r->selected ? (strcmp(r->model, "e2e") == 0 ? 2 : 1) : 3);
 		if (r->selected) {
 			put_gp_string(f, r->label);

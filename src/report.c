@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SPEEDUP_MARGIN 1.25
 #define TRACK_TOL 1e-2
@@ -229,9 +230,9 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 	}
 	int hold = 0, total = 0;
 	char buf[1024];
-	fputs("# overparam reproduction report\n\n"
-	      "Each claim of the paper is checked on the selected (best, non-diverged) run of each model: "
-	      "'faster' means reaching the lower of the two final losses in at most 1/1.25 of the iterations; "
+	fputs("# overparam report\n\n"
+	      "Each claim in the configs is checked on the selected (best, non-diverged) run of each model: "
+	      "'faster' means reaching the level both reached (the larger of the two final losses, or the claim's target) in at most 1/1.25 of the iterations; "
 	      "'tracks' means losses within 1e-2 relative at every logged iteration.\n\n"
 	      "| figure | claim | verdict |\n|---|---|---|\n", f);
 	for (int d = 0; d < n; d++)
@@ -248,7 +249,12 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		fprintf(f, "## %s\n\n", rd->title);
 		if (rd->description && *rd->description)
 			fprintf(f, "%s\n\n", rd->description);
-		fprintf(f, "![%s](%s/loss.png)\n\n", rd->title, rd->dir);
+		char *png = path_join(rd->dir, "loss.png");
+		if (png && access(png, F_OK) == 0)
+			fprintf(f, "![%s](%s/loss.png)\n\n", rd->title, rd->dir);
+		else
+			fprintf(f, "(no plot: `overparam plot %s` draws it)\n\n", rd->dir);
+		free(png);
 		runs_table(f, rd);
 		no_winner_notes(f, rd);
 		for (int c = 0; c < rd->n_claims; c++) {

@@ -18,6 +18,18 @@ static void layer_name(const struct model *mod, int i, char *buf, size_t n)
 		snprintf(buf, n, "W%d.npy", i);
 }
 
+char *weights_run_dir(const char *dir, const char *csv)
+{
+	const char *base = strrchr(csv, '/');
+	base = base ? base + 1 : csv;
+	size_t n = strlen(base);
+	if (n > 4 && strcmp(base + n - 4, ".csv") == 0)
+		n -= 4;
+	char stem[300];
+	snprintf(stem, sizeof(stem), "weights/%.*s", (int)n, base);
+	return path_join(dir, stem);
+}
+
 int weights_save(const char *dir, const char *tag, const struct model *mod)
 {
 	char *sub = path_join(dir, tag);

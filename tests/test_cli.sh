@@ -231,4 +231,24 @@ expect_rc 0 "report of no winner" "$bin" report "$tmp/div"
 grep -q -- "- boom: \*\*no winner\*\*: its run diverged at iteration" "$tmp/out" && ok || bad "report: lone run: $(grep -i winner "$tmp/out")"
 grep -q -- "- grid boom: \*\*no winner\*\*: all 2 grid points diverged" "$tmp/out" && ok || bad "report: grid: $(grep -i winner "$tmp/out")"
 
+# logx: iteration 0 is drawn at 1 and the axis says so (defect 5).
+expect_rc 0 "logx run" "$bin" run "$src/configs/quickstart.json" -o "$tmp/logx" --quiet --iterations 20
+grep -qF 'using ($1 < 1 ? 1 : $1):2' "$tmp/logx/plot.gp" && ok || bad "logx: iteration 0 not drawn at 1"
+grep -q "iteration 0 drawn at 1" "$tmp/logx/plot.gp" && ok || bad "logx: the axis does not say so"
+# Missing batch files are a warning --quiet does not hide (defect 6).
+sed "s|\"dir\": \"../data/gas-drift\"|\"dir\": \"$src/data/gas-drift\"|" "$src/configs/fig2_l4.json" > "$tmp/gas.json"
+expect_rc 0 "gas data, quiet" "$bin" run "$tmp/gas.json" -o "$tmp/gasq" --quiet --iterations 2 --no-plot
+grep -q "warning: data: 2 of 10 batch files not found, using the rest: batch7.dat batch10.dat" "$tmp/err" &&
+	ok || bad "--quiet hid the missing batches: '$(cat "$tmp/err")'"
+# --init-from DIR without the run: the message names the run and what DIR has (defect 7).
+sed 's/"label": "gd"/"label": "other"/' "$tmp/toy.json" > "$tmp/toy_other.json"
+expect_rc 2 "init-from without the run" "$bin" run "$tmp/toy_other.json" -o "$tmp/toy5" --quiet --init-from "$tmp/toy"
+grep -q "run 'other' is not in '$tmp/toy' (it has: 'gd'" "$tmp/err" && ok || bad "init-from message: $(cat "$tmp/err")"
+[ -e "$tmp/toy5" ] && bad "init-from refusal wrote output" || ok
+# report: a neutral title, and no link to a plot that was not drawn (defect 8).
+expect_rc 0 "report of a --no-plot run" "$bin" report "$tmp/toy2"
+head -n 1 "$tmp/out" | grep -qx "# overparam report" && ok || bad "report title: $(head -n 1 "$tmp/out")"
+grep -q "loss.png" "$tmp/out" && bad "report links a plot that does not exist" || ok
+grep -qF "(no plot: \`overparam plot $tmp/toy2\` draws it)" "$tmp/out" && ok || bad "report does not say there is no plot"
+
 finish test_cli

@@ -70,8 +70,8 @@ struct select_spec {
 
 /* A claim of the paper about two runs (by group label), checked by
  * `overparam report` on the groups' selected runs:
- *   faster   a reaches the lower of the two final losses in at most 1/1.25 of
- *            the iterations b needs to reach it
+ *   faster   a reaches the level both reached (the larger of the two final
+ *            losses) in at most 1/1.25 of the iterations b needs to reach it
  *   slower   the same with a and b swapped
  *   similar     neither is faster
  *   not_faster  a is not faster (similar or slower)

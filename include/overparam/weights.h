@@ -14,6 +14,10 @@
 #include "overparam/model.h"
 #include "overparam/train.h"
 
+/* "<dir>/weights/<stem>" for a run whose CSV is "runs/<stem>.csv"
+ * (malloc'ed). */
+char *weights_run_dir(const char *dir, const char *csv);
+
 /* Writes every layer of mod under dir/tag/. */
 int weights_save(const char *dir, const char *tag, const struct model *mod);
 
