@@ -29,9 +29,19 @@
 
 static volatile sig_atomic_t stop_requested;
 
+/* The first SIGINT/SIGTERM asks the runs to stop after the current step
+ * and checkpoint; a second one ends the process at once. Files are only
+ * ever renamed into place complete, so what is on disk stays valid (the
+ * interrupted runs then resume from their last periodic checkpoint). */
 static void on_signal(int sig)
 {
 	(void)sig;
+	if (stop_requested) {
+		static const char msg[] = "\noverparam: second interrupt: stopping now\n";
+		ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		(void)w;
+		_exit(ERR_RUNTIME);
+	}
 	stop_requested = 1;
 }
 
@@ -111,10 +121,11 @@ static double now_seconds(void)
 }
 
 /* For tests that interrupt or kill a run at a known point, not at a time:
- * OVERPARAM_TEST_RAISE=SIG@N[:R] (SIG one of INT, TERM, KILL) raises SIG
- * once, at the first progress tick at iteration >= N (after the checkpoint
- * due there), of run R (1-based; any run when not given). Read by cmd_run. */
-static int test_raise_sig;
+ * OVERPARAM_TEST_RAISE=SIG@N[:R] (SIG one of INT, TERM, KILL, or INT2 for
+ * two SIGINTs in a row) raises SIG once, at the first progress tick at
+ * iteration >= N (after the checkpoint due there), of run R (1-based; any
+ * run when not given). Read by cmd_run. */
+static int test_raise_sig, test_raise_twice;
 static long test_raise_at;
 static int test_raise_run;
 
@@ -124,7 +135,7 @@ static int parse_test_raise(void)
 	if (!v || !*v)
 		return ERR_OK;
 	static const struct { const char *name; int sig; } sigs[] = {
-		{"INT@", SIGINT}, {"TERM@", SIGTERM}, {"KILL@", SIGKILL}};
+		{"INT@", SIGINT}, {"TERM@", SIGTERM}, {"KILL@", SIGKILL}, {"INT2@", SIGINT}};
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		size_t n = strlen(sigs[i].name);
 		char *end;
@@ -134,11 +145,12 @@ static int parse_test_raise(void)
 			test_raise_run = *end == ':' ? (int)strtol(end + 1, &end, 10) : 0;
 			if (!*end && at_number && test_raise_at > 0 && test_raise_run >= 0) {
 				test_raise_sig = sigs[i].sig;
+				test_raise_twice = i == 3;
 				return ERR_OK;
 			}
 		}
 	}
-	return err_set(ERR_INPUT, "OVERPARAM_TEST_RAISE: expected INT@N, TERM@N or KILL@N (and :RUN), got '%s'", v);
+	return err_set(ERR_INPUT, "OVERPARAM_TEST_RAISE: expected INT@N, INT2@N, TERM@N or KILL@N (and :RUN), got '%s'", v);
 }
 
 static int checkpoint_due(void *user)
@@ -212,6 +224,8 @@ static void on_progress(void *user, long iter, double loss)
 		int sig = test_raise_sig;
 		test_raise_sig = 0;
 		raise(sig);
+		if (test_raise_twice)
+			raise(sig);
 	}
 	double now = now_seconds();
 	if (p->quiet || now - p->last < 0.25)
@@ -588,6 +602,45 @@ static int write_records(const char *outdir, const struct experiment *ex,
 	return rc;
 }
 
+/* The end (exclusive) of the block of runs starting at position p of sub:
+ * up to MAX_BATCH grid points of one group step together over one data
+ * pass; each gives the bytes it gives alone. */
+static int block_end(const struct run_ctx *c, const struct run_subset *sub, int p)
+{
+	const struct experiment *ex = c->ex;
+	const struct run_spec *first = &ex->runs[sub->rows[p]];
+	int q = p + 1;
+	while (!c->o->no_batch && q < sub->n && q - p < MAX_BATCH &&
+	       strcmp(ex->runs[sub->rows[q]].group, first->group) == 0 &&
+	       train_batch_eligible(first, c->ds) &&
+	       train_batch_eligible(&ex->runs[sub->rows[q]], c->ds))
+		q++;
+	return q;
+}
+
+/* Refuses, before anything runs, a block of runs whose memory (estimated
+ * from its shapes) exceeds this machine's. */
+static int check_memory(const struct run_ctx *c, const struct run_subset *sub)
+{
+	double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGE_SIZE);
+	for (int p = 0, q; p < sub->n; p = q) {
+		q = block_end(c, sub, p);
+		double need = 0;
+		int big = sub->rows[p];
+		for (int b = p; b < q; b++) {
+			double one = train_bytes_needed(&c->ex->runs[sub->rows[b]], c->ds);
+			need += one;
+			if (one > train_bytes_needed(&c->ex->runs[big], c->ds))
+				big = sub->rows[b];
+		}
+		if (have > 0 && need > have)
+			return err_set(ERR_INPUT, "run '%s'%s needs about %.3g GiB (weights, gradient, optimizer state, workspace), this machine has %.3g GiB: make it smaller",
+				       c->ex->runs[big].label, q - p > 1 ? " with its batch" : "",
+				       need / 1073741824.0, have / 1073741824.0);
+	}
+	return ERR_OK;
+}
+
 /* Trains the runs of sub whose status is RUN_INTERRUPTED (not yet run, or
  * to be resumed), in blocks, rewriting summary.csv after each block so that
  * a killed run leaves a directory --continue can resume. *interrupted is
@@ -600,15 +653,7 @@ static int train_runs(const struct run_ctx *c, const struct run_subset *sub,
 	struct run_result *res = c->res;
 	int rc = ERR_OK;
 	for (int p = 0, q; !rc && p < sub->n; p = q) {
-		/* Blocks of up to MAX_BATCH grid points of one group step together
-		 * over one data pass; each gives the bytes it gives alone. */
-		q = p + 1;
-		const struct run_spec *first = &ex->runs[sub->rows[p]];
-		while (!c->o->no_batch && q < sub->n && q - p < MAX_BATCH &&
-		       strcmp(ex->runs[sub->rows[q]].group, first->group) == 0 &&
-		       train_batch_eligible(first, c->ds) &&
-		       train_batch_eligible(&ex->runs[sub->rows[q]], c->ds))
-			q++;
+		q = block_end(c, sub, p);
 		int todo[MAX_BATCH], n = 0;
 		for (int b = p; b < q; b++) {
 			int i = sub->rows[b];
@@ -690,6 +735,9 @@ int cmd_run(const struct run_options *o)
 	if ((rc = preprocess_apply(&ds, ex.data.preprocess, &pre)) ||
 	    (rc = par_create(&pool, ex.threads)) ||
 	    (rc = loss_prepare(&ex.loss, &ds, pool)))
+		goto out;
+	struct run_ctx plan = {.ex = &ex, .o = o, .ds = &ds};
+	if ((rc = check_memory(&plan, &sub)))
 		goto out;
 	if (o->force)
 		clear_run_dir(outdir);

@@ -46,7 +46,7 @@ int linnet_create(struct linnet *net, int N, int d, int k, const int *hidden)
 	net->A = calloc(a_total, sizeof(double));
 	net->B = calloc((size_t)k * max_n, sizeof(double));
 	net->B2 = calloc((size_t)k * max_n, sizeof(double));
-	net->sq = calloc((size_t)max_n * max_n * 2, sizeof(double));
+	net->sq = calloc((size_t)max_n * max_n, sizeof(double));
 	if (!net->params || !net->A || !net->B || !net->B2 || !net->sq)
 		goto oom;
 	return ERR_OK;

@@ -38,21 +38,26 @@ void optim_spec_defaults(struct optim_spec *spec, enum optim_kind kind)
 	spec->initial_accumulator = kind == OPTIM_RMSPROP ? 1.0 : 0.1;
 }
 
+int optim_state_slots(enum optim_kind kind)
+{
+	switch (kind) {
+	case OPTIM_GD: return 0;
+	case OPTIM_MOMENTUM:
+	case OPTIM_NESTEROV:
+	case OPTIM_ADAGRAD: return 1;
+	case OPTIM_ADADELTA:
+	case OPTIM_RMSPROP:
+	case OPTIM_ADAM: return 2;
+	}
+	return 2;
+}
+
 int optim_create(struct optim *opt, const struct optim_spec *spec, size_t n)
 {
 	memset(opt, 0, sizeof(*opt));
 	opt->spec = *spec;
 	opt->n = n;
-	int slots = 0;
-	switch (spec->kind) {
-	case OPTIM_GD: slots = 0; break;
-	case OPTIM_MOMENTUM:
-	case OPTIM_NESTEROV:
-	case OPTIM_ADAGRAD: slots = 1; break;
-	case OPTIM_ADADELTA:
-	case OPTIM_RMSPROP:
-	case OPTIM_ADAM: slots = 2; break;
-	}
+	int slots = optim_state_slots(spec->kind);
 	if (slots >= 1 && !(opt->a = calloc(n, sizeof(double))))
 		goto oom;
 	if (slots >= 2 && !(opt->b = calloc(n, sizeof(double))))

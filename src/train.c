@@ -6,6 +6,7 @@
 #include "overparam/optim.h"
 
 #include <lapacke.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,15 +149,79 @@ static void diag_release(struct diag *dg)
 	memset(dg, 0, sizeof(*dg));
 }
 
+/* The Eq. 7 imbalance costs sum_j n_j^2 (n_{j-1} + n_{j+1}) flops per row
+ * and a step about 2 m d k + 6 k sum_j n_j n_{j-1}, so wide layers can make
+ * the column cost more than the training. It is kept under 10% of the
+ * training by shapes alone (so every machine, batch and resume logs the same
+ * rows): every logged row when one costs at most a tenth of the log_every
+ * steps between rows; otherwise only at iterations t that are multiples of
+ * the smallest period P (a multiple of log_every) over which it does, and
+ * whose period is trained (t + P <= T); NAN at the other rows. Returns P,
+ * or 0 for every row. */
+static long imbalance_period_of(const int *n, int N, int k, int m, long log_every)
+{
+	double imb = 0, chain = 0;
+	for (int j = 1; j < N; j++)
+		imb += (double)n[j] * n[j] * (n[j - 1] + n[j + 1]);
+	for (int j = 1; j <= N; j++)
+		chain += (double)n[j] * n[j - 1];
+	double step = 2.0 * m * n[0] * k + 6.0 * k * chain;
+	double budget = 0.1 * (double)log_every * step;
+	if (imb <= budget)
+		return 0;
+	double periods = ceil(imb / budget);
+	return periods * log_every > 4e18 ? LONG_MAX : (long)periods * log_every;
+}
+
+static long imbalance_period(const struct model *mod, const struct run_spec *r, int m)
+{
+	if (mod->kind != MODEL_DEEP)
+		return 0;
+	return imbalance_period_of(mod->net.n, mod->net.N, mod->k, m, r->log_every);
+}
+
+double train_bytes_needed(const struct run_spec *r, const struct dataset *ds)
+{
+	int N = r->depth, k = ds->k, d = ds->d;
+	int *n = malloc((N + 1) * sizeof(int));
+	if (!n)
+		return INFINITY;
+	n[0] = d;
+	n[N] = k;
+	for (int j = 1; j < N; j++)
+		n[j] = r->hidden[j - 1];
+	double T = 0, sum_n = 0, max_n = 0;
+	for (int j = 1; j <= N; j++)
+		T += (double)n[j] * n[j - 1];
+	for (int j = 0; j <= N; j++) {
+		sum_n += n[j];
+		max_n = fmax(max_n, n[j]);
+	}
+	double P = r->model == MODEL_DEEP ? T : (double)k * d;
+	int imb = r->model == MODEL_DEEP &&
+		  imbalance_period_of(n, N, k, ds->m, r->log_every) == 0;
+	free(n);
+	/* weights, gradient, optimizer state, a checkpoint copy; A_j, B_j, the
+	 * imbalance workspace; W_e, G, the row scratch; an Eq. 12 twin. */
+	double doubles = T + P * (1 + optim_state_slots(r->optim.kind)) +
+			 P * (1 + optim_state_slots(r->optim.kind)) + k * sum_n + 2.0 * k * max_n +
+			 (imb ? max_n * max_n : 0) + 3.0 * k * d + (double)ds->m * k;
+	if (r->emulate)
+		doubles += 4.0 * k * d;
+	return 8.0 * doubles;
+}
+
 static void record(struct run_result *res, struct model *mod, struct diag *dg,
-		   long t, double loss)
+		   long t, double loss, long imb_period, long T)
 {
 	double *x = res->n_extra ? res->extra + (size_t)res->n_rec * res->n_extra : NULL;
 	struct train_record *rec = &res->rec[res->n_rec++];
 	rec->iter = t;
 	rec->loss = loss;
 	rec->we_norm = model_we_norm(mod);
-	rec->imbalance = model_imbalance(mod);
+	rec->imbalance = imb_period == 0 || (t % imb_period == 0 && T - t >= imb_period)
+				 ? model_imbalance(mod)
+				 : NAN;
 	int col = 0, kd = mod->k * mod->d;
 	if (dg->emulate) {
 		double diff = 0, norm = 0;
@@ -190,6 +255,7 @@ struct run_state {
 	struct optim opt;
 	struct diag dg;
 	long t, T, K, max_rec;
+	long imb_period; /* see imbalance_period */
 	int done;
 	double start;
 };
@@ -224,6 +290,7 @@ static int state_begin(struct run_state *s, const struct run_spec *r,
 		run_result_release(res);
 		return rc;
 	}
+	s->imb_period = imbalance_period(&s->mod, r, ds->m);
 	if ((rc = optim_create_for(&s->opt, r, r->model, s->mod.n_params)) ||
 	    (rc = diag_create(&s->dg, r, ds, res, s->max_rec)))
 		goto fail;
@@ -321,7 +388,7 @@ static int state_after_eval(struct run_state *s, const struct loss *loss,
 	if (s->dg.emulate && model_loss_grad(&s->dg.twin, loss, ds, &s->dg.twin_loss))
 		s->dg.twin_loss = NAN; /* a failing twin SVD shows as NaN */
 	if (t % s->K == 0 || t == s->T || diverged || stop)
-		record(res, &s->mod, &s->dg, t, L);
+		record(res, &s->mod, &s->dg, t, L, s->imb_period, s->T);
 	if (opts->save && opts->save_every > 0 && t > 0 && t % opts->save_every == 0 &&
 	    t != s->T && !diverged) {
 		char tag[32];

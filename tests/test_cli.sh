@@ -251,4 +251,41 @@ head -n 1 "$tmp/out" | grep -qx "# overparam report" && ok || bad "report title:
 grep -q "loss.png" "$tmp/out" && bad "report links a plot that does not exist" || ok
 grep -qF "(no plot: \`overparam plot $tmp/toy2\` draws it)" "$tmp/out" && ok || bad "report does not say there is no plot"
 
+# Diagnostics stay under 10% of the training (defect 4): the Eq. 7
+# imbalance (sum_j n_j^2 (n_{j-1} + n_{j+1}) flops) is logged only at
+# multiples of the period P the README states, recomputed here from the
+# shapes; a small network logs it at every row.
+cat > "$tmp/wide.json" <<'JSON'
+{
+  "name": "wide",
+  "data": {"source": "synthetic", "m": 200, "d": 16, "noise": 0.1},
+  "loss": {"p": 4},
+  "train": {"iterations": 1200, "log_every": 1},
+  "runs": [
+    {"label": "wide", "model": {"depth": 3, "width": 300}, "optimizer": {"lr": 1e-4}},
+    {"label": "narrow", "model": {"depth": 3, "width": 4}, "optimizer": {"lr": 1e-4}}
+  ]
+}
+JSON
+expect_rc 0 "wide run" "$bin" run "$tmp/wide.json" -o "$tmp/wide" --quiet --no-plot
+P=$(awk 'BEGIN { m = 200; d = 16; h = 300; k = 1; K = 1
+	imb = h * h * (d + h) + h * h * (h + k); chain = h * d + h * h + k * h
+	budget = 0.1 * K * (2 * m * d * k + 6 * k * chain)
+	p = imb / budget; P = (p == int(p) ? p : int(p) + 1) * K; print P }')
+awk -F, -v P="$P" -v T=1200 'NR > 1 { want = ($1 % P == 0 && T - $1 >= P); got = ($4 != "nan")
+	if (want != got) { print "iteration " $1 ": imbalance " $4 ", period " P; bad = 1 } }
+	END { exit bad }' "$tmp/wide/runs/01-wide.csv" && ok || bad "wide: imbalance rows do not follow the period $P"
+[ "$(awk -F, 'NR > 1 && $4 != "nan"' "$tmp/wide/runs/01-wide.csv" | wc -l)" -ge 1 ] && ok || bad "wide: no imbalance row at all (P = $P)"
+awk -F, 'NR > 1 && $4 == "nan" { bad = 1 } END { exit bad }' "$tmp/wide/runs/02-narrow.csv" && ok || bad "narrow: imbalance missing"
+# A second Ctrl-C stops at once; what is on disk stays resumable.
+OVERPARAM_TEST_RAISE=INT2@4096 "$bin" run "$tmp/long.json" -o "$tmp/twice" --quiet --no-plot 2> "$tmp/err"
+[ $? = 1 ] && grep -q "second interrupt: stopping now" "$tmp/err" && ok || bad "second interrupt: exit $?, $(cat "$tmp/err")"
+grep -q '^2,long,.*,interrupted,' "$tmp/twice/summary.csv" && ok || bad "second interrupt: summary not resumable"
+ls "$tmp/twice" | grep -q '\.tmp\.' && bad "second interrupt: a temporary file in place of a result" || ok
+# Sizes that cannot fit in memory are refused up front with the bytes needed.
+sed 's/"width": 300/"width": 100000/; s/"d": 16/"d": 128/' "$tmp/wide.json" > "$tmp/huge.json"
+expect_rc 2 "too big for memory" "$bin" run "$tmp/huge.json" -o "$tmp/huge" --quiet
+grep -q "run 'wide' needs about [0-9.]* GiB (weights, gradient, optimizer state, workspace), this machine has" "$tmp/err" && ok || bad "memory refusal: $(cat "$tmp/err")"
+[ -e "$tmp/huge" ] && bad "memory refusal wrote output" || ok
+
 finish test_cli

@@ -28,7 +28,8 @@ struct linnet {
 	size_t *a_off;   /* (N + 1) offsets of A_j in A */
 	double *B;       /* workspace: one B_j at a time, k * max n */
 	double *B2;
-	double *sq;      /* workspace for the imbalance, max n_j^2 * 2 */
+	double *sq;      /* workspace for the imbalance, max n_j^2 (untouched,
+			    so not resident, unless the imbalance is computed) */
 };
 
 enum linnet_init {

@@ -51,6 +51,9 @@ struct optim {
 
 /* Parses an optimizer name; -1 if unknown. */
 int optim_kind_parse(const char *name, enum optim_kind *out);
+
+/* Arrays of n parameters the optimizer keeps (0, 1 or 2). */
+int optim_state_slots(enum optim_kind kind);
 const char *optim_kind_name(enum optim_kind kind);
 
 /* Fills spec with TensorFlow's defaults for kind (lr 1e-3 for every kind;

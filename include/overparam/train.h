@@ -114,6 +114,11 @@ int train_batch(const struct run_spec *const *runs, int n, const struct loss *lo
 		const struct dataset *ds, const struct train_opts *opts,
 		struct run_result *res);
 
+/* An upper estimate of the bytes run r holds while it trains on ds (weights,
+ * gradient, optimizer state, a checkpoint copy, workspaces), to refuse a
+ * run that cannot fit before any starts. */
+double train_bytes_needed(const struct run_spec *r, const struct dataset *ds);
+
 /* 1 if r can be stepped in a batch: one output, no diagnostics. */
 int train_batch_eligible(const struct run_spec *r, const struct dataset *ds);
 
