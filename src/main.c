@@ -5,6 +5,7 @@
 #include "overparam/compare.h"
 #include "overparam/error.h"
 #include "overparam/kernels.h"
+#include "overparam/output.h"
 #include "overparam/report.h"
 #include "overparam/theory.h"
 
@@ -12,73 +13,135 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: overparam run CONFIG [-o OUTDIR] [--force] [--no-plot] [--quiet]\n"
-	"                     [--iterations N] [--resume] [--init-from DIR] [--threads N]\n"
-	"                     [--no-batch] [--shard I/N [--shard-plan]] [--continue]\n"
-	"                     [--checkpoint-every SECONDS]\n"
-	"       overparam merge SHARD_DIR... -o OUTDIR [--no-plot] [--quiet]\n"
-	"       overparam plot DIR\n"
-	"       overparam report DIR... [-o FILE]\n"
-	"       overparam compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...]\n"
-	"       overparam check [claim1|theorem2|all]\n"
-	"       overparam bench [STEPS]\n"
-	"       overparam --help | --version\n"
-	"\n"
-	"commands:\n"
-	"  run CONFIG     train every run of the JSON experiment CONFIG; writes\n"
-	"                 OUTDIR (default results/<name>): runs/*.csv, summary.csv,\n"
-	"                 metadata.json, config.json, plot.gp, loss.png, weights/\n"
-	"  merge DIR...   one run directory from the shards of a run (--shard): the\n"
-	"                 bytes of a single-machine run; refuses (exit 2) shards that\n"
-	"                 are missing, unfinished or from other configs or options\n"
-	"  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n"
-	"  report DIR...  Markdown report of run directories: loss levels reached,\n"
-	"                 the verdict of each claim in their configs (to FILE or stdout)\n"
-	"  compare E A    compare two run directories (or two run CSVs) point by point:\n"
-	"                 |a - e| <= atol + rtol |e| (defaults 1e-9, 1e-12); exit 0 if\n"
-	"                 within tolerance, 1 if not (says where they part), 2 on bad input\n"
-	"  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
-	"                 if either fails)\n"
-	"  bench [STEPS]  microseconds per training step on the Ethanol problem's shape,\n"
-	"                 with ratios to one streaming read of the data (default 2000)\n"
-	"\n"
-	"options for run:\n"
-	"  -o, --output OUTDIR  where to write (refused if it exists and is not empty)\n"
-	"  --force              replace the files of an existing run directory\n"
-	"  --no-plot            write the CSVs and metadata, do not run gnuplot\n"
-	"  -q, --quiet          no data report or progress on stderr\n"
-	"  --iterations N       run every run for N iterations (a quick smoke test)\n"
-	"  --resume             continue the interrupted run in OUTDIR (same config) to\n"
-	"                       the result an uninterrupted run would have given\n"
-	"  --init-from DIR      start each run from the final weights of the run with\n"
-	"                       the same name in run directory DIR\n"
-	"  --threads N          threads for the data pass (default: the CPUs); the\n"
-	"                       results are the same bytes for any N\n"
-	"  --no-batch           step grid points one by one instead of up to 32 together\n"
-	"                       over one data pass (one output: the same bytes)\n"
-	"  --shard I/N          run only part I of N of the plan (runs and grid points,\n"
-	"                       split by iterations); implies --continue; no plot\n"
-	"  --shard-plan         with --shard: print which runs each shard gets, run nothing\n"
-	"  --continue           start OUTDIR if absent, resume it if unfinished (even after\n"
-	"                       SIGKILL), exit 0 if complete; exit 2 if it was made from\n"
-	"                       another config or other options\n"
-	"  --checkpoint-every S save each running run's state every S seconds (default\n"
-	"                       60; 0: every 4096 iterations; -1: only on SIGINT/SIGTERM)\n"
-	"\n"
+/* One sub-command's help: its synopsis (after "overparam "), what it does,
+ * and its options (NULL: none). `overparam --help` prints them all;
+ * `overparam CMD --help` one. */
+struct command_help {
+	const char *name, *synopsis, *summary, *options;
+};
+
+static const struct command_help commands[] = {
+	{"run",
+	 "run CONFIG [-o OUTDIR] [--force] [--no-plot] [--quiet]\n"
+	 "                     [--iterations N] [--resume] [--init-from DIR] [--threads N]\n"
+	 "                     [--no-batch] [--shard I/N [--shard-plan]] [--continue]\n"
+	 "                     [--checkpoint-every SECONDS]",
+	 "  run CONFIG     train every run of the JSON experiment CONFIG; writes\n"
+	 "                 OUTDIR (default results/<name>): runs/*.csv, summary.csv,\n"
+	 "                 metadata.json, config.json, plot.gp, loss.png, weights/\n",
+	 "options for run:\n"
+	 "  -o, --output OUTDIR  where to write (refused if it exists and is not empty)\n"
+	 "  --force              replace the files of an existing run directory\n"
+	 "  --no-plot            write the CSVs and metadata, do not run gnuplot\n"
+	 "  -q, --quiet          no data report or progress on stderr\n"
+	 "  --iterations N       run every run for N iterations (a quick smoke test)\n"
+	 "  --resume             continue the interrupted run in OUTDIR (same config) to\n"
+	 "                       the result an uninterrupted run would have given\n"
+	 "  --init-from DIR      start each run from the final weights of the run with\n"
+	 "                       the same name in run directory DIR\n"
+	 "  --threads N          threads for the data pass (default: the CPUs); the\n"
+	 "                       results are the same bytes for any N\n"
+	 "  --no-batch           step grid points one by one instead of up to 32 together\n"
+	 "                       over one data pass (one output: the same bytes)\n"
+	 "  --shard I/N          run only part I of N of the plan (runs and grid points,\n"
+	 "                       split by iterations); implies --continue; no plot\n"
+	 "  --shard-plan         with --shard: print which runs each shard gets, run nothing\n"
+	 "  --continue           start OUTDIR if absent, resume it if unfinished (even after\n"
+	 "                       SIGKILL), exit 0 if complete; exit 2 if it was made from\n"
+	 "                       another config or other options\n"
+	 "  --checkpoint-every S save each running run's state every S seconds (default\n"
+	 "                       60; 0: every 4096 iterations; -1: only on SIGINT/SIGTERM)\n"},
+	{"merge", "merge SHARD_DIR... -o OUTDIR [--no-plot] [--quiet]",
+	 "  merge DIR...   one run directory from the shards of a run (--shard): the\n"
+	 "                 bytes of a single-machine run; refuses (exit 2) shards that\n"
+	 "                 are missing, unfinished or from other configs or options\n",
+	 "options for merge:\n"
+	 "  -o, --output OUTDIR  where to write (refused if it exists and is not empty)\n"
+	 "  --no-plot            do not run gnuplot\n"
+	 "  -q, --quiet          no summary line on stderr\n"},
+	{"plot", "plot DIR",
+	 "  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n", NULL},
+	{"report", "report DIR... [-o FILE]",
+	 "  report DIR...  Markdown report of run directories: loss levels reached,\n"
+	 "                 the verdict of each claim in their configs (to FILE or stdout)\n",
+	 "options for report:\n"
+	 "  -o, --output FILE    write the report to FILE instead of stdout\n"},
+	{"compare", "compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...]",
+	 "  compare E A    compare two run directories (or two run CSVs) point by point:\n"
+	 "                 |a - e| <= atol + rtol |e| (defaults 1e-9, 1e-12); exit 0 if\n"
+	 "                 within tolerance, 1 if not (says where they part), 2 on bad input\n",
+	 "options for compare:\n"
+	 "  --rtol R, --atol A   tolerances (>= 0)\n"
+	 "  --columns C,...      compare only these CSV columns\n"},
+	{"check", "check [claim1|theorem2|all]",
+	 "  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
+	 "                 if either fails)\n", NULL},
+	{"bench", "bench [STEPS]",
+	 "  bench [STEPS]  microseconds per training step on the Ethanol problem's shape,\n"
+	 "                 with ratios to one streaming read of the data (default 2000)\n",
+	 NULL},
+};
+#define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
+
+static const char environment_help[] =
 	"environment:\n"
 	"  OVERPARAM_KERNELS    auto (default), portable, avx2 or avx512: the variant of\n"
-	"                       the fixed-order kernels; all give the same bytes\n"
-	"\n"
+	"                       the fixed-order kernels; all give the same bytes\n";
+static const char exit_codes_help[] =
 	"exit codes: 0 success, 1 runtime failure (I/O, gnuplot, interrupted),\n"
 	"            2 usage or invalid input (config, data, arguments)\n";
 
-static int usage_error(const char *fmt, const char *arg)
+static const struct command_help *find_command(const char *name)
+{
+	for (int i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* Everything: every synopsis, every summary, the options of each command. */
+static void print_help(FILE *f)
+{
+	for (int i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "%s overparam %s\n", i ? "      " : "usage:", commands[i].synopsis);
+	fputs("       overparam CMD --help | --help | --version\n\ncommands:\n", f);
+	for (int i = 0; i < N_COMMANDS; i++)
+		fputs(commands[i].summary, f);
+	for (int i = 0; i < N_COMMANDS; i++)
+		if (commands[i].options)
+			fprintf(f, "\n%s", commands[i].options);
+	fprintf(f, "\n%s\n%s", environment_help, exit_codes_help);
+}
+
+static void print_command_help(FILE *f, const struct command_help *c)
+{
+	fprintf(f, "usage: overparam %s\n\n%s", c->synopsis, c->summary);
+	if (c->options)
+		fprintf(f, "\n%s", c->options);
+	if (!strcmp(c->name, "run") || !strcmp(c->name, "bench"))
+		fprintf(f, "\n%s", environment_help);
+	fprintf(f, "\n%s", exit_codes_help);
+}
+
+/* One line naming the problem, one pointing to the help. */
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
 	fprintf(stderr, "overparam: error: ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage);
+	if (cmd && find_command(cmd))
+		fprintf(stderr, "\ntry 'overparam %s --help'\n", cmd);
+	else
+		fprintf(stderr, "\ntry 'overparam --help'\n");
 	return ERR_INPUT;
+}
+
+/* 1 if the arguments after the command ask for its help. */
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
 }
 
 static int finish(int rc)
@@ -99,29 +162,29 @@ static int main_run(int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
 			if (i + 1 >= argc)
-				return usage_error("'%s' needs a directory", a);
+				return usage_error("run", "'%s' needs a directory", a);
 			o.outdir = argv[++i];
 		} else if (!strcmp(a, "--iterations")) {
 			char *end;
 			if (i + 1 >= argc)
-				return usage_error("'%s' needs a number", a);
+				return usage_error("run", "'%s' needs a number", a);
 			o.iterations = strtol(argv[++i], &end, 10);
 			if (*end || end == argv[i] || o.iterations < 1 || o.iterations > 1000000000)
-				return usage_error("--iterations needs an integer 1..1000000000, got '%s'",
+				return usage_error("run", "--iterations needs an integer 1..1000000000, got '%s'",
 						   argv[i]);
 		} else if (!strcmp(a, "--threads")) {
 			char *end;
 			if (i + 1 >= argc)
-				return usage_error("'%s' needs a number", a);
+				return usage_error("run", "'%s' needs a number", a);
 			long n = strtol(argv[++i], &end, 10);
 			if (*end || end == argv[i] || n < 1 || n > 256)
-				return usage_error("--threads needs an integer 1..256, got '%s'", argv[i]);
+				return usage_error("run", "--threads needs an integer 1..256, got '%s'", argv[i]);
 			o.threads = (int)n;
 		} else if (!strcmp(a, "--shard")) {
 			if (i + 1 >= argc)
-				return usage_error("'%s' needs I/N", a);
+				return usage_error("run", "'%s' needs I/N", a);
 			if (shard_parse(argv[++i], &o.shard))
-				return usage_error("%s", err_message());
+				return usage_error("run", "%s", err_message());
 		} else if (!strcmp(a, "--shard-plan")) {
 			o.shard_plan = 1;
 		} else if (!strcmp(a, "--continue")) {
@@ -129,11 +192,11 @@ static int main_run(int argc, char **argv)
 		} else if (!strcmp(a, "--checkpoint-every")) {
 			char *end;
 			if (i + 1 >= argc)
-				return usage_error("'%s' needs a number of seconds", a);
+				return usage_error("run", "'%s' needs a number of seconds", a);
 			o.checkpoint_every = strtod(argv[++i], &end);
 			if (*end || end == argv[i] || !(o.checkpoint_every >= -1) ||
 			    o.checkpoint_every > 1e9)
-				return usage_error("--checkpoint-every needs seconds -1..1e9, got '%s'",
+				return usage_error("run", "--checkpoint-every needs seconds -1..1e9, got '%s'",
 						   argv[i]);
 		} else if (!strcmp(a, "--no-batch")) {
 			o.no_batch = 1;
@@ -141,7 +204,7 @@ static int main_run(int argc, char **argv)
 			o.resume = 1;
 		} else if (!strcmp(a, "--init-from")) {
 			if (i + 1 >= argc)
-				return usage_error("'%s' needs a run directory", a);
+				return usage_error("run", "'%s' needs a run directory", a);
 			o.init_from = argv[++i];
 		} else if (!strcmp(a, "--force")) {
 			o.force = 1;
@@ -150,17 +213,17 @@ static int main_run(int argc, char **argv)
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			o.quiet = 1;
 		} else if (a[0] == '-' && a[1]) {
-			return usage_error("unknown option '%s'", a);
+			return usage_error("run", "unknown option '%s'", a);
 		} else if (!o.config) {
 			o.config = a;
 		} else {
-			return usage_error("unexpected argument '%s'", a);
+			return usage_error("run", "unexpected argument '%s'", a);
 		}
 	}
 	if (!o.config)
-		return usage_error("%s", "'run' needs a CONFIG file");
+		return usage_error("run", "%s", "'run' needs a CONFIG file");
 	if (o.shard_plan && !o.shard.count)
-		return usage_error("%s", "--shard-plan needs --shard I/N");
+		return usage_error("run", "%s", "--shard-plan needs --shard I/N");
 	/* A shard is meant to be resubmitted until it is complete. */
 	if (o.shard.count && !o.force && !o.resume)
 		o.cont = 1;
@@ -176,20 +239,20 @@ static int main_merge(int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
 			if (i + 1 >= argc)
-				return usage_error("'%s' needs a directory", a);
+				return usage_error("merge", "'%s' needs a directory", a);
 			out = argv[++i];
 		} else if (!strcmp(a, "--no-plot")) {
 			no_plot = 1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = 1;
 		} else if (a[0] == '-' && a[1]) {
-			return usage_error("unknown option '%s'", a);
+			return usage_error("merge", "unknown option '%s'", a);
 		} else {
 			dirs[n++] = argv[i];
 		}
 	}
 	if (n == 0 || !out)
-		return usage_error("%s", "'merge' needs SHARD_DIR... and -o OUTDIR");
+		return usage_error("merge", "%s", "'merge' needs SHARD_DIR... and -o OUTDIR");
 	return finish(cmd_merge(dirs, n, out, no_plot, quiet));
 }
 
@@ -210,22 +273,22 @@ static int main_compare(int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "--rtol") || !strcmp(a, "--atol") || !strcmp(a, "--columns")) {
 			if (i + 1 >= argc)
-				return usage_error("'%s' needs a value", a);
+				return usage_error("compare", "'%s' needs a value", a);
 			const char *v = argv[++i];
 			if (!strcmp(a, "--columns"))
 				o.columns = v;
 			else if (!parse_double(v, 0, !strcmp(a, "--rtol") ? &o.rtol : &o.atol))
-				return usage_error("tolerances must be numbers >= 0, got '%s'", v);
+				return usage_error("compare", "tolerances must be numbers >= 0, got '%s'", v);
 		} else if (a[0] == '-' && a[1]) {
-			return usage_error("unknown option '%s'", a);
+			return usage_error("compare", "unknown option '%s'", a);
 		} else if (n < 2) {
 			paths[n++] = a;
 		} else {
-			return usage_error("unexpected argument '%s'", a);
+			return usage_error("compare", "unexpected argument '%s'", a);
 		}
 	}
 	if (n != 2)
-		return usage_error("%s", "'compare' needs EXPECTED and ACTUAL");
+		return usage_error("compare", "%s", "'compare' needs EXPECTED and ACTUAL");
 	return finish(compare_paths(paths[0], paths[1], &o, stdout));
 }
 
@@ -237,48 +300,68 @@ static int main_report(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
 			if (i + 1 >= argc)
-				return usage_error("'%s' needs a file", argv[i]);
+				return usage_error("report", "'%s' needs a file", argv[i]);
 			out = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_error("unknown option '%s'", argv[i]);
+			return usage_error("report", "unknown option '%s'", argv[i]);
 		} else {
 			dirs[n++] = argv[i];
 		}
 	}
 	if (n == 0)
-		return usage_error("%s", "'report' needs at least one DIR");
+		return usage_error("report", "%s", "'report' needs at least one DIR");
 	return finish(report_write(dirs, n, out, NULL, NULL));
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("%s", "no command given");
+		return usage_error(NULL, "%s", "no command given");
 	const char *cmd = argv[1];
 	/* The kernel variant (OVERPARAM_KERNELS, default: the widest this CPU
 	 * runs); every variant gives the same bits, so this only chooses speed. */
 	if (kern_select_from_env())
 		return finish(ERR_INPUT);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-		fputs(usage, stdout);
+		const struct command_help *c = argc >= 3 ? find_command(argv[2]) : NULL;
+		if (c)
+			print_command_help(stdout, c);
+		else
+			print_help(stdout);
 		return finish(ERR_OK);
 	}
 	if (!strcmp(cmd, "--version")) {
-		printf("overparam %s\n", OVERPARAM_VERSION);
+		struct lib_versions v;
+		lib_versions_get(&v);
+		printf("overparam %s\nOpenBLAS: %s\nLAPACK: %s\ncJSON: %s\n", OVERPARAM_VERSION,
+		       v.openblas, v.lapack, v.cjson);
+		return finish(ERR_OK);
+	}
+	const struct command_help *help = find_command(cmd);
+	if (!help)
+		return usage_error(NULL, "unknown command '%s'", cmd);
+	if (wants_help(argc, argv)) {
+		print_command_help(stdout, help);
 		return finish(ERR_OK);
 	}
 	if (!strcmp(cmd, "run"))
 		return main_run(argc, argv);
+	if (!strcmp(cmd, "merge"))
+		return main_merge(argc, argv);
+	if (!strcmp(cmd, "report"))
+		return main_report(argc, argv);
+	if (!strcmp(cmd, "compare"))
+		return main_compare(argc, argv);
 	if (!strcmp(cmd, "plot")) {
 		if (argc != 3)
-			return usage_error("%s", "'plot' needs exactly one DIR");
+			return usage_error(cmd, "%s", "'plot' needs exactly one DIR");
 		return finish(cmd_plot(argv[2]));
 	}
 	if (!strcmp(cmd, "check")) {
 		const char *what = argc >= 3 ? argv[2] : "all";
 		if (argc > 3 || (strcmp(what, "all") && strcmp(what, "claim1") &&
 				 strcmp(what, "theorem2")))
-			return usage_error("%s", "'check' takes claim1, theorem2 or all");
+			return usage_error(cmd, "%s", "'check' takes claim1, theorem2 or all");
 		int rc = ERR_OK;
 		if (strcmp(what, "theorem2"))
 			rc = theory_check_claim1(stdout);
@@ -290,23 +373,15 @@ int main(int argc, char **argv)
 			err_set(rc, "a check failed");
 		return finish(rc);
 	}
-	if (!strcmp(cmd, "report"))
-		return main_report(argc, argv);
-	if (!strcmp(cmd, "merge"))
-		return main_merge(argc, argv);
-	if (!strcmp(cmd, "bench")) {
-		long steps = 2000;
-		if (argc > 3)
-			return usage_error("%s", "'bench' takes at most STEPS");
-		if (argc == 3) {
-			char *end;
-			steps = strtol(argv[2], &end, 10);
-			if (*end || end == argv[2] || steps < 1 || steps > 100000000)
-				return usage_error("STEPS must be an integer 1..100000000, got '%s'", argv[2]);
-		}
-		return finish(bench_run(stdout, steps));
+	/* bench */
+	long steps = 2000;
+	if (argc > 3)
+		return usage_error(cmd, "%s", "'bench' takes at most STEPS");
+	if (argc == 3) {
+		char *end;
+		steps = strtol(argv[2], &end, 10);
+		if (*end || end == argv[2] || steps < 1 || steps > 100000000)
+			return usage_error(cmd, "STEPS must be an integer 1..100000000, got '%s'", argv[2]);
 	}
-	if (!strcmp(cmd, "compare"))
-		return main_compare(argc, argv);
-	return usage_error("unknown command '%s'", cmd);
+	return finish(bench_run(stdout, steps));
 }

@@ -323,6 +323,15 @@ static cJSON *run_json(const struct run_spec *r, const struct run_result *s,
 	return o;
 }
 
+void lib_versions_get(struct lib_versions *v)
+{
+	v->openblas = openblas_get_config();
+	lapack_int maj, min, pat;
+	LAPACKE_ilaver(&maj, &min, &pat);
+	snprintf(v->lapack, sizeof(v->lapack), "%d.%d.%d", (int)maj, (int)min, (int)pat);
+	v->cjson = cJSON_Version();
+}
+
 int output_blas_independent(const struct dataset *ds, const struct experiment *ex)
 {
 	return ds->k == 1 && ex->data.preprocess != PREPROCESS_WHITEN;
@@ -400,13 +409,11 @@ int output_metadata(const char *path, const struct experiment *ex,
 						    csv_names[i]));
 	}
 	cJSON *lib = cJSON_AddObjectToObject(root, "libraries");
-	cJSON_AddStringToObject(lib, "openblas", openblas_get_config());
-	lapack_int maj, min, pat;
-	LAPACKE_ilaver(&maj, &min, &pat);
-	char ver[64];
-	snprintf(ver, sizeof(ver), "%d.%d.%d", (int)maj, (int)min, (int)pat);
-	cJSON_AddStringToObject(lib, "lapack", ver);
-	cJSON_AddStringToObject(lib, "cjson", cJSON_Version());
+	struct lib_versions v;
+	lib_versions_get(&v);
+	cJSON_AddStringToObject(lib, "openblas", v.openblas);
+	cJSON_AddStringToObject(lib, "lapack", v.lapack);
+	cJSON_AddStringToObject(lib, "cjson", v.cjson);
 	cJSON_AddNumberToObject(lib, "blas_threads", openblas_get_num_threads());
 	cJSON_AddNumberToObject(root, "threads", ex->threads);
 	cJSON_AddStringToObject(root, "grid_batching",

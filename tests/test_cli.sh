@@ -14,6 +14,20 @@ grep -q "^usage: overparam run CONFIG" "$tmp/out" && ok || bad "--help prints us
 grep -q "exit codes" "$tmp/out" && ok || bad "--help lists exit codes"
 expect_rc 0 "--version" "$bin" --version
 grep -Eq "^overparam [0-9]+\.[0-9]+\.[0-9]+$" "$tmp/out" && ok || bad "--version format"
+# Per-command help on stdout, exit 0; a usage error is one line and a
+# pointer to that help (feature 10). --version names the libraries.
+for c in run merge plot report compare check bench; do
+	expect_rc 0 "$c --help" "$bin" "$c" --help
+	head -n 1 "$tmp/out" | grep -q "^usage: overparam $c" && ok || bad "$c --help: $(head -n 1 "$tmp/out")"
+	[ "$(wc -l < "$tmp/out")" -lt 40 ] && ok || bad "$c --help prints the whole usage"
+done
+expect_rc 0 "help run" "$bin" help run
+grep -q -- "--checkpoint-every" "$tmp/out" && ok || bad "help run lacks the run options"
+expect_rc 2 "usage error" "$bin" run x.json --bogus
+[ "$(wc -l < "$tmp/err")" = 2 ] && grep -q "^try 'overparam run --help'$" "$tmp/err" && ok || bad "usage error: $(cat "$tmp/err")"
+expect_rc 0 "--version" "$bin" --version
+grep -q "^OpenBLAS: OpenBLAS " "$tmp/out" && grep -q "^LAPACK: [0-9]" "$tmp/out" && grep -q "^cJSON: [0-9]" "$tmp/out" &&
+	ok || bad "--version lacks library versions: $(cat "$tmp/out")"
 expect_rc 2 "no command" "$bin"
 expect_rc 2 "unknown command" "$bin" frobnicate
 expect_rc 2 "run without config" "$bin" run

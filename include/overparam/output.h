@@ -41,6 +41,14 @@ int output_metadata(const char *path, const struct experiment *ex,
 		    const struct preprocess_info *pre, const struct run_result *res,
 		    const int *selected, char *const *csv_names, const char *status);
 
+/* The versions of the libraries this process runs with. */
+struct lib_versions {
+	const char *openblas; /* openblas_get_config(): version, core, threads */
+	char lapack[32];
+	const char *cjson;
+};
+void lib_versions_get(struct lib_versions *v);
+
 /* 1 if the curves of this data are the same bytes under every BLAS: one
  * output and no whitening (see kernels.h); else they may differ in the last
  * bits between OpenBLAS kernels. */
