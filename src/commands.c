@@ -8,6 +8,7 @@
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/output.h"
+#include "overparam/overrides.h"
 #include "overparam/parallel.h"
 #include "overparam/plot.h"
 #include "overparam/rundir.h"
@@ -462,7 +463,8 @@ out:
 
 /* Start, resume or leave outdir, by --resume, --continue and --force. */
 static int decide_dir(const struct run_options *o, const char *outdir,
-		      const struct run_subset *sub, enum dir_action *act)
+		      const char *config_text, const struct run_subset *sub,
+		      enum dir_action *act)
 {
 	*act = DIR_START;
 	if ((o->resume || o->cont) && o->force)
@@ -491,11 +493,10 @@ static int decide_dir(const struct run_options *o, const char *outdir,
 		return rc;
 	}
 	char *old = file_read_all(copy, NULL);
-	char *now = old ? file_read_all(o->config, NULL) : NULL;
 	int complete = 0;
-	if (!old || !now)
+	if (!old)
 		rc = ERR_INPUT;
-	else if (strcmp(old, now) != 0)
+	else if (strcmp(old, config_text) != 0)
 		rc = err_set(ERR_INPUT, "cannot %s '%s': '%s' differs from the config it was started with",
 			     cont_verb(o), outdir, o->config);
 	else
@@ -503,7 +504,6 @@ static int decide_dir(const struct run_options *o, const char *outdir,
 	if (!rc)
 		*act = complete && o->cont ? DIR_COMPLETE : DIR_RESUME;
 	free(old);
-	free(now);
 	free(copy);
 	return rc;
 }
@@ -672,12 +672,31 @@ static int train_runs(const struct run_ctx *c, const struct run_subset *sub,
 	return rc;
 }
 
+/* The config's text with the --set overrides applied: what is validated,
+ * and what the run directory keeps as config.json. */
+static int resolved_config(const struct run_options *o, char **text)
+{
+	*text = NULL;
+	char *file = file_read_all(o->config, NULL);
+	if (!file)
+		return ERR_INPUT;
+	int rc = *file ? overrides_apply(file, o->sets, o->n_sets, text)
+		       : err_set(ERR_INPUT, "%s: empty file", o->config);
+	free(file);
+	return rc;
+}
+
 int cmd_run(const struct run_options *o)
 {
 	struct experiment ex;
-	int rc = config_load(&ex, o->config);
-	if (rc)
+	char *config_text = NULL;
+	int rc = resolved_config(o, &config_text);
+	if (!rc)
+		rc = config_parse(&ex, config_text, o->config);
+	if (rc) {
+		free(config_text);
 		return rc;
+	}
 	apply_iterations(&ex, o->iterations);
 	/* BLAS calls are single-threaded: the data pass has its own threads,
 	 * whose chunked sums do not depend on the thread count. */
@@ -709,7 +728,7 @@ int cmd_run(const struct run_options *o)
 		shard_print_plan(stdout, &ex, &o->shard);
 		goto out;
 	}
-	if ((rc = decide_dir(o, outdir, &sub, &act)))
+	if ((rc = decide_dir(o, outdir, config_text, &sub, &act)))
 		goto out;
 	if (act == DIR_COMPLETE) {
 		if (!o->quiet)
@@ -746,13 +765,8 @@ int cmd_run(const struct run_options *o)
 		goto out;
 	free(path);
 	path = path_join(outdir, "config.json");
-	char *text = file_read_all(o->config, NULL);
-	if (!text) {
-		rc = ERR_INPUT;
-		goto out;
-	}
-	rc = ex.resumed ? ERR_OK : afile_write_text(path, text);
-	free(text);
+	rc = !path ? err_set(ERR_RUNTIME, "out of memory")
+		   : ex.resumed ? ERR_OK : afile_write_text(path, config_text);
 	if (rc)
 		goto out;
 
@@ -833,6 +847,7 @@ out:
 	loss_release(&ex.loss);
 	dataset_release(&ds);
 	experiment_release(&ex);
+	free(config_text);
 	return rc;
 }
 

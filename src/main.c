@@ -25,7 +25,7 @@ static const struct command_help commands[] = {
 	 "run CONFIG [-o OUTDIR] [--force] [--no-plot] [--quiet]\n"
 	 "                     [--iterations N] [--resume] [--init-from DIR] [--threads N]\n"
 	 "                     [--no-batch] [--shard I/N [--shard-plan]] [--continue]\n"
-	 "                     [--checkpoint-every SECONDS]",
+	 "                     [--checkpoint-every SECONDS] [--set KEY=VALUE]...",
 	 "  run CONFIG     train every run of the JSON experiment CONFIG; writes\n"
 	 "                 OUTDIR (default results/<name>): runs/*.csv, summary.csv,\n"
 	 "                 metadata.json, config.json, plot.gp, loss.png, weights/\n",
@@ -35,6 +35,10 @@ static const struct command_help commands[] = {
 	 "  --no-plot            write the CSVs and metadata, do not run gnuplot\n"
 	 "  -q, --quiet          no data report or progress on stderr\n"
 	 "  --iterations N       run every run for N iterations (a quick smoke test)\n"
+	 "  --set KEY=VALUE      change the config before it is validated, e.g.\n"
+	 "                       --set runs[2].optimizer.lr=0.01, --set train.iterations=5e4,\n"
+	 "                       --set 'defaults.optimizer.lr=[1e-3,3e-3]' (VALUE is JSON,\n"
+	 "                       else a string); OUTDIR/config.json is the result\n"
 	 "  --resume             continue the interrupted run in OUTDIR (same config) to\n"
 	 "                       the result an uninterrupted run would have given\n"
 	 "  --init-from DIR      start each run from the final weights of the run with\n"
@@ -157,7 +161,8 @@ static int finish(int rc)
 
 static int main_run(int argc, char **argv)
 {
-	struct run_options o = {.checkpoint_every = 60};
+	static char *sets[256];
+	struct run_options o = {.checkpoint_every = 60, .sets = sets};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
@@ -180,6 +185,12 @@ static int main_run(int argc, char **argv)
 			if (*end || end == argv[i] || n < 1 || n > 256)
 				return usage_error("run", "--threads needs an integer 1..256, got '%s'", argv[i]);
 			o.threads = (int)n;
+		} else if (!strcmp(a, "--set")) {
+			if (i + 1 >= argc)
+				return usage_error("run", "'%s' needs KEY=VALUE", a);
+			if (o.n_sets == (int)(sizeof(sets) / sizeof(sets[0])))
+				return usage_error("run", "%s", "at most 256 --set");
+			sets[o.n_sets++] = argv[++i];
 		} else if (!strcmp(a, "--shard")) {
 			if (i + 1 >= argc)
 				return usage_error("run", "'%s' needs I/N", a);

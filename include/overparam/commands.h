@@ -7,6 +7,8 @@
 
 struct run_options {
 	const char *config;  /* config file */
+	char *const *sets;   /* --set KEY=VALUE overrides, applied in order */
+	int n_sets;
 	const char *outdir;  /* NULL: results/<name> */
 	int force;           /* replace an existing run directory */
 	int no_plot;         /* skip gnuplot */
