@@ -244,8 +244,8 @@ static void clear_run_dir(const char *dir)
 	if (weights)
 		tree_remove(weights);
 	free(weights);
-	static const char *const files[] = {"summary.csv", "metadata.json",
-					    "plot.gp", "loss.png", "config.json"};
+	static const char *const files[] = {"summary.csv", "metadata.json", "plot.gp",
+					    "loss.png", "lr.png", "config.json"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *p = path_join(dir, files[i]);
 		if (p)
@@ -602,6 +602,18 @@ static int write_records(const char *outdir, const struct experiment *ex,
 	return rc;
 }
 
+/* A winner at the edge of its grid: the grid should be extended. */
+static void warn_grid_edges(const struct experiment *ex, const int *selected)
+{
+	for (int i = 0; i < ex->n_runs; i++) {
+		char edge[128];
+		sweep_edge(ex, selected, i, edge, sizeof(edge));
+		if (*edge)
+			fprintf(stderr, "overparam: warning: '%s': the winner %s is at the edge of its grid (%s): extend the grid\n",
+				ex->runs[i].group, ex->runs[i].grid_point, edge);
+	}
+}
+
 /* The end (exclusive) of the block of runs starting at position p of sub:
  * up to MAX_BATCH grid points of one group step together over one data
  * pass; each gives the bytes it gives alone. */
@@ -809,8 +821,10 @@ int cmd_run(const struct run_options *o)
 	if ((rc = train_runs(&ctx, &sub, &pre, selected, ex.resumed, &interrupted)))
 		goto out;
 	/* A shard holds part of each group: its runs are selected by merge. */
-	if (!sub.shard.count)
+	if (!sub.shard.count) {
 		sweep_select(&ex, res, selected);
+		warn_grid_edges(&ex, selected);
+	}
 	if ((rc = write_records(outdir, &ex, &sub, &ds, &pre, res, selected, csv_names,
 				interrupted ? "interrupted" : "complete")))
 		goto out;

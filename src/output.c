@@ -4,6 +4,7 @@
 #include "overparam/kernels.h"
 #include "overparam/fileio.h"
 #include "overparam/sha256.h"
+#include "overparam/sweep.h"
 
 #include <cblas.h>
 #include <cjson/cJSON.h>
@@ -150,7 +151,9 @@ int output_summary(const char *path, const struct experiment *ex,
 		put_num(f, s->final_loss);
 		fputc(',', f);
 		put_num(f, s->min_loss);
-		fprintf(f, ",%d,%s\n", selected[i], csv_names[i]);
+		char edge[128];
+		sweep_edge(ex, selected, i, edge, sizeof(edge));
+		fprintf(f, ",%d,%s,%s\n", selected[i], csv_names[i], edge);
 	}
 	return afile_commit(&af);
 }

@@ -24,6 +24,82 @@ static void put_gp_string(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
+/* The learning rate of a grid point "...,lr=0.01,..." into *lr; 0 if none. */
+static int grid_lr(const char *point, double *lr)
+{
+	for (const char *p = point; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, "lr=", 3) == 0) {
+			*lr = strtod(p + 3, NULL);
+			return 1;
+		}
+	return 0;
+}
+
+/* 1 if run i is the first of its group and the group has at least two
+ * learning rates and one that did not diverge: a group for lr.png. */
+static int lr_group(const struct rundir *rd, int i)
+{
+	const char *group = rd->runs[i].group;
+	for (int j = 0; j < i; j++)
+		if (strcmp(rd->runs[j].group, group) == 0)
+			return 0;
+	int points = 0, alive = 0;
+	double lr;
+	for (int j = i; j < rd->n_runs; j++)
+		if (strcmp(rd->runs[j].group, group) == 0 && grid_lr(rd->runs[j].grid_point, &lr)) {
+			points++;
+			alive += strcmp(rd->runs[j].status, "diverged") != 0;
+		}
+	return points >= 2 && alive >= 1;
+}
+
+/* A second figure in the same script, lr.png: each group's final loss per
+ * learning rate (log-log), its diverged points as crosses at its initial
+ * loss; for the groups lr_group() picks. Writes nothing when there is none. */
+static void write_lr_plot(FILE *f, const struct rundir *rd)
+{
+	int n_groups = 0;
+	for (int i = 0; i < rd->n_runs; i++) {
+		const struct rundir_run *r = &rd->runs[i];
+		double lr;
+		if (!lr_group(rd, i))
+			continue;
+		if (n_groups == 0)
+			fputs("\n# Final loss per learning rate (lr.png)\n"
+			      "set output 'lr.png'\n"
+			      "set datafile separator whitespace\n"
+			      "set logscale xy\n"
+			      "set format x '%g'\n"
+			      "set xlabel 'learning rate'\n"
+			      "set ylabel 'final loss (x: diverged, at the initial loss)'\n"
+			      "unset title\n", f);
+		fprintf(f, "$g%d << EOD\n", n_groups);
+		for (int j = i; j < rd->n_runs; j++) {
+			const struct rundir_run *q = &rd->runs[j];
+			if (strcmp(q->group, r->group) != 0 || !grid_lr(q->grid_point, &lr))
+				continue;
+			int div = strcmp(q->status, "diverged") == 0;
+			fprintf(f, "%.17g %.17g %.17g\n", lr, div ? NAN : q->final_loss,
+				div ? q->initial_loss : NAN);
+		}
+		fputs("EOD\n", f);
+		n_groups++;
+	}
+	if (n_groups == 0)
+		return;
+	for (int g = 0, i = 0; i < rd->n_runs; i++) {
+		const struct rundir_run *r = &rd->runs[i];
+		if (!lr_group(rd, i))
+			continue;
+		fprintf(f, "%s$g%d using 1:2 with linespoints lw 2 lc %d title ", g ? ", \\\n     " : "plot ",
+			g, g + 1);
+		put_gp_string(f, r->group);
+		fprintf(f, ", $g%d using 1:3 with points pt 2 ps 2 lc %d notitle", g, g + 1);
+		g++;
+	}
+	fputc('\n', f);
+}
+
 static int write_script(const char *dir, const char *gp_path)
 {
 	struct rundir rd;
@@ -84,6 +160,7 @@ static int write_script(const char *dir, const char *gp_path)
 		n_plotted++;
 	}
 	fputc('\n', f);
+	write_lr_plot(f, &rd);
 	if (n_plotted == 0)
 		rc = err_set(ERR_RUNTIME, "'%s': no run to plot (all diverged or failed?)", dir);
 	rundir_release(&rd);

@@ -146,6 +146,38 @@ static void runs_table(FILE *f, const struct rundir *rd)
 	fputc('\n', f);
 }
 
+/* Winners at the edge of their grid, and the loss-versus-rate plot. */
+static void grid_edge_notes(FILE *f, const struct rundir *rd)
+{
+	int any = 0;
+	for (int i = 0; i < rd->n_runs; i++) {
+		const struct rundir_run *r = &rd->runs[i];
+		if (!*r->grid_edge)
+			continue;
+		if (!any)
+			fputs("Winners at the edge of their grid (extend the grid that way):\n\n", f);
+		any = 1;
+		fprintf(f, "- %s: winner %s:", r->group, r->grid_point);
+		/* "lr=largest;std=smallest" -> " the largest lr tried; ..." */
+		char edge[256];
+		snprintf(edge, sizeof(edge), "%s", r->grid_edge);
+		int k = 0;
+		for (char *part = strtok(edge, ";"); part; part = strtok(NULL, ";"), k++) {
+			char *eq = strchr(part, '=');
+			if (eq)
+				*eq = '\0';
+			fprintf(f, "%s the %s %s tried", k ? ";" : "", eq ? eq + 1 : "", part);
+		}
+		fputc('\n', f);
+	}
+	if (any)
+		fputc('\n', f);
+	char *png = path_join(rd->dir, "lr.png");
+	if (png && access(png, F_OK) == 0)
+		fprintf(f, "![final loss per learning rate](%s/lr.png)\n\n", rd->dir);
+	free(png);
+}
+
 /* Groups with no winner: every run diverged. */
 static void no_winner_notes(FILE *f, const struct rundir *rd)
 {
@@ -257,6 +289,7 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		free(png);
 		runs_table(f, rd);
 		no_winner_notes(f, rd);
+		grid_edge_notes(f, rd);
 		for (int c = 0; c < rd->n_claims; c++) {
 			int v = eval_claim(rd, &rd->claims[c], buf, sizeof(buf));
 			fprintf(f, "- **%s** (expected: %s) %s: %s.\n",

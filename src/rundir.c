@@ -45,6 +45,7 @@ void rundir_release(struct rundir *rd)
 		free(r->model);
 		free(r->status);
 		free(r->csv);
+		free(r->grid_edge);
 	}
 	claims_release(rd->claims, rd->n_claims);
 	free(rd->runs);
@@ -74,7 +75,7 @@ static int load_summary(struct rundir *rd)
 	char *line = NULL, *fields[64];
 	size_t cap = 0;
 	long lineno = 0;
-	int col[N_COLS], rc = ERR_OK, alloc = 0;
+	int col[N_COLS], rc = ERR_OK, alloc = 0, edge_col = -1;
 	while (getline(&line, &cap, f) != -1) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
@@ -90,6 +91,9 @@ static int load_summary(struct rundir *rd)
 					goto out;
 				}
 			}
+			for (int i = 0; i < n && i < 64; i++) /* optional: older directories */
+				if (strcmp(fields[i], "grid_edge") == 0)
+					edge_col = i;
 			continue;
 		}
 		int need = 0;
@@ -117,6 +121,7 @@ static int load_summary(struct rundir *rd)
 		r->model = dup_str(fields[col[C_MODEL]]);
 		r->status = dup_str(fields[col[C_STATUS]]);
 		r->csv = dup_str(fields[col[C_CSV]]);
+		r->grid_edge = dup_str(edge_col >= 0 && edge_col < n ? fields[edge_col] : "");
 		r->index = (int)strtol(fields[col[C_INDEX]], NULL, 10);
 		r->last_iter = strtol(fields[col[C_LAST]], NULL, 10);
 		r->diverged_at = strtol(fields[col[C_DIV]], NULL, 10);
@@ -126,7 +131,7 @@ static int load_summary(struct rundir *rd)
 		r->min_loss = strtod(fields[col[C_MIN]], NULL);
 		r->selected = strcmp(fields[col[C_SEL]], "1") == 0;
 		if (!r->label || !r->group || !r->grid_point || !r->model || !r->status ||
-		    !r->csv) {
+		    !r->csv || !r->grid_edge) {
 			rc = err_set(ERR_RUNTIME, "out of memory");
 			goto out;
 		}

@@ -1,6 +1,8 @@
 /* sweep: best grid point per group (see sweep.h). */
 #include "overparam/sweep.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* 1 if run a beats run b under sel. */
@@ -42,5 +44,54 @@ void sweep_select(const struct experiment *ex, const struct run_result *res,
 		}
 		if (best >= 0)
 			selected[best] = 1;
+	}
+}
+
+/* Splits "k1=v1,k2=v2" into at most max keys and values; returns the count. */
+static int grid_axes(const char *point, char keys[][32], double *vals, int max)
+{
+	int n = 0;
+	const char *p = point;
+	while (*p && n < max) {
+		const char *eq = strchr(p, '=');
+		if (!eq)
+			break;
+		snprintf(keys[n], 32, "%.*s", (int)(eq - p), p);
+		char *end;
+		vals[n++] = strtod(eq + 1, &end);
+		p = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+void sweep_edge(const struct experiment *ex, const int *selected, int i, char *buf,
+		size_t size)
+{
+	buf[0] = '\0';
+	if (!selected[i])
+		return;
+	char keys[8][32], other[8][32];
+	double vals[8], ov[8];
+	int n = grid_axes(ex->runs[i].grid_point, keys, vals, 8);
+	for (int a = 0; a < n; a++) {
+		int below = 0, above = 0;
+		for (int j = 0; j < ex->n_runs; j++) {
+			if (j == i || strcmp(ex->runs[j].group, ex->runs[i].group) != 0)
+				continue;
+			if (grid_axes(ex->runs[j].grid_point, other, ov, 8) != n)
+				continue;
+			int same = 1; /* the other coordinates equal the winner's */
+			for (int b = 0; b < n && same; b++)
+				same = strcmp(other[b], keys[b]) == 0 && (b == a || ov[b] == vals[b]);
+			if (!same)
+				continue;
+			below |= ov[a] < vals[a];
+			above |= ov[a] > vals[a];
+		}
+		if (below == above) /* inside the grid, or a grid of one value */
+			continue;
+		size_t len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%s=%s", len ? ";" : "", keys[a],
+			 above ? "smallest" : "largest");
 	}
 }

@@ -237,8 +237,8 @@ cat > "$tmp/div.json" <<'JSON'
 }
 JSON
 expect_rc 0 "a diverging lone run" "$bin" run "$tmp/div.json" -o "$tmp/div" --quiet
-grep -q '^1,boom,.*,diverged,.*,0,runs/01-boom.csv$' "$tmp/div/summary.csv" && ok || bad "diverged lone run selected: $(sed -n 2p "$tmp/div/summary.csv")"
-grep -q '^2,fine,.*,ok,.*,1,runs/02-fine.csv$' "$tmp/div/summary.csv" && ok || bad "surviving run not selected"
+grep -q '^1,boom,.*,diverged,.*,0,runs/01-boom.csv,' "$tmp/div/summary.csv" && ok || bad "diverged lone run selected: $(sed -n 2p "$tmp/div/summary.csv")"
+grep -q '^2,fine,.*,ok,.*,1,runs/02-fine.csv,' "$tmp/div/summary.csv" && ok || bad "surviving run not selected"
 [ "$(grep -c ',1,runs/' "$tmp/div/summary.csv")" = 1 ] && ok || bad "a diverged grid point selected"
 grep -q "boom (diverged at [0-9]*; no winner)" "$tmp/div/plot.gp" && ok || bad "plot does not say 'no winner': $(grep boom "$tmp/div/plot.gp")"
 grep -q "grid boom \[lr=.*\] (diverged at [0-9]*; no winner)" "$tmp/div/plot.gp" && ok || bad "plot: grid with no winner"
@@ -330,5 +330,30 @@ runs[0].optimizer.lr=-1|toy.json: runs[0].optimizer.lr: must be > 0, got -1
 train.bogus=1|toy.json: train.bogus: unknown key
 lr|--set 'lr': expected KEY=VALUE
 EOF
+
+# A winner at the edge of its grid is flagged in the run output, the
+# summary and the report, and the report shows final loss per learning
+# rate (feature 12). On the toy problem GD converges faster with larger
+# rates up to 2 (the closed form above), so the largest of 0.1, 0.2 wins;
+# in 0.5, 1, 3 (3 diverges) the winner 1 is inside.
+cat > "$tmp/edge.json" <<'JSON'
+{
+  "name": "edge",
+  "data": {"source": "inline", "x": [[1, 0], [0, 1]], "y": [3, 0.5], "preprocess": "none"},
+  "loss": {"p": 2},
+  "train": {"iterations": 10, "log_every": 5},
+  "runs": [{"label": "low", "model": {"depth": 1}, "init": {"std": 0}, "optimizer": {"lr": [0.1, 0.2]}},
+           {"label": "wide", "model": {"depth": 1}, "init": {"std": 0}, "optimizer": {"lr": [0.5, 1, 5]}}]
+}
+JSON
+expect_rc 0 "grid edge run" "$bin" run "$tmp/edge.json" -o "$tmp/edge"
+grep -q "warning: 'low': the winner lr=0.2 is at the edge of its grid (lr=largest): extend the grid" "$tmp/err" && ok || bad "edge: no warning: $(cat "$tmp/err")"
+grep -q "'wide'.*edge" "$tmp/err" && bad "edge: warning for a winner inside its grid" || ok
+grep -q '^2,low \[lr=0.2\],.*,1,runs/02-low-lr-0-2.csv,lr=largest$' "$tmp/edge/summary.csv" && ok || bad "edge: summary: $(cat "$tmp/edge/summary.csv")"
+grep -q ',1,runs/04-wide-lr-1.csv,$' "$tmp/edge/summary.csv" && ok || bad "edge: inside winner flagged"
+[ -s "$tmp/edge/lr.png" ] && grep -q "set output 'lr.png'" "$tmp/edge/plot.gp" && ok || bad "edge: no lr.png"
+expect_rc 0 "report of an edge" "$bin" report "$tmp/edge"
+grep -q -- "- low: winner lr=0.2: the largest lr tried" "$tmp/out" && ok || bad "edge: report: $(grep -A3 edge "$tmp/out")"
+grep -q "(.*lr.png)" "$tmp/out" && ok || bad "edge: report lacks the loss-per-rate plot"
 
 finish test_cli

@@ -18,7 +18,8 @@
 #define SUMMARY_HEADER                                                          \
 	"index,label,group,grid_point,model,depth,widths,optimizer,lr,"          \
 	"weight_decay,init,init_std,seed,iterations,status,last_iter,"           \
-	"diverged_at,reached_at,initial_loss,final_loss,min_loss,selected,csv"
+	"diverged_at,reached_at,initial_loss,final_loss,min_loss,selected,csv," \
+	"grid_edge"
 
 /* Relative file name "runs/NN-<slug>.csv" for run index i (0-based);
  * malloc'ed. */

@@ -9,6 +9,7 @@
 
 struct rundir_run {
 	char *label, *group, *grid_point, *model, *status, *csv; /* owned */
+	char *grid_edge; /* "lr=largest" etc. for a winner at its grid's edge, or "" (owned) */
 	int index; /* 1-based, in the plan of the whole config */
 	long last_iter, diverged_at, reached_at;
 	double initial_loss, final_loss, min_loss;

@@ -12,8 +12,18 @@
 #include "overparam/config.h"
 #include "overparam/train.h"
 
+#include <stddef.h>
+
 /* selected[i] = 1 for each group's winner, else 0. */
 void sweep_select(const struct experiment *ex, const struct run_result *res,
 		  int *selected);
+
+/* Whether run i, a group's winner, sits at the edge of its grid: for each
+ * grid axis (the keys of its grid_point) where every other tried value of
+ * the group (with its other coordinates) lies on one side, "lr=largest" or
+ * "lr=smallest", ';'-separated; "" inside the grid or when i is not a
+ * winner. The grid should then be extended that way. */
+void sweep_edge(const struct experiment *ex, const int *selected, int i, char *buf,
+		size_t size);
 
 #endif
