@@ -410,17 +410,15 @@ static int state_after_eval(struct run_state *s, const struct loss *loss,
 		s->done = 1;
 		return ERR_OK;
 	}
-	if ((t & 4095) == 0 && t > 0) {
-		if (opts->checkpoint_due && opts->checkpoint_due(opts->user)) {
-			struct checkpoint ck = {0};
-			take_checkpoint(s, &ck);
-			rc = ck.params ? opts->checkpoint(opts->user, &ck, res)
-				       : err_set(ERR_RUNTIME, "out of memory");
-			checkpoint_release(&ck);
-		}
-		if (!rc && opts->progress)
-			opts->progress(opts->user, t, L);
+	if ((t & 4095) == 0 && t > 0 && opts->checkpoint_due && opts->checkpoint_due(opts->user)) {
+		struct checkpoint ck = {0};
+		take_checkpoint(s, &ck);
+		rc = ck.params ? opts->checkpoint(opts->user, &ck, res)
+			       : err_set(ERR_RUNTIME, "out of memory");
+		checkpoint_release(&ck);
 	}
+	if ((t & 63) == 0 && t > 0 && !rc && opts->progress)
+		opts->progress(opts->user, t, L);
 	return rc;
 }
 

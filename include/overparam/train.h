@@ -63,15 +63,15 @@ struct run_result {
 
 struct model;
 
-/* Called at each progress tick (every 2^12 iterations, after a periodic
- * checkpoint due there) with the iteration. */
+/* Called at each progress tick (every 64 iterations; at multiples of 4096
+ * after the periodic checkpoint due there) with the iteration and loss. */
 typedef void (*train_progress_fn)(void *user, long iter, double loss);
 /* Weight snapshots: tag is "init", "final" or "iter_000001000". Returns an
  * error code; a failure ends the run with that error. */
 typedef int (*train_save_fn)(void *user, const char *tag, const struct model *mod);
 /* Overwrites the freshly initialized weights (e.g. from saved files). */
 typedef int (*train_load_fn)(void *user, struct model *mod);
-/* Periodic checkpoints: asked at each progress tick whether one is due. */
+/* Periodic checkpoints: asked every 4096 iterations whether one is due. */
 typedef int (*train_due_fn)(void *user);
 /* Writes ck (the state at iteration ck->t: loss evaluated and recorded,
  * step not yet taken) with res holding the rows logged so far. */
