@@ -1,0 +1,40 @@
+# bash completion for overparam: commands, each command's options, config
+# files (*.json) after `run`, directories where one is expected.
+# Installed by `cmake --install` as share/bash-completion/completions/overparam;
+# or: source scripts/overparam-completion.bash
+_overparam()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+	local commands="run merge plot report compare check bench help --help --version"
+	if [ "$COMP_CWORD" -eq 1 ]; then
+		mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
+		return
+	fi
+	local cmd=${COMP_WORDS[1]} opts
+	case "$prev" in
+	-o | --output | --init-from)
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		return ;;
+	--iterations | --threads | --shard | --checkpoint-every | --set | --rtol | --atol | --columns)
+		return ;;
+	esac
+	case "$cmd" in
+	run) opts="-o --output --force --no-plot -q --quiet --iterations --set --resume --continue --init-from --threads --no-batch --shard --shard-plan --checkpoint-every --help" ;;
+	merge) opts="-o --output --no-plot -q --quiet --help" ;;
+	report) opts="-o --output --help" ;;
+	compare) opts="--rtol --atol --columns --help" ;;
+	check) opts="claim1 theorem2 all --help" ;;
+	help) opts="run merge plot report compare check bench" ;;
+	*) opts="--help" ;;
+	esac
+	if [[ "$cur" == -* ]] || [ "$cmd" = check ] || [ "$cmd" = help ]; then
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+	elif [ "$cmd" = run ]; then
+		mapfile -t COMPREPLY < <(compgen -f -X '!*.json' -- "$cur"; compgen -d -- "$cur")
+	elif [ "$cmd" = compare ]; then
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+	else
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+	fi
+}
+complete -F _overparam overparam
