@@ -15,13 +15,14 @@ _overparam()
 	-o | --output | --init-from)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return ;;
-	--iterations | --threads | --shard | --checkpoint-every | --set | --rtol | --atol | --columns)
+	--iterations | --threads | --shard | --checkpoint-every | --set | --rtol | --atol | --columns | --layout)
 		return ;;
 	esac
 	case "$cmd" in
 	run) opts="-o --output --force --no-plot -q --quiet --iterations --set --resume --continue --init-from --threads --no-batch --shard --shard-plan --checkpoint-every --help" ;;
 	merge) opts="-o --output --no-plot -q --quiet --help" ;;
 	report) opts="-o --output --help" ;;
+	plot) opts="-o --output --layout --help" ;;
 	compare) opts="--rtol --atol --columns --help" ;;
 	check) opts="claim1 theorem2 all --help" ;;
 	help) opts="run merge plot report compare check bench" ;;

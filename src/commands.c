@@ -283,7 +283,8 @@ static void clear_run_dir(const char *dir)
 		tree_remove(weights);
 	free(weights);
 	static const char *const files[] = {"summary.csv", "metadata.json", "plot.gp",
-					    "loss.png", "lr.png", "config.json"};
+					    "loss.png", "lr.png", "loss.svg", "lr.svg",
+					    "loss.pdf", "lr.pdf", "config.json"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *p = path_join(dir, files[i]);
 		if (p)

@@ -982,13 +982,24 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 		}
 	}
 
-	const char *title = ex->name;
+	const char *title = ex->name, *format = "png";
+	ex->plot_format = "png";
 	if (plot) {
-		static const char *const pkeys[] = {"title", "logx", NULL};
+		static const char *const pkeys[] = {"title", "logx", "format", NULL};
 		if ((rc = check_keys(&c, plot, "plot", pkeys)) ||
 		    (rc = get_string(&c, plot, "plot", "title", 0, ex->name, &title)) ||
-		    (rc = get_bool(&c, plot, "plot", "logx", 0, &ex->plot_logx)))
+		    (rc = get_bool(&c, plot, "plot", "logx", 0, &ex->plot_logx)) ||
+		    (rc = get_string(&c, plot, "plot", "format", 0, "png", &format)))
 			goto out;
+		static const char *const formats[] = {"png", "svg", "pdf"};
+		ex->plot_format = NULL;
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(format, formats[i]))
+				ex->plot_format = formats[i];
+		if (!ex->plot_format) {
+			rc = fail(&c, "plot.format", "must be png, svg or pdf, got '%s'", format);
+			goto out;
+		}
 	}
 	ex->plot_title = str_dup(title);
 

@@ -6,6 +6,7 @@
 #include "overparam/error.h"
 #include "overparam/kernels.h"
 #include "overparam/output.h"
+#include "overparam/plot.h"
 #include "overparam/report.h"
 #include "overparam/theory.h"
 
@@ -63,8 +64,12 @@ static const struct command_help commands[] = {
 	 "  -o, --output OUTDIR  where to write (refused if it exists and is not empty)\n"
 	 "  --no-plot            do not run gnuplot\n"
 	 "  -q, --quiet          no summary line on stderr\n"},
-	{"plot", "plot DIR",
-	 "  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n", NULL},
+	{"plot", "plot DIR | plot DIR... -o FILE [--layout ROWSxCOLS]",
+	 "  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n"
+	 "  plot DIR... -o FILE  one figure (.png, .svg, .pdf) with a panel per DIR\n",
+	 "options for plot:\n"
+	 "  -o, --output FILE    the figure; its gnuplot script is FILE.gp\n"
+	 "  --layout RxC         panels in R rows and C columns (default: one row)\n"},
 	{"report", "report DIR... [-o FILE]",
 	 "  report DIR...  Markdown report of run directories: loss levels reached,\n"
 	 "                 the verdict of each claim in their configs (to FILE or stdout)\n",
@@ -241,6 +246,36 @@ static int main_run(int argc, char **argv)
 	return finish(cmd_run(&o));
 }
 
+static int main_plot(int argc, char **argv)
+{
+	const char *out = NULL;
+	char **dirs = argv + 2;
+	int n = 0, rows = 0, cols = 0;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (i + 1 >= argc)
+				return usage_error("plot", "'%s' needs a file", a);
+			out = argv[++i];
+		} else if (!strcmp(a, "--layout")) {
+			char x;
+			if (i + 1 >= argc || sscanf(argv[++i], "%d%c%d", &rows, &x, &cols) != 3 ||
+			    x != 'x' || rows < 1 || cols < 1 || rows > 20 || cols > 20)
+				return usage_error("plot", "--layout needs ROWSxCOLS (1..20 each), got '%s'",
+						   i < argc ? argv[i] : "");
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("plot", "unknown option '%s'", a);
+		} else {
+			dirs[n++] = argv[i];
+		}
+	}
+	if (n == 0)
+		return usage_error("plot", "%s", "'plot' needs a DIR");
+	if (!out && (n > 1 || rows))
+		return usage_error("plot", "%s", "several DIRs or --layout make one figure: give -o FILE");
+	return finish(out ? plot_panels(dirs, n, out, rows, cols) : cmd_plot(dirs[0]));
+}
+
 static int main_merge(int argc, char **argv)
 {
 	const char *out = NULL;
@@ -363,11 +398,8 @@ int main(int argc, char **argv)
 		return main_report(argc, argv);
 	if (!strcmp(cmd, "compare"))
 		return main_compare(argc, argv);
-	if (!strcmp(cmd, "plot")) {
-		if (argc != 3)
-			return usage_error(cmd, "%s", "'plot' needs exactly one DIR");
-		return finish(cmd_plot(argv[2]));
-	}
+	if (!strcmp(cmd, "plot"))
+		return main_plot(argc, argv);
 	if (!strcmp(cmd, "check")) {
 		const char *what = argc >= 3 ? argv[2] : "all";
 		if (argc > 3 || (strcmp(what, "all") && strcmp(what, "claim1") &&

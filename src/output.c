@@ -387,6 +387,7 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON *pl = cJSON_AddObjectToObject(root, "plot");
 	cJSON_AddStringToObject(pl, "title", ex->plot_title);
 	cJSON_AddBoolToObject(pl, "logx", ex->plot_logx);
+	cJSON_AddStringToObject(pl, "format", ex->plot_format);
 	cJSON *cl = cJSON_AddArrayToObject(root, "claims");
 	for (int i = 0; i < ex->n_claims; i++) {
 		cJSON *o = cJSON_CreateObject();

@@ -53,7 +53,7 @@ static int lr_group(const struct rundir *rd, int i)
 	return points >= 2 && alive >= 1;
 }
 
-/* A second figure in the same script, lr.png: each group's final loss per
+/* A second figure in the same script, lr.<format>: each group's final loss per
  * learning rate (log-log), its diverged points as crosses at its initial
  * loss; for the groups lr_group() picks. Writes nothing when there is none. */
 static void write_lr_plot(FILE *f, const struct rundir *rd)
@@ -65,14 +65,15 @@ static void write_lr_plot(FILE *f, const struct rundir *rd)
 		if (!lr_group(rd, i))
 			continue;
 		if (n_groups == 0)
-			fputs("\n# Final loss per learning rate (lr.png)\n"
-			      "set output 'lr.png'\n"
-			      "set datafile separator whitespace\n"
-			      "set logscale xy\n"
-			      "set format x '%g'\n"
-			      "set xlabel 'learning rate'\n"
-			      "set ylabel 'final loss (x: diverged, at the initial loss)'\n"
-			      "unset title\n", f);
+			fprintf(f, "\n# Final loss per learning rate\n"
+				   "set output 'lr.%s'\n"
+				   "set datafile separator whitespace\n"
+				   "set logscale xy\n"
+				   "set format x '%%g'\n"
+				   "set xlabel 'learning rate'\n"
+				   "set ylabel 'final loss (x: diverged, at the initial loss)'\n"
+				   "unset title\n",
+				rd->format);
 		fprintf(f, "$g%d << EOD\n", n_groups);
 		for (int j = i; j < rd->n_runs; j++) {
 			const struct rundir_run *q = &rd->runs[j];
@@ -100,22 +101,28 @@ static void write_lr_plot(FILE *f, const struct rundir *rd)
 	fputc('\n', f);
 }
 
-static int write_script(const char *dir, const char *gp_path)
+/* The gnuplot terminal for an output format (png, svg or pdf). */
+static const char *terminal_of(const char *format, int panels)
 {
-	struct rundir rd;
-	int rc = rundir_load(&rd, dir, 0);
-	if (rc)
-		return rc;
-	struct afile af = {0};
-	if ((rc = afile_open(&af, gp_path))) {
-		rundir_release(&rd);
-		return rc;
-	}
-	FILE *f = af.f;
-	fputs("# Made by overparam from summary.csv; rerun with: gnuplot plot.gp\n"
-	      "set terminal pngcairo size 1000,650 noenhanced font 'Sans,10'\n"
-	      "set output 'loss.png'\n"
-	      "set datafile separator ','\n"
+	static char buf[160];
+	int w = 1000 * panels, h = 650;
+	if (!strcmp(format, "svg"))
+		snprintf(buf, sizeof(buf), "svg size %d,%d noenhanced font 'Sans,10' background rgb 'white'", w, h);
+	else if (!strcmp(format, "pdf"))
+		snprintf(buf, sizeof(buf), "pdfcairo size %gin,6.5in noenhanced font 'Sans,10'", w / 100.0);
+	else
+		snprintf(buf, sizeof(buf), "pngcairo size %d,%d noenhanced font 'Sans,10'", w, h);
+	return buf;
+}
+
+/* One panel: the loss curves of rd, CSV paths prefixed with prefix (the
+ * run directory as seen from gnuplot's working directory). Each group's
+ * winner; a group without one (every run diverged) shows its longest-lived
+ * run, dotted, as diverged with no winner. Returns the curves drawn. */
+static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix)
+{
+	fputs("set datafile separator ','\n"
+	      "unset logscale\n"
 	      "set logscale y\n"
 	      "set format y '1e%T'\n"
 	      "set xlabel 'iteration'\n"
@@ -123,30 +130,30 @@ static int write_script(const char *dir, const char *gp_path)
 	      "set grid\n"
 	      "set key outside right top\n", f);
 	/* log x: iteration 0 has no place on the axis; it is drawn at 1. */
-	if (rd.logx)
+	if (rd->logx)
 		fputs("set logscale x\nset xlabel 'iteration (log scale; iteration 0 drawn at 1)'\n", f);
-	const char *x = rd.logx ? "($1 < 1 ? 1 : $1)" : "1";
+	const char *x = rd->logx ? "($1 < 1 ? 1 : $1)" : "1";
 	fputs("set title ", f);
-	put_gp_string(f, rd.title);
+	put_gp_string(f, rd->title);
 	fputc('\n', f);
-	/* Each group's winner; a group without one (every run diverged) shows
-	 * its longest-lived run, dotted, as diverged with no winner. */
 	int n_plotted = 0;
-	for (int i = 0; i < rd.n_runs; i++) {
-		const struct rundir_run *r = &rd.runs[i];
+	for (int i = 0; i < rd->n_runs; i++) {
+		const struct rundir_run *r = &rd->runs[i];
 		int shown = r->selected;
-		if (!shown && rundir_selected(&rd, r->group) < 0) {
+		if (!shown && rundir_selected(rd, r->group) < 0) {
 			int longest = i;
-			for (int j = 0; j < rd.n_runs; j++)
-				if (strcmp(rd.runs[j].group, r->group) == 0 &&
-				    rd.runs[j].last_iter > rd.runs[longest].last_iter)
+			for (int j = 0; j < rd->n_runs; j++)
+				if (strcmp(rd->runs[j].group, r->group) == 0 &&
+				    rd->runs[j].last_iter > rd->runs[longest].last_iter)
 					longest = j;
 			shown = longest == i;
 		}
 		if (!shown)
 			continue;
 		fputs(n_plotted ? ", \\\n     " : "plot ", f);
-		put_gp_string(f, r->csv);
+		char path[1024];
+		snprintf(path, sizeof(path), "%s%s", prefix, r->csv);
+		put_gp_string(f, path);
 		fprintf(f, " skip 1 using %s:2 with lines lw 2 dt %d title ", x,
 			r->selected ? (strcmp(r->model, "e2e") == 0 ? 2 : 1) : 3);
 		if (r->selected) {
@@ -160,6 +167,26 @@ static int write_script(const char *dir, const char *gp_path)
 		n_plotted++;
 	}
 	fputc('\n', f);
+	return n_plotted;
+}
+
+static int write_script(const char *dir, const char *gp_path)
+{
+	struct rundir rd;
+	int rc = rundir_load(&rd, dir, 0);
+	if (rc)
+		return rc;
+	struct afile af = {0};
+	if ((rc = afile_open(&af, gp_path))) {
+		rundir_release(&rd);
+		return rc;
+	}
+	FILE *f = af.f;
+	fprintf(f, "# Made by overparam from summary.csv; rerun with: gnuplot plot.gp\n"
+		   "set terminal %s\n"
+		   "set output 'loss.%s'\n",
+		terminal_of(rd.format, 1), rd.format);
+	int n_plotted = emit_panel(f, &rd, "");
 	write_lr_plot(f, &rd);
 	if (n_plotted == 0)
 		rc = err_set(ERR_RUNTIME, "'%s': no run to plot (all diverged or failed?)", dir);
@@ -171,8 +198,8 @@ static int write_script(const char *dir, const char *gp_path)
 	return afile_commit(&af);
 }
 
-/* Runs gnuplot plot.gp with dir as its working directory. */
-static int run_gnuplot(const char *dir)
+/* Runs gnuplot on script, in dir (NULL: the current directory). */
+static int run_gnuplot(const char *dir, const char *script)
 {
 	const char *prog = getenv("OVERPARAM_GNUPLOT");
 	if (!prog || !*prog)
@@ -182,9 +209,9 @@ static int run_gnuplot(const char *dir)
 	if (pid < 0)
 		return err_set(ERR_RUNTIME, "cannot start gnuplot: %s", strerror(errno));
 	if (pid == 0) {
-		if (chdir(dir) != 0)
+		if (dir && chdir(dir) != 0)
 			_exit(126);
-		execlp(prog, prog, "plot.gp", (char *)NULL);
+		execlp(prog, prog, script, (char *)NULL);
 		_exit(127);
 	}
 	int status;
@@ -194,9 +221,10 @@ static int run_gnuplot(const char *dir)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return err_set(ERR_RUNTIME,
 			       "'%s' not found: the CSVs are in '%s'; install gnuplot and run 'overparam plot %s'",
-			       prog, dir, dir);
+			       prog, dir ? dir : ".", dir ? dir : script);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return err_set(ERR_RUNTIME, "gnuplot failed on '%s/plot.gp'", dir);
+		return err_set(ERR_RUNTIME, "gnuplot failed on '%s%s%s'", dir ? dir : "",
+			       dir ? "/" : "", script);
 	return ERR_OK;
 }
 
@@ -211,5 +239,61 @@ int plot_dir(const char *dir)
 	free(gp);
 	if (rc)
 		return rc;
-	return run_gnuplot(dir);
+	return run_gnuplot(dir, "plot.gp");
+}
+
+int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols)
+{
+	const char *ext = strrchr(out, '.');
+	const char *format = ext && (!strcmp(ext, ".png") || !strcmp(ext, ".svg") ||
+				     !strcmp(ext, ".pdf")) ? ext + 1 : NULL;
+	if (!format)
+		return err_set(ERR_INPUT, "'%s': the figure must end in .png, .svg or .pdf", out);
+	if (rows <= 0 || cols <= 0) {
+		rows = 1;
+		cols = n;
+	}
+	if (rows * cols < n)
+		return err_set(ERR_INPUT, "a %dx%d layout has no room for %d panels", rows, cols, n);
+	struct rundir *rd = calloc(n, sizeof(*rd));
+	if (!rd)
+		return err_set(ERR_RUNTIME, "out of memory");
+	int rc = ERR_OK, loaded = 0;
+	while (!rc && loaded < n && !(rc = rundir_load(&rd[loaded], dirs[loaded], 0)))
+		loaded++; /* a failed load releases itself */
+	size_t len = strlen(out) + 4;
+	char *gp = malloc(len);
+	struct afile af = {0};
+	if (!rc && !gp)
+		rc = err_set(ERR_RUNTIME, "out of memory");
+	if (!rc) {
+		snprintf(gp, len, "%s.gp", out);
+		rc = afile_open(&af, gp);
+	}
+	if (!rc) {
+		FILE *f = af.f;
+		fprintf(f, "# Made by overparam plot; rerun with: gnuplot %s\nset terminal %s\n"
+			   "set output ",
+			gp, terminal_of(format, cols));
+		put_gp_string(f, out);
+		fprintf(f, "\nset multiplot layout %d,%d\n", rows, cols);
+		for (int d = 0; d < n && !rc; d++) {
+			char prefix[1024];
+			snprintf(prefix, sizeof(prefix), "%s/", dirs[d]);
+			if (emit_panel(f, &rd[d], prefix) == 0)
+				rc = err_set(ERR_RUNTIME, "'%s': no run to plot", dirs[d]);
+		}
+		fputs("unset multiplot\n", f);
+		if (rc)
+			afile_abort(&af);
+		else
+			rc = afile_commit(&af);
+	}
+	for (int d = 0; d < loaded; d++)
+		rundir_release(&rd[d]);
+	free(rd);
+	if (!rc)
+		rc = run_gnuplot(NULL, gp);
+	free(gp);
+	return rc;
 }

@@ -172,9 +172,11 @@ static void grid_edge_notes(FILE *f, const struct rundir *rd)
 	}
 	if (any)
 		fputc('\n', f);
-	char *png = path_join(rd->dir, "lr.png");
+	char name[16];
+	snprintf(name, sizeof(name), "lr.%s", rd->format);
+	char *png = path_join(rd->dir, name);
 	if (png && access(png, F_OK) == 0)
-		fprintf(f, "![final loss per learning rate](%s/lr.png)\n\n", rd->dir);
+		fprintf(f, "![final loss per learning rate](%s/%s)\n\n", rd->dir, name);
 	free(png);
 }
 
@@ -281,9 +283,11 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		fprintf(f, "## %s\n\n", rd->title);
 		if (rd->description && *rd->description)
 			fprintf(f, "%s\n\n", rd->description);
-		char *png = path_join(rd->dir, "loss.png");
+		char name[16];
+		snprintf(name, sizeof(name), "loss.%s", rd->format);
+		char *png = path_join(rd->dir, name);
 		if (png && access(png, F_OK) == 0)
-			fprintf(f, "![%s](%s/loss.png)\n\n", rd->title, rd->dir);
+			fprintf(f, "![%s](%s/%s)\n\n", rd->title, rd->dir, name);
 		else
 			fprintf(f, "(no plot: `overparam plot %s` draws it)\n\n", rd->dir);
 		free(png);

@@ -171,6 +171,9 @@ static int load_metadata(struct rundir *rd, int required)
 		rd->title = dup_str(t->valuestring);
 	}
 	rd->logx = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(plot, "logx"));
+	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(plot, "format");
+	if (cJSON_IsString(fmt) && (!strcmp(fmt->valuestring, "svg") || !strcmp(fmt->valuestring, "pdf")))
+		rd->format = !strcmp(fmt->valuestring, "svg") ? "svg" : "pdf";
 	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
 	if (cJSON_IsString(desc))
 		rd->description = dup_str(desc->valuestring);
@@ -209,6 +212,7 @@ int rundir_load(struct rundir *rd, const char *dir, int need_metadata)
 		return err_set(ERR_INPUT, "'%s' is not a directory", dir);
 	rd->dir = dup_str(dir);
 	rd->title = dup_str(dir);
+	rd->format = "png";
 	int rc = load_summary(rd);
 	if (!rc)
 		rc = load_metadata(rd, need_metadata);

@@ -356,4 +356,23 @@ expect_rc 0 "report of an edge" "$bin" report "$tmp/edge"
 grep -q -- "- low: winner lr=0.2: the largest lr tried" "$tmp/out" && ok || bad "edge: report: $(grep -A3 edge "$tmp/out")"
 grep -q "(.*lr.png)" "$tmp/out" && ok || bad "edge: report lacks the loss-per-rate plot"
 
+# Vector plots and panels (feature 13): plot.format svg or pdf; one figure
+# with a panel per run directory.
+expect_rc 0 "svg run" "$bin" run "$tmp/toy.json" -o "$tmp/svg" --quiet --set plot.format=svg
+head -c 200 "$tmp/svg/loss.svg" | grep -q "<svg" && ok || bad "plot.format svg: no loss.svg"
+[ -e "$tmp/svg/loss.png" ] && bad "plot.format svg also wrote a png" || ok
+expect_rc 0 "report of an svg run" "$bin" report "$tmp/svg"
+grep -q "(.*/loss.svg)" "$tmp/out" && ok || bad "report does not link loss.svg"
+expect_rc 2 "bad plot.format" "$bin" run "$tmp/toy.json" -o "$tmp/bmp" --quiet --set plot.format=bmp
+grep -q "plot.format: must be png, svg or pdf, got 'bmp'" "$tmp/err" && ok || bad "plot.format message: $(cat "$tmp/err")"
+expect_rc 0 "two panels" "$bin" plot "$tmp/toy" "$tmp/svg" -o "$tmp/panels.pdf"
+head -c 4 "$tmp/panels.pdf" | grep -q "%PDF" && ok || bad "panels: no pdf"
+grep -q "set multiplot layout 1,2" "$tmp/panels.pdf.gp" && ok || bad "panels: layout"
+[ "$(grep -c "^plot " "$tmp/panels.pdf.gp")" = 2 ] && ok || bad "panels: not one plot per directory"
+expect_rc 0 "panels in a column" "$bin" plot "$tmp/toy" "$tmp/svg" -o "$tmp/col.png" --layout 2x1
+grep -q "set multiplot layout 2,1" "$tmp/col.png.gp" && [ -s "$tmp/col.png" ] && ok || bad "panels: --layout 2x1"
+expect_rc 2 "panels: unknown format" "$bin" plot "$tmp/toy" "$tmp/svg" -o "$tmp/fig.gif"
+expect_rc 2 "panels: no room" "$bin" plot "$tmp/toy" "$tmp/svg" -o "$tmp/fig.png" --layout 1x1
+expect_rc 2 "panels without -o" "$bin" plot "$tmp/toy" "$tmp/svg"
+
 finish test_cli

@@ -105,6 +105,7 @@ struct experiment {
 	struct select_spec select;
 	char *plot_title;
 	int plot_logx;
+	const char *plot_format; /* "png", "svg" or "pdf" (static) */
 	struct run_spec *runs;
 	int n_runs;
 	struct claim *claims;

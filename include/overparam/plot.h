@@ -2,7 +2,8 @@
  *
  * Reads DIR/summary.csv (the runs and which are selected) and the plot
  * settings in DIR/metadata.json, writes DIR/plot.gp and runs the external
- * program gnuplot in DIR to make DIR/loss.png: training loss against
+ * program gnuplot in DIR to make DIR/loss.png (or .svg, .pdf: the config's
+ * plot.format) and lr.png (final loss per learning rate): training loss against
  * iteration, log-scale loss, one line per selected run (Eq. 10/12 runs
  * dashed). gnuplot is found on PATH, or named by $OVERPARAM_GNUPLOT. */
 #ifndef OVERPARAM_PLOT_H
@@ -11,5 +12,10 @@
 /* Returns ERR_OK; ERR_INPUT when DIR is not a run directory; ERR_RUNTIME
  * when gnuplot is missing or fails (plot.gp is still written). */
 int plot_dir(const char *dir);
+
+/* One figure with a panel per run directory (dirs[0..n), the loss curves as
+ * plot_dir draws them), in a rows x cols layout (0, 0: one row), to out
+ * (.png, .svg or .pdf), with its script beside it as out.gp. */
+int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols);
 
 #endif

@@ -20,6 +20,7 @@ struct rundir {
 	char *dir;
 	char *title, *description; /* from metadata.json; title defaults to dir */
 	int logx;
+	const char *format; /* plot format: "png" (default), "svg" or "pdf"; static */
 	struct rundir_run *runs;
 	int n_runs;
 	struct claim *claims; /* from metadata.json, owned */
