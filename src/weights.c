@@ -97,22 +97,12 @@ static int load_flat(const char *dir, const char *name, size_t n, double **x)
 	return rc;
 }
 
-static const char *const checkpoint_files[] = {"params.npy", "opt_a.npy", "opt_b.npy",
-						"twin_params.npy", "twin_a.npy", "twin_b.npy",
-						"state.txt"};
-
-/* Removes dir/name/ and the checkpoint files in it. */
+/* Removes dir/name/ and what is in it. */
 static void remove_checkpoint_dir(const char *dir, const char *name)
 {
 	char *sub = path_join(dir, name);
-	for (size_t i = 0; sub && i < sizeof(checkpoint_files) / sizeof(checkpoint_files[0]); i++) {
-		char *p = path_join(sub, checkpoint_files[i]);
-		if (p)
-			unlink(p);
-		free(p);
-	}
 	if (sub)
-		rmdir(sub);
+		tree_remove(sub);
 	free(sub);
 }
 
