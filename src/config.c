@@ -3,6 +3,7 @@
  * says where it is. Defaults merge into runs before validation; grid lists
  * expand runs after merging. */
 #include "overparam/config.h"
+#include "overparam/detmath.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 
@@ -576,6 +577,45 @@ struct grid_axis {
 };
 
 /* Parses one fully-resolved run object (no lists left) into r. */
+/* A log grid {"from": a, "to": b, "per_decade": n} in place of a grid list
+ * becomes the list a 10^(k/n), k = 0, 1, ... while <= b (within 1e-9),
+ * each rounded to 6 significant digits. The powers come from detmath, so
+ * the values (and the runs' bytes) are the same on every machine; the
+ * same spec gives every model the same rates. Replaces sec[key]. */
+static int expand_log_grid(const struct ctx *c, const char *path, cJSON *sec,
+			   const char *key, const cJSON *spec)
+{
+	static const char *const keys[] = {"from", "to", "per_decade", NULL};
+	double from, to;
+	int per;
+	int rc;
+	if ((rc = check_keys(c, spec, path, keys)) ||
+	    (rc = get_number(c, spec, path, "from", 1, 0, 0, OPEN, 1e6, &from)) ||
+	    (rc = get_number(c, spec, path, "to", 1, 0, 0, OPEN, 1e6, &to)) ||
+	    (rc = get_int(c, spec, path, "per_decade", 1, 0, 1, 100, &per)))
+		return rc;
+	if (to < from)
+		return fail(c, path, "'to' (%g) must be >= 'from' (%g)", to, from);
+	double step = det_root(10.0, per);
+	cJSON *list = cJSON_CreateArray();
+	if (!list)
+		return err_set(ERR_RUNTIME, "out of memory");
+	for (long k = 0;; k++) {
+		double x = from * det_powi(step, k);
+		if (x > to * (1 + 1e-9))
+			break;
+		if (k >= 1000) {
+			cJSON_Delete(list);
+			return fail(c, path, "more than 1000 values");
+		}
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%.6g", x);
+		cJSON_AddItemToArray(list, cJSON_CreateNumber(strtod(buf, NULL)));
+	}
+	cJSON_ReplaceItemInObjectCaseSensitive(sec, key, list);
+	return ERR_OK;
+}
+
 static int parse_run_object(const struct ctx *c, const cJSON *run, const char *path,
 			    const struct run_spec *train_defaults, struct run_spec *r)
 {
@@ -684,6 +724,14 @@ static int expand_run(const struct ctx *c, struct experiment *ex, int *cap,
 				  "must be an object, got %s", type_name(sec));
 		else
 			rc = merge_section(defaults, run, sections[s], merged);
+	}
+	for (size_t g = 0; g < N_GRID_KEYS && !rc; g++) {
+		cJSON *sec = cJSON_GetObjectItemCaseSensitive(merged, grid_keys[g][0]);
+		cJSON *v = sec ? cJSON_GetObjectItemCaseSensitive(sec, grid_keys[g][1]) : NULL;
+		if (v && cJSON_IsObject(v)) {
+			snprintf(p, sizeof(p), "%s.%s.%s", path, grid_keys[g][0], grid_keys[g][1]);
+			rc = expand_log_grid(c, p, sec, grid_keys[g][1], v);
+		}
 	}
 	struct grid_axis axes[N_GRID_KEYS];
 	int n_axes = 0;

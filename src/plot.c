@@ -24,15 +24,9 @@ static void put_gp_string(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
-/* The learning rate of a grid point "...,lr=0.01,..." into *lr; 0 if none. */
 static int grid_lr(const char *point, double *lr)
 {
-	for (const char *p = point; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (strncmp(p, "lr=", 3) == 0) {
-			*lr = strtod(p + 3, NULL);
-			return 1;
-		}
-	return 0;
+	return rundir_grid_value(point, "lr", lr);
 }
 
 /* 1 if run i is the first of its group and the group has at least two

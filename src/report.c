@@ -180,6 +180,42 @@ static void grid_edge_notes(FILE *f, const struct rundir *rd)
 	free(png);
 }
 
+/* How close to divergence each grid's winner was: the smallest learning
+ * rate above the winner's that diverged (other coordinates equal). */
+static void stability_notes(FILE *f, const struct rundir *rd)
+{
+	int any = 0;
+	for (int i = 0; i < rd->n_runs; i++) {
+		const struct rundir_run *w = &rd->runs[i];
+		double lr;
+		if (!w->selected || !rundir_grid_value(w->grid_point, "lr", &lr))
+			continue;
+		double div = INFINITY;
+		int larger = 0;
+		for (int j = 0; j < rd->n_runs; j++) {
+			const struct rundir_run *q = &rd->runs[j];
+			double v;
+			if (j == i || strcmp(q->group, w->group) != 0 ||
+			    !rundir_grid_value(q->grid_point, "lr", &v) || v <= lr)
+				continue;
+			larger++;
+			if (strcmp(q->status, "diverged") == 0 && v < div)
+				div = v;
+		}
+		if (!any)
+			fputs("Stability of each winner (selection by the final loss: a rate that diverged before the last iteration never wins):\n\n", f);
+		any = 1;
+		if (isfinite(div))
+			fprintf(f, "- %s: winner lr=%g; the smallest rate that diverged is %g (%.3gx the winner's)\n",
+				w->group, lr, div, div / lr);
+		else
+			fprintf(f, "- %s: winner lr=%g; %s\n", w->group, lr,
+				larger ? "no larger rate of the grid diverged" : "no larger rate was tried");
+	}
+	if (any)
+		fputc('\n', f);
+}
+
 /* Groups with no winner: every run diverged. */
 static void no_winner_notes(FILE *f, const struct rundir *rd)
 {
@@ -294,6 +330,7 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		runs_table(f, rd);
 		no_winner_notes(f, rd);
 		grid_edge_notes(f, rd);
+		stability_notes(f, rd);
 		for (int c = 0; c < rd->n_claims; c++) {
 			int v = eval_claim(rd, &rd->claims[c], buf, sizeof(buf));
 			fprintf(f, "- **%s** (expected: %s) %s: %s.\n",

@@ -19,6 +19,17 @@ static char *dup_str(const char *s)
 	return p;
 }
 
+int rundir_grid_value(const char *point, const char *key, double *value)
+{
+	size_t n = strlen(key);
+	for (const char *p = point; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, key, n) == 0 && p[n] == '=') {
+			*value = strtod(p + n + 1, NULL);
+			return 1;
+		}
+	return 0;
+}
+
 void rundir_run_result(const struct rundir_run *r, struct run_result *res)
 {
 	memset(res, 0, sizeof(*res));

@@ -145,6 +145,13 @@ printf '{%s, %s}' "$D" "$R" > "$tmp/ok.json"
 rc=$?
 [ "$rc" = 1 ] && grep -q "cannot create directory '/proc/overparam-cannot-write" "$tmp/err" &&
 	ok || bad "unwritable output: exit $rc: $(cat "$tmp/err")"
+# Log grids.
+check 2 'runs[0].optimizer.lr: '"'"'to'"'"' (0.1) must be >= '"'"'from'"'"' (1)' "{$D, \"runs\": [{\"model\": {\"depth\": 1}, \"optimizer\": {\"lr\": {\"from\": 1, \"to\": 0.1, \"per_decade\": 2}}}]}"
+check 2 'runs[0].optimizer.lr.per_decade: missing (required)' "{$D, \"runs\": [{\"model\": {\"depth\": 1}, \"optimizer\": {\"lr\": {\"from\": 1, \"to\": 2}}}]}"
+check 2 'runs[0].optimizer.lr.step: unknown key' "{$D, \"runs\": [{\"model\": {\"depth\": 1}, \"optimizer\": {\"lr\": {\"from\": 1, \"to\": 2, \"per_decade\": 1, \"step\": 1}}}]}"
+check 2 'runs[0].optimizer.lr: more than 1000 values' "{$D, \"runs\": [{\"model\": {\"depth\": 1}, \"optimizer\": {\"lr\": {\"from\": 1e-20, \"to\": 1, \"per_decade\": 100}}}]}"
+check 2 'runs[0].optimizer.lr.per_decade: must be in 1..100, got 101' "{$D, \"runs\": [{\"model\": {\"depth\": 1}, \"optimizer\": {\"lr\": {\"from\": 1, \"to\": 2, \"per_decade\": 101}}}]}"
+
 # Every documented bound is the parser's: the README states the range, the
 # parser accepts its ends and refuses just beyond (validation only: the
 # --shard-plan of a one-shard split parses the config and runs nothing).

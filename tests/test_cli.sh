@@ -375,4 +375,27 @@ expect_rc 2 "panels: unknown format" "$bin" plot "$tmp/toy" "$tmp/svg" -o "$tmp/
 expect_rc 2 "panels: no room" "$bin" plot "$tmp/toy" "$tmp/svg" -o "$tmp/fig.png" --layout 1x1
 expect_rc 2 "panels without -o" "$bin" plot "$tmp/toy" "$tmp/svg"
 
+# A log grid {"from", "to", "per_decade"} is the same list for every model
+# (issue 11): 10^(k/4) from 1e-4 to 100, rounded to 6 digits; the report
+# gives each winner's distance to the smallest rate that diverged.
+cat > "$tmp/loggrid.json" <<'JSON'
+{
+  "name": "loggrid",
+  "data": {"source": "synthetic", "m": 100, "d": 8, "noise": 0.1},
+  "loss": {"p": 2},
+  "train": {"iterations": 200, "log_every": 50},
+  "defaults": {"optimizer": {"lr": {"from": 1e-4, "to": 100, "per_decade": 4}}},
+  "runs": [{"label": "a", "model": {"depth": 1}}, {"label": "b", "model": {"depth": 2, "width": 3}}]
+}
+JSON
+expect_rc 0 "log grid" "$bin" run "$tmp/loggrid.json" -o "$tmp/loggrid" --quiet --no-plot
+want="0.0001 0.000177828 0.000316228 0.000562341 0.001 0.00177828 0.00316228 0.00562341 0.01 0.0177828 0.0316228 0.0562341 0.1 0.177828 0.316228 0.562341 1 1.77828 3.16228 5.62341 10 17.7828 31.6228 56.2341 100"
+for g in a b; do
+	got=$(grep "^[0-9]*,$g \[" "$tmp/loggrid/summary.csv" | sed 's/.*\[lr=\([^]]*\)\].*/\1/' | tr '\n' ' ')
+	[ "$got" = "$want " ] && ok || bad "log grid of $g: $got"
+done
+expect_rc 0 "report of the log grid" "$bin" report "$tmp/loggrid"
+grep -Eq -- "- a: winner lr=[0-9.e-]+; the smallest rate that diverged is [0-9.e-]+ \([0-9.e+]+x the winner's\)" "$tmp/out" &&
+	ok || bad "report: no stability margin: $(grep -A3 Stability "$tmp/out")"
+
 finish test_cli

@@ -39,6 +39,10 @@ struct curve {
 int rundir_load(struct rundir *rd, const char *dir, int need_metadata);
 void rundir_release(struct rundir *rd);
 
+/* The value of key in a grid point "lr=0.01,std=0.1" into *value; 0 when
+ * the point has no such key. */
+int rundir_grid_value(const char *point, const char *key, double *value);
+
 /* The result a summary row records (no curve). */
 void rundir_run_result(const struct rundir_run *r, struct run_result *res);
 
