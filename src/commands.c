@@ -656,7 +656,8 @@ static void warn_grid_edges(const struct experiment *ex, const int *selected)
 		sweep_edge(ex, selected, i, edge, sizeof(edge));
 		if (*edge)
 			fprintf(stderr, "overparam: warning: '%s': the winner %s is at the edge of its grid (%s): extend the grid\n",
-				ex->runs[i].group, ex->runs[i].grid_point, edge);
+				ex->replicates > 1 ? ex->runs[i].label : ex->runs[i].group,
+				ex->runs[i].grid_point, edge);
 	}
 }
 

@@ -694,6 +694,51 @@ static int push_run(struct experiment *ex, int *cap, struct run_spec *r)
 	return ERR_OK;
 }
 
+/* "replicates": S > 1 repeats every run S times with init seeds seed + r
+ * (r = 0..S-1), labelled "label #r+1": per group, all of replicate 1's grid
+ * points, then replicate 2's, ... (so a replicate's grid is stepped in one
+ * batch). Selection and claims then work per replicate. */
+static int replicate_runs(struct experiment *ex)
+{
+	int S = ex->replicates, n = ex->n_runs;
+	if ((long)n * S > MAX_GRID_RUNS * 10L)
+		return err_set(ERR_INPUT, "%s: replicates: %d runs x %d replicates is more than %d runs",
+			       ex->config_path, n, S, MAX_GRID_RUNS * 10);
+	struct run_spec *out = calloc((size_t)n * S, sizeof(*out));
+	if (!out)
+		return err_set(ERR_RUNTIME, "out of memory");
+	int m = 0, rc = ERR_OK;
+	for (int lo = 0, hi; lo < n; lo = hi) {
+		for (hi = lo + 1; hi < n && !strcmp(ex->runs[hi].group, ex->runs[lo].group); hi++)
+			;
+		for (int r = 0; r < S && !rc; r++)
+			for (int i = lo; i < hi && !rc; i++) {
+				const struct run_spec *src = &ex->runs[i];
+				struct run_spec *dst = &out[m++];
+				*dst = *src;
+				char label[700];
+				snprintf(label, sizeof(label), "%s #%d", src->label, r + 1);
+				dst->label = str_dup(label);
+				dst->group = str_dup(src->group);
+				dst->grid_point = str_dup(src->grid_point);
+				dst->hidden = malloc((src->depth > 1 ? src->depth - 1 : 1) * sizeof(int));
+				if (dst->hidden)
+					memcpy(dst->hidden, src->hidden,
+					       (src->depth > 1 ? src->depth - 1 : 0) * sizeof(int));
+				dst->seed = src->seed + (unsigned long long)r;
+				dst->replicate = r;
+				if (!dst->label || !dst->group || !dst->grid_point || !dst->hidden)
+					rc = err_set(ERR_RUNTIME, "out of memory");
+			}
+	}
+	for (int i = 0; i < n; i++)
+		run_spec_release(&ex->runs[i]);
+	free(ex->runs);
+	ex->runs = out;
+	ex->n_runs = m;
+	return rc;
+}
+
 /* Expands runs[idx] (merged with defaults) over its grid lists. */
 static int expand_run(const struct ctx *c, struct experiment *ex, int *cap,
 		      const cJSON *defaults, const cJSON *run, int idx,
@@ -910,7 +955,7 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	}
 	static const char *const keys[] = {"name",  "description", "seed", "data",
 					   "loss", "train", "select", "plot",
-					   "defaults", "runs", "claims", NULL};
+					   "defaults", "runs", "claims", "replicates", NULL};
 	const cJSON *data, *loss, *train, *select, *plot, *defaults;
 	const char *name, *desc;
 	long seed;
@@ -918,6 +963,7 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	    (rc = get_string(&c, root, "", "name", 0, NULL, &name)) ||
 	    (rc = get_string(&c, root, "", "description", 0, "", &desc)) ||
 	    (rc = get_long(&c, root, "", "seed", 0, 1, 0, 1L << 53, &seed)) ||
+	    (rc = get_int(&c, root, "", "replicates", 0, 1, 1, 100, &ex->replicates)) ||
 	    (rc = get_object(&c, root, "", "data", 1, &data)) ||
 	    (rc = get_object(&c, root, "", "loss", 0, &loss)) ||
 	    (rc = get_object(&c, root, "", "train", 0, &train)) ||
@@ -1076,6 +1122,8 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	int idx = 0;
 	for (const cJSON *r = runs->child; r && !rc; r = r->next, idx++)
 		rc = expand_run(&c, ex, &cap, defaults, r, idx, &train_defaults);
+	if (!rc && ex->replicates > 1)
+		rc = replicate_runs(ex);
 	if (rc)
 		goto out;
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");

@@ -153,7 +153,7 @@ int output_summary(const char *path, const struct experiment *ex,
 		put_num(f, s->min_loss);
 		char edge[128];
 		sweep_edge(ex, selected, i, edge, sizeof(edge));
-		fprintf(f, ",%d,%s,%s\n", selected[i], csv_names[i], edge);
+		fprintf(f, ",%d,%s,%s,%d\n", selected[i], csv_names[i], edge, r->replicate + 1);
 	}
 	return afile_commit(&af);
 }
@@ -258,6 +258,7 @@ static cJSON *run_json(const struct run_spec *r, const struct run_result *s,
 	cJSON_AddStringToObject(o, "label", r->label);
 	cJSON_AddStringToObject(o, "group", r->group);
 	cJSON_AddStringToObject(o, "grid_point", r->grid_point);
+	cJSON_AddNumberToObject(o, "replicate", r->replicate + 1);
 	cJSON *m = cJSON_AddObjectToObject(o, "model");
 	cJSON_AddStringToObject(m, "type", r->model == MODEL_DEEP ? "deep" : "e2e");
 	cJSON_AddNumberToObject(m, "depth", r->depth);
@@ -359,6 +360,7 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(root, "name", ex->name);
 	cJSON_AddStringToObject(root, "description", ex->description);
 	cJSON_AddNumberToObject(root, "seed", (double)ex->seed);
+	cJSON_AddNumberToObject(root, "replicates", ex->replicates);
 	cJSON_AddBoolToObject(root, "resumed", ex->resumed);
 	if (ex->init_from)
 		cJSON_AddStringToObject(root, "init_from", ex->init_from);

@@ -34,13 +34,16 @@ static int grid_lr(const char *point, double *lr)
 static int lr_group(const struct rundir *rd, int i)
 {
 	const char *group = rd->runs[i].group;
+	if (rd->runs[i].replicate != 1)
+		return 0;
 	for (int j = 0; j < i; j++)
 		if (strcmp(rd->runs[j].group, group) == 0)
 			return 0;
 	int points = 0, alive = 0;
 	double lr;
 	for (int j = i; j < rd->n_runs; j++)
-		if (strcmp(rd->runs[j].group, group) == 0 && grid_lr(rd->runs[j].grid_point, &lr)) {
+		if (strcmp(rd->runs[j].group, group) == 0 && rd->runs[j].replicate == 1 &&
+		    grid_lr(rd->runs[j].grid_point, &lr)) {
 			points++;
 			alive += strcmp(rd->runs[j].status, "diverged") != 0;
 		}
@@ -71,7 +74,8 @@ static void write_lr_plot(FILE *f, const struct rundir *rd)
 		fprintf(f, "$g%d << EOD\n", n_groups);
 		for (int j = i; j < rd->n_runs; j++) {
 			const struct rundir_run *q = &rd->runs[j];
-			if (strcmp(q->group, r->group) != 0 || !grid_lr(q->grid_point, &lr))
+			if (strcmp(q->group, r->group) != 0 || q->replicate != 1 ||
+			    !grid_lr(q->grid_point, &lr))
 				continue;
 			int div = strcmp(q->status, "diverged") == 0;
 			fprintf(f, "%.17g %.17g %.17g\n", lr, div ? NAN : q->final_loss,
@@ -128,16 +132,25 @@ static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix)
 		fputs("set logscale x\nset xlabel 'iteration (log scale; iteration 0 drawn at 1)'\n", f);
 	const char *x = rd->logx ? "($1 < 1 ? 1 : $1)" : "1";
 	fputs("set title ", f);
-	put_gp_string(f, rd->title);
+	if (rd->n_replicates > 1) {
+		char title[600];
+		snprintf(title, sizeof(title), "%s (seed replicate 1 of %d)", rd->title,
+			 rd->n_replicates);
+		put_gp_string(f, title);
+	} else {
+		put_gp_string(f, rd->title);
+	}
 	fputc('\n', f);
 	int n_plotted = 0;
 	for (int i = 0; i < rd->n_runs; i++) {
 		const struct rundir_run *r = &rd->runs[i];
 		int shown = r->selected;
-		if (!shown && rundir_selected(rd, r->group) < 0) {
+		if (r->replicate != 1) /* replicates: the first one's curves */
+			continue;
+		if (!shown && rundir_selected(rd, r->group, 1) < 0) {
 			int longest = i;
 			for (int j = 0; j < rd->n_runs; j++)
-				if (strcmp(rd->runs[j].group, r->group) == 0 &&
+				if (strcmp(rd->runs[j].group, r->group) == 0 && rd->runs[j].replicate == 1 &&
 				    rd->runs[j].last_iter > rd->runs[longest].last_iter)
 					longest = j;
 			shown = longest == i;

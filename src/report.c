@@ -32,12 +32,14 @@ static long first_reach(const struct curve *c, double level)
 	return -1;
 }
 
-/* Evaluates one claim; writes a sentence with the numbers into buf. Returns
- * 1 if it holds, 0 if not, -1 if it cannot be checked. */
-static int eval_claim(const struct rundir *rd, const struct claim *cl, char *buf,
-		      size_t n)
+/* Evaluates one claim on one replicate's selected runs; writes a sentence
+ * with the numbers into buf and a's speed-up over b into *speedup (NAN for
+ * tracks). Returns 1 if it holds, 0 if not, -1 if it cannot be checked. */
+static int eval_claim(const struct rundir *rd, const struct claim *cl, int rep, char *buf,
+		      size_t n, double *speedup_out)
 {
-	int ia = rundir_selected(rd, cl->a), ib = rundir_selected(rd, cl->b);
+	*speedup_out = NAN;
+	int ia = rundir_selected(rd, cl->a, rep), ib = rundir_selected(rd, cl->b, rep);
 	if (ia < 0 || ib < 0) {
 		snprintf(buf, n, "cannot be checked: no selected (non-diverged) run for '%s'",
 			 ia < 0 ? cl->a : cl->b);
@@ -95,17 +97,62 @@ static int eval_claim(const struct rundir *rd, const struct claim *cl, char *buf
 			 "'%s' reaches loss %.4g at iteration %ld, '%s' at iteration %ld: '%s' is %.2fx as fast (final losses %.4g and %.4g)",
 			 a->label, level, ta, b->label, tb, a->label, speedup,
 			 a->final_loss, b->final_loss);
+		*speedup_out = speedup;
 	}
 	curve_release(&ca);
 	curve_release(&cb);
 	return holds;
 }
 
+/* A claim over every replicate: holds when it holds in each. With one
+ * replicate, eval_claim's sentence; with S, "holds in k/S replicates",
+ * the range of a's speed-up, and whether the range comes within 5% of the
+ * 1.25 (or 1/1.25) threshold ("at the margin"), then replicate 1's
+ * numbers. Returns 1, 0 or -1 (no replicate could be checked). */
+static int eval_claim_all(const struct rundir *rd, const struct claim *cl, char *buf,
+			  size_t n)
+{
+	double s;
+	int S = rd->n_replicates;
+	if (S <= 1)
+		return eval_claim(rd, cl, 1, buf, n, &s);
+	int holds = 0, checked = 0, margin = 0;
+	double lo = INFINITY, hi = -INFINITY;
+	char first[600] = "", one[600];
+	for (int r = 1; r <= S; r++) {
+		int v = eval_claim(rd, cl, r, one, sizeof(one), &s);
+		if (r == 1)
+			snprintf(first, sizeof(first), "%s", one);
+		checked += v >= 0;
+		holds += v == 1;
+		if (!isnan(s)) {
+			lo = fmin(lo, s);
+			hi = fmax(hi, s);
+			for (int k = -1; k <= 1; k += 2) {
+				double t = pow(SPEEDUP_MARGIN, k);
+				margin |= s > t / 1.05 && s < t * 1.05;
+			}
+		}
+	}
+	int len = snprintf(buf, n, "holds in %d/%d replicates", holds, S);
+	if (checked < S)
+		len += snprintf(buf + len, n - len, " (%d could not be checked)", S - checked);
+	if (lo <= hi)
+		len += snprintf(buf + len, n - len, ", speed-up %.2fx-%.2fx", lo, hi);
+	if (margin)
+		len += snprintf(buf + len, n - len, ", at the margin (within 5%% of %.2fx)",
+				SPEEDUP_MARGIN);
+	snprintf(buf + len, n - len, "; replicate 1: %s", first);
+	if (checked == 0)
+		return -1;
+	return holds == S ? 1 : 0;
+}
+
 static void runs_table(FILE *f, const struct rundir *rd)
 {
 	double hi = INFINITY, lo = INFINITY;
 	for (int i = 0; i < rd->n_runs; i++)
-		if (rd->runs[i].selected) {
+		if (rd->runs[i].selected && rd->runs[i].replicate == 1) {
 			hi = fmin(hi, rd->runs[i].initial_loss);
 			lo = fmin(lo, rd->runs[i].final_loss);
 		}
@@ -124,7 +171,7 @@ static void runs_table(FILE *f, const struct rundir *rd)
 	fputs("\n|---|---|---|---|---|---|---|---|\n", f);
 	for (int i = 0; i < rd->n_runs; i++) {
 		const struct rundir_run *r = &rd->runs[i];
-		if (!r->selected)
+		if (!r->selected || r->replicate != 1)
 			continue;
 		fprintf(f, "| %s | %s | %s | %.4g |", r->group,
 			*r->grid_point ? r->grid_point : "-", r->status, r->final_loss);
@@ -157,7 +204,8 @@ static void grid_edge_notes(FILE *f, const struct rundir *rd)
 		if (!any)
 			fputs("Winners at the edge of their grid (extend the grid that way):\n\n", f);
 		any = 1;
-		fprintf(f, "- %s: winner %s:", r->group, r->grid_point);
+		fprintf(f, "- %s: winner %s:", rd->n_replicates > 1 ? r->label : r->group,
+			r->grid_point);
 		/* "lr=largest;std=smallest" -> " the largest lr tried; ..." */
 		char edge[256];
 		snprintf(edge, sizeof(edge), "%s", r->grid_edge);
@@ -188,14 +236,14 @@ static void stability_notes(FILE *f, const struct rundir *rd)
 	for (int i = 0; i < rd->n_runs; i++) {
 		const struct rundir_run *w = &rd->runs[i];
 		double lr;
-		if (!w->selected || !rundir_grid_value(w->grid_point, "lr", &lr))
+		if (!w->selected || w->replicate != 1 || !rundir_grid_value(w->grid_point, "lr", &lr))
 			continue;
 		double div = INFINITY;
 		int larger = 0;
 		for (int j = 0; j < rd->n_runs; j++) {
 			const struct rundir_run *q = &rd->runs[j];
 			double v;
-			if (j == i || strcmp(q->group, w->group) != 0 ||
+			if (j == i || strcmp(q->group, w->group) != 0 || q->replicate != 1 ||
 			    !rundir_grid_value(q->grid_point, "lr", &v) || v <= lr)
 				continue;
 			larger++;
@@ -226,11 +274,11 @@ static void no_winner_notes(FILE *f, const struct rundir *rd)
 		long earliest = -1, latest = -1;
 		for (int j = 0; j < i && first; j++)
 			first = strcmp(rd->runs[j].group, r->group) != 0;
-		if (!first || rundir_selected(rd, r->group) >= 0)
+		if (!first || r->replicate != 1 || rundir_selected(rd, r->group, 1) >= 0)
 			continue;
 		for (int j = i; j < rd->n_runs; j++) {
 			const struct rundir_run *q = &rd->runs[j];
-			if (strcmp(q->group, r->group) != 0)
+			if (strcmp(q->group, r->group) != 0 || q->replicate != 1)
 				continue;
 			size++;
 			if (earliest < 0 || q->diverged_at < earliest)
@@ -260,7 +308,7 @@ static void grid_notes(FILE *f, const struct rundir *rd)
 		const struct rundir_run *r = &rd->runs[i];
 		grid += *r->grid_point != '\0';
 		diverged += strcmp(r->status, "diverged") == 0;
-		int w = rundir_selected(rd, r->group);
+		int w = rundir_selected(rd, r->group, r->replicate);
 		if (w < 0 || strcmp(r->status, "diverged") != 0 ||
 		    !(r->min_loss < rd->runs[w].final_loss))
 			continue;
@@ -307,7 +355,7 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 	      "| figure | claim | verdict |\n|---|---|---|\n", f);
 	for (int d = 0; d < n; d++)
 		for (int c = 0; c < rds[d].n_claims; c++) {
-			int v = eval_claim(&rds[d], &rds[d].claims[c], buf, sizeof(buf));
+			int v = eval_claim_all(&rds[d], &rds[d].claims[c], buf, sizeof(buf));
 			hold += v == 1;
 			total++;
 			fprintf(f, "| %s | %s | %s |\n", rds[d].title, rds[d].claims[c].text,
@@ -332,7 +380,7 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		grid_edge_notes(f, rd);
 		stability_notes(f, rd);
 		for (int c = 0; c < rd->n_claims; c++) {
-			int v = eval_claim(rd, &rd->claims[c], buf, sizeof(buf));
+			int v = eval_claim_all(rd, &rd->claims[c], buf, sizeof(buf));
 			fprintf(f, "- **%s** (expected: %s) %s: %s.\n",
 				v == 1 ? "holds" : v == 0 ? "does not hold" : "not checked",
 				claim_expect_name(rd->claims[c].expect), rd->claims[c].text, buf);

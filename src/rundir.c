@@ -86,7 +86,7 @@ static int load_summary(struct rundir *rd)
 	char *line = NULL, *fields[64];
 	size_t cap = 0;
 	long lineno = 0;
-	int col[N_COLS], rc = ERR_OK, alloc = 0, edge_col = -1;
+	int col[N_COLS], rc = ERR_OK, alloc = 0, edge_col = -1, rep_col = -1;
 	while (getline(&line, &cap, f) != -1) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
@@ -105,6 +105,8 @@ static int load_summary(struct rundir *rd)
 			for (int i = 0; i < n && i < 64; i++) /* optional: older directories */
 				if (strcmp(fields[i], "grid_edge") == 0)
 					edge_col = i;
+				else if (strcmp(fields[i], "replicate") == 0)
+					rep_col = i;
 			continue;
 		}
 		int need = 0;
@@ -134,6 +136,9 @@ static int load_summary(struct rundir *rd)
 		r->csv = dup_str(fields[col[C_CSV]]);
 		r->grid_edge = dup_str(edge_col >= 0 && edge_col < n ? fields[edge_col] : "");
 		r->index = (int)strtol(fields[col[C_INDEX]], NULL, 10);
+		r->replicate = rep_col >= 0 && rep_col < n ? (int)strtol(fields[rep_col], NULL, 10) : 1;
+		if (r->replicate > rd->n_replicates)
+			rd->n_replicates = r->replicate;
 		r->last_iter = strtol(fields[col[C_LAST]], NULL, 10);
 		r->diverged_at = strtol(fields[col[C_DIV]], NULL, 10);
 		r->reached_at = strtol(fields[col[C_REACH]], NULL, 10);
@@ -224,6 +229,7 @@ int rundir_load(struct rundir *rd, const char *dir, int need_metadata)
 	rd->dir = dup_str(dir);
 	rd->title = dup_str(dir);
 	rd->format = "png";
+	rd->n_replicates = 1;
 	int rc = load_summary(rd);
 	if (!rc)
 		rc = load_metadata(rd, need_metadata);
@@ -232,10 +238,11 @@ int rundir_load(struct rundir *rd, const char *dir, int need_metadata)
 	return rc;
 }
 
-int rundir_selected(const struct rundir *rd, const char *group)
+int rundir_selected(const struct rundir *rd, const char *group, int replicate)
 {
 	for (int i = 0; i < rd->n_runs; i++)
-		if (rd->runs[i].selected && strcmp(rd->runs[i].group, group) == 0)
+		if (rd->runs[i].selected && rd->runs[i].replicate == replicate &&
+		    strcmp(rd->runs[i].group, group) == 0)
 			return i;
 	return -1;
 }

@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* 1 if runs i and j compete: the same group and replicate. */
+static int same_group(const struct experiment *ex, int i, int j)
+{
+	return strcmp(ex->runs[i].group, ex->runs[j].group) == 0 &&
+	       ex->runs[i].replicate == ex->runs[j].replicate;
+}
+
 /* 1 if run a beats run b under sel. */
 static int better(const struct select_spec *sel, const struct run_result *a,
 		  const struct run_result *b)
@@ -29,13 +36,13 @@ void sweep_select(const struct experiment *ex, const struct run_result *res,
 		/* Handle each group once, at its first run. */
 		int first = 1;
 		for (int j = 0; j < i && first; j++)
-			if (strcmp(ex->runs[j].group, ex->runs[i].group) == 0)
+			if (same_group(ex, i, j))
 				first = 0;
 		if (!first)
 			continue;
 		int best = -1;
 		for (int j = i; j < n; j++) {
-			if (strcmp(ex->runs[j].group, ex->runs[i].group) != 0)
+			if (!same_group(ex, i, j))
 				continue;
 			if (res[j].status != RUN_OK)
 				continue;
@@ -76,7 +83,7 @@ void sweep_edge(const struct experiment *ex, const int *selected, int i, char *b
 	for (int a = 0; a < n; a++) {
 		int below = 0, above = 0;
 		for (int j = 0; j < ex->n_runs; j++) {
-			if (j == i || strcmp(ex->runs[j].group, ex->runs[i].group) != 0)
+			if (j == i || !same_group(ex, i, j))
 				continue;
 			if (grid_axes(ex->runs[j].grid_point, other, ov, 8) != n)
 				continue;

@@ -349,8 +349,8 @@ JSON
 expect_rc 0 "grid edge run" "$bin" run "$tmp/edge.json" -o "$tmp/edge"
 grep -q "warning: 'low': the winner lr=0.2 is at the edge of its grid (lr=largest): extend the grid" "$tmp/err" && ok || bad "edge: no warning: $(cat "$tmp/err")"
 grep -q "'wide'.*edge" "$tmp/err" && bad "edge: warning for a winner inside its grid" || ok
-grep -q '^2,low \[lr=0.2\],.*,1,runs/02-low-lr-0-2.csv,lr=largest$' "$tmp/edge/summary.csv" && ok || bad "edge: summary: $(cat "$tmp/edge/summary.csv")"
-grep -q ',1,runs/04-wide-lr-1.csv,$' "$tmp/edge/summary.csv" && ok || bad "edge: inside winner flagged"
+grep -q '^2,low \[lr=0.2\],.*,1,runs/02-low-lr-0-2.csv,lr=largest,1$' "$tmp/edge/summary.csv" && ok || bad "edge: summary: $(cat "$tmp/edge/summary.csv")"
+grep -q ',1,runs/04-wide-lr-1.csv,,1$' "$tmp/edge/summary.csv" && ok || bad "edge: inside winner flagged"
 [ -s "$tmp/edge/lr.png" ] && grep -q "set output 'lr.png'" "$tmp/edge/plot.gp" && ok || bad "edge: no lr.png"
 expect_rc 0 "report of an edge" "$bin" report "$tmp/edge"
 grep -q -- "- low: winner lr=0.2: the largest lr tried" "$tmp/out" && ok || bad "edge: report: $(grep -A3 edge "$tmp/out")"
@@ -397,5 +397,36 @@ done
 expect_rc 0 "report of the log grid" "$bin" report "$tmp/loggrid"
 grep -Eq -- "- a: winner lr=[0-9.e-]+; the smallest rate that diverged is [0-9.e-]+ \([0-9.e+]+x the winner's\)" "$tmp/out" &&
 	ok || bad "report: no stability margin: $(grep -A3 Stability "$tmp/out")"
+
+# "replicates": S repeats every run with init seeds seed + r, selects per
+# replicate, and judges each claim over the replicates (issue 11).
+# Replicate 2 is the run with init seed 2, byte for byte.
+cat > "$tmp/rep.json" <<'JSON'
+{
+  "name": "rep",
+  "data": {"source": "synthetic", "m": 200, "d": 16, "noise": 0.1},
+  "loss": {"p": 4},
+  "replicates": 3,
+  "train": {"iterations": 1500, "log_every": 100},
+  "defaults": {"init": {"scheme": "balanced", "std": 0.05}},
+  "runs": [
+    {"label": "depth 1", "model": {"depth": 1}, "optimizer": {"lr": [0.01, 0.1]}},
+    {"label": "depth 3", "model": {"depth": 3, "width": 4}, "optimizer": {"lr": [0.01, 0.1]}}
+  ],
+  "claims": [{"text": "depth 3 faster", "a": "depth 3", "b": "depth 1", "expect": "faster"}]
+}
+JSON
+expect_rc 0 "replicates" "$bin" run "$tmp/rep.json" -o "$tmp/rep" --quiet
+[ "$(awk -F, 'NR > 1' "$tmp/rep/summary.csv" | wc -l)" = 12 ] && ok || bad "replicates: not 12 runs"
+[ "$(awk -F, 'NR > 1 && $22 == 1 { n[$2 ~ /depth 1/ ? 1 : 3]++ } END { print n[1] "," n[3] }' "$tmp/rep/summary.csv")" = "3,3" ] &&
+	ok || bad "replicates: not one winner per group and replicate"
+grep -q '^7,"\?depth 3 \[lr=0.01\] #1"\?,.*,1,1500,' "$tmp/rep/summary.csv" && grep -q '^9,"\?depth 3 \[lr=0.01\] #2"\?,.*,2,1500,' "$tmp/rep/summary.csv" &&
+	ok || bad "replicates: labels or seeds: $(cut -d, -f1,2,13 "$tmp/rep/summary.csv")"
+sed '/"replicates": 3,/d' "$tmp/rep.json" > "$tmp/rep2.json"
+expect_rc 0 "seed 2 alone" "$bin" run "$tmp/rep2.json" -o "$tmp/rep2" --quiet --no-plot --set defaults.init.seed=2
+cmp -s "$tmp/rep/runs/10-depth-3-lr-0-1-2.csv" "$tmp/rep2/runs/04-depth-3-lr-0-1.csv" && ok || bad "replicate 2 is not the run with seed 2"
+expect_rc 0 "report over replicates" "$bin" report "$tmp/rep"
+grep -Eq "depth 3 faster: holds in [0-3]/3 replicates, speed-up [0-9.]+x-[0-9.]+x" "$tmp/out" && ok || bad "report: $(grep 'depth 3 faster' "$tmp/out")"
+grep -q "seed replicate 1 of 3" "$tmp/rep/plot.gp" && ok || bad "plot does not say which replicate it shows"
 
 finish test_cli

@@ -56,6 +56,7 @@ struct run_spec {
 	int emulate;        /* deep runs: step an Eq. 10/12 twin alongside and
 			       log its loss and its distance to W_e */
 	int singular_values; /* log the singular values of W_e */
+	int replicate;      /* 0..replicates-1: init seed = seed + replicate */
 };
 
 enum select_by {
@@ -100,6 +101,7 @@ struct experiment {
 	char *name;
 	char *description;
 	unsigned long long seed;
+	int replicates;     /* S >= 1: every run repeated with S init seeds */
 	struct data_spec data;
 	struct loss loss;
 	struct select_spec select;

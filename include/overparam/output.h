@@ -19,7 +19,7 @@
 	"index,label,group,grid_point,model,depth,widths,optimizer,lr,"          \
 	"weight_decay,init,init_std,seed,iterations,status,last_iter,"           \
 	"diverged_at,reached_at,initial_loss,final_loss,min_loss,selected,csv," \
-	"grid_edge"
+	"grid_edge,replicate"
 
 /* Relative file name "runs/NN-<slug>.csv" for run index i (0-based);
  * malloc'ed. */

@@ -11,6 +11,7 @@ struct rundir_run {
 	char *label, *group, *grid_point, *model, *status, *csv; /* owned */
 	char *grid_edge; /* "lr=largest" etc. for a winner at its grid's edge, or "" (owned) */
 	int index; /* 1-based, in the plan of the whole config */
+	int replicate; /* 1..n_replicates (1 without replicates) */
 	long last_iter, diverged_at, reached_at;
 	double initial_loss, final_loss, min_loss;
 	int selected;
@@ -23,6 +24,7 @@ struct rundir {
 	const char *format; /* plot format: "png" (default), "svg" or "pdf"; static */
 	struct rundir_run *runs;
 	int n_runs;
+	int n_replicates; /* the largest replicate number in the summary */
 	struct claim *claims; /* from metadata.json, owned */
 	int n_claims;
 };
@@ -46,8 +48,8 @@ int rundir_grid_value(const char *point, const char *key, double *value);
 /* The result a summary row records (no curve). */
 void rundir_run_result(const struct rundir_run *r, struct run_result *res);
 
-/* Index of the selected run of group, or -1. */
-int rundir_selected(const struct rundir *rd, const char *group);
+/* Index of the selected run of group in replicate (1-based), or -1. */
+int rundir_selected(const struct rundir *rd, const char *group, int replicate);
 
 /* Reads run i's CSV (iteration and loss columns). */
 int rundir_curve(const struct rundir *rd, int i, struct curve *c);

@@ -1,6 +1,7 @@
 /* sweep: picks the winner of each group of grid-search runs.
  *
- * Runs expanded from one config entry share a group. Criterion (config
+ * Runs expanded from one config entry share a group; with "replicates",
+ * each replicate of a group is selected on its own. Criterion (config
  * "select"): final_loss, the lowest loss at the last iteration; or
  * time_to_target, the fewest iterations to reach loss <= target (ties: lower
  * final loss; when no run reaches the target, the lowest final loss).
