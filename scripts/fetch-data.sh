@@ -2,7 +2,8 @@
 # fetch-data.sh: put the UCI "Gas Sensor Array Drift Dataset at Different
 # Concentrations" batch files into data/gas-drift/ (git-ignored).
 #
-#   scripts/fetch-data.sh [--mirror DIR] [--dest DIR]
+#   scripts/fetch-data.sh [gas] [--mirror DIR] [--dest DIR]
+#   scripts/fetch-data.sh mnist [--mirror DIR] [--dest DIR]   (scripts/fetch-mnist.sh)
 #
 # Order of sources: --mirror DIR, else $OVERPARAM_DATA_MIRROR, else a download
 # of the UCI archive, else the sibling mirror ../shared/data/gas-drift (for
@@ -12,6 +13,11 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# `fetch-data.sh mnist ...`: the MNIST files (scripts/fetch-mnist.sh).
+case "${1:-}" in
+mnist) shift; exec bash "$root/scripts/fetch-mnist.sh" "$@" ;;
+gas) shift ;;
+esac
 dest="$root/data/gas-drift"
 mirror="${OVERPARAM_DATA_MIRROR:-}"
 url="https://archive.ics.uci.edu/static/public/270/gas+sensor+array+drift+dataset+at+different+concentrations.zip"

@@ -19,6 +19,7 @@ quick=0
 scripts/install-deps.sh
 scripts/build.sh
 scripts/fetch-data.sh
+scripts/fetch-data.sh mnist || echo "test.sh: MNIST not fetched: test_mnist is skipped"
 echo "== ctest (Release)"
 (cd build && ctest --output-on-failure --timeout 900)
 [ "$quick" = 1 ] && exit 0
