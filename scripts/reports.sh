@@ -10,7 +10,12 @@
 #                      Eq. 10's SVD) move with the OpenBLAS core type:
 #                      configs/gas_classes.json, 2,000 iterations, against
 #                      the run with OPENBLAS_CORETYPE unset
-# usage: scripts/reports.sh   (after scripts/build.sh and fetch-data.sh)
+#   reproduce.md       scripts/reproduce.sh's report.md (every figure's
+#                      claims and numbers) with the time it took; the
+#                      README's reproduction block is written from it by
+#                      scripts/readme-numbers.sh
+# usage: scripts/reports.sh [reproduce]   (after scripts/build.sh and
+#        fetch-data.sh; "reproduce": only reproduce.md, about 4 minutes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -21,7 +26,22 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 clean=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OVERPARAM_KERNELS)
 
-stamp() { echo "# $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $("$bin" --version); made by scripts/reports.sh"; }
+stamp() { echo "# $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $("$bin" --version | head -n 1); made by scripts/reports.sh"; }
+
+if [ "${1:-}" = reproduce ]; then
+	t0=$(date +%s)
+	"${clean[@]}" OVERPARAM_BIN="$bin" bash scripts/reproduce.sh --out "$tmp/reproduce" > "$tmp/log"
+	secs=$(( $(date +%s) - t0 ))
+	{
+		stamp
+		echo "# reproduce.sh: $secs s on $(nproc) cores (plots in results/reproduce/ after running it)"
+		echo
+		cat "$tmp/reproduce/report.md"
+	} > "$tmp/reproduce.md"
+	mv "$tmp/reproduce.md" "$out/reproduce.md"
+	echo "reports: $out/reproduce.md ($secs s); now run scripts/readme-numbers.sh"
+	exit 0
+fi
 
 { stamp; "${clean[@]}" "$bin" bench 2000; } > "$tmp/bench.txt"
 mv "$tmp/bench.txt" "$out/bench.txt"
