@@ -172,6 +172,13 @@ char *file_read_all(const char *path, size_t *len_out)
 		err_set(ERR_INPUT, "cannot open '%s': %s", path, strerror(errno));
 		return NULL;
 	}
+	char *buf = stream_read_all(f, path, len_out);
+	fclose(f);
+	return buf;
+}
+
+char *stream_read_all(FILE *f, const char *name, size_t *len_out)
+{
 	size_t cap = 1 << 16, len = 0;
 	char *buf = malloc(cap);
 	while (buf) {
@@ -189,12 +196,10 @@ char *file_read_all(const char *path, size_t *len_out)
 		cap *= 2;
 	}
 	if (!buf || ferror(f)) {
-		err_set(ERR_INPUT, "cannot read '%s'", path);
+		err_set(ERR_INPUT, "cannot read '%s'", name);
 		free(buf);
-		fclose(f);
 		return NULL;
 	}
-	fclose(f);
 	buf[len] = '\0';
 	if (len_out)
 		*len_out = len;

@@ -12,54 +12,32 @@
 static int read_bytes(const char *path, unsigned char **buf, size_t *len)
 {
 	size_t n = strlen(path);
-	int gz = n > 3 && strcmp(path + n - 3, ".gz") == 0;
-	FILE *f = NULL;
-	if (gz) {
-		FILE *probe = fopen(path, "rb"); /* a clear message when it is missing */
-		if (!probe)
-			return err_set(ERR_INPUT, "cannot open '%s': %s", path, strerror(errno));
-		fclose(probe);
-		char *cmd = malloc(2 * n + 32);
-		if (!cmd)
-			return err_set(ERR_RUNTIME, "out of memory");
-		/* single-quoted for the shell, quotes in the name escaped */
-		char *q = cmd + sprintf(cmd, "gzip -dc -- '");
-		for (const char *p = path; *p; p++)
-			q += *p == '\'' ? sprintf(q, "'\\''") : sprintf(q, "%c", *p);
-		sprintf(q, "' 2>/dev/null");
-		f = popen(cmd, "r");
-		free(cmd);
-	} else {
-		f = fopen(path, "rb");
+	if (n <= 3 || strcmp(path + n - 3, ".gz") != 0) {
+		*buf = (unsigned char *)file_read_all(path, len);
+		return *buf ? ERR_OK : ERR_INPUT;
 	}
-	if (!f)
+	FILE *probe = fopen(path, "rb"); /* a clear message when it is missing */
+	if (!probe)
 		return err_set(ERR_INPUT, "cannot open '%s': %s", path, strerror(errno));
-	size_t cap = 1 << 20, used = 0;
-	unsigned char *b = malloc(cap);
-	while (b) {
-		size_t got = fread(b + used, 1, cap - used, f);
-		used += got;
-		if (used < cap)
-			break;
-		unsigned char *nb = realloc(b, cap * 2);
-		if (!nb) {
-			free(b);
-			b = NULL;
-			break;
-		}
-		b = nb;
-		cap *= 2;
-	}
-	int bad_read = ferror(f);
-	int status = gz ? pclose(f) : fclose(f);
-	if (!b)
-		return err_set(ERR_RUNTIME, "out of memory reading '%s'", path);
-	if (bad_read || (gz && status != 0)) {
+	fclose(probe);
+	char *cmd = malloc(4 * n + 48);
+	if (!cmd)
+		return err_set(ERR_RUNTIME, "out of memory");
+	/* single-quoted for the shell, quotes in the name escaped */
+	char *q = cmd + sprintf(cmd, "gzip -dc -- '");
+	for (const char *p = path; *p; p++)
+		q += *p == '\'' ? sprintf(q, "'\\''") : sprintf(q, "%c", *p);
+	sprintf(q, "' 2>/dev/null");
+	FILE *f = popen(cmd, "r");
+	free(cmd);
+	if (!f)
+		return err_set(ERR_INPUT, "cannot run gzip for '%s': %s", path, strerror(errno));
+	char *b = stream_read_all(f, path, len);
+	if (pclose(f) != 0 || !b) {
 		free(b);
-		return err_set(ERR_INPUT, gz ? "%s: not a readable gzip file" : "cannot read '%s'", path);
+		return err_set(ERR_INPUT, "%s: not a readable gzip file", path);
 	}
-	*buf = b;
-	*len = used;
+	*buf = (unsigned char *)b;
 	return ERR_OK;
 }
 

@@ -56,6 +56,10 @@ int tree_copy(const char *src, const char *dst);
  * is not an error. */
 void tree_remove(const char *dir);
 
+/* Reads f to its end into a malloc'ed NUL-terminated buffer (name is for
+ * messages); *len_out (may be NULL) gets its length. Does not close f. */
+char *stream_read_all(FILE *f, const char *name, size_t *len_out);
+
 /* Reads a whole file into a malloc'ed NUL-terminated buffer; *len_out (may
  * be NULL) gets its length. Returns NULL with a message naming path. */
 char *file_read_all(const char *path, size_t *len_out);
