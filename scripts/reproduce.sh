@@ -21,7 +21,7 @@ done
 bin="${OVERPARAM_BIN:-$root/build/overparam}"
 bin=$(readlink -f "$bin")
 [ -x "$bin" ] || { echo "reproduce: error: '$bin' not built (run scripts/build.sh)" >&2; exit 2; }
-configs=(fig2_l2 fig2_l4 fig2_l4_gaussian fig3_l2 fig3_l4 fig4_left fig4_right fig5_left sec7_l2 sec7_l4 gas_classes)
+configs=(fig2_l2 fig2_l4 fig2_l4_gaussian fig2_l4_gaussian_scales fig3_l2 fig3_l4 fig4_left fig4_right fig5_left sec7_l2 sec7_l4 gas_classes)
 mkdir -p "$out"
 start=$(date +%s)
 for c in "${configs[@]}"; do

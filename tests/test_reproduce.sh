@@ -9,7 +9,7 @@ src=$(cd "$2" && pwd)
 . "$src/tests/lib.sh"
 OVERPARAM_BIN="$bin" bash "$src/scripts/reproduce.sh" --iterations 200 --out "$tmp" > "$tmp/log" 2>&1 ||
 	{ echo "FAIL reproduce.sh: $(tail -3 "$tmp/log")" >&2; exit 1; }
-for c in fig2_l2 fig2_l4 fig2_l4_gaussian fig3_l2 fig3_l4 fig4_left fig4_right fig5_left sec7_l2 sec7_l4 gas_classes; do
+for c in fig2_l2 fig2_l4 fig2_l4_gaussian fig2_l4_gaussian_scales fig3_l2 fig3_l4 fig4_left fig4_right fig5_left sec7_l2 sec7_l4 gas_classes; do
 	if [ -s "$tmp/$c/loss.png" ] && [ -s "$tmp/$c/summary.csv" ]; then
 		ok
 	else
