@@ -617,17 +617,6 @@ static int check_prev_rows(const struct rundir *prev, const struct run_subset *s
 	return ERR_OK;
 }
 
-static void apply_iterations(struct experiment *ex, long iterations)
-{
-	if (iterations <= 0)
-		return;
-	ex->iterations_override = iterations;
-	for (int i = 0; i < ex->n_runs; i++) {
-		ex->runs[i].iterations = iterations;
-		if (ex->runs[i].log_every > iterations)
-			ex->runs[i].log_every = iterations;
-	}
-}
 
 /* Writes summary.csv and metadata.json for the runs of sub. */
 static int write_records(const char *outdir, const struct experiment *ex,
@@ -684,13 +673,15 @@ static int check_memory(const struct run_ctx *c, const struct run_subset *sub)
 	double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGE_SIZE);
 	for (int p = 0, q; p < sub->n; p = q) {
 		q = block_end(c, sub, p);
-		double need = 0;
+		double need = 0, most = -1;
 		int big = sub->rows[p];
 		for (int b = p; b < q; b++) {
 			double one = train_bytes_needed(&c->ex->runs[sub->rows[b]], c->ds);
 			need += one;
-			if (one > train_bytes_needed(&c->ex->runs[big], c->ds))
+			if (one > most) {
+				most = one;
 				big = sub->rows[b];
+			}
 		}
 		if (have > 0 && need > have)
 			return err_set(ERR_INPUT, "run '%s'%s needs about %.3g GiB (weights, gradient, optimizer state, workspace), this machine has %.3g GiB: make it smaller",
@@ -756,7 +747,7 @@ int cmd_run(const struct run_options *o)
 		free(config_text);
 		return rc;
 	}
-	apply_iterations(&ex, o->iterations);
+	experiment_override_iterations(&ex, o->iterations);
 	/* BLAS calls are single-threaded: the data pass has its own threads,
 	 * whose chunked sums do not depend on the thread count. */
 	openblas_set_num_threads(1);

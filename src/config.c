@@ -1152,6 +1152,18 @@ int config_load(struct experiment *ex, const char *path)
 	return rc;
 }
 
+void experiment_override_iterations(struct experiment *ex, long iterations)
+{
+	if (iterations <= 0)
+		return;
+	ex->iterations_override = iterations;
+	for (int i = 0; i < ex->n_runs; i++) {
+		ex->runs[i].iterations = iterations;
+		if (ex->runs[i].log_every > iterations)
+			ex->runs[i].log_every = iterations;
+	}
+}
+
 void experiment_release(struct experiment *ex)
 {
 	free(ex->config_path);

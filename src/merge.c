@@ -285,13 +285,7 @@ static int load_plan(const struct shard_dir *first, struct experiment *ex)
 	if (rc)
 		return rc;
 	const cJSON *it = item(first->meta, "iterations_override");
-	long iters = cJSON_IsNumber(it) ? (long)it->valuedouble : 0;
-	for (int i = 0; iters > 0 && i < ex->n_runs; i++) {
-		ex->runs[i].iterations = iters;
-		if (ex->runs[i].log_every > iters)
-			ex->runs[i].log_every = iters;
-	}
-	ex->iterations_override = iters;
+	experiment_override_iterations(ex, cJSON_IsNumber(it) ? (long)it->valuedouble : 0);
 	return ERR_OK;
 }
 

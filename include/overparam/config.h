@@ -127,6 +127,10 @@ int config_load(struct experiment *ex, const char *path);
  * resolve relative data paths. */
 int config_parse(struct experiment *ex, const char *text, const char *path);
 
+/* `run --iterations N` (N > 0; 0 leaves ex as it is): every run trains N
+ * iterations, log_every capped at N; recorded in iterations_override. */
+void experiment_override_iterations(struct experiment *ex, long iterations);
+
 void experiment_release(struct experiment *ex);
 
 #endif
