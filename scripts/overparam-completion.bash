@@ -25,10 +25,11 @@ _overparam()
 	plot) opts="-o --output --layout --help" ;;
 	compare) opts="--rtol --atol --columns --help" ;;
 	check) opts="claim1 theorem2 all --help" ;;
+	bench) opts="convnet --help" ;;
 	help) opts="run merge plot report compare check bench" ;;
 	*) opts="--help" ;;
 	esac
-	if [[ "$cur" == -* ]] || [ "$cmd" = check ] || [ "$cmd" = help ]; then
+	if [[ "$cur" == -* ]] || [ "$cmd" = check ] || [ "$cmd" = help ] || [ "$cmd" = bench ]; then
 		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
 	elif [ "$cmd" = run ]; then
 		mapfile -t COMPREPLY < <(compgen -f -X '!*.json' -- "$cur"; compgen -d -- "$cur")

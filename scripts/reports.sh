@@ -14,8 +14,16 @@
 #                      claims and numbers) with the time it took; the
 #                      README's reproduction block is written from it by
 #                      scripts/readme-numbers.sh
-# usage: scripts/reports.sh [reproduce]   (after scripts/build.sh and
-#        fetch-data.sh; "reproduce": only reproduce.md, about 4 minutes)
+#   fig5_right.md      Figure 5 (right), configs/fig5_right.json (full
+#                      protocol, MNIST): overparam report, the breakdown of
+#                      the batch loss (scripts/convnet-breakdown.sh), the
+#                      wall time; fig5_right.png its plot
+#   convnet_peers.txt  scripts/bench-convnet-peers.sh: the convnet step
+#                      against PyTorch, float32 and float64, 1 and 2 threads
+# usage: scripts/reports.sh [reproduce | convnet [RUN_DIR]]   (after
+#        scripts/build.sh and fetch-data.sh; "reproduce": only reproduce.md,
+#        about 4 minutes; "convnet": only the two convnet reports, about 20
+#        minutes, or from RUN_DIR, a finished run of configs/fig5_right.json)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -40,6 +48,33 @@ if [ "${1:-}" = reproduce ]; then
 	} > "$tmp/reproduce.md"
 	mv "$tmp/reproduce.md" "$out/reproduce.md"
 	echo "reports: $out/reproduce.md ($secs s); now run scripts/readme-numbers.sh"
+	exit 0
+fi
+
+if [ "${1:-}" = convnet ]; then
+	run="${2:-}"
+	if [ -z "$run" ]; then
+		run="$tmp/fig5_right"
+		"${clean[@]}" "$bin" run configs/fig5_right.json -o "$run" --quiet
+	fi
+	cmp -s "$run/config.json" configs/fig5_right.json ||
+		{ echo "reports: error: '$run' is not a run of configs/fig5_right.json" >&2; exit 2; }
+	"$bin" report "$run" -o "$tmp/report.md" > /dev/null
+	total=$(awk -F'\t' '/"seconds":/ { gsub(/,/, "", $NF); s += $NF } END { printf "%.0f", s }' "$run/metadata.json")
+	{
+		stamp
+		echo "# overparam run configs/fig5_right.json: $total s of training and evaluation on $(nproc) cores ($(grep -m1 '"threads":' "$run/metadata.json" | tr -dc 0-9) threads, OpenBLAS $(grep -m1 '"openblas":' "$run/metadata.json" | cut -d'"' -f4))"
+		echo
+		sed 's|(\([^()]*\)/loss.png)|(fig5_right.png)|' "$tmp/report.md"
+		echo
+		echo "## What carries the gap: the batch loss and its parts"
+		echo
+		bash scripts/convnet-breakdown.sh "$run"
+	} > "$out/fig5_right.md"
+	cp "$run/loss.png" "$out/fig5_right.png"
+	{ stamp; OVERPARAM_BIN="$bin" "${clean[@]}" bash scripts/bench-convnet-peers.sh 20; } > "$tmp/peers.txt"
+	mv "$tmp/peers.txt" "$out/convnet_peers.txt"
+	echo "reports: $out/fig5_right.md, fig5_right.png, convnet_peers.txt"
 	exit 0
 fi
 

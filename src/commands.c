@@ -5,6 +5,7 @@
  * interruption keeps every finished run and checkpoints the others. */
 #include "overparam/commands.h"
 #include "overparam/config.h"
+#include "overparam/convnet_config.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/output.h"
@@ -741,6 +742,11 @@ int cmd_run(const struct run_options *o)
 	struct experiment ex;
 	char *config_text = NULL;
 	int rc = resolved_config(o, &config_text);
+	if (!rc && convnet_config_is(config_text)) {
+		rc = convnet_cmd_run(o, config_text);
+		free(config_text);
+		return rc;
+	}
 	if (!rc)
 		rc = config_parse(&ex, config_text, o->config);
 	if (rc) {

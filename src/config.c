@@ -6,6 +6,7 @@
 #include "overparam/detmath.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
+#include "overparam/jsonget.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -18,218 +19,25 @@
 #define MAX_DEPTH 1000
 #define MAX_WIDTH 100000
 
-struct ctx {
-	const char *file;
-	char *base_dir; /* the config's directory, for relative data paths */
-	unsigned long long seed;
-};
-
-static int fail(const struct ctx *c, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(const struct ctx *c, const char *path, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (path && *path)
-		return err_set(ERR_INPUT, "%s: %s: %s", c->file, path, msg);
-	return err_set(ERR_INPUT, "%s: %s", c->file, msg);
-}
-
-static char *str_dup(const char *s)
-{
-	char *p = malloc(strlen(s) + 1);
-	if (p)
-		strcpy(p, s);
-	return p;
-}
-
-/* "base.key" or "key" into buf. */
-static const char *key_path(char *buf, size_t n, const char *base, const char *key)
-{
-	snprintf(buf, n, "%s%s%s", base, *base ? "." : "", key);
-	return buf;
-}
-
-static const char *type_name(const cJSON *v)
-{
-	if (cJSON_IsNumber(v)) return "a number";
-	if (cJSON_IsString(v)) return "a string";
-	if (cJSON_IsBool(v)) return "a boolean";
-	if (cJSON_IsNull(v)) return "null";
-	if (cJSON_IsArray(v)) return "an array";
-	if (cJSON_IsObject(v)) return "an object";
-	return "invalid";
-}
-
-/* Every key of obj must be in allowed (NULL-terminated); no duplicates. */
-static int check_keys(const struct ctx *c, const cJSON *obj, const char *path,
-		      const char *const *allowed)
-{
-	char p[512];
-	for (const cJSON *it = obj->child; it; it = it->next) {
-		int ok = 0;
-		for (const char *const *a = allowed; *a; a++)
-			if (strcmp(it->string, *a) == 0)
-				ok = 1;
-		if (!ok) {
-			char list[512] = "";
-			for (const char *const *a = allowed; *a; a++) {
-				strncat(list, *a, sizeof(list) - strlen(list) - 1);
-				if (a[1])
-					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
-			}
-			return fail(c, key_path(p, sizeof(p), path, it->string),
-				    "unknown key (allowed: %s)", list);
-		}
-		for (const cJSON *o = obj->child; o != it; o = o->next)
-			if (strcmp(o->string, it->string) == 0)
-				return fail(c, key_path(p, sizeof(p), path, it->string),
-					    "duplicate key");
-	}
-	return ERR_OK;
-}
-
-/* Optional object member; returns 0 and *out = NULL when absent. */
-static int get_object(const struct ctx *c, const cJSON *obj, const char *path,
-		      const char *key, int required, const cJSON **out)
-{
-	char p[512];
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	*out = NULL;
-	if (!v) {
-		if (required)
-			return fail(c, key_path(p, sizeof(p), path, key), "missing (required)");
-		return ERR_OK;
-	}
-	if (!cJSON_IsObject(v))
-		return fail(c, key_path(p, sizeof(p), path, key),
-			    "must be an object, got %s", type_name(v));
-	*out = v;
-	return ERR_OK;
-}
-
-enum bound { OPEN, CLOSED, NONE };
-
-/* A finite number in [lo, hi] (or (lo, ...) when lo_b is OPEN). */
-static int get_number(const struct ctx *c, const cJSON *obj, const char *path,
-		      const char *key, int required, double def, double lo,
-		      enum bound lo_b, double hi, double *out)
-{
-	char p[512];
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	key_path(p, sizeof(p), path, key);
-	if (!v) {
-		if (required)
-			return fail(c, p, "missing (required)");
-		*out = def;
-		return ERR_OK;
-	}
-	if (!cJSON_IsNumber(v))
-		return fail(c, p, "must be a number, got %s", type_name(v));
-	double x = v->valuedouble;
-	if (!isfinite(x))
-		return fail(c, p, "must be finite");
-	if (lo_b == OPEN && !(x > lo))
-		return fail(c, p, "must be > %g, got %g", lo, x);
-	if (lo_b == CLOSED && !(x >= lo))
-		return fail(c, p, "must be >= %g, got %g", lo, x);
-	if (x > hi)
-		return fail(c, p, "must be <= %g, got %g", hi, x);
-	*out = x;
-	return ERR_OK;
-}
-
-static int get_long(const struct ctx *c, const cJSON *obj, const char *path,
-		    const char *key, int required, long def, long lo, long hi,
-		    long *out)
-{
-	char p[512];
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	key_path(p, sizeof(p), path, key);
-	if (!v) {
-		if (required)
-			return fail(c, p, "missing (required)");
-		*out = def;
-		return ERR_OK;
-	}
-	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
-		return fail(c, p, "must be an integer, got %s",
-			    cJSON_IsNumber(v) ? "a fraction" : type_name(v));
-	double x = v->valuedouble;
-	if (x < lo || x > hi)
-		return fail(c, p, "must be in %ld..%ld, got %.17g", lo, hi, x);
-	*out = (long)x;
-	return ERR_OK;
-}
-
-static int get_int(const struct ctx *c, const cJSON *obj, const char *path,
-		   const char *key, int required, int def, int lo, int hi, int *out)
-{
-	long v;
-	int rc = get_long(c, obj, path, key, required, def, lo, hi, &v);
-	if (!rc)
-		*out = (int)v;
-	return rc;
-}
-
-static int get_string(const struct ctx *c, const cJSON *obj, const char *path,
-		      const char *key, int required, const char *def,
-		      const char **out)
-{
-	char p[512];
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	if (!v) {
-		if (required)
-			return fail(c, key_path(p, sizeof(p), path, key), "missing (required)");
-		*out = def;
-		return ERR_OK;
-	}
-	if (!cJSON_IsString(v))
-		return fail(c, key_path(p, sizeof(p), path, key),
-			    "must be a string, got %s", type_name(v));
-	*out = v->valuestring;
-	return ERR_OK;
-}
-
-static int get_bool(const struct ctx *c, const cJSON *obj, const char *path,
-		    const char *key, int def, int *out)
-{
-	char p[512];
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	if (!v) {
-		*out = def;
-		return ERR_OK;
-	}
-	if (!cJSON_IsBool(v))
-		return fail(c, key_path(p, sizeof(p), path, key),
-			    "must be true or false, got %s", type_name(v));
-	*out = cJSON_IsTrue(v);
-	return ERR_OK;
-}
-
 /* Reads a numeric array (or, with allow_matrix, an array of equal-length
  * numeric arrays) into a malloc'ed row-major buffer. */
-static int get_matrix(const struct ctx *c, const cJSON *v, const char *path,
+static int get_matrix(const struct json_ctx *c, const cJSON *v, const char *path,
 		      int *rows, int *cols, double **out)
 {
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
-		return fail(c, path, "must be a non-empty array");
+		return json_fail(c, path, "must be a non-empty array");
 	int m = cJSON_GetArraySize(v), n = -1, i = 0;
 	for (const cJSON *r = v->child; r; r = r->next, i++) {
 		int len = cJSON_IsArray(r) ? cJSON_GetArraySize(r) : 0;
 		if (!cJSON_IsArray(r) && !cJSON_IsNumber(r))
-			return fail(c, path, "element %d must be a number or an array", i);
+			return json_fail(c, path, "element %d must be a number or an array", i);
 		if (cJSON_IsArray(r) && len == 0)
-			return fail(c, path, "row %d is empty", i);
+			return json_fail(c, path, "row %d is empty", i);
 		int w = cJSON_IsArray(r) ? len : 0;
 		if (n < 0)
 			n = w;
 		else if (n != w)
-			return fail(c, path, "row %d has %d entries, row 0 has %d", i, w, n);
+			return json_fail(c, path, "row %d has %d entries, row 0 has %d", i, w, n);
 	}
 	int width = n == 0 ? 1 : n;
 	double *buf = malloc((size_t)m * width * sizeof(double));
@@ -241,7 +49,7 @@ static int get_matrix(const struct ctx *c, const cJSON *v, const char *path,
 		for (int j = 0; j < width; j++, e = e->next) {
 			if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble)) {
 				free(buf);
-				return fail(c, path, "row %d, entry %d: must be a finite number", i, j);
+				return json_fail(c, path, "row %d, entry %d: must be a finite number", i, j);
 			}
 			buf[(size_t)i * width + j] = e->valuedouble;
 		}
@@ -252,29 +60,29 @@ static int get_matrix(const struct ctx *c, const cJSON *v, const char *path,
 	return ERR_OK;
 }
 
-static char *resolve_path(const struct ctx *c, const char *p)
+static char *resolve_path(const struct json_ctx *c, const char *p)
 {
 	return path_join(c->base_dir, p);
 }
 
-static int parse_data(const struct ctx *c, const cJSON *obj, struct data_spec *ds)
+static int parse_data(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
 {
 	const char *source = NULL, *pre = NULL;
-	int rc = get_string(c, obj, "data", "source", 1, NULL, &source);
+	int rc = json_get_string(c, obj, "data", "source", 1, NULL, &source);
 	if (rc)
 		return rc;
-	rc = get_string(c, obj, "data", "preprocess", 0, "standardize", &pre);
+	rc = json_get_string(c, obj, "data", "preprocess", 0, "standardize", &pre);
 	if (rc)
 		return rc;
 	if (preprocess_mode_parse(pre, &ds->preprocess))
-		return fail(c, "data.preprocess",
+		return json_fail(c, "data.preprocess",
 			    "unknown mode '%s' (none, features, standardize, whiten)", pre);
 	if (strcmp(source, "gas_drift") == 0) {
 		static const char *const keys[] = {"source", "preprocess", "dir",
 						   "batches", "gas", "target", NULL};
 		const char *dir;
-		if ((rc = check_keys(c, obj, "data", keys)) ||
-		    (rc = get_string(c, obj, "data", "dir", 1, NULL, &dir)))
+		if ((rc = json_check_keys(c, obj, "data", keys)) ||
+		    (rc = json_get_string(c, obj, "data", "dir", 1, NULL, &dir)))
 			return rc;
 		ds->source = DATA_GAS_DRIFT;
 		ds->path = resolve_path(c, dir);
@@ -290,18 +98,18 @@ static int parse_data(const struct ctx *c, const cJSON *obj, struct data_spec *d
 			for (const cJSON *e = b->child; e; e = e->next, i++) {
 				if (!cJSON_IsNumber(e) || e->valuedouble != floor(e->valuedouble) ||
 				    e->valuedouble < 1 || e->valuedouble > GAS_DRIFT_BATCHES)
-					return fail(c, "data.batches",
+					return json_fail(c, "data.batches",
 						    "entry %d must be an integer 1..%d", i,
 						    GAS_DRIFT_BATCHES);
 				ds->batches[i] = (int)e->valuedouble;
 				for (int j = 0; j < i; j++)
 					if (ds->batches[j] == ds->batches[i])
-						return fail(c, "data.batches",
+						return json_fail(c, "data.batches",
 							    "batch %d listed twice", ds->batches[i]);
 			}
 			ds->n_batches = i;
 		} else {
-			return fail(c, "data.batches",
+			return json_fail(c, "data.batches",
 				    "must be \"all\" or a non-empty list of batch numbers 1..10");
 		}
 		const cJSON *g = cJSON_GetObjectItemCaseSensitive(obj, "gas");
@@ -309,97 +117,97 @@ static int parse_data(const struct ctx *c, const cJSON *obj, struct data_spec *d
 		if (g && cJSON_IsString(g)) {
 			ds->gas_class = gas_drift_class(g->valuestring);
 			if (!ds->gas_class)
-				return fail(c, "data.gas",
+				return json_fail(c, "data.gas",
 					    "unknown gas '%s' (ethanol, ethylene, ammonia, acetaldehyde, acetone, toluene)",
 					    g->valuestring);
 		} else if (g) {
-			rc = get_int(c, obj, "data", "gas", 1, 1, 1, 6, &ds->gas_class);
+			rc = json_get_int(c, obj, "data", "gas", 1, 1, 1, 6, &ds->gas_class);
 			if (rc)
 				return rc;
 		}
 		const char *target;
-		if ((rc = get_string(c, obj, "data", "target", 0, "concentration", &target)))
+		if ((rc = json_get_string(c, obj, "data", "target", 0, "concentration", &target)))
 			return rc;
 		if (strcmp(target, "gas") == 0) {
 			if (g)
-				return fail(c, "data.gas",
+				return json_fail(c, "data.gas",
 					    "not used with \"target\": \"gas\" (every gas is a class)");
 			ds->gas_class = 0;
 			ds->k = 6;
 		} else if (strcmp(target, "concentration") == 0) {
 			ds->k = 1;
 		} else {
-			return fail(c, "data.target", "unknown target '%s' (concentration, gas)", target);
+			return json_fail(c, "data.target", "unknown target '%s' (concentration, gas)", target);
 		}
 	} else if (strcmp(source, "csv") == 0) {
 		static const char *const keys[] = {"source", "preprocess", "path",
 						   "labels", NULL};
 		const char *p;
-		if ((rc = check_keys(c, obj, "data", keys)) ||
-		    (rc = get_string(c, obj, "data", "path", 1, NULL, &p)) ||
-		    (rc = get_int(c, obj, "data", "labels", 0, 1, 1, 100000, &ds->labels)))
+		if ((rc = json_check_keys(c, obj, "data", keys)) ||
+		    (rc = json_get_string(c, obj, "data", "path", 1, NULL, &p)) ||
+		    (rc = json_get_int(c, obj, "data", "labels", 0, 1, 1, 100000, &ds->labels)))
 			return rc;
 		ds->k = ds->labels;
 		ds->source = DATA_CSV;
 		ds->path = resolve_path(c, p);
 	} else if (strcmp(source, "inline") == 0) {
 		static const char *const keys[] = {"source", "preprocess", "x", "y", NULL};
-		if ((rc = check_keys(c, obj, "data", keys)))
+		if ((rc = json_check_keys(c, obj, "data", keys)))
 			return rc;
 		const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, "x");
 		const cJSON *y = cJSON_GetObjectItemCaseSensitive(obj, "y");
 		if (!x)
-			return fail(c, "data.x", "missing (required)");
+			return json_fail(c, "data.x", "missing (required)");
 		if (!y)
-			return fail(c, "data.y", "missing (required)");
+			return json_fail(c, "data.y", "missing (required)");
 		int my;
 		if ((rc = get_matrix(c, x, "data.x", &ds->m, &ds->d, &ds->X)) ||
 		    (rc = get_matrix(c, y, "data.y", &my, &ds->k, &ds->Y)))
 			return rc;
 		if (my != ds->m)
-			return fail(c, "data.y", "has %d rows, data.x has %d", my, ds->m);
+			return json_fail(c, "data.y", "has %d rows, data.x has %d", my, ds->m);
 		ds->source = DATA_INLINE;
 	} else if (strcmp(source, "synthetic") == 0) {
 		static const char *const keys[] = {"source", "preprocess", "m", "d",
 						   "k", "noise", "seed", NULL};
 		long seed;
-		if ((rc = check_keys(c, obj, "data", keys)) ||
-		    (rc = get_int(c, obj, "data", "m", 1, 0, 1, 10000000, &ds->m)) ||
-		    (rc = get_int(c, obj, "data", "d", 1, 0, 1, 100000, &ds->d)) ||
-		    (rc = get_int(c, obj, "data", "k", 0, 1, 1, 100000, &ds->k)) ||
-		    (rc = get_number(c, obj, "data", "noise", 0, 0.0, 0, CLOSED, 1e300,
+		if ((rc = json_check_keys(c, obj, "data", keys)) ||
+		    (rc = json_get_int(c, obj, "data", "m", 1, 0, 1, 10000000, &ds->m)) ||
+		    (rc = json_get_int(c, obj, "data", "d", 1, 0, 1, 100000, &ds->d)) ||
+		    (rc = json_get_int(c, obj, "data", "k", 0, 1, 1, 100000, &ds->k)) ||
+		    (rc = json_get_number(c, obj, "data", "noise", 0, 0.0, 0, JSON_CLOSED, 1e300,
 				     &ds->noise)) ||
-		    (rc = get_long(c, obj, "data", "seed", 0, (long)c->seed, 0, 1L << 53,
+		    (rc = json_get_long(c, obj, "data", "seed", 0, (long)c->seed, 0, 1L << 53,
 				   &seed)))
 			return rc;
 		if ((double)ds->m * ds->d > 1e9)
-			return fail(c, "data", "synthetic m * d is too large");
+			return json_fail(c, "data", "synthetic m * d is too large");
 		ds->seed = (unsigned long long)seed;
 		ds->source = DATA_SYNTHETIC;
 	} else {
-		return fail(c, "data.source",
+		return json_fail(c, "data.source",
 			    "unknown source '%s' (gas_drift, csv, inline, synthetic)", source);
 	}
 	return ERR_OK;
 }
 
-static int parse_model(const struct ctx *c, const cJSON *obj, const char *path,
+static int parse_model(const struct json_ctx *c, const cJSON *obj, const char *path,
 		       struct run_spec *r)
 {
 	static const char *const keys[] = {"type", "depth", "width", "widths", NULL};
 	const char *type;
 	int rc, depth;
 	char p[512];
-	if ((rc = check_keys(c, obj, path, keys)) ||
-	    (rc = get_string(c, obj, path, "type", 0, "deep", &type)) ||
-	    (rc = get_int(c, obj, path, "depth", 1, 1, 1, MAX_DEPTH, &depth)))
+	if ((rc = json_check_keys(c, obj, path, keys)) ||
+	    (rc = json_get_string(c, obj, path, "type", 0, "deep", &type)) ||
+	    (rc = json_get_int(c, obj, path, "depth", 1, 1, 1, MAX_DEPTH, &depth)))
 		return rc;
 	if (strcmp(type, "deep") == 0)
 		r->model = MODEL_DEEP;
 	else if (strcmp(type, "e2e") == 0)
 		r->model = MODEL_E2E;
 	else
-		return fail(c, key_path(p, sizeof(p), path, "type"),
+		return json_fail(c, json_key_path(p, sizeof(p), path, "type"),
 			    "unknown model type '%s' (deep, e2e)", type);
 	r->depth = depth;
 	r->hidden = malloc((depth > 1 ? depth - 1 : 1) * sizeof(int));
@@ -408,22 +216,22 @@ static int parse_model(const struct ctx *c, const cJSON *obj, const char *path,
 	const cJSON *ws = cJSON_GetObjectItemCaseSensitive(obj, "widths");
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(obj, "width");
 	if (ws && w)
-		return fail(c, path, "give 'width' or 'widths', not both");
+		return json_fail(c, path, "give 'width' or 'widths', not both");
 	if (ws) {
-		key_path(p, sizeof(p), path, "widths");
+		json_key_path(p, sizeof(p), path, "widths");
 		if (!cJSON_IsArray(ws) || cJSON_GetArraySize(ws) != depth - 1)
-			return fail(c, p, "must be a list of depth - 1 = %d hidden widths",
+			return json_fail(c, p, "must be a list of depth - 1 = %d hidden widths",
 				    depth - 1);
 		int i = 0;
 		for (const cJSON *e = ws->child; e; e = e->next, i++) {
 			if (!cJSON_IsNumber(e) || e->valuedouble != floor(e->valuedouble) ||
 			    e->valuedouble < 1 || e->valuedouble > MAX_WIDTH)
-				return fail(c, p, "entry %d must be an integer 1..%d", i, MAX_WIDTH);
+				return json_fail(c, p, "entry %d must be an integer 1..%d", i, MAX_WIDTH);
 			r->hidden[i] = (int)e->valuedouble;
 		}
 	} else {
 		int width;
-		if ((rc = get_int(c, obj, path, "width", 0, 1, 1, MAX_WIDTH, &width)))
+		if ((rc = json_get_int(c, obj, path, "width", 0, 1, 1, MAX_WIDTH, &width)))
 			return rc;
 		for (int i = 0; i < depth - 1; i++)
 			r->hidden[i] = width;
@@ -431,7 +239,7 @@ static int parse_model(const struct ctx *c, const cJSON *obj, const char *path,
 	return ERR_OK;
 }
 
-static int parse_init(const struct ctx *c, const cJSON *obj, const char *path,
+static int parse_init(const struct json_ctx *c, const cJSON *obj, const char *path,
 		      struct run_spec *r)
 {
 	static const char *const keys[] = {"scheme", "std", "seed", NULL};
@@ -439,10 +247,10 @@ static int parse_init(const struct ctx *c, const cJSON *obj, const char *path,
 	long seed;
 	int rc;
 	char p[512];
-	if ((rc = check_keys(c, obj, path, keys)) ||
-	    (rc = get_string(c, obj, path, "scheme", 0, "normal", &scheme)) ||
-	    (rc = get_number(c, obj, path, "std", 0, 0.01, 0, CLOSED, 1e6, &r->init_std)) ||
-	    (rc = get_long(c, obj, path, "seed", 0, (long)c->seed, 0, 1L << 53, &seed)))
+	if ((rc = json_check_keys(c, obj, path, keys)) ||
+	    (rc = json_get_string(c, obj, path, "scheme", 0, "normal", &scheme)) ||
+	    (rc = json_get_number(c, obj, path, "std", 0, 0.01, 0, JSON_CLOSED, 1e6, &r->init_std)) ||
+	    (rc = json_get_long(c, obj, path, "seed", 0, (long)c->seed, 0, 1L << 53, &seed)))
 		return rc;
 	r->seed = (unsigned long long)seed;
 	if (strcmp(scheme, "normal") == 0)
@@ -452,22 +260,22 @@ static int parse_init(const struct ctx *c, const cJSON *obj, const char *path,
 	else if (strcmp(scheme, "balanced") == 0)
 		r->init = LINNET_INIT_BALANCED;
 	else
-		return fail(c, key_path(p, sizeof(p), path, "scheme"),
+		return json_fail(c, json_key_path(p, sizeof(p), path, "scheme"),
 			    "unknown scheme '%s' (normal, identity, balanced)", scheme);
 	return ERR_OK;
 }
 
-static int parse_optimizer(const struct ctx *c, const cJSON *obj, const char *path,
+static int parse_optimizer(const struct json_ctx *c, const cJSON *obj, const char *path,
 			   struct optim_spec *o)
 {
 	const char *name;
 	enum optim_kind kind;
 	char p[512];
-	int rc = get_string(c, obj, path, "name", 0, "gd", &name);
+	int rc = json_get_string(c, obj, path, "name", 0, "gd", &name);
 	if (rc)
 		return rc;
 	if (optim_kind_parse(name, &kind))
-		return fail(c, key_path(p, sizeof(p), path, "name"),
+		return json_fail(c, json_key_path(p, sizeof(p), path, "name"),
 			    "unknown optimizer '%s' (gd, momentum, nesterov, adagrad, adadelta, rmsprop, adam)",
 			    name);
 	optim_spec_defaults(o, kind);
@@ -490,24 +298,24 @@ static int parse_optimizer(const struct ctx *c, const cJSON *obj, const char *pa
 	case OPTIM_RMSPROP: keys = k_rms; break;
 	case OPTIM_ADAM: keys = k_adam; break;
 	}
-	if ((rc = check_keys(c, obj, path, keys)) ||
-	    (rc = get_number(c, obj, path, "lr", 0, o->lr, 0, OPEN, 1e6, &o->lr)) ||
-	    (rc = get_number(c, obj, path, "weight_decay", 0, 0, 0, CLOSED, 1e6,
+	if ((rc = json_check_keys(c, obj, path, keys)) ||
+	    (rc = json_get_number(c, obj, path, "lr", 0, o->lr, 0, JSON_OPEN, 1e6, &o->lr)) ||
+	    (rc = json_get_number(c, obj, path, "weight_decay", 0, 0, 0, JSON_CLOSED, 1e6,
 			     &o->weight_decay)) ||
-	    (rc = get_number(c, obj, path, "momentum", 0, o->momentum, 0, CLOSED, 1,
+	    (rc = json_get_number(c, obj, path, "momentum", 0, o->momentum, 0, JSON_CLOSED, 1,
 			     &o->momentum)) ||
-	    (rc = get_number(c, obj, path, "rho", 0, o->rho, 0, CLOSED, 1, &o->rho)) ||
-	    (rc = get_number(c, obj, path, "eps", 0, o->eps, 0, CLOSED, 1, &o->eps)) ||
-	    (rc = get_number(c, obj, path, "beta1", 0, o->beta1, 0, CLOSED, 1, &o->beta1)) ||
-	    (rc = get_number(c, obj, path, "beta2", 0, o->beta2, 0, CLOSED, 1, &o->beta2)) ||
-	    (rc = get_number(c, obj, path, "initial_accumulator", 0,
-			     o->initial_accumulator, 0, OPEN, 1e300,
+	    (rc = json_get_number(c, obj, path, "rho", 0, o->rho, 0, JSON_CLOSED, 1, &o->rho)) ||
+	    (rc = json_get_number(c, obj, path, "eps", 0, o->eps, 0, JSON_CLOSED, 1, &o->eps)) ||
+	    (rc = json_get_number(c, obj, path, "beta1", 0, o->beta1, 0, JSON_CLOSED, 1, &o->beta1)) ||
+	    (rc = json_get_number(c, obj, path, "beta2", 0, o->beta2, 0, JSON_CLOSED, 1, &o->beta2)) ||
+	    (rc = json_get_number(c, obj, path, "initial_accumulator", 0,
+			     o->initial_accumulator, 0, JSON_OPEN, 1e300,
 			     &o->initial_accumulator)))
 		return rc;
 	if (o->beta1 >= 1 || o->beta2 >= 1)
-		return fail(c, path, "beta1 and beta2 must be < 1");
+		return json_fail(c, path, "beta1 and beta2 must be < 1");
 	if (kind == OPTIM_ADADELTA && o->eps == 0)
-		return fail(c, key_path(p, sizeof(p), path, "eps"),
+		return json_fail(c, json_key_path(p, sizeof(p), path, "eps"),
 			    "must be > 0 for adadelta");
 	return ERR_OK;
 }
@@ -516,18 +324,18 @@ static const char *const train_keys[] = {"iterations", "log_every",
 					 "diverge_factor", "save_every", NULL};
 
 /* Reads train settings from obj over the values already in r. */
-static int parse_train(const struct ctx *c, const cJSON *obj, const char *path,
+static int parse_train(const struct json_ctx *c, const cJSON *obj, const char *path,
 		       struct run_spec *r)
 {
 	int rc;
-	if ((rc = check_keys(c, obj, path, train_keys)) ||
-	    (rc = get_long(c, obj, path, "iterations", 0, r->iterations, 0,
+	if ((rc = json_check_keys(c, obj, path, train_keys)) ||
+	    (rc = json_get_long(c, obj, path, "iterations", 0, r->iterations, 0,
 			   1000000000L, &r->iterations)) ||
-	    (rc = get_long(c, obj, path, "log_every", 0, r->log_every, 1,
+	    (rc = json_get_long(c, obj, path, "log_every", 0, r->log_every, 1,
 			   1000000000L, &r->log_every)) ||
-	    (rc = get_number(c, obj, path, "diverge_factor", 0, r->diverge_factor, 1,
-			     OPEN, 1e300, &r->diverge_factor)) ||
-	    (rc = get_long(c, obj, path, "save_every", 0, r->save_every, 0, 1000000000L,
+	    (rc = json_get_number(c, obj, path, "diverge_factor", 0, r->diverge_factor, 1,
+			     JSON_OPEN, 1e300, &r->diverge_factor)) ||
+	    (rc = json_get_long(c, obj, path, "save_every", 0, r->save_every, 0, 1000000000L,
 			   &r->save_every)))
 		return rc;
 	return ERR_OK;
@@ -582,20 +390,20 @@ struct grid_axis {
  * each rounded to 6 significant digits. The powers come from detmath, so
  * the values (and the runs' bytes) are the same on every machine; the
  * same spec gives every model the same rates. Replaces sec[key]. */
-static int expand_log_grid(const struct ctx *c, const char *path, cJSON *sec,
+static int expand_log_grid(const struct json_ctx *c, const char *path, cJSON *sec,
 			   const char *key, const cJSON *spec)
 {
 	static const char *const keys[] = {"from", "to", "per_decade", NULL};
 	double from, to;
 	int per;
 	int rc;
-	if ((rc = check_keys(c, spec, path, keys)) ||
-	    (rc = get_number(c, spec, path, "from", 1, 0, 0, OPEN, 1e6, &from)) ||
-	    (rc = get_number(c, spec, path, "to", 1, 0, 0, OPEN, 1e6, &to)) ||
-	    (rc = get_int(c, spec, path, "per_decade", 1, 0, 1, 100, &per)))
+	if ((rc = json_check_keys(c, spec, path, keys)) ||
+	    (rc = json_get_number(c, spec, path, "from", 1, 0, 0, JSON_OPEN, 1e6, &from)) ||
+	    (rc = json_get_number(c, spec, path, "to", 1, 0, 0, JSON_OPEN, 1e6, &to)) ||
+	    (rc = json_get_int(c, spec, path, "per_decade", 1, 0, 1, 100, &per)))
 		return rc;
 	if (to < from)
-		return fail(c, path, "'to' (%g) must be >= 'from' (%g)", to, from);
+		return json_fail(c, path, "'to' (%g) must be >= 'from' (%g)", to, from);
 	double step = det_root(10.0, per);
 	cJSON *list = cJSON_CreateArray();
 	if (!list)
@@ -606,7 +414,7 @@ static int expand_log_grid(const struct ctx *c, const char *path, cJSON *sec,
 			break;
 		if (k >= 1000) {
 			cJSON_Delete(list);
-			return fail(c, path, "more than 1000 values");
+			return json_fail(c, path, "more than 1000 values");
 		}
 		char buf[32];
 		snprintf(buf, sizeof(buf), "%.6g", x);
@@ -616,7 +424,7 @@ static int expand_log_grid(const struct ctx *c, const char *path, cJSON *sec,
 	return ERR_OK;
 }
 
-static int parse_run_object(const struct ctx *c, const cJSON *run, const char *path,
+static int parse_run_object(const struct json_ctx *c, const cJSON *run, const char *path,
 			    const struct run_spec *train_defaults, struct run_spec *r)
 {
 	static const char *const keys[] = {"label", "model", "init", "optimizer",
@@ -624,30 +432,30 @@ static int parse_run_object(const struct ctx *c, const cJSON *run, const char *p
 	char p[512];
 	int rc;
 	const cJSON *model, *init, *opt, *train, *diag;
-	if ((rc = check_keys(c, run, path, keys)) ||
-	    (rc = get_object(c, run, path, "model", 1, &model)) ||
-	    (rc = get_object(c, run, path, "init", 0, &init)) ||
-	    (rc = get_object(c, run, path, "optimizer", 0, &opt)) ||
-	    (rc = get_object(c, run, path, "train", 0, &train)) ||
-	    (rc = get_object(c, run, path, "diagnostics", 0, &diag)))
+	if ((rc = json_check_keys(c, run, path, keys)) ||
+	    (rc = json_get_object(c, run, path, "model", 1, &model)) ||
+	    (rc = json_get_object(c, run, path, "init", 0, &init)) ||
+	    (rc = json_get_object(c, run, path, "optimizer", 0, &opt)) ||
+	    (rc = json_get_object(c, run, path, "train", 0, &train)) ||
+	    (rc = json_get_object(c, run, path, "diagnostics", 0, &diag)))
 		return rc;
-	if ((rc = parse_model(c, model, key_path(p, sizeof(p), path, "model"), r)))
+	if ((rc = parse_model(c, model, json_key_path(p, sizeof(p), path, "model"), r)))
 		return rc;
 	if (diag) {
 		static const char *const dkeys[] = {"emulate", "singular_values", NULL};
-		key_path(p, sizeof(p), path, "diagnostics");
-		if ((rc = check_keys(c, diag, p, dkeys)) ||
-		    (rc = get_bool(c, diag, p, "emulate", 0, &r->emulate)) ||
-		    (rc = get_bool(c, diag, p, "singular_values", 0, &r->singular_values)))
+		json_key_path(p, sizeof(p), path, "diagnostics");
+		if ((rc = json_check_keys(c, diag, p, dkeys)) ||
+		    (rc = json_get_bool(c, diag, p, "emulate", 0, &r->emulate)) ||
+		    (rc = json_get_bool(c, diag, p, "singular_values", 0, &r->singular_values)))
 			return rc;
 		if (r->emulate && r->model != MODEL_DEEP)
-			return fail(c, p, "\"emulate\" is for deep runs (an e2e run is the emulation)");
+			return json_fail(c, p, "\"emulate\" is for deep runs (an e2e run is the emulation)");
 	}
 	cJSON *empty = cJSON_CreateObject();
-	rc = parse_init(c, init ? init : empty, key_path(p, sizeof(p), path, "init"), r);
+	rc = parse_init(c, init ? init : empty, json_key_path(p, sizeof(p), path, "init"), r);
 	if (!rc)
 		rc = parse_optimizer(c, opt ? opt : empty,
-				     key_path(p, sizeof(p), path, "optimizer"), &r->optim);
+				     json_key_path(p, sizeof(p), path, "optimizer"), &r->optim);
 	cJSON_Delete(empty);
 	if (rc)
 		return rc;
@@ -655,7 +463,7 @@ static int parse_run_object(const struct ctx *c, const cJSON *run, const char *p
 	r->log_every = train_defaults->log_every;
 	r->diverge_factor = train_defaults->diverge_factor;
 	r->save_every = train_defaults->save_every;
-	if (train && (rc = parse_train(c, train, key_path(p, sizeof(p), path, "train"), r)))
+	if (train && (rc = parse_train(c, train, json_key_path(p, sizeof(p), path, "train"), r)))
 		return rc;
 	return ERR_OK;
 }
@@ -740,24 +548,24 @@ static int replicate_runs(struct experiment *ex)
 }
 
 /* Expands runs[idx] (merged with defaults) over its grid lists. */
-static int expand_run(const struct ctx *c, struct experiment *ex, int *cap,
+static int expand_run(const struct json_ctx *c, struct experiment *ex, int *cap,
 		      const cJSON *defaults, const cJSON *run, int idx,
 		      const struct run_spec *train_defaults)
 {
 	char path[64], p[512];
 	snprintf(path, sizeof(path), "runs[%d]", idx);
 	if (!cJSON_IsObject(run))
-		return fail(c, path, "must be an object, got %s", type_name(run));
+		return json_fail(c, path, "must be an object, got %s", json_type_name(run));
 	const char *label = NULL;
-	int rc = get_string(c, run, path, "label", 0, NULL, &label);
+	int rc = json_get_string(c, run, path, "label", 0, NULL, &label);
 	if (rc)
 		return rc;
 	for (const char *q = label; q && *q; q++)
 		if ((unsigned char)*q < 0x20 || *q == 0x7f)
-			return fail(c, key_path(p, sizeof(p), path, "label"),
+			return json_fail(c, json_key_path(p, sizeof(p), path, "label"),
 				    "must not hold line breaks or other control characters");
 	if (label && !*label)
-		return fail(c, key_path(p, sizeof(p), path, "label"), "must not be empty");
+		return json_fail(c, json_key_path(p, sizeof(p), path, "label"), "must not be empty");
 	cJSON *merged = cJSON_Duplicate(run, 1);
 	if (!merged)
 		return err_set(ERR_RUNTIME, "out of memory");
@@ -765,8 +573,8 @@ static int expand_run(const struct ctx *c, struct experiment *ex, int *cap,
 	for (int s = 0; s < 4 && !rc; s++) {
 		const cJSON *sec = cJSON_GetObjectItemCaseSensitive(run, sections[s]);
 		if (sec && !cJSON_IsObject(sec))
-			rc = fail(c, key_path(p, sizeof(p), path, sections[s]),
-				  "must be an object, got %s", type_name(sec));
+			rc = json_fail(c, json_key_path(p, sizeof(p), path, sections[s]),
+				  "must be an object, got %s", json_type_name(sec));
 		else
 			rc = merge_section(defaults, run, sections[s], merged);
 	}
@@ -789,17 +597,17 @@ static int expand_run(const struct ctx *c, struct experiment *ex, int *cap,
 		snprintf(p, sizeof(p), "%s.%s.%s", path, grid_keys[g][0], grid_keys[g][1]);
 		int n = cJSON_GetArraySize(v);
 		if (n == 0) {
-			rc = fail(c, p, "grid list is empty");
+			rc = json_fail(c, p, "grid list is empty");
 			break;
 		}
 		for (const cJSON *e = v->child; e && !rc; e = e->next)
 			if (!cJSON_IsNumber(e))
-				rc = fail(c, p, "grid list entries must be numbers, got %s",
-					  type_name(e));
+				rc = json_fail(c, p, "grid list entries must be numbers, got %s",
+					  json_type_name(e));
 		axes[n_axes++] = (struct grid_axis){v, grid_keys[g][0], grid_keys[g][1], n};
 		total *= n;
 		if (total > MAX_GRID_RUNS)
-			rc = fail(c, path, "grid expands to more than %d runs", MAX_GRID_RUNS);
+			rc = json_fail(c, path, "grid expands to more than %d runs", MAX_GRID_RUNS);
 	}
 	for (long combo = 0; combo < total && !rc; combo++) {
 		cJSON *point = cJSON_Duplicate(merged, 1);
@@ -836,7 +644,7 @@ static int expand_run(const struct ctx *c, struct experiment *ex, int *cap,
 		}
 		for (int i = 0; i < ex->n_runs && !rc; i++)
 			if (strcmp(ex->runs[i].label, r.label) == 0)
-				rc = fail(c, path, "duplicate run label '%s'", r.label);
+				rc = json_fail(c, path, "duplicate run label '%s'", r.label);
 		if (!rc)
 			rc = push_run(ex, cap, &r);
 		run_spec_release(&r);
@@ -848,7 +656,7 @@ static int expand_run(const struct ctx *c, struct experiment *ex, int *cap,
 const char *claim_expect_name(enum claim_expect e)
 {
 	static const char *names[CLAIM_N_EXPECT] = {"faster", "slower", "similar",
-						    "not_faster", "tracks"};
+						    "not_faster", "tracks", "lower"};
 	return names[e];
 }
 
@@ -858,61 +666,70 @@ void claims_release(struct claim *claims, int n)
 		free(claims[i].text);
 		free(claims[i].a);
 		free(claims[i].b);
+		free(claims[i].column);
 	}
 	free(claims);
 }
 
-static int has_group(const struct experiment *ex, const char *group)
+static int has_group(const char *const *groups, int n, const char *group)
 {
-	for (int i = 0; i < ex->n_runs; i++)
-		if (strcmp(ex->runs[i].group, group) == 0)
+	for (int i = 0; i < n; i++)
+		if (strcmp(groups[i], group) == 0)
 			return 1;
 	return 0;
 }
 
-static int parse_claims(const struct ctx *c, const cJSON *arr, struct experiment *ex)
+int claims_parse(const struct json_ctx *c, const cJSON *arr, const char *const *groups,
+		 int n_groups, struct claim **out, int *n_out)
 {
 	if (!cJSON_IsArray(arr))
-		return fail(c, "claims", "must be an array, got %s", type_name(arr));
+		return json_fail(c, "claims", "must be an array, got %s", json_type_name(arr));
 	int n = cJSON_GetArraySize(arr), i = 0;
-	ex->claims = calloc(n ? n : 1, sizeof(*ex->claims));
-	if (!ex->claims)
+	*out = calloc(n ? n : 1, sizeof(**out));
+	*n_out = 0;
+	if (!*out)
 		return err_set(ERR_RUNTIME, "out of memory");
-	static const char *const keys[] = {"text", "a", "b", "expect", "target", NULL};
+	static const char *const keys[] = {"text", "a", "b", "expect", "target", "column", NULL};
 	for (const cJSON *it = arr->child; it; it = it->next, i++) {
 		char path[64], p[128];
 		snprintf(path, sizeof(path), "claims[%d]", i);
 		if (!cJSON_IsObject(it))
-			return fail(c, path, "must be an object, got %s", type_name(it));
+			return json_fail(c, path, "must be an object, got %s", json_type_name(it));
 		const char *text, *a, *b, *expect;
 		int rc;
-		if ((rc = check_keys(c, it, path, keys)) ||
-		    (rc = get_string(c, it, path, "text", 1, NULL, &text)) ||
-		    (rc = get_string(c, it, path, "a", 1, NULL, &a)) ||
-		    (rc = get_string(c, it, path, "b", 1, NULL, &b)) ||
-		    (rc = get_string(c, it, path, "expect", 1, NULL, &expect)))
+		if ((rc = json_check_keys(c, it, path, keys)) ||
+		    (rc = json_get_string(c, it, path, "text", 1, NULL, &text)) ||
+		    (rc = json_get_string(c, it, path, "a", 1, NULL, &a)) ||
+		    (rc = json_get_string(c, it, path, "b", 1, NULL, &b)) ||
+		    (rc = json_get_string(c, it, path, "expect", 1, NULL, &expect)))
 			return rc;
-		struct claim *cl = &ex->claims[ex->n_claims];
+		struct claim *cl = &(*out)[*n_out];
 		int e = -1;
 		for (int k = 0; k < CLAIM_N_EXPECT; k++)
 			if (strcmp(expect, claim_expect_name((enum claim_expect)k)) == 0)
 				e = k;
 		if (e < 0)
-			return fail(c, key_path(p, sizeof(p), path, "expect"),
-				    "unknown '%s' (faster, slower, similar, not_faster, tracks)",
+			return json_fail(c, json_key_path(p, sizeof(p), path, "expect"),
+				    "unknown '%s' (faster, slower, similar, not_faster, tracks, lower)",
 				    expect);
-		if ((rc = get_number(c, it, path, "target", 0, 0, 0, OPEN, 1e300, &cl->target)))
+		const char *column;
+		if ((rc = json_get_number(c, it, path, "target", 0, 0, 0, JSON_OPEN, 1e300, &cl->target)) ||
+		    (rc = json_get_string(c, it, path, "column", 0, NULL, &column)))
 			return rc;
-		if (!has_group(ex, a))
-			return fail(c, key_path(p, sizeof(p), path, "a"), "no run labelled '%s'", a);
-		if (!has_group(ex, b))
-			return fail(c, key_path(p, sizeof(p), path, "b"), "no run labelled '%s'", b);
+		if (column && (!*column || !strcmp(column, "iteration")))
+			return json_fail(c, json_key_path(p, sizeof(p), path, "column"),
+					 "must name a column of the run CSVs other than 'iteration'");
+		if (!has_group(groups, n_groups, a))
+			return json_fail(c, json_key_path(p, sizeof(p), path, "a"), "no run labelled '%s'", a);
+		if (!has_group(groups, n_groups, b))
+			return json_fail(c, json_key_path(p, sizeof(p), path, "b"), "no run labelled '%s'", b);
 		cl->expect = (enum claim_expect)e;
 		cl->text = str_dup(text);
 		cl->a = str_dup(a);
 		cl->b = str_dup(b);
-		ex->n_claims++;
-		if (!cl->text || !cl->a || !cl->b)
+		cl->column = column ? str_dup(column) : NULL;
+		(*n_out)++;
+		if (!cl->text || !cl->a || !cl->b || (column && !cl->column))
 			return err_set(ERR_RUNTIME, "out of memory");
 	}
 	return ERR_OK;
@@ -936,7 +753,7 @@ static void line_col(const char *text, size_t off, int *line, int *col)
 int config_parse(struct experiment *ex, const char *text, const char *path)
 {
 	memset(ex, 0, sizeof(*ex));
-	struct ctx c = {.file = path, .base_dir = path_dirname(path)};
+	struct json_ctx c = {.file = path, .base_dir = path_dirname(path)};
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
 	int rc = ERR_OK, cap = 0;
@@ -950,7 +767,7 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 		goto out;
 	}
 	if (!cJSON_IsObject(root)) {
-		rc = fail(&c, "", "the top level must be an object");
+		rc = json_fail(&c, "", "the top level must be an object");
 		goto out;
 	}
 	static const char *const keys[] = {"name",  "description", "seed", "data",
@@ -959,17 +776,17 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	const cJSON *data, *loss, *train, *select, *plot, *defaults;
 	const char *name, *desc;
 	long seed;
-	if ((rc = check_keys(&c, root, "", keys)) ||
-	    (rc = get_string(&c, root, "", "name", 0, NULL, &name)) ||
-	    (rc = get_string(&c, root, "", "description", 0, "", &desc)) ||
-	    (rc = get_long(&c, root, "", "seed", 0, 1, 0, 1L << 53, &seed)) ||
-	    (rc = get_int(&c, root, "", "replicates", 0, 1, 1, 100, &ex->replicates)) ||
-	    (rc = get_object(&c, root, "", "data", 1, &data)) ||
-	    (rc = get_object(&c, root, "", "loss", 0, &loss)) ||
-	    (rc = get_object(&c, root, "", "train", 0, &train)) ||
-	    (rc = get_object(&c, root, "", "select", 0, &select)) ||
-	    (rc = get_object(&c, root, "", "plot", 0, &plot)) ||
-	    (rc = get_object(&c, root, "", "defaults", 0, &defaults)))
+	if ((rc = json_check_keys(&c, root, "", keys)) ||
+	    (rc = json_get_string(&c, root, "", "name", 0, NULL, &name)) ||
+	    (rc = json_get_string(&c, root, "", "description", 0, "", &desc)) ||
+	    (rc = json_get_long(&c, root, "", "seed", 0, 1, 0, 1L << 53, &seed)) ||
+	    (rc = json_get_int(&c, root, "", "replicates", 0, 1, 1, 100, &ex->replicates)) ||
+	    (rc = json_get_object(&c, root, "", "data", 1, &data)) ||
+	    (rc = json_get_object(&c, root, "", "loss", 0, &loss)) ||
+	    (rc = json_get_object(&c, root, "", "train", 0, &train)) ||
+	    (rc = json_get_object(&c, root, "", "select", 0, &select)) ||
+	    (rc = json_get_object(&c, root, "", "plot", 0, &plot)) ||
+	    (rc = json_get_object(&c, root, "", "defaults", 0, &defaults)))
 		goto out;
 	c.seed = ex->seed = (unsigned long long)seed;
 	if (!name) {
@@ -983,7 +800,7 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 		ex->name = str_dup(buf);
 	} else {
 		if (!*name || strchr(name, '/')) {
-			rc = fail(&c, "name", "must be a non-empty name without '/'");
+			rc = json_fail(&c, "name", "must be a non-empty name without '/'");
 			goto out;
 		}
 		ex->name = str_dup(name);
@@ -998,9 +815,9 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	if (loss) {
 		static const char *const lkeys[] = {"type", "p", "form", NULL};
 		const char *type, *form;
-		if ((rc = check_keys(&c, loss, "loss", lkeys)) ||
-		    (rc = get_string(&c, loss, "loss", "type", 0, "lp", &type)) ||
-		    (rc = get_string(&c, loss, "loss", "form", 0, "auto", &form)))
+		if ((rc = json_check_keys(&c, loss, "loss", lkeys)) ||
+		    (rc = json_get_string(&c, loss, "loss", "type", 0, "lp", &type)) ||
+		    (rc = json_get_string(&c, loss, "loss", "form", 0, "auto", &form)))
 			goto out;
 		if (strcmp(form, "auto") == 0) {
 			ex->loss.form = LOSS_FORM_AUTO;
@@ -1009,39 +826,39 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 		} else if (strcmp(form, "gram") == 0) {
 			ex->loss.form = LOSS_FORM_GRAM;
 		} else {
-			rc = fail(&c, "loss.form", "unknown form '%s' (auto, data, gram)", form);
+			rc = json_fail(&c, "loss.form", "unknown form '%s' (auto, data, gram)", form);
 			goto out;
 		}
 		if (strcmp(type, "softmax_ce") == 0) {
 			ex->loss.kind = LOSS_SOFTMAX_CE;
 			if (cJSON_GetObjectItemCaseSensitive(loss, "p")) {
-				rc = fail(&c, "loss.p", "only used with \"type\": \"lp\"");
+				rc = json_fail(&c, "loss.p", "only used with \"type\": \"lp\"");
 				goto out;
 			}
 			if (ex->loss.form == LOSS_FORM_GRAM) {
-				rc = fail(&c, "loss.form", "\"gram\" is for l2 only");
+				rc = json_fail(&c, "loss.form", "\"gram\" is for l2 only");
 				goto out;
 			}
 			if (ex->data.k < 2) {
-				rc = fail(&c, "loss.type",
+				rc = json_fail(&c, "loss.type",
 					  "softmax_ce needs at least 2 outputs, the data have %d", ex->data.k);
 				goto out;
 			}
 			if (ex->data.preprocess == PREPROCESS_STANDARDIZE ||
 			    ex->data.preprocess == PREPROCESS_WHITEN) {
-				rc = fail(&c, "data.preprocess",
+				rc = json_fail(&c, "data.preprocess",
 					  "'%s' rescales the labels, which softmax_ce needs as class probabilities (use \"features\" or \"none\")",
 					  preprocess_mode_name(ex->data.preprocess));
 				goto out;
 			}
 		} else if (strcmp(type, "lp") != 0) {
-			rc = fail(&c, "loss.type", "unknown loss '%s' (lp, softmax_ce)", type);
+			rc = json_fail(&c, "loss.type", "unknown loss '%s' (lp, softmax_ce)", type);
 			goto out;
 		}
-		if ((rc = get_number(&c, loss, "loss", "p", 0, 2, 2, CLOSED, 64, &ex->loss.p)))
+		if ((rc = json_get_number(&c, loss, "loss", "p", 0, 2, 2, JSON_CLOSED, 64, &ex->loss.p)))
 			goto out;
 		if (ex->loss.form == LOSS_FORM_GRAM && ex->loss.p != 2) {
-			rc = fail(&c, "loss.form", "\"gram\" needs p = 2, got p = %g", ex->loss.p);
+			rc = json_fail(&c, "loss.form", "\"gram\" needs p = 2, got p = %g", ex->loss.p);
 			goto out;
 		}
 	}
@@ -1055,23 +872,23 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	if (select) {
 		static const char *const skeys[] = {"by", "target", NULL};
 		const char *by;
-		if ((rc = check_keys(&c, select, "select", skeys)) ||
-		    (rc = get_string(&c, select, "select", "by", 0, "final_loss", &by)))
+		if ((rc = json_check_keys(&c, select, "select", skeys)) ||
+		    (rc = json_get_string(&c, select, "select", "by", 0, "final_loss", &by)))
 			goto out;
 		if (strcmp(by, "final_loss") == 0) {
 			ex->select.by = SELECT_FINAL_LOSS;
 		} else if (strcmp(by, "time_to_target") == 0) {
 			ex->select.by = SELECT_TIME_TO_TARGET;
-			if ((rc = get_number(&c, select, "select", "target", 1, 0, 0, CLOSED,
+			if ((rc = json_get_number(&c, select, "select", "target", 1, 0, 0, JSON_CLOSED,
 					     1e300, &ex->select.target)))
 				goto out;
 		} else {
-			rc = fail(&c, "select.by", "unknown criterion '%s' (final_loss, time_to_target)", by);
+			rc = json_fail(&c, "select.by", "unknown criterion '%s' (final_loss, time_to_target)", by);
 			goto out;
 		}
 		if (ex->select.by == SELECT_FINAL_LOSS &&
 		    cJSON_GetObjectItemCaseSensitive(select, "target")) {
-			rc = fail(&c, "select.target", "only used with \"by\": \"time_to_target\"");
+			rc = json_fail(&c, "select.target", "only used with \"by\": \"time_to_target\"");
 			goto out;
 		}
 	}
@@ -1080,10 +897,10 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	ex->plot_format = "png";
 	if (plot) {
 		static const char *const pkeys[] = {"title", "logx", "format", NULL};
-		if ((rc = check_keys(&c, plot, "plot", pkeys)) ||
-		    (rc = get_string(&c, plot, "plot", "title", 0, ex->name, &title)) ||
-		    (rc = get_bool(&c, plot, "plot", "logx", 0, &ex->plot_logx)) ||
-		    (rc = get_string(&c, plot, "plot", "format", 0, "png", &format)))
+		if ((rc = json_check_keys(&c, plot, "plot", pkeys)) ||
+		    (rc = json_get_string(&c, plot, "plot", "title", 0, ex->name, &title)) ||
+		    (rc = json_get_bool(&c, plot, "plot", "logx", 0, &ex->plot_logx)) ||
+		    (rc = json_get_string(&c, plot, "plot", "format", 0, "png", &format)))
 			goto out;
 		static const char *const formats[] = {"png", "svg", "pdf"};
 		ex->plot_format = NULL;
@@ -1091,7 +908,7 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 			if (!strcmp(format, formats[i]))
 				ex->plot_format = formats[i];
 		if (!ex->plot_format) {
-			rc = fail(&c, "plot.format", "must be png, svg or pdf, got '%s'", format);
+			rc = json_fail(&c, "plot.format", "must be png, svg or pdf, got '%s'", format);
 			goto out;
 		}
 	}
@@ -1100,23 +917,23 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	if (defaults) {
 		static const char *const dkeys[] = {"model", "init", "optimizer",
 						    "diagnostics", NULL};
-		if ((rc = check_keys(&c, defaults, "defaults", dkeys)))
+		if ((rc = json_check_keys(&c, defaults, "defaults", dkeys)))
 			goto out;
 		for (const cJSON *it = defaults->child; it; it = it->next)
 			if (!cJSON_IsObject(it)) {
 				char p[128];
-				rc = fail(&c, key_path(p, sizeof(p), "defaults", it->string),
-					  "must be an object, got %s", type_name(it));
+				rc = json_fail(&c, json_key_path(p, sizeof(p), "defaults", it->string),
+					  "must be an object, got %s", json_type_name(it));
 				goto out;
 			}
 	}
 	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
 	if (!runs) {
-		rc = fail(&c, "runs", "missing (required)");
+		rc = json_fail(&c, "runs", "missing (required)");
 		goto out;
 	}
 	if (!cJSON_IsArray(runs) || cJSON_GetArraySize(runs) == 0) {
-		rc = fail(&c, "runs", "must be a non-empty array of runs");
+		rc = json_fail(&c, "runs", "must be a non-empty array of runs");
 		goto out;
 	}
 	int idx = 0;
@@ -1127,8 +944,17 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 	if (rc)
 		goto out;
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
-	if (claims && (rc = parse_claims(&c, claims, ex)))
-		goto out;
+	if (claims) {
+		const char **groups = malloc((ex->n_runs ? ex->n_runs : 1) * sizeof(char *));
+		if (!groups) {
+			rc = err_set(ERR_RUNTIME, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < ex->n_runs; i++)
+			groups[i] = ex->runs[i].group;
+		rc = claims_parse(&c, claims, groups, ex->n_runs, &ex->claims, &ex->n_claims);
+		free(groups);
+	}
 out:
 	cJSON_Delete(root);
 	free(c.base_dir);

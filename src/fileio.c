@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *str_dup(const char *s)
+char *str_dup(const char *s)
 {
 	size_t n = strlen(s) + 1;
 	char *p = malloc(n);

@@ -38,7 +38,7 @@ char *output_run_filename(int i, const char *label)
 }
 
 /* Prints x so that strtod gives it back exactly ("nan", "inf" as such). */
-static void put_num(FILE *f, double x)
+void output_put_num(FILE *f, double x)
 {
 	if (isnan(x))
 		fputs("nan", f);
@@ -69,14 +69,14 @@ int output_run_csv(const char *path, const struct run_result *res)
 	for (int i = 0; i < res->n_rec; i++) {
 		const struct train_record *r = &res->rec[i];
 		fprintf(af.f, "%ld,", r->iter);
-		put_num(af.f, r->loss);
+		output_put_num(af.f, r->loss);
 		fputc(',', af.f);
-		put_num(af.f, r->we_norm);
+		output_put_num(af.f, r->we_norm);
 		fputc(',', af.f);
-		put_num(af.f, r->imbalance);
+		output_put_num(af.f, r->imbalance);
 		for (int j = 0; j < res->n_extra; j++) {
 			fputc(',', af.f);
-			put_num(af.f, res->extra[(size_t)i * res->n_extra + j]);
+			output_put_num(af.f, res->extra[(size_t)i * res->n_extra + j]);
 		}
 		fputc('\n', af.f);
 	}
@@ -84,7 +84,7 @@ int output_run_csv(const char *path, const struct run_result *res)
 }
 
 /* Writes s as a CSV field, quoted when it holds a comma or a quote. */
-static void put_field(FILE *f, const char *s)
+void output_put_field(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\n")) {
 		fputs(s, f);
@@ -131,26 +131,26 @@ int output_summary(const char *path, const struct experiment *ex,
 		char widths[256];
 		widths_string(r, widths, sizeof(widths));
 		fprintf(f, "%d,", i + 1);
-		put_field(f, r->label);
+		output_put_field(f, r->label);
 		fputc(',', f);
-		put_field(f, r->group);
+		output_put_field(f, r->group);
 		fputc(',', f);
-		put_field(f, r->grid_point);
+		output_put_field(f, r->grid_point);
 		fprintf(f, ",%s,%d,%s,%s,", r->model == MODEL_DEEP ? "deep" : "e2e",
 			r->depth, widths, optim_kind_name(r->optim.kind));
-		put_num(f, r->optim.lr);
+		output_put_num(f, r->optim.lr);
 		fputc(',', f);
-		put_num(f, r->optim.weight_decay);
+		output_put_num(f, r->optim.weight_decay);
 		fprintf(f, ",%s,", init_name(r->init));
-		put_num(f, r->init_std);
+		output_put_num(f, r->init_std);
 		fprintf(f, ",%llu,%ld,%s,%ld,%ld,%ld,", r->seed, r->iterations,
 			run_status_name(s->status), s->last_iter, s->diverged_at,
 			s->reached_at);
-		put_num(f, s->initial_loss);
+		output_put_num(f, s->initial_loss);
 		fputc(',', f);
-		put_num(f, s->final_loss);
+		output_put_num(f, s->final_loss);
 		fputc(',', f);
-		put_num(f, s->min_loss);
+		output_put_num(f, s->min_loss);
 		char edge[128];
 		sweep_edge(ex, selected, i, edge, sizeof(edge));
 		fprintf(f, ",%d,%s,%s,%d\n", selected[i], csv_names[i], edge, r->replicate + 1);
@@ -390,17 +390,7 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(pl, "title", ex->plot_title);
 	cJSON_AddBoolToObject(pl, "logx", ex->plot_logx);
 	cJSON_AddStringToObject(pl, "format", ex->plot_format);
-	cJSON *cl = cJSON_AddArrayToObject(root, "claims");
-	for (int i = 0; i < ex->n_claims; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "text", ex->claims[i].text);
-		cJSON_AddStringToObject(o, "a", ex->claims[i].a);
-		cJSON_AddStringToObject(o, "b", ex->claims[i].b);
-		cJSON_AddStringToObject(o, "expect", claim_expect_name(ex->claims[i].expect));
-		if (ex->claims[i].target > 0)
-			cJSON_AddNumberToObject(o, "target", ex->claims[i].target);
-		cJSON_AddItemToArray(cl, o);
-	}
+	cJSON_AddItemToObject(root, "claims", output_claims_json(ex->claims, ex->n_claims));
 	cJSON *ch = cJSON_AddObjectToObject(root, "choices");
 	cJSON_AddStringToObject(ch, "bias", "none: the model is x -> W_N...W_1 x");
 	cJSON_AddStringToObject(ch, "batch", "full batch, every step");
@@ -441,6 +431,29 @@ int output_metadata(const char *path, const struct experiment *ex,
 		cJSON_AddStringToObject(sh, "split",
 					"contiguous in plan order, balanced by iterations (see shard.h); merge with overparam merge");
 	}
+	return output_json(path, root);
+}
+
+cJSON *output_claims_json(const struct claim *claims, int n)
+{
+	cJSON *cl = cJSON_CreateArray();
+	for (int i = 0; cl && i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "text", claims[i].text);
+		cJSON_AddStringToObject(o, "a", claims[i].a);
+		cJSON_AddStringToObject(o, "b", claims[i].b);
+		cJSON_AddStringToObject(o, "expect", claim_expect_name(claims[i].expect));
+		if (claims[i].target > 0)
+			cJSON_AddNumberToObject(o, "target", claims[i].target);
+		if (claims[i].column)
+			cJSON_AddStringToObject(o, "column", claims[i].column);
+		cJSON_AddItemToArray(cl, o);
+	}
+	return cl;
+}
+
+int output_json(const char *path, cJSON *root)
+{
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (!text)

@@ -24,6 +24,16 @@
 #define SPEEDUP_MARGIN 1.25
 #define TRACK_TOL 1e-2
 
+/* Mean of c over its last tenth of rows (at least one). */
+static double tail_mean(const struct curve *c)
+{
+	int k = c->n / 10 > 0 ? c->n / 10 : 1;
+	double s = 0;
+	for (int i = c->n - k; i < c->n; i++)
+		s += c->loss[i];
+	return c->n ? s / k : NAN;
+}
+
 static long first_reach(const struct curve *c, double level)
 {
 	for (int i = 0; i < c->n; i++)
@@ -46,18 +56,26 @@ static int eval_claim(const struct rundir *rd, const struct claim *cl, int rep, 
 		return -1;
 	}
 	struct curve ca, cb;
-	if (rundir_curve(rd, ia, &ca)) {
+	if (rundir_curve_column(rd, ia, cl->column, &ca)) {
 		snprintf(buf, n, "cannot be checked: %s", err_message());
 		return -1;
 	}
-	if (rundir_curve(rd, ib, &cb)) {
+	if (rundir_curve_column(rd, ib, cl->column, &cb)) {
 		snprintf(buf, n, "cannot be checked: %s", err_message());
 		curve_release(&ca);
 		return -1;
 	}
 	const struct rundir_run *a = &rd->runs[ia], *b = &rd->runs[ib];
 	int holds;
-	if (cl->expect == CLAIM_TRACKS) {
+	const char *what = cl->column ? cl->column : "loss";
+	if (cl->expect == CLAIM_LOWER) {
+		double ma = tail_mean(&ca), mb = tail_mean(&cb);
+		holds = mb >= SPEEDUP_MARGIN * ma;
+		snprintf(buf, n,
+			 "mean %s over the last tenth of the logged rows: '%s' %.4g, '%s' %.4g ('%s' %.2fx lower)",
+			 what, a->label, ma, b->label, mb, a->label, mb / ma);
+		*speedup_out = mb / ma;
+	} else if (cl->expect == CLAIM_TRACKS) {
 		double gap = 0;
 		long at = 0;
 		int common = ca.n < cb.n ? ca.n : cb.n;
@@ -73,14 +91,18 @@ static int eval_claim(const struct rundir *rd, const struct claim *cl, int rep, 
 			 "largest relative loss gap between '%s' and '%s' over %d logged iterations: %.2e (at iteration %ld; tolerance %.0e)",
 			 a->label, b->label, common, gap, at, TRACK_TOL);
 	} else {
-		double level = cl->target > 0 ? cl->target
-					      : fmax(a->final_loss, b->final_loss) * (1 + 1e-12);
+		/* Another column than the loss: its own first and last values. */
+		double a0 = cl->column && ca.n ? ca.loss[0] : a->initial_loss;
+		double b0 = cl->column && cb.n ? cb.loss[0] : b->initial_loss;
+		double a1 = cl->column && ca.n ? ca.loss[ca.n - 1] : a->final_loss;
+		double b1 = cl->column && cb.n ? cb.loss[cb.n - 1] : b->final_loss;
+		double level = cl->target > 0 ? cl->target : fmax(a1, b1) * (1 + 1e-12);
 		long ta = first_reach(&ca, level), tb = first_reach(&cb, level);
 		double speedup = ta > 0 ? (double)tb / ta : (tb > 0 ? INFINITY : 1.0);
 		/* A run that never got 1% below its start is stalled: slower
 		 * than any run that did (the common level is then its own). */
-		int stall_a = !(a->final_loss < 0.99 * a->initial_loss);
-		int stall_b = !(b->final_loss < 0.99 * b->initial_loss);
+		int stall_a = !(a1 < 0.99 * a0);
+		int stall_b = !(b1 < 0.99 * b0);
 		if (stall_a != stall_b)
 			speedup = stall_a ? 0.0 : INFINITY;
 		int faster = speedup >= SPEEDUP_MARGIN, slower = speedup <= 1 / SPEEDUP_MARGIN;
@@ -94,9 +116,9 @@ static int eval_claim(const struct rundir *rd, const struct claim *cl, int rep, 
 			holds = cl->expect == CLAIM_FASTER ? ta >= 0
 				: cl->expect == CLAIM_SIMILAR ? 0 : tb >= 0;
 		snprintf(buf, n,
-			 "'%s' reaches loss %.4g at iteration %ld, '%s' at iteration %ld: '%s' is %.2fx as fast (final losses %.4g and %.4g)",
-			 a->label, level, ta, b->label, tb, a->label, speedup,
-			 a->final_loss, b->final_loss);
+			 "'%s' reaches %s %.4g at iteration %ld, '%s' at iteration %ld: '%s' is %.2fx as fast (final %s %.4g and %.4g)",
+			 a->label, what, level, ta, b->label, tb, a->label, speedup,
+			 cl->column ? "values" : "losses", a1, b1);
 		*speedup_out = speedup;
 	}
 	curve_release(&ca);
@@ -351,7 +373,8 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 	fputs("# overparam report\n\n"
 	      "Each claim in the configs is checked on the selected (best, non-diverged) run of each model: "
 	      "'faster' means reaching the level both reached (the larger of the two final losses, or the claim's target) in at most 1/1.25 of the iterations; "
-	      "'tracks' means losses within 1e-2 relative at every logged iteration.\n\n"
+	      "'tracks' means losses within 1e-2 relative at every logged iteration; "
+	      "'lower' means a mean over the last tenth of the logged rows at most 1/1.25 of the other's.\n\n"
 	      "| figure | claim | verdict |\n|---|---|---|\n", f);
 	for (int d = 0; d < n; d++)
 		for (int c = 0; c < rds[d].n_claims; c++) {

@@ -11,14 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup_str(const char *s)
-{
-	char *p = malloc(strlen(s) + 1);
-	if (p)
-		strcpy(p, s);
-	return p;
-}
-
 int rundir_grid_value(const char *point, const char *key, double *value)
 {
 	size_t n = strlen(key);
@@ -128,13 +120,13 @@ static int load_summary(struct rundir *rd)
 		}
 		struct rundir_run *r = &rd->runs[rd->n_runs++];
 		memset(r, 0, sizeof(*r));
-		r->label = dup_str(fields[col[C_LABEL]]);
-		r->group = dup_str(fields[col[C_GROUP]]);
-		r->grid_point = dup_str(fields[col[C_GRID]]);
-		r->model = dup_str(fields[col[C_MODEL]]);
-		r->status = dup_str(fields[col[C_STATUS]]);
-		r->csv = dup_str(fields[col[C_CSV]]);
-		r->grid_edge = dup_str(edge_col >= 0 && edge_col < n ? fields[edge_col] : "");
+		r->label = str_dup(fields[col[C_LABEL]]);
+		r->group = str_dup(fields[col[C_GROUP]]);
+		r->grid_point = str_dup(fields[col[C_GRID]]);
+		r->model = str_dup(fields[col[C_MODEL]]);
+		r->status = str_dup(fields[col[C_STATUS]]);
+		r->csv = str_dup(fields[col[C_CSV]]);
+		r->grid_edge = str_dup(edge_col >= 0 && edge_col < n ? fields[edge_col] : "");
 		r->index = (int)strtol(fields[col[C_INDEX]], NULL, 10);
 		r->replicate = rep_col >= 0 && rep_col < n ? (int)strtol(fields[rep_col], NULL, 10) : 1;
 		if (r->replicate > rd->n_replicates)
@@ -184,7 +176,7 @@ static int load_metadata(struct rundir *rd, int required)
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(plot, "title");
 	if (cJSON_IsString(t)) {
 		free(rd->title);
-		rd->title = dup_str(t->valuestring);
+		rd->title = str_dup(t->valuestring);
 	}
 	rd->logx = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(plot, "logx"));
 	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(plot, "format");
@@ -192,7 +184,7 @@ static int load_metadata(struct rundir *rd, int required)
 		rd->format = !strcmp(fmt->valuestring, "svg") ? "svg" : "pdf";
 	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
 	if (cJSON_IsString(desc))
-		rd->description = dup_str(desc->valuestring);
+		rd->description = str_dup(desc->valuestring);
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
 	int n = cJSON_IsArray(claims) ? cJSON_GetArraySize(claims) : 0;
 	rd->claims = calloc(n ? n : 1, sizeof(*rd->claims));
@@ -212,9 +204,12 @@ static int load_metadata(struct rundir *rd, int required)
 		const cJSON *target = cJSON_GetObjectItemCaseSensitive(c, "target");
 		if (cJSON_IsNumber(target))
 			cl->target = target->valuedouble;
-		cl->text = dup_str(text_j->valuestring);
-		cl->a = dup_str(a->valuestring);
-		cl->b = dup_str(b->valuestring);
+		const cJSON *column = cJSON_GetObjectItemCaseSensitive(c, "column");
+		if (cJSON_IsString(column))
+			cl->column = str_dup(column->valuestring);
+		cl->text = str_dup(text_j->valuestring);
+		cl->a = str_dup(a->valuestring);
+		cl->b = str_dup(b->valuestring);
 		rd->n_claims++;
 	}
 	cJSON_Delete(root);
@@ -226,8 +221,8 @@ int rundir_load(struct rundir *rd, const char *dir, int need_metadata)
 	memset(rd, 0, sizeof(*rd));
 	if (!path_is_dir(dir))
 		return err_set(ERR_INPUT, "'%s' is not a directory", dir);
-	rd->dir = dup_str(dir);
-	rd->title = dup_str(dir);
+	rd->dir = str_dup(dir);
+	rd->title = str_dup(dir);
 	rd->format = "png";
 	rd->n_replicates = 1;
 	int rc = load_summary(rd);
@@ -256,15 +251,23 @@ void curve_release(struct curve *c)
 
 int rundir_curve(const struct rundir *rd, int i, struct curve *c)
 {
+	return rundir_curve_column(rd, i, NULL, c);
+}
+
+int rundir_curve_column(const struct rundir *rd, int i, const char *column, struct curve *c)
+{
 	memset(c, 0, sizeof(*c));
 	char *path = path_join(rd->dir, rd->runs[i].csv);
 	if (!path)
 		return err_set(ERR_RUNTIME, "out of memory");
 	struct table t;
 	int rc = table_load(&t, path);
+	int col = 1;
 	if (!rc && (t.n_cols < 2 || table_column(&t, "iteration") != 0 ||
 		    table_column(&t, "loss") != 1))
 		rc = err_set(ERR_INPUT, "%s:1: expected 'iteration,loss,...'", path);
+	if (!rc && column && (col = table_column(&t, column)) < 0)
+		rc = err_set(ERR_INPUT, "%s:1: no column '%s'", path, column);
 	free(path);
 	if (rc) {
 		table_release(&t);
@@ -279,7 +282,7 @@ int rundir_curve(const struct rundir *rd, int i, struct curve *c)
 	}
 	for (int r = 0; r < t.n_rows; r++) {
 		c->iter[r] = (long)t.v[(size_t)r * t.n_cols];
-		c->loss[r] = t.v[(size_t)r * t.n_cols + 1];
+		c->loss[r] = t.v[(size_t)r * t.n_cols + col];
 	}
 	c->n = t.n_rows;
 	table_release(&t);

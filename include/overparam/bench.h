@@ -12,4 +12,7 @@
 /* steps: timed steps per case (after 10% warm-up). Returns ERR_OK. */
 int bench_run(FILE *out, long steps);
 
+/* `overparam bench convnet`: the convnet step (see bench_convnet.c). */
+int bench_convnet(FILE *out, long steps);
+
 #endif

@@ -31,6 +31,10 @@ struct run_options {
 /* overparam run: load, train every run, write the run directory, plot. */
 int cmd_run(const struct run_options *o);
 
+/* overparam run for a convnet config (config_text holds the overrides):
+ * see convnet_run.c. */
+int convnet_cmd_run(const struct run_options *o, const char *config_text);
+
 /* overparam merge SHARD... -o OUT: the run directory of the whole plan
  * from the directories of its shards (see merge.h). */
 int cmd_merge(char *const *dirs, int n, const char *out, int no_plot, int quiet);

@@ -78,20 +78,32 @@ struct select_spec {
  *   not_faster  a is not faster (similar or slower)
  *   tracks      the losses agree within 1e-2 relative at every logged
  *               iteration
+ *   lower       a's mean over the last tenth of the logged rows is at most
+ *               1/1.25 of b's (for noisy curves, such as a batch loss)
  * With a target the level compared is the target instead of the lower
  * final loss (for problems solved to rounding, where that is noise). */
 enum claim_expect { CLAIM_FASTER, CLAIM_SLOWER, CLAIM_SIMILAR, CLAIM_NOT_FASTER,
-		    CLAIM_TRACKS };
-#define CLAIM_N_EXPECT 5
+		    CLAIM_TRACKS, CLAIM_LOWER };
+#define CLAIM_N_EXPECT 6
 
 struct claim {
 	char *text;
 	char *a, *b; /* group labels */
 	enum claim_expect expect;
 	double target; /* loss level; 0: the larger final loss */
+	char *column;  /* the run CSV column compared; NULL: "loss" */
 };
 
 const char *claim_expect_name(enum claim_expect e);
+
+struct json_ctx;
+struct cJSON;
+
+/* Parses the "claims" array arr: each claim's a and b must be among
+ * groups[0..n_groups). *out (n_out claims) is allocated even when parsing
+ * fails part-way; release it with claims_release. */
+int claims_parse(const struct json_ctx *c, const struct cJSON *arr,
+		 const char *const *groups, int n_groups, struct claim **out, int *n_out);
 
 /* Frees claims[0..n) and the array. */
 void claims_release(struct claim *claims, int n);

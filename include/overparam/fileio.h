@@ -28,6 +28,9 @@ void afile_abort(struct afile *af);
 /* Writes the NUL-terminated text to path atomically. */
 int afile_write_text(const char *path, const char *text);
 
+/* A malloc'ed copy of s (NULL without memory). */
+char *str_dup(const char *s);
+
 /* Returns malloc'ed "dir/name" (or name alone when name is absolute or dir
  * is NULL/empty). Caller frees. */
 char *path_join(const char *dir, const char *name);

@@ -55,6 +55,20 @@ void lib_versions_get(struct lib_versions *v);
  * bits between OpenBLAS kernels. */
 int output_blas_independent(const struct dataset *ds, const struct experiment *ex);
 
+/* Prints x so that strtod gives it back exactly ("nan", "inf" as such). */
+void output_put_num(FILE *f, double x);
+
+/* Prints s as one CSV field (quoted when it holds a comma, quote or newline). */
+void output_put_field(FILE *f, const char *s);
+
+struct cJSON;
+/* The "claims" array of metadata.json (what rundir_load reads back). */
+struct cJSON *output_claims_json(const struct claim *claims, int n);
+
+/* Writes root, pretty-printed with a final newline, atomically to path, and
+ * deletes root. */
+int output_json(const char *path, struct cJSON *root);
+
 /* Splits one CSV line in place (double-quoted fields may hold commas and
  * "" for a quote). Stores at most max fields; returns the field count. */
 int csv_split(char *line, char **fields, int max);

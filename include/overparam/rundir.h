@@ -53,6 +53,10 @@ int rundir_selected(const struct rundir *rd, const char *group, int replicate);
 
 /* Reads run i's CSV (iteration and loss columns). */
 int rundir_curve(const struct rundir *rd, int i, struct curve *c);
+
+/* The same with column (NULL: "loss") in c->loss; rows where it is nan
+ * are kept. */
+int rundir_curve_column(const struct rundir *rd, int i, const char *column, struct curve *c);
 void curve_release(struct curve *c);
 
 #endif

@@ -1,0 +1,61 @@
+/* jsonget: typed getters over a parsed JSON object, for config files.
+ *
+ * Each getter reads obj[key], checks its type and range, and on failure
+ * records "FILE: PATH.KEY: what is wrong, got VALUE" (ERR_INPUT) and returns
+ * it; an absent optional key gives the default. path is the key path of
+ * obj in the file ("runs[2].optimizer"), "" at the top level. */
+#ifndef OVERPARAM_JSONGET_H
+#define OVERPARAM_JSONGET_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+struct json_ctx {
+	const char *file;
+	char *base_dir; /* the config's directory, for relative data paths */
+	unsigned long long seed;
+};
+
+/* Records "FILE: PATH: message" (or "FILE: message" for an empty path);
+ * returns ERR_INPUT. */
+int json_fail(const struct json_ctx *c, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* "base.key", or "key" when base is "", into buf. */
+const char *json_key_path(char *buf, size_t n, const char *base, const char *key);
+
+/* "a number", "a string", ... for messages. */
+const char *json_type_name(const cJSON *v);
+
+/* Every key of obj must be in allowed (NULL-terminated); no duplicates.
+ * The message lists the allowed keys. */
+int json_check_keys(const struct json_ctx *c, const cJSON *obj, const char *path,
+		    const char *const *allowed);
+
+/* An object member; *out = NULL when absent and not required. */
+int json_get_object(const struct json_ctx *c, const cJSON *obj, const char *path,
+		    const char *key, int required, const cJSON **out);
+
+enum json_bound { JSON_OPEN, JSON_CLOSED, JSON_NONE };
+
+/* A finite number, > lo (JSON_OPEN) or >= lo (JSON_CLOSED) or unbounded
+ * below (JSON_NONE), and <= hi. */
+int json_get_number(const struct json_ctx *c, const cJSON *obj, const char *path,
+		    const char *key, int required, double def, double lo,
+		    enum json_bound lo_b, double hi, double *out);
+
+/* An integer in lo..hi. */
+int json_get_long(const struct json_ctx *c, const cJSON *obj, const char *path,
+		  const char *key, int required, long def, long lo, long hi, long *out);
+int json_get_int(const struct json_ctx *c, const cJSON *obj, const char *path,
+		 const char *key, int required, int def, int lo, int hi, int *out);
+
+/* A string (borrowed from obj). */
+int json_get_string(const struct json_ctx *c, const cJSON *obj, const char *path,
+		    const char *key, int required, const char *def, const char **out);
+
+/* true or false. */
+int json_get_bool(const struct json_ctx *c, const cJSON *obj, const char *path,
+		  const char *key, int def, int *out);
+
+#endif

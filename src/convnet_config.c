@@ -1,0 +1,337 @@
+/* convnet_config: parses a convnet experiment file (see convnet_config.h).
+ * The run keys are one table: name, type, where the value goes, default,
+ * bounds; parsing, defaults, messages and the metadata writer all read it,
+ * so adding a key is one row. */
+#include "overparam/convnet_config.h"
+#include "overparam/error.h"
+#include "overparam/fileio.h"
+#include "overparam/jsonget.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum key_type { K_INT, K_LONG, K_NUM, K_BOOL, K_PRECISION, K_L2_ON };
+
+struct run_key {
+	const char *name;
+	enum key_type type;
+	size_t offset;          /* into struct convnet_run_spec */
+	double def, lo, hi;
+	enum json_bound lo_b;
+	const char *doc;
+};
+
+#define AT(field) offsetof(struct convnet_run_spec, field)
+
+static const struct run_key run_keys[] = {
+	{"overparam", K_BOOL, AT(net.overparam), 0, 0, 1, JSON_CLOSED,
+	 "each dense layer's matrix a product of two (W1a 3136x512 W1b 512x512, W2a 512x10 W2b 10x10)"},
+	{"l2_on", K_L2_ON, AT(net.l2_on), CONVNET_L2_PRODUCT, 0, 0, JSON_NONE,
+	 "product, factors or none: what the L2 penalty is taken on"},
+	{"l2", K_NUM, AT(net.l2), 5e-4, 0, 1, JSON_CLOSED, "L2 weight: l2 * (sum of squares / 2)"},
+	{"precision", K_PRECISION, AT(net.precision), CONVNET_F32, 0, 0, JSON_NONE,
+	 "float32 or float64"},
+	{"init_std", K_NUM, AT(net.init_std), 0.1, 0, 10, JSON_OPEN,
+	 "std of the truncated normal of every weight (each factor)"},
+	{"keep_prob", K_NUM, AT(net.keep_prob), 0.5, 0, 1, JSON_OPEN, "dropout keep probability"},
+	{"conv1", K_INT, AT(net.shape.C1), 32, 1, 1024, JSON_CLOSED, "channels of conv 1"},
+	{"conv2", K_INT, AT(net.shape.C2), 64, 1, 1024, JSON_CLOSED, "channels of conv 2"},
+	{"hidden", K_INT, AT(net.shape.D), 512, 1, 16384, JSON_CLOSED, "width of dense 1"},
+	{"batch", K_INT, AT(batch), 64, 1, 4096, JSON_CLOSED, "images per step"},
+	{"epochs", K_NUM, AT(epochs), 10, 0, 1e4, JSON_OPEN,
+	 "steps = floor(epochs * n_train / batch)"},
+	{"steps", K_LONG, AT(steps), 0, 0, 1e9, JSON_CLOSED, "> 0: this many steps instead"},
+	{"lr", K_NUM, AT(lr), 0.01, 0, 100, JSON_OPEN, "initial learning rate"},
+	{"momentum", K_NUM, AT(momentum), 0.9, 0, 1, JSON_CLOSED,
+	 "a <- momentum a + g; w <- w - lr a"},
+	{"decay", K_NUM, AT(decay), 0.95, 0, 1, JSON_OPEN,
+	 "lr * decay^floor(step * batch / n_train): once per epoch"},
+	{"eval_every", K_LONG, AT(eval_every), 100, 1, 1e9, JSON_CLOSED,
+	 "validation error every this many steps"},
+};
+#define N_RUN_KEYS (int)(sizeof(run_keys) / sizeof(run_keys[0]))
+
+static const char *const precision_names[] = {"float32", "float64"};
+static const char *const l2_on_names[] = {"product", "factors", "none"};
+
+int convnet_config_is(const char *text)
+{
+	cJSON *root = cJSON_Parse(text);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "model");
+	int is = cJSON_IsString(m) && strcmp(m->valuestring, "convnet") == 0;
+	cJSON_Delete(root);
+	return is;
+}
+
+static int name_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/* Sets key k of r from obj (a run merged over defaults) or its default. */
+static int set_key(const struct json_ctx *c, const cJSON *obj, const char *path,
+		   const struct run_key *k, struct convnet_run_spec *r)
+{
+	char *dst = (char *)r + k->offset;
+	int rc = ERR_OK;
+	switch (k->type) {
+	case K_INT:
+		rc = json_get_int(c, obj, path, k->name, 0, (int)k->def, (int)k->lo, (int)k->hi,
+				  (int *)dst);
+		break;
+	case K_LONG:
+		rc = json_get_long(c, obj, path, k->name, 0, (long)k->def, (long)k->lo,
+				   (long)k->hi, (long *)dst);
+		break;
+	case K_NUM:
+		rc = json_get_number(c, obj, path, k->name, 0, k->def, k->lo, k->lo_b, k->hi,
+				     (double *)dst);
+		break;
+	case K_BOOL:
+		rc = json_get_bool(c, obj, path, k->name, (int)k->def, (int *)dst);
+		break;
+	case K_PRECISION:
+	case K_L2_ON: {
+		const char *const *names = k->type == K_PRECISION ? precision_names : l2_on_names;
+		int n = k->type == K_PRECISION ? 2 : 3, v;
+		const char *s;
+		char p[256];
+		if ((rc = json_get_string(c, obj, path, k->name, 0, names[(int)k->def], &s)))
+			break;
+		if ((v = name_index(names, n, s)) < 0) {
+			rc = json_fail(c, json_key_path(p, sizeof(p), path, k->name),
+				       "unknown '%s' (%s, %s%s%s)", s, names[0], names[1],
+				       n > 2 ? ", " : "", n > 2 ? names[2] : "");
+			break;
+		}
+		*(int *)dst = v;
+		break;
+	}
+	}
+	return rc;
+}
+
+cJSON *convnet_run_spec_json(const struct convnet_run_spec *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (int i = 0; o && i < N_RUN_KEYS; i++) {
+		const struct run_key *k = &run_keys[i];
+		const char *src = (const char *)r + k->offset;
+		switch (k->type) {
+		case K_INT: cJSON_AddNumberToObject(o, k->name, *(const int *)src); break;
+		case K_LONG: cJSON_AddNumberToObject(o, k->name, (double)*(const long *)src); break;
+		case K_NUM: cJSON_AddNumberToObject(o, k->name, *(const double *)src); break;
+		case K_BOOL: cJSON_AddBoolToObject(o, k->name, *(const int *)src); break;
+		case K_PRECISION:
+			cJSON_AddStringToObject(o, k->name, precision_names[*(const int *)src]);
+			break;
+		case K_L2_ON:
+			cJSON_AddStringToObject(o, k->name, l2_on_names[*(const int *)src]);
+			break;
+		}
+	}
+	return o;
+}
+
+/* The allowed keys of a run (label plus the table) or of defaults. */
+static const char **run_key_names(int with_label)
+{
+	static const char *names[N_RUN_KEYS + 2];
+	int n = 0;
+	if (with_label)
+		names[n++] = "label";
+	for (int i = 0; i < N_RUN_KEYS; i++)
+		names[n++] = run_keys[i].name;
+	names[n] = NULL;
+	return names;
+}
+
+static int parse_run(const struct json_ctx *c, const cJSON *defaults, const cJSON *run,
+		     int idx, struct convnet_run_spec *r)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "runs[%d]", idx);
+	if (!cJSON_IsObject(run))
+		return json_fail(c, path, "must be an object, got %s", json_type_name(run));
+	int rc = json_check_keys(c, run, path, run_key_names(1));
+	const char *label;
+	if (rc || (rc = json_get_string(c, run, path, "label", 1, NULL, &label)))
+		return rc;
+	if (!*label)
+		return json_fail(c, path, "label: must not be empty");
+	/* A run's own key wins over defaults; each is read where it is, so a
+	 * message names the place the bad value was written. */
+	for (int i = 0; i < N_RUN_KEYS && !rc; i++) {
+		const char *name = run_keys[i].name;
+		if (cJSON_GetObjectItemCaseSensitive(run, name) || !defaults)
+			rc = set_key(c, run, path, &run_keys[i], r);
+		else
+			rc = set_key(c, defaults, "defaults", &run_keys[i], r);
+	}
+	if (rc)
+		return rc;
+	if (!(r->label = str_dup(label)))
+		return err_set(ERR_RUNTIME, "out of memory");
+	r->net.shape.H = r->net.shape.W = 28;
+	r->net.shape.C0 = 1;
+	r->net.shape.K = 10;
+	r->net.max_batch = r->batch;
+	r->net.seed = c->seed;
+	return ERR_OK;
+}
+
+static int parse_data(const struct json_ctx *c, const cJSON *data, struct convnet_experiment *ex)
+{
+	static const char *const keys[] = {"source", "dir", "validation", "train", "test", NULL};
+	const char *source, *path;
+	int rc;
+	if ((rc = json_check_keys(c, data, "data", keys)) ||
+	    (rc = json_get_string(c, data, "data", "source", 1, NULL, &source)))
+		return rc;
+	if (strcmp(source, "mnist") != 0)
+		return json_fail(c, "data.source", "unknown '%s' (a convnet config reads mnist)",
+				 source);
+	if ((rc = json_get_string(c, data, "data", "dir", 0, "../data/mnist", &path)) ||
+	    (rc = json_get_int(c, data, "data", "validation", 0, 5000, 0, 59999, &ex->n_validation)) ||
+	    (rc = json_get_int(c, data, "data", "train", 0, 0, 0, 60000, &ex->n_train)) ||
+	    (rc = json_get_int(c, data, "data", "test", 0, 0, 0, 10000, &ex->n_test)))
+		return rc;
+	ex->data_path = path_join(c->base_dir, path); /* relative to the config, as for gas_drift */
+	return ex->data_path ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
+}
+
+int convnet_config_parse(struct convnet_experiment *ex, const char *text, const char *path)
+{
+	memset(ex, 0, sizeof(*ex));
+	struct json_ctx c = {.file = path, .base_dir = path_dirname(path)};
+	cJSON *root = cJSON_Parse(text);
+	int rc = ERR_OK;
+	if (!root || !cJSON_IsObject(root)) {
+		rc = err_set(ERR_INPUT, "%s: malformed JSON", path);
+		goto out;
+	}
+	static const char *const keys[] = {"model", "name", "description", "seed", "data",
+					   "defaults", "runs", "plot", "claims", NULL};
+	const char *name, *desc;
+	long seed;
+	const cJSON *data, *defaults, *plot;
+	if ((rc = json_check_keys(&c, root, "", keys)) ||
+	    (rc = json_get_string(&c, root, "", "name", 0, NULL, &name)) ||
+	    (rc = json_get_string(&c, root, "", "description", 0, "", &desc)) ||
+	    (rc = json_get_long(&c, root, "", "seed", 0, 1, 0, 1L << 53, &seed)) ||
+	    (rc = json_get_object(&c, root, "", "data", 1, &data)) ||
+	    (rc = json_get_object(&c, root, "", "defaults", 0, &defaults)) ||
+	    (rc = json_get_object(&c, root, "", "plot", 0, &plot)))
+		goto out;
+	if (defaults && (rc = json_check_keys(&c, defaults, "defaults", run_key_names(0))))
+		goto out;
+	c.seed = ex->seed = (unsigned long long)seed;
+	if (name && (!*name || strchr(name, '/'))) {
+		rc = json_fail(&c, "name", "must be a non-empty name without '/'");
+		goto out;
+	}
+	if (!name) { /* the file name without directory and extension */
+		const char *base = strrchr(path, '/');
+		name = base ? base + 1 : path;
+	}
+	ex->name = str_dup(name);
+	if (ex->name && !strchr(path, '/') && strrchr(ex->name, '.'))
+		*strrchr(ex->name, '.') = '\0';
+	else if (ex->name && strrchr(ex->name, '.') && strrchr(ex->name, '.') != ex->name &&
+		 !cJSON_GetObjectItemCaseSensitive(root, "name"))
+		*strrchr(ex->name, '.') = '\0';
+	ex->description = str_dup(desc);
+	ex->config_path = str_dup(path);
+	if (!ex->name || !ex->description || !ex->config_path) {
+		rc = err_set(ERR_RUNTIME, "out of memory");
+		goto out;
+	}
+	if ((rc = parse_data(&c, data, ex)))
+		goto out;
+	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
+	if (!cJSON_IsArray(runs) || cJSON_GetArraySize(runs) < 1) {
+		rc = json_fail(&c, "runs", "must be a non-empty array");
+		goto out;
+	}
+	int n = cJSON_GetArraySize(runs);
+	ex->runs = calloc((size_t)n, sizeof(*ex->runs));
+	if (!ex->runs) {
+		rc = err_set(ERR_RUNTIME, "out of memory");
+		goto out;
+	}
+	for (const cJSON *r = runs->child; r && !rc; r = r->next, ex->n_runs++)
+		rc = parse_run(&c, defaults, r, ex->n_runs, &ex->runs[ex->n_runs]);
+	for (int i = 0; !rc && i < ex->n_runs; i++)
+		for (int j = 0; j < i; j++)
+			if (strcmp(ex->runs[i].label, ex->runs[j].label) == 0) {
+				char p[64];
+				snprintf(p, sizeof(p), "runs[%d].label", i);
+				rc = json_fail(&c, p, "'%s' is used twice", ex->runs[i].label);
+				break;
+			}
+	if (rc)
+		goto out;
+	const char *title = ex->name, *format = "png";
+	if (plot) {
+		static const char *const pkeys[] = {"title", "format", NULL};
+		if ((rc = json_check_keys(&c, plot, "plot", pkeys)) ||
+		    (rc = json_get_string(&c, plot, "plot", "title", 0, ex->name, &title)) ||
+		    (rc = json_get_string(&c, plot, "plot", "format", 0, "png", &format)))
+			goto out;
+	}
+	static const char *const formats[] = {"png", "svg", "pdf"};
+	int f = name_index(formats, 3, format);
+	if (f < 0) {
+		rc = json_fail(&c, "plot.format", "unknown '%s' (png, svg, pdf)", format);
+		goto out;
+	}
+	ex->plot_format = formats[f];
+	if (!(ex->plot_title = str_dup(title))) {
+		rc = err_set(ERR_RUNTIME, "out of memory");
+		goto out;
+	}
+	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
+	if (claims) {
+		const char *groups[256];
+		int ng = ex->n_runs < 256 ? ex->n_runs : 256;
+		for (int i = 0; i < ng; i++)
+			groups[i] = ex->runs[i].label;
+		rc = claims_parse(&c, claims, groups, ng, &ex->claims, &ex->n_claims);
+	}
+out:
+	cJSON_Delete(root);
+	free(c.base_dir);
+	if (rc)
+		convnet_experiment_release(ex);
+	return rc;
+}
+
+long convnet_run_steps(const struct convnet_run_spec *r, int n_train, long iterations)
+{
+	if (iterations > 0)
+		return iterations;
+	if (r->steps > 0)
+		return r->steps;
+	return (long)floor(r->epochs * n_train / r->batch);
+}
+
+void convnet_experiment_release(struct convnet_experiment *ex)
+{
+	for (int i = 0; ex->runs && i < ex->n_runs; i++)
+		free(ex->runs[i].label);
+	free(ex->runs);
+	claims_release(ex->claims, ex->n_claims);
+	free(ex->config_path);
+	free(ex->name);
+	free(ex->description);
+	free(ex->data_path);
+	free(ex->plot_title);
+	memset(ex, 0, sizeof(*ex));
+}

@@ -1,0 +1,185 @@
+/* jsonget: typed getters over cJSON objects that know the key path, so
+ * every error names the file, the key and the offending value (see
+ * jsonget.h). Shared by the linear experiments' config and the convnet's. */
+#include "overparam/jsonget.h"
+#include "overparam/error.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int json_fail(const struct json_ctx *c, const char *path, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (path && *path)
+		return err_set(ERR_INPUT, "%s: %s: %s", c->file, path, msg);
+	return err_set(ERR_INPUT, "%s: %s", c->file, msg);
+}
+
+/* "base.key" or "key" into buf. */
+const char *json_key_path(char *buf, size_t n, const char *base, const char *key)
+{
+	snprintf(buf, n, "%s%s%s", base, *base ? "." : "", key);
+	return buf;
+}
+
+const char *json_type_name(const cJSON *v)
+{
+	if (cJSON_IsNumber(v)) return "a number";
+	if (cJSON_IsString(v)) return "a string";
+	if (cJSON_IsBool(v)) return "a boolean";
+	if (cJSON_IsNull(v)) return "null";
+	if (cJSON_IsArray(v)) return "an array";
+	if (cJSON_IsObject(v)) return "an object";
+	return "invalid";
+}
+
+/* Every key of obj must be in allowed (NULL-terminated); no duplicates. */
+int json_check_keys(const struct json_ctx *c, const cJSON *obj, const char *path,
+		      const char *const *allowed)
+{
+	char p[512];
+	for (const cJSON *it = obj->child; it; it = it->next) {
+		int ok = 0;
+		for (const char *const *a = allowed; *a; a++)
+			if (strcmp(it->string, *a) == 0)
+				ok = 1;
+		if (!ok) {
+			char list[512] = "";
+			for (const char *const *a = allowed; *a; a++) {
+				strncat(list, *a, sizeof(list) - strlen(list) - 1);
+				if (a[1])
+					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+			}
+			return json_fail(c, json_key_path(p, sizeof(p), path, it->string),
+				    "unknown key (allowed: %s)", list);
+		}
+		for (const cJSON *o = obj->child; o != it; o = o->next)
+			if (strcmp(o->string, it->string) == 0)
+				return json_fail(c, json_key_path(p, sizeof(p), path, it->string),
+					    "duplicate key");
+	}
+	return ERR_OK;
+}
+
+/* Optional object member; returns 0 and *out = NULL when absent. */
+int json_get_object(const struct json_ctx *c, const cJSON *obj, const char *path,
+		      const char *key, int required, const cJSON **out)
+{
+	char p[512];
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	*out = NULL;
+	if (!v) {
+		if (required)
+			return json_fail(c, json_key_path(p, sizeof(p), path, key), "missing (required)");
+		return ERR_OK;
+	}
+	if (!cJSON_IsObject(v))
+		return json_fail(c, json_key_path(p, sizeof(p), path, key),
+			    "must be an object, got %s", json_type_name(v));
+	*out = v;
+	return ERR_OK;
+}
+
+/* A finite number in [lo, hi] (or (lo, ...) when lo_b is JSON_OPEN). */
+int json_get_number(const struct json_ctx *c, const cJSON *obj, const char *path,
+		      const char *key, int required, double def, double lo,
+		      enum json_bound lo_b, double hi, double *out)
+{
+	char p[512];
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	json_key_path(p, sizeof(p), path, key);
+	if (!v) {
+		if (required)
+			return json_fail(c, p, "missing (required)");
+		*out = def;
+		return ERR_OK;
+	}
+	if (!cJSON_IsNumber(v))
+		return json_fail(c, p, "must be a number, got %s", json_type_name(v));
+	double x = v->valuedouble;
+	if (!isfinite(x))
+		return json_fail(c, p, "must be finite");
+	if (lo_b == JSON_OPEN && !(x > lo))
+		return json_fail(c, p, "must be > %g, got %g", lo, x);
+	if (lo_b == JSON_CLOSED && !(x >= lo))
+		return json_fail(c, p, "must be >= %g, got %g", lo, x);
+	if (x > hi)
+		return json_fail(c, p, "must be <= %g, got %g", hi, x);
+	*out = x;
+	return ERR_OK;
+}
+
+int json_get_long(const struct json_ctx *c, const cJSON *obj, const char *path,
+		    const char *key, int required, long def, long lo, long hi,
+		    long *out)
+{
+	char p[512];
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	json_key_path(p, sizeof(p), path, key);
+	if (!v) {
+		if (required)
+			return json_fail(c, p, "missing (required)");
+		*out = def;
+		return ERR_OK;
+	}
+	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
+		return json_fail(c, p, "must be an integer, got %s",
+			    cJSON_IsNumber(v) ? "a fraction" : json_type_name(v));
+	double x = v->valuedouble;
+	if (x < lo || x > hi)
+		return json_fail(c, p, "must be in %ld..%ld, got %.17g", lo, hi, x);
+	*out = (long)x;
+	return ERR_OK;
+}
+
+int json_get_int(const struct json_ctx *c, const cJSON *obj, const char *path,
+		   const char *key, int required, int def, int lo, int hi, int *out)
+{
+	long v;
+	int rc = json_get_long(c, obj, path, key, required, def, lo, hi, &v);
+	if (!rc)
+		*out = (int)v;
+	return rc;
+}
+
+int json_get_string(const struct json_ctx *c, const cJSON *obj, const char *path,
+		      const char *key, int required, const char *def,
+		      const char **out)
+{
+	char p[512];
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!v) {
+		if (required)
+			return json_fail(c, json_key_path(p, sizeof(p), path, key), "missing (required)");
+		*out = def;
+		return ERR_OK;
+	}
+	if (!cJSON_IsString(v))
+		return json_fail(c, json_key_path(p, sizeof(p), path, key),
+			    "must be a string, got %s", json_type_name(v));
+	*out = v->valuestring;
+	return ERR_OK;
+}
+
+int json_get_bool(const struct json_ctx *c, const cJSON *obj, const char *path,
+		    const char *key, int def, int *out)
+{
+	char p[512];
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!v) {
+		*out = def;
+		return ERR_OK;
+	}
+	if (!cJSON_IsBool(v))
+		return json_fail(c, json_key_path(p, sizeof(p), path, key),
+			    "must be true or false, got %s", json_type_name(v));
+	*out = cJSON_IsTrue(v);
+	return ERR_OK;
+}
+

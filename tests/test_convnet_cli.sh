@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# `overparam run` on convnet configs (Figure 5 right):
+#   - bad configs and options exit 2 naming the file and key, and leave no
+#     output directory behind (no data needed for these);
+#   - with MNIST in SOURCE_DIR/data/mnist (else the rest is skipped, exit
+#     77): the same bytes on 1 and 2 threads; a run stopped by SIGINT is
+#     recorded as interrupted; configs/fig5_right_ci.json end to end, whose
+#     report must find the overparameterized batch loss lower after the
+#     crossing, and the curve's first row must be the closed-form start:
+#     L2 term = 5e-4 * (sum of squares / 2) of the initial dense weights,
+#     checked against the weights implied by the config (mean of the
+#     truncated normal's second moment, within 5%).
+# usage: test_convnet_cli.sh OVERPARAM_BINARY SOURCE_DIR
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+src=$(cd "$2" && pwd)
+. "$src/tests/lib.sh"
+cfg="$src/configs/fig5_right_ci.json"
+mnist="$src/data/mnist"
+
+# ---- bad input: exit 2, the file and key named, nothing written ----
+bad_config() { # bad_config LABEL EXPECTED-MESSAGE --set ...
+	local label="$1" msg="$2"
+	shift 2
+	expect_rc 2 "$label" "$bin" run "$cfg" -o "$tmp/bad" --quiet --set "data.dir=$mnist" "$@"
+	grep -q -- "$msg" "$tmp/err" || bad "$label: message '$(cat "$tmp/err")' lacks '$msg'"
+	if [ -e "$tmp/bad" ] || ls "$tmp" | grep -q '^bad\.run\.'; then bad "$label: output left behind"; else ok; fi
+}
+bad_config "unknown run key" "fig5_right_ci.json: runs\[0\].depth: unknown key" --set 'runs[0].depth=2'
+bad_config "unknown default key" "defaults.momentun: unknown key" --set 'defaults.momentun=0.5'
+bad_config "wrong type" "defaults.lr: must be a number, got a string" --set 'defaults.lr="fast"'
+bad_config "out of range" "defaults.keep_prob: must be <= 1, got 2" --set 'defaults.keep_prob=2'
+bad_config "unknown l2_on" "runs\[1\].l2_on: unknown 'both' (product, factors, none)" --set 'runs[1].l2_on="both"'
+bad_config "unknown precision" "defaults.precision: unknown 'half'" --set 'defaults.precision="half"'
+bad_config "duplicate label" "runs\[1\].label: 'original' is used twice" --set 'runs[1].label="original"'
+bad_config "claim on no run" "claims\[0\].a: no run labelled 'x'" --set 'claims[0].a="x"'
+bad_config "unknown expect" "claims\[0\].expect: unknown 'quicker'" --set 'claims[0].expect="quicker"'
+bad_config "data source" "data.source: unknown 'cifar'" --set 'data.source="cifar"'
+bad_config "split too large" "validation 59000 + train 10000 needs more" --set 'data.validation=59000'
+bad_config "no data" "no-such-dir" --set "data.dir=\"$tmp/no-such-dir\""
+expect_rc 2 "--resume refused" "$bin" run "$cfg" -o "$tmp/r" --resume --quiet
+grep -q "resume is not supported for convnet configs" "$tmp/err" && ok || bad "--resume message: $(cat "$tmp/err")"
+expect_rc 2 "--shard refused" "$bin" run "$cfg" -o "$tmp/r" --shard 1/2 --quiet
+mkdir -p "$tmp/notrun" && touch "$tmp/notrun/keep"
+expect_rc 2 "--force on a directory that holds no run" "$bin" run "$cfg" -o "$tmp/notrun" --force --quiet --set "data.dir=\"$mnist\""
+[ -e "$tmp/notrun/keep" ] && ok || bad "--force removed a directory that held no run"
+
+if [ ! -f "$mnist/train-images-idx3-ubyte" ] && [ ! -f "$mnist/train-images-idx3-ubyte.gz" ]; then
+	finish test_convnet_cli
+	echo "test_convnet_cli: no MNIST in $mnist (scripts/fetch-data.sh mnist): skipping the runs"
+	[ "$fail" = 0 ] && exit 77
+	exit 1
+fi
+set_data=(--set "data.dir=\"$mnist\"")
+
+# ---- same bytes on 1 and 2 threads ----
+for t in 1 2; do
+	expect_rc 0 "30 steps on $t threads" "$bin" run "$cfg" -o "$tmp/t$t" --iterations 30 --threads "$t" --no-plot --quiet "${set_data[@]}"
+done
+for f in runs/01-original.csv runs/02-overparameterized.csv summary.csv; do
+	cmp -s "$tmp/t1/$f" "$tmp/t2/$f" && ok || bad "$f differs between 1 and 2 threads"
+done
+# Every run key of the table (metadata.json's "spec" is written from it) is
+# in the README's table.
+keys=$(awk '/"spec":/ { on = 1; next } on && /}/ { exit } on { gsub(/[\t":,]/, " "); print $1 }' "$tmp/t1/metadata.json")
+[ "$(echo "$keys" | wc -w)" -ge 15 ] && ok || bad "metadata spec has too few keys: $keys"
+for k in $keys; do
+	grep -q "^| \`$k\`\|, \`$k\`" "$src/README.md" && ok || bad "README's convnet table lacks '$k'"
+done
+
+# ---- SIGINT: the steps done, status interrupted, exit 1 ----
+"$bin" run "$cfg" -o "$tmp/int" --no-plot --quiet "${set_data[@]}" 2> "$tmp/int.err" &
+pid=$!
+for _ in $(seq 1 600); do # until the first run has started (its data loaded)
+	ls -d "$tmp"/int.run.* > /dev/null 2>&1 && break
+	sleep 0.1
+done
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" = 1 ] && ok || bad "SIGINT: exit $rc, want 1: $(cat "$tmp/int.err")"
+grep -Eq '"status":[[:space:]]*"interrupted"' "$tmp/int/metadata.json" 2> /dev/null && ok || bad "SIGINT: metadata status not interrupted"
+grep -q ',interrupted,' "$tmp/int/summary.csv" 2> /dev/null && ok || bad "SIGINT: summary has no interrupted run"
+
+# ---- the CI-sized figure end to end ----
+expect_rc 0 "fig5_right_ci" "$bin" run "$cfg" -o "$tmp/ci" --quiet "${set_data[@]}"
+[ -s "$tmp/ci/loss.png" ] && ok || bad "fig5_right_ci: no loss.png"
+rows=$(($(wc -l < "$tmp/ci/runs/02-overparameterized.csv") - 1))
+[ "$rows" = 800 ] && ok || bad "fig5_right_ci: $rows rows, want 800"
+expect_rc 0 "report" "$bin" report "$tmp/ci" -o "$tmp/ci/report.md"
+grep -q "^- \*\*holds\*\* (expected: lower) the overparameterized network's batch loss" "$tmp/ci/report.md" && ok ||
+	bad "fig5_right_ci: the batch-loss claim does not hold: $(grep -m1 'batch loss' "$tmp/ci/report.md")"
+# The first row's L2 term against its expectation: each weight entry is
+# 0.1 z with z standard normal truncated at 2 (E z^2 = 0.7737); the
+# original's penalty is 5e-4/2 * 0.01 * 0.7737 * (3136*512 + 512*10) plus
+# the biases (0.1^2 * 522), the product's (3136*512*512 + 512*10*10) *
+# (0.01 * 0.7737)^2 in expectation. Within 5% (a sum of 1.6M terms).
+awk -F, 'NR == 2 { l2 = $6 } END {
+	want = 5e-4 / 2 * (0.007737 * (3136 * 512 + 512 * 10) + 0.01 * 522)
+	if (l2 < 0.95 * want || l2 > 1.05 * want) { print "original l2 " l2 " want " want; exit 1 } }' \
+	"$tmp/ci/runs/01-original.csv" && ok || bad "original: initial L2 term"
+awk -F, 'NR == 2 { l2 = $6 } END {
+	v = 0.007737 * 0.007737
+	want = 5e-4 / 2 * (v * (3136 * 512 * 512 + 512 * 10 * 10) + 0.01 * 522)
+	if (l2 < 0.95 * want || l2 > 1.05 * want) { print "overparameterized l2 " l2 " want " want; exit 1 } }' \
+	"$tmp/ci/runs/02-overparameterized.csv" && ok || bad "overparameterized: initial L2 term"
+finish test_convnet_cli
