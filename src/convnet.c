@@ -45,6 +45,14 @@ const char *convnet_tensor_name(enum convnet_tensor t)
 	return tensor_names[t];
 }
 
+void convnet_tensor_shape(const struct convnet *net, enum convnet_tensor t, int *rows, int *cols)
+{
+	const struct convnet_shape *s = &net->spec.shape;
+	int r[CN_N_TENSORS] = {25 * s->C0, 1, 25 * s->C1, 1, net->F, s->D, 1, s->D, s->K, 1};
+	*rows = net->len[t] ? r[t] : 0;
+	*cols = net->len[t] ? (int)(net->len[t] / (size_t)r[t]) : 0;
+}
+
 static int is_f32(const struct convnet *net)
 {
 	return net->spec.precision == CONVNET_F32;

@@ -6,7 +6,8 @@
  * runs/NN-label.csv is one step: the batch loss (cross-entropy + L2 term)
  * and its parts at the parameters before the step, which is what the paper
  * plots; validation_error (after the step) every eval_every steps and at the
- * last, nan elsewhere. The test error comes at the end.
+ * last, nan elsewhere. The test error comes at the end. Weights (float64
+ * .npy, one per tensor) go to weights/NN-label/{init,final}/.
  *
  * The directory is written under OUT.run.PID and renamed into place when
  * done (or stopped by SIGINT/SIGTERM, status "interrupted"), so a failure
@@ -20,9 +21,11 @@
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/idx.h"
+#include "overparam/npy.h"
 #include "overparam/output.h"
 #include "overparam/plot.h"
 #include "overparam/sha256.h"
+#include "overparam/weights.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -70,14 +73,43 @@ static double now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* wdir/tag/<tensor>.npy for every tensor of net, as float64. */
+static int save_weights(const char *wdir, const char *tag, const struct convnet *net)
+{
+	char *dir = path_join(wdir, tag);
+	double *p = malloc(net->n_params * sizeof(double));
+	int rc = !dir || !p ? err_set(ERR_RUNTIME, "out of memory") : path_mkdirs(dir);
+	if (!rc)
+		convnet_params_get(net, p);
+	for (int t = 0; !rc && t < CN_N_TENSORS; t++) {
+		int rows, cols;
+		convnet_tensor_shape(net, (enum convnet_tensor)t, &rows, &cols);
+		if (!rows)
+			continue;
+		char name[64];
+		snprintf(name, sizeof(name), "%s.npy", convnet_tensor_name((enum convnet_tensor)t));
+		char *path = path_join(dir, name);
+		rc = path ? npy_write(path, rows, cols, p + net->off[t]) : err_set(ERR_RUNTIME, "out of memory");
+		free(path);
+	}
+	free(p);
+	free(dir);
+	return rc;
+}
+
+/* Trains run r; its weights go to wdir/{init,final}/. */
 static int train_one(const struct convnet_run_spec *r, const struct split *train,
 		     const struct split *valid, const struct split *test, long steps,
-		     const char *label, int quiet, struct result *res)
+		     const char *label, const char *wdir, int quiet, struct result *res)
 {
 	struct convnet net;
 	int rc = convnet_create(&net, &r->net);
 	if (rc)
 		return rc;
+	if ((rc = save_weights(wdir, "init", &net))) {
+		convnet_release(&net);
+		return rc;
+	}
 	res->rows = malloc((size_t)(steps > 0 ? steps : 1) * sizeof(*res->rows));
 	if (!res->rows) {
 		convnet_release(&net);
@@ -125,8 +157,9 @@ static int train_one(const struct convnet_run_spec *r, const struct split *train
 	res->test_error = test->n ? (double)convnet_errors(&net, test->images, test->labels,
 							  test->n) / test->n
 				  : NAN;
+	rc = save_weights(wdir, "final", &net);
 	convnet_release(&net);
-	return ERR_OK;
+	return rc;
 }
 
 static int write_run_csv(const char *path, const struct result *res)
@@ -250,6 +283,8 @@ static int write_metadata(const char *path, const struct convnet_experiment *ex,
 	cJSON_AddStringToObject(root, "model", "convnet");
 	cJSON_AddStringToObject(root, "config_file", ex->config_path);
 	cJSON_AddStringToObject(root, "config_copy", "config.json");
+	cJSON_AddStringToObject(root, "weights",
+				"weights/<run>/{init,final}/{conv1_w,conv1_b,conv2_w,conv2_b,dense1_a,dense1_b,bias1,dense2_a,dense2_b,bias2}.npy (float64; dense*_b only when overparameterized)");
 	cJSON_AddStringToObject(root, "name", ex->name);
 	cJSON_AddStringToObject(root, "description", ex->description);
 	cJSON_AddNumberToObject(root, "seed", (double)ex->seed);
@@ -414,9 +449,14 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 		if (stop_requested) {
 			res[i].status = "interrupted";
 			res[i].diverged_at = -1;
-		} else if ((rc = train_one(&ex.runs[i], &train, &valid, &test, steps[i],
-					   ex.runs[i].label, o->quiet, &res[i]))) {
-			break;
+		} else {
+			char *wdir = weights_run_dir(tmp, csv[i]);
+			rc = wdir ? train_one(&ex.runs[i], &train, &valid, &test, steps[i],
+					      ex.runs[i].label, wdir, o->quiet, &res[i])
+				  : err_set(ERR_RUNTIME, "out of memory");
+			free(wdir);
+			if (rc)
+				break;
 		}
 		interrupted |= strcmp(res[i].status, "interrupted") == 0;
 		free(path);

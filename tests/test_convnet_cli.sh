@@ -86,6 +86,10 @@ grep -q ',interrupted,' "$tmp/int/summary.csv" 2> /dev/null && ok || bad "SIGINT
 # ---- the CI-sized figure end to end ----
 expect_rc 0 "fig5_right_ci" "$bin" run "$cfg" -o "$tmp/ci" --quiet "${set_data[@]}"
 [ -s "$tmp/ci/loss.png" ] && ok || bad "fig5_right_ci: no loss.png"
+for w in 01-original:8 02-overparameterized:10; do # tensors saved per run, init and final
+	n=$(ls "$tmp/ci/weights/${w%:*}/init" "$tmp/ci/weights/${w%:*}/final" 2> /dev/null | grep -c '\.npy$')
+	[ "$n" = $((2 * ${w#*:})) ] && ok || bad "${w%:*}: $n weight files, want $((2 * ${w#*:}))"
+done
 rows=$(($(wc -l < "$tmp/ci/runs/02-overparameterized.csv") - 1))
 [ "$rows" = 800 ] && ok || bad "fig5_right_ci: $rows rows, want 800"
 expect_rc 0 "report" "$bin" report "$tmp/ci" -o "$tmp/ci/report.md"

@@ -106,6 +106,10 @@ void convnet_release(struct convnet *net);
 /* Name of tensor t ("conv1_w", ...) for weight files. */
 const char *convnet_tensor_name(enum convnet_tensor t);
 
+/* Tensor t as a row-major matrix: conv weights ((5 5 Cin), Cout), dense
+ * (in, out), biases (1, n); (0, 0) for an absent factor. */
+void convnet_tensor_shape(const struct convnet *net, enum convnet_tensor t, int *rows, int *cols);
+
 /* One batch of images: pixels p (0..255, (B, H, W, C0) bytes) become
  * (p - 127.5) / 255 in the network's precision. */
 void convnet_load_batch(struct convnet *net, const unsigned char *pixels, int B);
