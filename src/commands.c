@@ -6,6 +6,7 @@
 #include "overparam/commands.h"
 #include "overparam/config.h"
 #include "overparam/convnet_config.h"
+#include "overparam/refine.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/output.h"
@@ -697,8 +698,8 @@ static int check_memory(const struct run_ctx *c, const struct run_subset *sub)
  * a killed run leaves a directory --continue can resume. *interrupted is
  * set when a signal stopped a run. */
 static int train_runs(const struct run_ctx *c, const struct run_subset *sub,
-		      const struct preprocess_info *pre, const int *selected,
-		      int resume, int *interrupted)
+		      const struct run_subset *all, const struct preprocess_info *pre,
+		      const int *selected, int resume, int *interrupted)
 {
 	const struct experiment *ex = c->ex;
 	struct run_result *res = c->res;
@@ -717,8 +718,56 @@ static int train_runs(const struct run_ctx *c, const struct run_subset *sub,
 		for (int b = 0; !rc && b < n; b++)
 			*interrupted |= res[todo[b]].status == RUN_INTERRUPTED;
 		if (!rc)
-			rc = write_records(c->outdir, ex, sub, c->ds, pre, res, selected,
+			rc = write_records(c->outdir, ex, all, c->ds, pre, res, selected,
 					   c->csv_names, NULL);
+	}
+	return rc;
+}
+
+/* Grid rounds (refine.h) after the plan's runs: each appends runs to ex,
+ * which are trained and written like the others, until none is added.
+ * c->res and c->csv_names (and *selected) grow with ex->runs. */
+static int grid_rounds(struct run_ctx *c, struct experiment *ex, struct run_subset *all,
+		       const struct preprocess_info *pre, int **selected, int *interrupted)
+{
+	int rc = ERR_OK;
+	while (!rc && !*interrupted) {
+		int before = ex->n_runs, added;
+		sweep_select(ex, c->res, *selected);
+		if ((rc = refine_round(ex, *selected, &added)) || !added)
+			break;
+		int n = ex->n_runs;
+		struct run_result *res = realloc(c->res, (size_t)n * sizeof(*res));
+		if (res)
+			c->res = res;
+		int *sel = realloc(*selected, (size_t)n * sizeof(int));
+		if (sel)
+			*selected = sel;
+		char **names = realloc(c->csv_names, (size_t)n * sizeof(char *));
+		if (names)
+			c->csv_names = names;
+		int *rows = realloc(all->rows, (size_t)n * sizeof(int));
+		if (rows)
+			all->rows = rows;
+		if (!res || !sel || !names || !rows) {
+			experiment_truncate_runs(ex, before);
+			return err_set(ERR_RUNTIME, "out of memory");
+		}
+		struct run_subset fresh = {.rows = all->rows + before, .n = n - before};
+		for (int i = before; i < n; i++) {
+			memset(&c->res[i], 0, sizeof(c->res[i]));
+			c->res[i].status = RUN_INTERRUPTED;
+			c->res[i].diverged_at = c->res[i].reached_at = -1;
+			(*selected)[i] = 0;
+			all->rows[all->n++] = i;
+			if (!(c->csv_names[i] = output_run_filename(i, ex->runs[i].label)))
+				return err_set(ERR_RUNTIME, "out of memory");
+		}
+		if (!c->o->quiet)
+			fprintf(stderr, "overparam: grid round (%s %d): %d more runs\n",
+				ex->rounds_extended && ex->rounds_refined == 0 ? "extension" : "refinement",
+				ex->rounds_refined ? ex->rounds_refined : ex->rounds_extended, n - before);
+		rc = train_runs(c, &fresh, all, pre, *selected, 0, interrupted);
 	}
 	return rc;
 }
@@ -754,6 +803,15 @@ int cmd_run(const struct run_options *o)
 		return rc;
 	}
 	experiment_override_iterations(&ex, o->iterations);
+	if ((ex.select.extend || ex.select.refine) &&
+	    (o->shard.count || o->shard_plan || o->resume || o->cont || o->init_from)) {
+		rc = err_set(ERR_INPUT,
+			     "%s: select.extend and select.refine run their grid rounds in one process: not with --shard, --resume, --continue or --init-from",
+			     o->config);
+		experiment_release(&ex);
+		free(config_text);
+		return rc;
+	}
 	/* BLAS calls are single-threaded: the data pass has its own threads,
 	 * whose chunked sums do not depend on the thread count. */
 	openblas_set_num_threads(1);
@@ -862,8 +920,15 @@ int cmd_run(const struct run_options *o)
 	if (!o->no_batch && (rc = loss_reserve_batch(&ex.loss, &ds, MAX_BATCH)))
 		goto out;
 	struct run_ctx ctx = {&ex, o, outdir, &ds, res, csv_names, init_dirs, interactive};
-	if ((rc = train_runs(&ctx, &sub, &pre, selected, ex.resumed, &interrupted)))
+	if ((rc = train_runs(&ctx, &sub, &sub, &pre, selected, ex.resumed, &interrupted)))
 		goto out;
+	if ((ex.select.extend || ex.select.refine) && !sub.shard.count) {
+		rc = grid_rounds(&ctx, &ex, &sub, &pre, &selected, &interrupted);
+		res = ctx.res;
+		csv_names = ctx.csv_names;
+		if (rc)
+			goto out;
+	}
 	/* A shard holds part of each group: its runs are selected by merge. */
 	if (!sub.shard.count) {
 		sweep_select(&ex, res, selected);

@@ -870,10 +870,12 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 
 	ex->select.by = SELECT_FINAL_LOSS;
 	if (select) {
-		static const char *const skeys[] = {"by", "target", NULL};
+		static const char *const skeys[] = {"by", "target", "extend", "refine", NULL};
 		const char *by;
 		if ((rc = json_check_keys(&c, select, "select", skeys)) ||
-		    (rc = json_get_string(&c, select, "select", "by", 0, "final_loss", &by)))
+		    (rc = json_get_string(&c, select, "select", "by", 0, "final_loss", &by)) ||
+		    (rc = json_get_int(&c, select, "select", "extend", 0, 0, 0, 100, &ex->select.extend)) ||
+		    (rc = json_get_int(&c, select, "select", "refine", 0, 0, 0, 10, &ex->select.refine)))
 			goto out;
 		if (strcmp(by, "final_loss") == 0) {
 			ex->select.by = SELECT_FINAL_LOSS;
@@ -941,6 +943,7 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 		rc = expand_run(&c, ex, &cap, defaults, r, idx, &train_defaults);
 	if (!rc && ex->replicates > 1)
 		rc = replicate_runs(ex);
+	ex->plan_runs = ex->n_runs;
 	if (rc)
 		goto out;
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
@@ -988,6 +991,12 @@ void experiment_override_iterations(struct experiment *ex, long iterations)
 		if (ex->runs[i].log_every > iterations)
 			ex->runs[i].log_every = iterations;
 	}
+}
+
+void experiment_truncate_runs(struct experiment *ex, int n)
+{
+	while (ex->n_runs > n)
+		run_spec_release(&ex->runs[--ex->n_runs]);
 }
 
 void experiment_release(struct experiment *ex)

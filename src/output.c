@@ -386,6 +386,15 @@ int output_metadata(const char *path, const struct experiment *ex,
 						 ? "final_loss" : "time_to_target");
 	if (ex->select.by == SELECT_TIME_TO_TARGET)
 		cJSON_AddNumberToObject(s, "target", ex->select.target);
+	if (ex->select.extend || ex->select.refine) {
+		cJSON_AddNumberToObject(s, "extend", ex->select.extend);
+		cJSON_AddNumberToObject(s, "refine", ex->select.refine);
+		cJSON_AddNumberToObject(s, "plan_runs", ex->plan_runs);
+		cJSON_AddNumberToObject(s, "extension_rounds_run", ex->rounds_extended);
+		cJSON_AddNumberToObject(s, "refine_rounds_run", ex->rounds_refined);
+		cJSON_AddStringToObject(s, "rounds",
+					"runs after the first plan_runs were added by grid rounds (see refine.h)");
+	}
 	cJSON *pl = cJSON_AddObjectToObject(root, "plot");
 	cJSON_AddStringToObject(pl, "title", ex->plot_title);
 	cJSON_AddBoolToObject(pl, "logx", ex->plot_logx);

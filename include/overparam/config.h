@@ -67,6 +67,8 @@ enum select_by {
 struct select_spec {
 	enum select_by by;
 	double target;
+	int extend;  /* rounds that add a rate beyond a winner at its grid's edge */
+	int refine;  /* rounds that add rates between every winner and its neighbours */
 };
 
 /* A claim of the paper about two runs (by group label), checked by
@@ -124,6 +126,9 @@ struct experiment {
 	int n_runs;
 	struct claim *claims;
 	int n_claims;
+	int plan_runs;            /* runs of the config itself; rounds add more */
+	int rounds_extended;      /* grid rounds run (see refine.h) */
+	int rounds_refined;
 	long iterations_override; /* set by `run --iterations`, 0 if not */
 	int resumed;              /* set by `run --resume` */
 	int threads;              /* data-pass threads (`run --threads`) */
@@ -142,6 +147,9 @@ int config_parse(struct experiment *ex, const char *text, const char *path);
 /* `run --iterations N` (N > 0; 0 leaves ex as it is): every run trains N
  * iterations, log_every capped at N; recorded in iterations_override. */
 void experiment_override_iterations(struct experiment *ex, long iterations);
+
+/* Releases runs [n, n_runs) and keeps the first n. */
+void experiment_truncate_runs(struct experiment *ex, int n);
 
 void experiment_release(struct experiment *ex);
 

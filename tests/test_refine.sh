@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Grid rounds (select.extend, select.refine; refine.h) on a synthetic l4
+# problem whose log grid (1e-4..1e-3, 2 per decade) is far below the best
+# rates: the rounds must extend each group's grid until a larger rate
+# diverges, then refine every group's winner by the same factor (after 2
+# rounds every winner's neighbours are within 10^(1/2)^(1/4) = 1.334x),
+# leave no winner at an unbounded edge, and give an added point the bytes
+# it has when listed in the config. Refusals exit 2.
+# usage: test_refine.sh OVERPARAM_BINARY SOURCE_DIR
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+src=$(cd "$2" && pwd)
+. "$src/tests/lib.sh"
+
+cat > "$tmp/grid.json" <<'JSON'
+{
+  "name": "grid",
+  "data": {"source": "synthetic", "m": 200, "d": 10, "noise": 0.1},
+  "loss": {"p": 4},
+  "train": {"iterations": 2000, "log_every": 200},
+  "select": {"extend": 10, "refine": 2},
+  "defaults": {"init": {"scheme": "balanced", "std": 0.1}},
+  "runs": [
+    {"label": "depth 1", "model": {"depth": 1}, "optimizer": {"lr": {"from": 1e-4, "to": 1e-3, "per_decade": 2}}},
+    {"label": "depth 3", "model": {"depth": 3, "width": 4}, "optimizer": {"lr": {"from": 1e-4, "to": 1e-3, "per_decade": 2}}}
+  ]
+}
+JSON
+expect_rc 0 "run with grid rounds" "$bin" run "$tmp/grid.json" -o "$tmp/rounds" --quiet
+sum="$tmp/rounds/summary.csv"
+# Columns: 2 label, 3 group, 15 status, 22 selected, 24 grid_edge.
+for g in "depth 1" "depth 3"; do
+	winner=$(awk -F, -v g="$g" '$3 == g && $22 == 1 { print $2 }' "$sum")
+	[ -n "$winner" ] && ok || bad "$g: no winner"
+	edge=$(awk -F, -v g="$g" '$3 == g && $22 == 1 { print $24 }' "$sum")
+	[ -z "$edge" ] && ok || bad "$g: winner '$winner' still at an edge ($edge)"
+	# The winner's nearest tried rates on each side: both present, within 1.334x.
+	awk -F, -v g="$g" '
+		$3 == g { split($2, a, "lr="); lr = a[2] + 0; rates[++n] = lr; if ($22 == 1) w = lr }
+		END {
+			lo = 0; hi = 0
+			for (i = 1; i <= n; i++) {
+				if (rates[i] < w && rates[i] > lo) lo = rates[i]
+				if (rates[i] > w && (hi == 0 || rates[i] < hi)) hi = rates[i]
+			}
+			if (lo == 0 || hi == 0 || w / lo > 1.3340 || hi / w > 1.3340) {
+				print "winner " w " neighbours " lo " " hi; exit 1 }
+		}' "$sum" && ok || bad "$g: refinement does not bracket the winner within 1.334x"
+	# Extension stopped at a diverging rate above the winner.
+	awk -F, -v g="$g" '$3 == g && $15 == "diverged"' "$sum" | grep -q . && ok || bad "$g: no larger rate diverged"
+done
+grep -q '"refine_rounds_run":[[:space:]]*2' "$tmp/rounds/metadata.json" && ok || bad "metadata: refine rounds"
+grep -q '"plan_runs":[[:space:]]*6' "$tmp/rounds/metadata.json" && ok || bad "metadata: plan_runs"
+# An added point has the bytes of the same rate listed in the config.
+added=$(awk -F, 'NR > 7 && $3 == "depth 1" && $15 == "ok" { split($2, a, "lr="); sub(/]$/, "", a[2]); print a[2]; exit }' "$sum")
+csv=$(awk -F, -v l="depth 1 [lr=$added]" '$2 == l { print $23 }' "$sum")
+sed -e "s/\"select\": {\"extend\": 10, \"refine\": 2},//" \
+    -e "s/\"lr\": {\"from\": 1e-4, \"to\": 1e-3, \"per_decade\": 2}/\"lr\": [$added]/" "$tmp/grid.json" > "$tmp/one.json"
+expect_rc 0 "the added rate alone" "$bin" run "$tmp/one.json" -o "$tmp/one" --quiet --no-plot
+cmp -s "$tmp/rounds/$csv" "$tmp/one/runs/01-depth-1-lr-${added//./-}.csv" && ok ||
+	bad "depth 1 [lr=$added]: other bytes than when listed ($csv vs $(ls "$tmp/one/runs"))"
+# Refusals.
+expect_rc 2 "rounds with --shard" "$bin" run "$tmp/grid.json" -o "$tmp/s" --shard 1/2 --quiet
+grep -q "grid rounds in one process" "$tmp/err" && ok || bad "--shard message: $(cat "$tmp/err")"
+sed 's/"refine": 2/"refine": 11/' "$tmp/grid.json" > "$tmp/bad.json"
+expect_rc 2 "refine out of range" "$bin" run "$tmp/bad.json" -o "$tmp/b" --quiet
+grep -q "bad.json: select.refine: must be in 0..10, got 11" "$tmp/err" && ok || bad "range message: $(cat "$tmp/err")"
+finish test_refine
