@@ -10,8 +10,9 @@
 #                      Eq. 10's SVD) move with the OpenBLAS core type:
 #                      configs/gas_classes.json, 2,000 iterations, against
 #                      the run with OPENBLAS_CORETYPE unset
-#   reproduce.md       scripts/reproduce.sh's report.md (every figure's
-#                      claims and numbers) with the time it took; the
+#   reproduce.md       scripts/reproduce.sh --replicates 2's report.md (every
+#                      figure's claims over two init seeds, with their
+#                      numbers) with the time it took; the
 #                      README's reproduction block is written from it by
 #                      scripts/readme-numbers.sh
 #   fig5_right.md      Figure 5 (right), configs/fig5_right.json (full
@@ -22,7 +23,7 @@
 #                      against PyTorch, float32 and float64, 1 and 2 threads
 # usage: scripts/reports.sh [reproduce | convnet [RUN_DIR]]   (after
 #        scripts/build.sh and fetch-data.sh; "reproduce": only reproduce.md,
-#        about 4 minutes; "convnet": only the two convnet reports, about 20
+#        about 10 minutes; "convnet": only the two convnet reports, about 20
 #        minutes, or from RUN_DIR, a finished run of configs/fig5_right.json)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,7 +39,7 @@ stamp() { echo "# $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 
 if [ "${1:-}" = reproduce ]; then
 	t0=$(date +%s)
-	"${clean[@]}" OVERPARAM_BIN="$bin" bash scripts/reproduce.sh --out "$tmp/reproduce" > "$tmp/log"
+	"${clean[@]}" OVERPARAM_BIN="$bin" bash scripts/reproduce.sh --replicates 2 --out "$tmp/reproduce" > "$tmp/log"
 	secs=$(( $(date +%s) - t0 ))
 	{
 		stamp

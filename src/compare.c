@@ -33,7 +33,7 @@ static double deviation(double e, double a, const struct compare_opts *o, int *a
 	return dev;
 }
 
-/* Column list: the -c names, or every column of e. Returns count or -1. */
+/* Column list: the --columns names, or every column of e. Returns count or -1. */
 static int pick_columns(const struct table *e, const struct table *a,
 			const struct compare_opts *o, const char *what, int *ce, int *ca)
 {

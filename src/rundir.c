@@ -197,10 +197,17 @@ static int load_metadata(struct rundir *rd, int required)
 		    !cJSON_IsString(e))
 			continue;
 		struct claim *cl = &rd->claims[rd->n_claims];
-		cl->expect = CLAIM_SIMILAR;
+		int expect = -1;
 		for (int k = 0; k < CLAIM_N_EXPECT; k++)
 			if (strcmp(e->valuestring, claim_expect_name((enum claim_expect)k)) == 0)
-				cl->expect = (enum claim_expect)k;
+				expect = k;
+		if (expect < 0) { /* written by another version: say so, never guess */
+			int rc = err_set(ERR_INPUT, "%s/metadata.json: claims[%d].expect: unknown '%s'",
+					 rd->dir, rd->n_claims, e->valuestring);
+			cJSON_Delete(root);
+			return rc;
+		}
+		cl->expect = (enum claim_expect)expect;
 		const cJSON *target = cJSON_GetObjectItemCaseSensitive(c, "target");
 		if (cJSON_IsNumber(target))
 			cl->target = target->valuedouble;

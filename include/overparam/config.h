@@ -1,7 +1,8 @@
 /* config: a JSON experiment file -> a validated experiment plan.
  *
- * The only module that parses JSON. Every key is checked against what its
- * object allows; every value's type and range is checked; errors name the
+ * Parses the linear experiments' files (convnet_config.h parses the
+ * convnet's, with the same getters, jsonget.h). Every key is checked
+ * against what its object allows; every value's type and range is checked; errors name the
  * file and the key path ("configs/x.json: runs[2].optimizer.lr: must be > 0,
  * got -0.1") and return ERR_INPUT before anything runs. The format is
  * documented in README.md ("Config reference").
@@ -82,7 +83,7 @@ struct select_spec {
  *               iteration
  *   lower       a's mean over the last tenth of the logged rows is at most
  *               1/1.25 of b's (for noisy curves, such as a batch loss)
- * With a target the level compared is the target instead of the lower
+ * With a target the level compared is the target instead of the larger
  * final loss (for problems solved to rounding, where that is noise). */
 enum claim_expect { CLAIM_FASTER, CLAIM_SLOWER, CLAIM_SIMILAR, CLAIM_NOT_FASTER,
 		    CLAIM_TRACKS, CLAIM_LOWER };
