@@ -12,9 +12,13 @@
  * The directory is written under OUT.run.PID and renamed into place when
  * done (or stopped by SIGINT/SIGTERM, status "interrupted"), so a failure
  * leaves no half-written directory. summary.csv has the linear runs'
- * columns, so plot, report and compare read it as they read theirs. Not
- * supported for convnet configs: --resume, --continue, --shard,
- * --init-from (refused with exit 2). */
+ * columns, so plot, report and compare read it as they read theirs.
+ * A run stopped by SIGINT/SIGTERM saves a checkpoint (weights, momentum,
+ * dropout generator, next step); `--resume` works on a copy of the
+ * directory, keeps the finished runs and continues the others to the
+ * bytes of an uninterrupted run. Not for convnet configs: --continue,
+ * --shard, --init-from (exit 2); a SIGKILL loses the unfinished run's
+ * progress (no periodic checkpoints). */
 #include "overparam/commands.h"
 #include "overparam/convnet.h"
 #include "overparam/convnet_config.h"
@@ -25,6 +29,7 @@
 #include "overparam/output.h"
 #include "overparam/plot.h"
 #include "overparam/sha256.h"
+#include "overparam/table.h"
 #include "overparam/weights.h"
 
 #include <cjson/cJSON.h>
@@ -97,31 +102,135 @@ static int save_weights(const char *wdir, const char *tag, const struct convnet 
 	return rc;
 }
 
-/* Trains run r; its weights go to wdir/{init,final}/. */
+/* An interrupted run's state, in wdir/checkpoint/: params.npy and
+ * accum.npy (1, n_params) as float64 (exact for float32 values too),
+ * state.txt: the next step, the dropout generator and the seconds spent. */
+static int save_checkpoint(const char *wdir, const struct convnet *net, long t, double seconds)
+{
+	char *dir = path_join(wdir, "checkpoint");
+	double *p = malloc(net->n_params * sizeof(double));
+	int rc = !dir || !p ? err_set(ERR_RUNTIME, "out of memory") : path_mkdirs(dir);
+	for (int k = 0; !rc && k < 2; k++) {
+		for (size_t i = 0; i < net->n_params; i++)
+			p[i] = net->spec.precision == CONVNET_F32
+				       ? (double)((const float *)(k ? net->accum : net->params))[i]
+				       : ((const double *)(k ? net->accum : net->params))[i];
+		char *path = path_join(dir, k ? "accum.npy" : "params.npy");
+		rc = path ? npy_write(path, 1, (int)net->n_params, p) : err_set(ERR_RUNTIME, "out of memory");
+		free(path);
+	}
+	if (!rc) {
+		char text[256], *path = path_join(dir, "state.txt");
+		const uint64_t *s = net->drop_rng.s;
+		snprintf(text, sizeof(text), "step %ld\nrng %llx %llx %llx %llx\nseconds %.17g\n", t,
+			 (unsigned long long)s[0], (unsigned long long)s[1], (unsigned long long)s[2],
+			 (unsigned long long)s[3], seconds);
+		rc = path ? afile_write_text(path, text) : err_set(ERR_RUNTIME, "out of memory");
+		free(path);
+	}
+	free(p);
+	free(dir);
+	return rc;
+}
+
+/* Restores what save_checkpoint wrote into net; *t = the next step. */
+static int load_checkpoint(const char *wdir, struct convnet *net, long *t, double *seconds)
+{
+	char *dir = path_join(wdir, "checkpoint");
+	char *path = dir ? path_join(dir, "state.txt") : NULL;
+	char *text = path ? file_read_all(path, NULL) : NULL;
+	unsigned long long s[4];
+	int rc = text ? ERR_OK : ERR_INPUT;
+	if (!rc && sscanf(text, "step %ld rng %llx %llx %llx %llx seconds %lg", t, &s[0], &s[1],
+			  &s[2], &s[3], seconds) != 6)
+		rc = err_set(ERR_INPUT, "%s: not a convnet checkpoint state", path);
+	for (int k = 0; !rc && k < 2; k++) {
+		free(path);
+		path = path_join(dir, k ? "accum.npy" : "params.npy");
+		int rows, cols;
+		double *v = NULL;
+		if (!path || (rc = npy_read(path, &rows, &cols, &v)))
+			break;
+		if ((size_t)rows * (size_t)cols != net->n_params)
+			rc = err_set(ERR_INPUT, "%s: %d x %d values, the network has %zu", path, rows,
+				     cols, net->n_params);
+		for (size_t i = 0; !rc && i < net->n_params; i++) {
+			void *dst = k ? net->accum : net->params;
+			if (net->spec.precision == CONVNET_F32)
+				((float *)dst)[i] = (float)v[i];
+			else
+				((double *)dst)[i] = v[i];
+		}
+		free(v);
+	}
+	for (int i = 0; !rc && i < 4; i++)
+		net->drop_rng.s[i] = s[i];
+	free(text);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+/* The first n rows of a run CSV written by write_run_csv into rows. */
+static int load_rows(const char *csv_path, long n, struct row *rows)
+{
+	struct table t;
+	int rc = table_load(&t, csv_path);
+	if (!rc && (t.n_cols != 8 || t.n_rows < n))
+		rc = err_set(ERR_INPUT, "%s: expected 8 columns and %ld rows to resume from", csv_path, n);
+	for (long i = 0; !rc && i < n; i++) {
+		const double *v = t.v + (size_t)i * 8;
+		rows[i] = (struct row){(long)v[0], v[2], v[3], v[1], v[4], v[5], v[6], v[7]};
+	}
+	table_release(&t);
+	return rc;
+}
+
+/* Trains run r; its weights go to wdir/{init,final}/. With resume, a
+ * checkpoint in wdir (and the rows before it in csv_path) continues it to
+ * the bytes of an uninterrupted run. Stopped by a signal, it leaves a
+ * checkpoint instead of final weights. */
 static int train_one(const struct convnet_run_spec *r, const struct split *train,
 		     const struct split *valid, const struct split *test, long steps,
-		     const char *label, const char *wdir, int quiet, struct result *res)
+		     const char *label, const char *wdir, const char *csv_path, int resume,
+		     int quiet, struct result *res)
 {
 	struct convnet net;
 	int rc = convnet_create(&net, &r->net);
 	if (rc)
 		return rc;
-	if ((rc = save_weights(wdir, "init", &net))) {
-		convnet_release(&net);
-		return rc;
-	}
 	res->rows = malloc((size_t)(steps > 0 ? steps : 1) * sizeof(*res->rows));
 	if (!res->rows) {
 		convnet_release(&net);
 		return err_set(ERR_RUNTIME, "out of memory");
 	}
+	long start = 0;
+	double before = 0;
+	char *ck = path_join(wdir, "checkpoint");
+	if (!ck)
+		rc = err_set(ERR_RUNTIME, "out of memory");
+	else if (resume && path_is_dir(ck))
+		rc = load_checkpoint(wdir, &net, &start, &before);
+	else
+		rc = save_weights(wdir, "init", &net);
+	if (!rc && start > steps)
+		rc = err_set(ERR_INPUT, "%s: checkpoint at step %ld, past the run's %ld steps", ck, start, steps);
+	if (!rc && start)
+		rc = load_rows(csv_path, start, res->rows);
+	if (rc) {
+		free(ck);
+		convnet_release(&net);
+		return rc;
+	}
+	res->n_rows = start;
 	res->status = "ok";
 	res->diverged_at = -1;
 	res->n_params = net.n_params;
 	const size_t image = 28 * 28;
 	int B = r->batch;
 	double t0 = now();
-	for (long t = 0; t < steps; t++) {
+	long t = start;
+	for (; t < steps; t++) {
 		if (stop_requested) {
 			res->status = "interrupted";
 			break;
@@ -150,14 +259,22 @@ static int train_one(const struct convnet_run_spec *r, const struct split *train
 				fprintf(stderr,
 					"overparam: %s: step %ld/%ld  batch loss %.4f (ce %.4f + l2 %.4f)  validation error %.2f%%  %.1f ms/step\n",
 					label, t + 1, steps, st.loss, st.ce, st.l2,
-					100 * w->validation_error, 1e3 * (now() - t0) / (double)(t + 1));
+					100 * w->validation_error,
+					1e3 * (now() - t0) / (double)(t + 1 - start));
 		}
 	}
-	res->seconds = now() - t0;
-	res->test_error = test->n ? (double)convnet_errors(&net, test->images, test->labels,
-							  test->n) / test->n
-				  : NAN;
-	rc = save_weights(wdir, "final", &net);
+	res->seconds = before + now() - t0;
+	res->test_error = NAN;
+	if (strcmp(res->status, "interrupted") == 0) {
+		rc = save_checkpoint(wdir, &net, t, res->seconds);
+	} else {
+		if (test->n)
+			res->test_error = (double)convnet_errors(&net, test->images, test->labels,
+								 test->n) / test->n;
+		rc = save_weights(wdir, "final", &net);
+		tree_remove(ck);
+	}
+	free(ck);
 	convnet_release(&net);
 	return rc;
 }
@@ -363,9 +480,69 @@ static int load_splits(const struct convnet_experiment *ex, struct mnist *m,
 	return ERR_OK;
 }
 
+/* --resume: outdir holds a run of the same config text. *complete: it
+ * finished. *meta: its metadata.json, parsed (delete it after). */
+static int check_resume(const struct run_options *o, const char *outdir, const char *config_text,
+			int *complete, cJSON **meta)
+{
+	*meta = NULL;
+	char *copy = path_join(outdir, "config.json"), *mpath = path_join(outdir, "metadata.json");
+	char *old = copy && access(copy, F_OK) == 0 ? file_read_all(copy, NULL) : NULL;
+	char *mtext = old && mpath ? file_read_all(mpath, NULL) : NULL;
+	int rc = ERR_OK;
+	if (!old)
+		rc = err_set(ERR_INPUT, "cannot resume '%s': no config.json from an earlier run", outdir);
+	else if (strcmp(old, config_text) != 0)
+		rc = err_set(ERR_INPUT, "cannot resume '%s': '%s' differs from the config it was started with",
+			     outdir, o->config);
+	else if (!mtext || !(*meta = cJSON_Parse(mtext)))
+		rc = err_set(ERR_INPUT, "cannot resume '%s': no readable metadata.json", outdir);
+	if (!rc) {
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(*meta, "status");
+		*complete = cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0;
+	}
+	free(copy);
+	free(mpath);
+	free(old);
+	free(mtext);
+	return rc;
+}
+
+/* Run i of a directory being resumed, if it had finished (ok or
+ * diverged): its rows from its CSV and its results from metadata.json.
+ * *done = 0 when it had not. */
+static int load_finished(const char *dir, const cJSON *meta, int i, const char *csv,
+			 struct result *res, int *done)
+{
+	const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(meta, "runs"), i);
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(run, "result");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(r, "status");
+	*done = cJSON_IsString(st) && (!strcmp(st->valuestring, "ok") || !strcmp(st->valuestring, "diverged"));
+	if (!*done)
+		return ERR_OK;
+	res->status = !strcmp(st->valuestring, "ok") ? "ok" : "diverged";
+	const cJSON *te = cJSON_GetObjectItemCaseSensitive(r, "test_error");
+	res->test_error = cJSON_IsNumber(te) ? te->valuedouble : NAN;
+	res->seconds = cJSON_GetObjectItemCaseSensitive(r, "seconds")
+			       ? cJSON_GetObjectItemCaseSensitive(r, "seconds")->valuedouble : 0;
+	res->diverged_at = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "diverged_at"));
+	res->n_params = (size_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(run, "parameters"));
+	char *path = path_join(dir, csv);
+	struct table t;
+	int rc = path ? table_load(&t, path) : err_set(ERR_RUNTIME, "out of memory");
+	if (!rc) {
+		res->rows = malloc((size_t)(t.n_rows ? t.n_rows : 1) * sizeof(*res->rows));
+		res->n_rows = t.n_rows;
+		table_release(&t);
+		rc = res->rows ? load_rows(path, res->n_rows, res->rows) : err_set(ERR_RUNTIME, "out of memory");
+	}
+	free(path);
+	return rc;
+}
+
 static int refuse_options(const struct run_options *o)
 {
-	const char *opt = o->resume ? "--resume" : o->cont ? "--continue"
+	const char *opt = o->cont ? "--continue"
 		: o->shard.count || o->shard_plan ? "--shard" : o->init_from ? "--init-from" : NULL;
 	if (opt)
 		return err_set(ERR_INPUT, "%s: %s is not supported for convnet configs", o->config, opt);
@@ -379,6 +556,7 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 	if (rc)
 		return rc;
 	struct mnist m = {0};
+	cJSON *meta = NULL; /* --resume: the directory's metadata.json */
 	struct split train = {0}, valid = {0}, test = {0};
 	struct result *res = calloc((size_t)ex.n_runs, sizeof(*res));
 	char **csv = calloc((size_t)ex.n_runs, sizeof(char *));
@@ -398,7 +576,20 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 		max_batch = ex.runs[i].batch > max_batch ? ex.runs[i].batch : max_batch;
 	if ((rc = refuse_options(o)))
 		goto out;
-	if (path_dir_nonempty(outdir)) {
+	if (o->resume && o->force) {
+		rc = err_set(ERR_INPUT, "--resume and --force exclude each other");
+		goto out;
+	}
+	if (o->resume) {
+		int complete = 0;
+		if ((rc = check_resume(o, outdir, config_text, &complete, &meta)))
+			goto out;
+		if (complete) {
+			if (!o->quiet)
+				fprintf(stderr, "overparam: '%s' is complete: nothing to resume\n", outdir);
+			goto out;
+		}
+	} else if (path_dir_nonempty(outdir)) {
 		/* --force replaces a run directory, never another one. */
 		char *copy = path_join(outdir, "config.json");
 		int is_run = copy && access(copy, F_OK) == 0;
@@ -426,12 +617,18 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 		goto out;
 	}
 	snprintf(tmp, len, "%s.run.%ld", outdir, (long)getpid());
-	path = path_join(tmp, "runs");
-	if (!path || (rc = path_mkdirs(path)))
-		goto out;
-	free(path);
-	if (!(path = path_join(tmp, "config.json")) || (rc = afile_write_text(path, config_text)))
-		goto out;
+	if (o->resume) { /* work on a copy: the directory stays as it was until done */
+		if ((rc = tree_copy(outdir, tmp)))
+			goto out;
+	} else {
+		path = path_join(tmp, "runs");
+		if (!path || (rc = path_mkdirs(path)))
+			goto out;
+		free(path);
+		if (!(path = path_join(tmp, "config.json")) ||
+		    (rc = afile_write_text(path, config_text)))
+			goto out;
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -446,15 +643,23 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 			rc = err_set(ERR_RUNTIME, "out of memory");
 			break;
 		}
+		int done = 0;
+		if (o->resume && (rc = load_finished(tmp, meta, i, csv[i], &res[i], &done)))
+			break;
+		if (done)
+			continue; /* its CSV is in the copy as it was */
 		if (stop_requested) {
 			res[i].status = "interrupted";
 			res[i].diverged_at = -1;
 		} else {
 			char *wdir = weights_run_dir(tmp, csv[i]);
-			rc = wdir ? train_one(&ex.runs[i], &train, &valid, &test, steps[i],
-					      ex.runs[i].label, wdir, o->quiet, &res[i])
-				  : err_set(ERR_RUNTIME, "out of memory");
+			char *cpath = path_join(tmp, csv[i]);
+			rc = wdir && cpath ? train_one(&ex.runs[i], &train, &valid, &test, steps[i],
+						       ex.runs[i].label, wdir, cpath, o->resume,
+						       o->quiet, &res[i])
+					   : err_set(ERR_RUNTIME, "out of memory");
 			free(wdir);
+			free(cpath);
 			if (rc)
 				break;
 		}
@@ -477,7 +682,7 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 					  interrupted ? "interrupted" : "complete")))
 		goto out;
 	if (path_is_dir(outdir))
-		tree_remove(outdir); /* empty, or a run directory under --force */
+		tree_remove(outdir); /* empty, a run directory under --force, or resumed */
 	if (rename(tmp, outdir) != 0) {
 		rc = err_set(ERR_RUNTIME, "cannot rename '%s' to '%s'", tmp, outdir);
 		goto out;
@@ -507,6 +712,7 @@ out:
 	free(csv);
 	free(steps);
 	mnist_release(&m);
+	cJSON_Delete(meta);
 	convnet_experiment_release(&ex);
 	return rc;
 }

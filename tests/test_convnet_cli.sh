@@ -4,7 +4,8 @@
 #     output directory behind (no data needed for these);
 #   - with MNIST in SOURCE_DIR/data/mnist (else the rest is skipped, exit
 #     77): the same bytes on 1 and 2 threads; a run stopped by SIGINT is
-#     recorded as interrupted; configs/fig5_right_ci.json end to end, whose
+#     recorded as interrupted with a checkpoint, and --resume gives the
+#     bytes of the uninterrupted run; configs/fig5_right_ci.json end to end, whose
 #     report must find the overparameterized batch loss lower after the
 #     crossing, and the curve's first row must be the closed-form start:
 #     L2 term = 5e-4 * (sum of squares / 2) of the initial dense weights,
@@ -38,8 +39,10 @@ bad_config "unknown expect" "claims\[0\].expect: unknown 'quicker'" --set 'claim
 bad_config "data source" "data.source: unknown 'cifar'" --set 'data.source="cifar"'
 bad_config "split too large" "validation 59000 + train 10000 needs more" --set 'data.validation=59000'
 bad_config "no data" "no-such-dir" --set "data.dir=\"$tmp/no-such-dir\""
-expect_rc 2 "--resume refused" "$bin" run "$cfg" -o "$tmp/r" --resume --quiet
-grep -q "resume is not supported for convnet configs" "$tmp/err" && ok || bad "--resume message: $(cat "$tmp/err")"
+expect_rc 2 "--resume of nothing" "$bin" run "$cfg" -o "$tmp/r" --resume --quiet
+grep -q "cannot resume '$tmp/r': no config.json" "$tmp/err" && ok || bad "--resume message: $(cat "$tmp/err")"
+expect_rc 2 "--continue refused" "$bin" run "$cfg" -o "$tmp/r" --continue --quiet
+grep -q "continue is not supported for convnet configs" "$tmp/err" && ok || bad "--continue message: $(cat "$tmp/err")"
 expect_rc 2 "--shard refused" "$bin" run "$cfg" -o "$tmp/r" --shard 1/2 --quiet
 mkdir -p "$tmp/notrun" && touch "$tmp/notrun/keep"
 expect_rc 2 "--force on a directory that holds no run" "$bin" run "$cfg" -o "$tmp/notrun" --force --quiet --set "data.dir=\"$mnist\""
@@ -82,6 +85,10 @@ rc=$?
 [ "$rc" = 1 ] && ok || bad "SIGINT: exit $rc, want 1: $(cat "$tmp/int.err")"
 grep -Eq '"status":[[:space:]]*"interrupted"' "$tmp/int/metadata.json" 2> /dev/null && ok || bad "SIGINT: metadata status not interrupted"
 grep -q ',interrupted,' "$tmp/int/summary.csv" 2> /dev/null && ok || bad "SIGINT: summary has no interrupted run"
+ls "$tmp"/int/weights/01-original/checkpoint/params.npy > /dev/null 2>&1 && ok || bad "SIGINT: no checkpoint"
+expect_rc 0 "--resume" "$bin" run "$cfg" -o "$tmp/int" --resume --no-plot --quiet "${set_data[@]}"
+expect_rc 0 "--resume of a complete run" "$bin" run "$cfg" -o "$tmp/int" --resume --no-plot "${set_data[@]}"
+grep -q "is complete: nothing to resume" "$tmp/err" && ok || bad "--resume complete: $(cat "$tmp/err")"
 
 # ---- the CI-sized figure end to end ----
 expect_rc 0 "fig5_right_ci" "$bin" run "$cfg" -o "$tmp/ci" --quiet "${set_data[@]}"
@@ -90,6 +97,12 @@ for w in 01-original:8 02-overparameterized:10; do # tensors saved per run, init
 	n=$(ls "$tmp/ci/weights/${w%:*}/init" "$tmp/ci/weights/${w%:*}/final" 2> /dev/null | grep -c '\.npy$')
 	[ "$n" = $((2 * ${w#*:})) ] && ok || bad "${w%:*}: $n weight files, want $((2 * ${w#*:}))"
 done
+# The run stopped by SIGINT and resumed: the bytes of the uninterrupted one.
+for f in runs/01-original.csv runs/02-overparameterized.csv summary.csv \
+	weights/01-original/final/dense1_a.npy weights/02-overparameterized/final/dense1_b.npy; do
+	cmp -s "$tmp/ci/$f" "$tmp/int/$f" && ok || bad "resumed: $f differs from the uninterrupted run"
+done
+[ ! -e "$tmp/int/weights/01-original/checkpoint" ] && ok || bad "resumed: checkpoint left behind"
 rows=$(($(wc -l < "$tmp/ci/runs/02-overparameterized.csv") - 1))
 [ "$rows" = 800 ] && ok || bad "fig5_right_ci: $rows rows, want 800"
 expect_rc 0 "report" "$bin" report "$tmp/ci" -o "$tmp/ci/report.md"
