@@ -1,5 +1,6 @@
 /* bench: the step-cost table of `overparam bench` (see bench.h). */
 #include "overparam/bench.h"
+#include "overparam/clock.h"
 #include "overparam/config.h"
 #include "overparam/dataset.h"
 #include "overparam/error.h"
@@ -12,13 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 /* Seconds per step of GD on one model. */
 static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
@@ -38,11 +32,11 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 	long warm = steps / 10 + 1;
 	for (long t = 0; t < warm + steps; t++) {
 		if (t == warm)
-			t0 = now();
+			t0 = clock_seconds();
 		model_loss_grad(&mod, loss, ds, &L);
 		optim_step(&opt, mod.params, mod.grad);
 	}
-	double per = (now() - t0) / steps;
+	double per = (clock_seconds() - t0) / steps;
 	optim_release(&opt);
 	model_release(&mod);
 	return per;
@@ -77,7 +71,7 @@ static double time_batch(const struct dataset *ds, struct loss *loss, int depth,
 	long warm = steps / 10 + 1;
 	for (long t = 0; t < warm + steps; t++) {
 		if (t == warm)
-			t0 = now();
+			t0 = clock_seconds();
 		for (int j = 0; j < batch; j++) {
 			model_end_to_end(&mods[j]);
 			memcpy(Wb + (size_t)j * ds->d, mods[j].We, ds->d * sizeof(double));
@@ -89,7 +83,7 @@ static double time_batch(const struct dataset *ds, struct loss *loss, int depth,
 			optim_step(&opts[j], mods[j].params, mods[j].grad);
 		}
 	}
-	per = (now() - t0) / steps / batch;
+	per = (clock_seconds() - t0) / steps / batch;
 out:
 	for (int j = 0; mods && opts && j < batch; j++) {
 		model_release(&mods[j]);
@@ -118,10 +112,10 @@ static double compute_roof(const struct dataset *ds)
 		W[i] = 1e-3 * (i % 7);
 	double best = 1e30;
 	for (int rep = 0; rep < 5; rep++) {
-		double t0 = now();
+		double t0 = clock_seconds();
 		for (int i = 0; i < 2000; i++)
 			kern_lp_chunk_batch(&lp, ROWS, d, ds->X, ds->Y, MODELS, W, 1e-3, L, G, work);
-		double per = (now() - t0) / 2000;
+		double per = (clock_seconds() - t0) / 2000;
 		if (per < best)
 			best = per;
 	}
@@ -140,10 +134,10 @@ int bench_run(FILE *out, long steps)
 	double best = 1e30;
 	volatile double sink = 0;
 	for (int rep = 0; rep < 5; rep++) {
-		double t0 = now();
+		double t0 = clock_seconds();
 		for (int i = 0; i < 200; i++)
 			sink += cblas_ddot((int)n, ds.X, 1, ds.X, 1);
-		double per = (now() - t0) / 200;
+		double per = (clock_seconds() - t0) / 200;
 		if (per < best)
 			best = per;
 	}

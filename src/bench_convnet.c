@@ -4,6 +4,7 @@
  * the GFLOP/s reached beside what one plain GEMM of conv 2's shape (the
  * bulk of a step: (64 14 14) x 800 times 800 x 64) reaches in the same run. */
 #include "overparam/bench.h"
+#include "overparam/clock.h"
 #include "overparam/convnet.h"
 #include "overparam/error.h"
 #include "overparam/rng.h"
@@ -14,13 +15,6 @@
 
 void openblas_set_num_threads(int n);
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* GFLOP/s of C (M, N) = A (M, K) B (K, N), best of a few repetitions. */
 static double gemm_rate(int f32, int M, int N, int K)
 {
@@ -29,14 +23,14 @@ static double gemm_rate(int f32, int M, int N, int K)
 	     *C = calloc((size_t)M * N, es);
 	double best = 1e30;
 	for (int rep = 0; A && Bm && C && rep < 10; rep++) {
-		double t0 = now();
+		double t0 = clock_seconds();
 		if (f32)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, A, K, Bm,
 				    N, 0, C, N);
 		else
 			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, A, K, Bm,
 				    N, 0, C, N);
-		double t = now() - t0;
+		double t = clock_seconds() - t0;
 		best = t < best ? t : best;
 	}
 	free(A);
@@ -81,12 +75,12 @@ int bench_convnet(FILE *out, long steps)
 				double t0 = 0;
 				for (long t = 0; t < steps + 2; t++) {
 					if (t == 2)
-						t0 = now();
+						t0 = clock_seconds();
 					convnet_load_batch(&net, pix, B);
 					convnet_grad(&net, labels, B, NULL, &st);
 					convnet_step(&net, 1e-4, 0.9);
 				}
-				double per = (now() - t0) / (double)steps;
+				double per = (clock_seconds() - t0) / (double)steps;
 				double rate = convnet_step_flops(&net, B) / per / 1e9;
 				fprintf(out, "%-9s %-8s %-8d %10.1f %10.1f %12.1f %9.0f%%\n",
 					f32 ? "float32" : "float64", op ? "product" : "single", threads,

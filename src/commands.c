@@ -4,6 +4,7 @@
  * together), each CSV written as soon as its run or block ends, so an
  * interruption keeps every finished run and checkpoints the others. */
 #include "overparam/commands.h"
+#include "overparam/clock.h"
 #include "overparam/config.h"
 #include "overparam/convnet_config.h"
 #include "overparam/refine.h"
@@ -127,13 +128,6 @@ struct progress_state {
 	double last_checkpoint;
 };
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 /* For tests that interrupt or kill a run at a known point, not at a time:
  * OVERPARAM_TEST_RAISE=SIG@N[:R] (SIG one of INT, TERM, KILL, or INT2 for
  * two SIGINTs in a row) raises SIG once, at the first progress tick at
@@ -170,7 +164,7 @@ static int parse_test_raise(void)
 static int checkpoint_due(void *user)
 {
 	struct progress_state *p = user;
-	double now = now_seconds();
+	double now = clock_seconds();
 	if (now - p->last_checkpoint < p->checkpoint_every)
 		return 0;
 	p->last_checkpoint = now;
@@ -244,7 +238,7 @@ static void on_progress(void *user, long iter, double loss)
 	struct progress_display *d = p->disp;
 	if (!d || !d->mode)
 		return;
-	double now = now_seconds();
+	double now = clock_seconds();
 	if (d->iter0 < 0) {
 		d->iter0 = iter;
 		d->start = d->last = now;
@@ -381,7 +375,7 @@ static int member_prepare(const struct run_ctx *c, int i, int resume, struct mem
 	if (!mb->wdir || !mb->csv || (c->init_dirs && c->init_dirs[i] && !mb->idir))
 		return err_set(ERR_RUNTIME, "out of memory");
 	mb->ps = (struct progress_state){i, NULL, mb->wdir, mb->idir, mb->csv,
-					 c->o->checkpoint_every, now_seconds()};
+					 c->o->checkpoint_every, clock_seconds()};
 	mb->opts = make_opts(c, r, &mb->ps);
 	if (!resume || !checkpoint_exists(mb->wdir))
 		return ERR_OK;
@@ -754,6 +748,8 @@ static int grid_rounds(struct run_ctx *c, struct experiment *ex, struct run_subs
 			return err_set(ERR_RUNTIME, "out of memory");
 		}
 		struct run_subset fresh = {.rows = all->rows + before, .n = n - before};
+		for (int i = before; i < n; i++)
+			c->csv_names[i] = NULL; /* freed with the others on any failure */
 		for (int i = before; i < n; i++) {
 			memset(&c->res[i], 0, sizeof(c->res[i]));
 			c->res[i].status = RUN_INTERRUPTED;

@@ -20,6 +20,7 @@
  * --shard, --init-from (exit 2); a SIGKILL loses the unfinished run's
  * progress (no periodic checkpoints). */
 #include "overparam/commands.h"
+#include "overparam/clock.h"
 #include "overparam/convnet.h"
 #include "overparam/convnet_config.h"
 #include "overparam/error.h"
@@ -70,13 +71,6 @@ struct split {
 	const unsigned char *images, *labels;
 	int n;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* wdir/tag/<tensor>.npy for every tensor of net, as float64. */
 static int save_weights(const char *wdir, const char *tag, const struct convnet *net)
@@ -228,7 +222,7 @@ static int train_one(const struct convnet_run_spec *r, const struct split *train
 	res->n_params = net.n_params;
 	const size_t image = 28 * 28;
 	int B = r->batch;
-	double t0 = now();
+	double t0 = clock_seconds();
 	long t = start;
 	for (; t < steps; t++) {
 		if (stop_requested) {
@@ -260,10 +254,10 @@ static int train_one(const struct convnet_run_spec *r, const struct split *train
 					"overparam: %s: step %ld/%ld  batch loss %.4f (ce %.4f + l2 %.4f)  validation error %.2f%%  %.1f ms/step\n",
 					label, t + 1, steps, st.loss, st.ce, st.l2,
 					100 * w->validation_error,
-					1e3 * (now() - t0) / (double)(t + 1 - start));
+					1e3 * (clock_seconds() - t0) / (double)(t + 1 - start));
 		}
 	}
-	res->seconds = before + now() - t0;
+	res->seconds = before + clock_seconds() - t0;
 	res->test_error = NAN;
 	if (strcmp(res->status, "interrupted") == 0) {
 		rc = save_checkpoint(wdir, &net, t, res->seconds);

@@ -1,6 +1,7 @@
 /* train: runs one model with one optimizer for a fixed number of
  * iterations (see train.h). No allocation happens inside the loop. */
 #include "overparam/train.h"
+#include "overparam/clock.h"
 #include "overparam/error.h"
 #include "overparam/model.h"
 #include "overparam/optim.h"
@@ -67,13 +68,6 @@ void run_result_release(struct run_result *res)
 	free(res->rec);
 	free(res->failure);
 	memset(res, 0, sizeof(*res));
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
 /* The optimizer of a model of the given kind for run r: an e2e model
@@ -326,7 +320,7 @@ static int state_begin(struct run_state *s, const struct run_spec *r,
 			res->n_rec++;
 		}
 	}
-	s->start = now_seconds();
+	s->start = clock_seconds();
 	return ERR_OK;
 fail:
 	state_release(s);
@@ -433,7 +427,7 @@ static void state_step(struct run_state *s)
 /* Ends a run: timing, release; on error the result is released too. */
 static int state_end(struct run_state *s, int rc)
 {
-	s->res->seconds = now_seconds() - s->start;
+	s->res->seconds = clock_seconds() - s->start;
 	state_release(s);
 	if (rc)
 		run_result_release(s->res);
