@@ -64,7 +64,7 @@ if [ "${1:-}" = convnet ]; then
 	total=$(awk -F'\t' '/"seconds":/ { gsub(/,/, "", $NF); s += $NF } END { printf "%.0f", s }' "$run/metadata.json")
 	{
 		stamp
-		echo "# overparam run configs/fig5_right.json: $total s of training and evaluation on $(nproc) cores ($(grep -m1 '"threads":' "$run/metadata.json" | tr -dc 0-9) threads, OpenBLAS $(grep -m1 '"openblas":' "$run/metadata.json" | cut -d'"' -f4))"
+		echo "# overparam run configs/fig5_right.json: $total s of training and evaluation on $(nproc) cores ($(grep -m1 '"threads":' "$run/metadata.json" | tr -dc 0-9) threads, $(grep -m1 '"openblas":' "$run/metadata.json" | cut -d'"' -f4))"
 		echo
 		sed 's|(\([^()]*\)/loss.png)|(fig5_right.png)|' "$tmp/report.md"
 		echo
