@@ -15,16 +15,22 @@
 #                      numbers) with the time it took; the
 #                      README's reproduction block is written from it by
 #                      scripts/readme-numbers.sh
+#   reproduce_1m.md    scripts/reproduce.sh --horizon 1000000's report.md:
+#                      the l4 grid figures at the blog's 10^6 steps, with
+#                      each figure's time
 #   fig5_right.md      Figure 5 (right), configs/fig5_right.json (full
 #                      protocol, MNIST): overparam report, the breakdown of
 #                      the batch loss (scripts/convnet-breakdown.sh), the
 #                      wall time; fig5_right.png its plot
 #   convnet_peers.txt  scripts/bench-convnet-peers.sh: the convnet step
 #                      against PyTorch, float32 and float64, 1 and 2 threads
-# usage: scripts/reports.sh [reproduce | convnet [RUN_DIR]]   (after
+# usage: scripts/reports.sh [reproduce | horizon [OUT_DIR] | convnet [RUN_DIR]]   (after
 #        scripts/build.sh and fetch-data.sh; "reproduce": only reproduce.md,
 #        about 10 minutes; "convnet": only the two convnet reports, about 20
-#        minutes, or from RUN_DIR, a finished run of configs/fig5_right.json)
+#        minutes, or from RUN_DIR, a finished run of configs/fig5_right.json;
+#        "horizon": about an hour, or from OUT_DIR, a finished
+#        `reproduce.sh --horizon 1000000 --out OUT_DIR` whose output is in
+#        OUT_DIR/log)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -49,6 +55,27 @@ if [ "${1:-}" = reproduce ]; then
 	} > "$tmp/reproduce.md"
 	mv "$tmp/reproduce.md" "$out/reproduce.md"
 	echo "reports: $out/reproduce.md ($secs s); now run scripts/readme-numbers.sh"
+	exit 0
+fi
+
+if [ "${1:-}" = horizon ]; then
+	dir="${2:-}"
+	if [ -z "$dir" ]; then
+		dir="$tmp/horizon"
+		mkdir -p "$dir"
+		"${clean[@]}" OVERPARAM_BIN="$bin" bash scripts/reproduce.sh --horizon 1000000 --out "$dir" > "$dir/log"
+	fi
+	[ -f "$dir/report.md" ] && [ -f "$dir/log" ] ||
+		{ echo "reports: error: '$dir' has no report.md and log of reproduce.sh --horizon" >&2; exit 2; }
+	{
+		stamp
+		echo "# reproduce.sh --horizon 1000000 (every run 10^6 iterations; the l4 grid figures):"
+		grep '^reproduce: .* done in' "$dir/log" | sed 's/^/#   /'
+		echo
+		cat "$dir/report.md"
+	} > "$tmp/reproduce_1m.md"
+	mv "$tmp/reproduce_1m.md" "$out/reproduce_1m.md"
+	echo "reports: $out/reproduce_1m.md"
 	exit 0
 fi
 
