@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # valgrind memcheck on representative runs: every optimizer and both models
 # (golden synthetic config), softmax + Eq. 10 SVD + diagnostics on the
-# gas-drift data, the numerical checks, and an error path. Any invalid
+# gas-drift data, the numerical checks, grid rounds, the convnet (unit test
+# and a short run), and an error path. Any invalid
 # access or definite/indirect leak fails the test.
 # usage: test_memcheck.sh OVERPARAM_BINARY SOURCE_DIR
 set -u
@@ -41,6 +42,27 @@ allocs() {
 		--no-plot -q --threads 2 --iterations "$1" 2>&1 |
 		sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'
 }
+# Grid rounds (refine.c): runs appended and trained after the plan's.
+cat > "$tmp/rounds.json" <<'JSON'
+{"data": {"source": "synthetic", "m": 50, "d": 4, "noise": 0.1}, "loss": {"p": 4},
+ "train": {"iterations": 200, "log_every": 50}, "select": {"extend": 3, "refine": 1},
+ "runs": [{"label": "d2", "model": {"depth": 2, "width": 2}, "optimizer": {"lr": {"from": 1e-3, "to": 1e-2, "per_decade": 2}}}]}
+JSON
+run 0 "grid rounds" "$bin" run "$tmp/rounds.json" -o "$tmp/rounds" --no-plot -q
+# The convnet: its unit test, and (with MNIST) three steps of the CI-sized
+# figure with a validation and a test pass, then a SIGINT-free --resume.
+run 0 "convnet unit test" "$(dirname "$bin")/tests/test_convnet"
+if [ -f "$src/data/mnist/train-images-idx3-ubyte" ] || [ -f "$src/data/mnist/train-images-idx3-ubyte.gz" ]; then
+	# Narrow layers and small batches: the same code paths at a size
+	# valgrind runs in seconds.
+	small=(--set "data.dir=\"$src/data/mnist\"" --set data.validation=64 --set data.test=64
+		--set data.train=1000 --set defaults.conv1=2 --set defaults.conv2=4
+		--set defaults.hidden=16 --set defaults.batch=16)
+	run 0 "convnet run" "$bin" run "$src/configs/fig5_right_ci.json" -o "$tmp/cn" --no-plot -q \
+		--iterations 3 --threads 2 "${small[@]}"
+	run 0 "convnet resume of a complete run" "$bin" run "$src/configs/fig5_right_ci.json" -o "$tmp/cn" \
+		--resume --no-plot -q --iterations 3 "${small[@]}"
+fi
 a1=$(allocs 1000)
 a4=$(allocs 4000)
 [ -n "$a1" ] && [ "$a1" = "$a4" ] && ok || bad "allocations grow with iterations: $a1 vs $a4"
