@@ -31,12 +31,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_requested;
+volatile sig_atomic_t stop_requested;
 
 /* The first SIGINT/SIGTERM asks the runs to stop after the current step
  * and checkpoint; a second one ends the process at once. Files are only
  * ever renamed into place complete, so what is on disk stays valid (the
- * interrupted runs then resume from their last periodic checkpoint). */
+ * interrupted runs then resume from their last checkpoint). */
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -47,6 +47,15 @@ static void on_signal(int sig)
 		_exit(ERR_RUNTIME);
 	}
 	stop_requested = 1;
+}
+
+void stop_signals_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 static int load_data(const struct data_spec *spec, struct dataset *ds)
@@ -906,11 +915,7 @@ int cmd_run(const struct run_options *o)
 	if ((rc = write_records(outdir, &ex, &sub, &ds, &pre, res, selected, csv_names,
 				"incomplete")))
 		goto out;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_signals_install();
 	int interactive = !o->quiet && isatty(STDERR_FILENO);
 	int interrupted = 0;
 	if (!o->no_batch && (rc = loss_reserve_batch(&ex.loss, &ds, MAX_BATCH)))

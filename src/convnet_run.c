@@ -34,22 +34,11 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (stop_requested)
-		_exit(ERR_RUNTIME);
-	stop_requested = 1;
-}
 
 /* The split the runs train and are judged on (views into the loaded set). */
 struct split {
@@ -321,11 +310,7 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 		    (rc = afile_write_text(path, config_text)))
 			goto out;
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_signals_install();
 	if (!o->quiet)
 		fprintf(stderr, "overparam: MNIST from '%s': %d training, %d validation, %d test images\n",
 			ex.data_path, train.n, valid.n, test.n);

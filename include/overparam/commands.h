@@ -5,6 +5,8 @@
 
 #include "overparam/shard.h"
 
+#include <signal.h>
+
 struct run_options {
 	const char *config;  /* config file */
 	char *const *sets;   /* --set KEY=VALUE overrides, applied in order */
@@ -27,6 +29,12 @@ struct run_options {
 	int threads;         /* data-pass threads; 0: the number of CPUs */
 	int no_batch;        /* step grid points one at a time */
 };
+
+/* Set by the first SIGINT/SIGTERM after stop_signals_install(): runs stop
+ * after their current step and checkpoint; a second signal ends the
+ * process at once (exit 1). */
+extern volatile sig_atomic_t stop_requested;
+void stop_signals_install(void);
 
 /* overparam run: load, train every run, write the run directory, plot. */
 int cmd_run(const struct run_options *o);
