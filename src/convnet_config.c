@@ -298,12 +298,16 @@ int convnet_config_parse(struct convnet_experiment *ex, const char *text, const 
 		goto out;
 	}
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
-	if (claims) {
-		const char *groups[256];
-		int ng = ex->n_runs < 256 ? ex->n_runs : 256;
-		for (int i = 0; i < ng; i++)
+	if (claims) { /* every run's label, with no cap on their number */
+		const char **groups = malloc((size_t)ex->n_runs * sizeof(char *));
+		if (!groups) {
+			rc = err_set(ERR_RUNTIME, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < ex->n_runs; i++)
 			groups[i] = ex->runs[i].label;
-		rc = claims_parse(&c, claims, groups, ng, &ex->claims, &ex->n_claims);
+		rc = claims_parse(&c, claims, groups, ex->n_runs, &ex->claims, &ex->n_claims);
+		free(groups);
 	}
 out:
 	cJSON_Delete(root);
