@@ -5,7 +5,7 @@
 _overparam()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="run merge plot report compare check bench help --help --version"
+	local commands="run merge plot report compare check keys bench help --help --version"
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
 		return
@@ -26,7 +26,7 @@ _overparam()
 	compare) opts="--rtol --atol --columns --help" ;;
 	check) opts="claim1 theorem2 all --help" ;;
 	bench) opts="convnet --help" ;;
-	help) opts="run merge plot report compare check bench" ;;
+	help) opts="run merge plot report compare check keys bench" ;;
 	*) opts="--help" ;;
 	esac
 	if [[ "$cur" == -* ]] || [ "$cmd" = check ] || [ "$cmd" = help ] || [ "$cmd" = bench ]; then

@@ -1,7 +1,7 @@
 /* bench: the step-cost table of `overparam bench` (see bench.h). */
 #include "overparam/bench.h"
 #include "overparam/clock.h"
-#include "overparam/config.h"
+#include "overparam/plan.h"
 #include "overparam/dataset.h"
 #include "overparam/error.h"
 #include "overparam/kernels.h"

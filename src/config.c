@@ -7,10 +7,12 @@
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/jsonget.h"
+#include "overparam/keytable.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,24 +69,25 @@ static char *resolve_path(const struct json_ctx *c, const char *p)
 
 static int parse_data(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
 {
-	const char *source = NULL, *pre = NULL;
-	int rc = json_get_string(c, obj, "data", "source", 1, NULL, &source);
-	if (rc)
+	static const struct config_key source_key = {
+		"source", KEY_ENUM, offsetof(struct data_spec, source), 0, 0, 0, JSON_NONE,
+		JSON_NONE, &data_source_names, KEY_REQUIRED, 0, "where the data come from", NULL};
+	static const struct config_key preprocess_key = {
+		"preprocess", KEY_ENUM, offsetof(struct data_spec, preprocess),
+		PREPROCESS_STANDARDIZE, 0, 0, JSON_NONE, JSON_NONE, &preprocess_mode_names, 0, 0,
+		"what is standardized", NULL};
+	ds->preprocess = PREPROCESS_STANDARDIZE;
+	int rc;
+	if ((rc = key_read(c, obj, "data", &source_key, ds)) ||
+	    (rc = key_read(c, obj, "data", &preprocess_key, ds)))
 		return rc;
-	rc = json_get_string(c, obj, "data", "preprocess", 0, "standardize", &pre);
-	if (rc)
-		return rc;
-	if (preprocess_mode_parse(pre, &ds->preprocess))
-		return json_fail(c, "data.preprocess",
-			    "unknown mode '%s' (none, features, standardize, whiten)", pre);
-	if (strcmp(source, "gas_drift") == 0) {
+	if (ds->source == DATA_GAS_DRIFT) {
 		static const char *const keys[] = {"source", "preprocess", "dir",
 						   "batches", "gas", "target", NULL};
 		const char *dir;
 		if ((rc = json_check_keys(c, obj, "data", keys)) ||
 		    (rc = json_get_string(c, obj, "data", "dir", 1, NULL, &dir)))
 			return rc;
-		ds->source = DATA_GAS_DRIFT;
 		ds->path = resolve_path(c, dir);
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(obj, "batches");
 		if (!b || (cJSON_IsString(b) && strcmp(b->valuestring, "all") == 0)) {
@@ -139,7 +142,7 @@ static int parse_data(const struct json_ctx *c, const cJSON *obj, struct data_sp
 		} else {
 			return json_fail(c, "data.target", "unknown target '%s' (concentration, gas)", target);
 		}
-	} else if (strcmp(source, "csv") == 0) {
+	} else if (ds->source == DATA_CSV) {
 		static const char *const keys[] = {"source", "preprocess", "path",
 						   "labels", NULL};
 		const char *p;
@@ -148,9 +151,8 @@ static int parse_data(const struct json_ctx *c, const cJSON *obj, struct data_sp
 		    (rc = json_get_int(c, obj, "data", "labels", 0, 1, 1, 100000, &ds->labels)))
 			return rc;
 		ds->k = ds->labels;
-		ds->source = DATA_CSV;
 		ds->path = resolve_path(c, p);
-	} else if (strcmp(source, "inline") == 0) {
+	} else if (ds->source == DATA_INLINE) {
 		static const char *const keys[] = {"source", "preprocess", "x", "y", NULL};
 		if ((rc = json_check_keys(c, obj, "data", keys)))
 			return rc;
@@ -166,8 +168,7 @@ static int parse_data(const struct json_ctx *c, const cJSON *obj, struct data_sp
 			return rc;
 		if (my != ds->m)
 			return json_fail(c, "data.y", "has %d rows, data.x has %d", my, ds->m);
-		ds->source = DATA_INLINE;
-	} else if (strcmp(source, "synthetic") == 0) {
+	} else {
 		static const char *const keys[] = {"source", "preprocess", "m", "d",
 						   "k", "noise", "seed", NULL};
 		long seed;
@@ -183,33 +184,129 @@ static int parse_data(const struct json_ctx *c, const cJSON *obj, struct data_sp
 		if ((double)ds->m * ds->d > 1e9)
 			return json_fail(c, "data", "synthetic m * d is too large");
 		ds->seed = (unsigned long long)seed;
-		ds->source = DATA_SYNTHETIC;
-	} else {
-		return json_fail(c, "data.source",
-			    "unknown source '%s' (gas_drift, csv, inline, synthetic)", source);
 	}
 	return ERR_OK;
 }
 
+/* The flat sections' keys, one row each (keytable.h). Which optimizer
+ * takes which hyperparameter is the rows' variants; which numbers a grid
+ * list may replace is their KEY_GRID flag. */
+
+#define RUN(field) offsetof(struct run_spec, field)
+#define OPT(field) offsetof(struct optim_spec, field)
+#define ONLY(k) (1u << (k))
+
+static const struct config_key model_rows[] = {
+	{"type", KEY_ENUM, RUN(model), MODEL_DEEP, 0, 0, JSON_NONE, JSON_NONE, &model_kind_names, 0, 0,
+	 "deep network, or the end-to-end update (Eq. 12; Eq. 10 for k > 1)", NULL},
+	{"depth", KEY_INT, RUN(depth), 1, 1, MAX_DEPTH, JSON_CLOSED, JSON_CLOSED, NULL,
+	 KEY_REQUIRED, 0, "N", NULL},
+};
+
+static const struct config_key init_rows[] = {
+	{"scheme", KEY_ENUM, RUN(init), LINNET_INIT_NORMAL, 0, 0, JSON_NONE, JSON_NONE,
+	 &linnet_init_names, 0, 0, "see below", NULL},
+	{"std", KEY_NUM, RUN(init_std), 0.01, 0, 1e6, JSON_CLOSED, JSON_CLOSED, NULL, KEY_GRID, 0,
+	 "scale", NULL},
+	{"seed", KEY_SEED, RUN(seed), 1, 0, 9007199254740992.0, JSON_CLOSED, JSON_CLOSED, NULL,
+	 KEY_GRID, 0, "the generator's seed", "top-level `seed`"},
+};
+
+static void optimizer_defaults(void *base, int kind)
+{
+	optim_spec_defaults(base, (enum optim_kind)kind);
+}
+
+static const struct config_key optimizer_rows[] = {
+	{"name", KEY_ENUM, OPT(kind), OPTIM_GD, 0, 0, JSON_NONE, JSON_NONE, &optim_kind_names, 0, 0,
+	 "TensorFlow 1.x's definitions and defaults (`include/overparam/optim.h`)", "`\"gd\"`"},
+	{"lr", KEY_NUM, OPT(lr), 0, 0, 1e6, JSON_OPEN, JSON_CLOSED, NULL, KEY_GRID, 0,
+	 "learning rate", NULL},
+	{"weight_decay", KEY_NUM, OPT(weight_decay), 0, 0, 1e6, JSON_CLOSED, JSON_CLOSED, NULL,
+	 KEY_GRID, 0, "lambda of Eq. 4 (e2e runs use lambda N, Eq. 10)", NULL},
+	{"momentum", KEY_NUM, OPT(momentum), 0, 0, 1, JSON_CLOSED, JSON_CLOSED, NULL, KEY_GRID,
+	 ONLY(OPTIM_MOMENTUM) | ONLY(OPTIM_NESTEROV) | ONLY(OPTIM_RMSPROP), "momentum", NULL},
+	{"rho", KEY_NUM, OPT(rho), 0, 0, 1, JSON_CLOSED, JSON_CLOSED, NULL, KEY_GRID,
+	 ONLY(OPTIM_ADADELTA) | ONLY(OPTIM_RMSPROP), "decay of the mean square", NULL},
+	{"eps", KEY_NUM, OPT(eps), 0, 0, 1, JSON_CLOSED, JSON_CLOSED, NULL, KEY_GRID,
+	 ONLY(OPTIM_ADADELTA) | ONLY(OPTIM_RMSPROP) | ONLY(OPTIM_ADAM),
+	 "added to the mean square (adadelta: > 0)", NULL},
+	{"beta1", KEY_NUM, OPT(beta1), 0, 0, 1, JSON_CLOSED, JSON_OPEN, NULL, KEY_GRID,
+	 ONLY(OPTIM_ADAM), "decay of the first moment", NULL},
+	{"beta2", KEY_NUM, OPT(beta2), 0, 0, 1, JSON_CLOSED, JSON_OPEN, NULL, KEY_GRID,
+	 ONLY(OPTIM_ADAM), "decay of the second moment", NULL},
+	{"initial_accumulator", KEY_NUM, OPT(initial_accumulator), 0, 0, 1e300, JSON_OPEN,
+	 JSON_CLOSED, NULL, KEY_GRID, ONLY(OPTIM_ADAGRAD) | ONLY(OPTIM_RMSPROP),
+	 "initial sum (adagrad) or mean (rmsprop) of squares", NULL},
+};
+
+static const struct config_key train_rows[] = {
+	{"iterations", KEY_LONG, RUN(iterations), 1000, 0, 1e9, JSON_CLOSED, JSON_CLOSED, NULL, 0, 0,
+	 "gradient steps", NULL},
+	{"log_every", KEY_LONG, RUN(log_every), 10, 1, 1e9, JSON_CLOSED, JSON_CLOSED, NULL, 0, 0,
+	 "CSV row cadence", NULL},
+	{"diverge_factor", KEY_NUM, RUN(diverge_factor), 100, 1, 0, JSON_OPEN, JSON_NONE, NULL, 0, 0,
+	 "diverged when loss > factor x initial loss (or NaN/Inf, or a failing SVD)", NULL},
+	{"save_every", KEY_LONG, RUN(save_every), 0, 0, 1e9, JSON_CLOSED, JSON_CLOSED, NULL, 0, 0,
+	 "also save the weights every so many iterations", NULL},
+};
+
+static const struct config_key diagnostics_rows[] = {
+	{"emulate", KEY_BOOL, RUN(emulate), 0, 0, 0, JSON_NONE, JSON_NONE, NULL, 0, 0,
+	 "deep runs: step an Eq. 10/12 twin alongside; adds columns `e2e_loss`, `e2e_gap` = `||W_e - W_e'||_F / ||W_e||_F`",
+	 NULL},
+	{"singular_values", KEY_BOOL, RUN(singular_values), 0, 0, 0, JSON_NONE, JSON_NONE, NULL, 0,
+	 0, "adds columns `sv1..svr` (singular values of `W_e`, r = min(k, d))", NULL},
+};
+
+static const struct config_key loss_rows[] = {
+	{"type", KEY_ENUM, offsetof(struct loss_spec, kind), LOSS_LP, 0, 0, JSON_NONE, JSON_NONE,
+	 &loss_kind_names, 0, 0,
+	 "l_p: `(1/m) sum_i (1/p) sum_r |(W x_i - y_i)_r|^p`; softmax cross-entropy on one-hot (or probability) labels, k >= 2",
+	 NULL},
+	{"p", KEY_NUM, offsetof(struct loss_spec, p), 2, 2, 64, JSON_CLOSED, JSON_CLOSED, NULL, 0, 0,
+	 "the exponent (2 and 4 in the paper)", NULL},
+	{"form", KEY_ENUM, offsetof(struct loss_spec, form), LOSS_FORM_AUTO, 0, 0, JSON_NONE, JSON_NONE,
+	 &loss_form_names, 0, 0,
+	 "l2 through the Gram matrix (`auto`: for p = 2, with exact data passes where L < 1e-6 of the labels' mean square) or by passes over the data",
+	 NULL},
+};
+
+static const struct config_key select_rows[] = {
+	{"by", KEY_ENUM, offsetof(struct select_spec, by), SELECT_FINAL_LOSS, 0, 0, JSON_NONE,
+	 JSON_NONE, &select_by_names, 0, 0, "how a grid's winner is chosen", NULL},
+	{"target", KEY_NUM, offsetof(struct select_spec, target), 0, 0, 0, JSON_CLOSED, JSON_NONE,
+	 NULL, 0, 0, "loss level to reach", "required for `time_to_target`"},
+	{"extend", KEY_INT, offsetof(struct select_spec, extend), 0, 0, 100, JSON_CLOSED,
+	 JSON_CLOSED, NULL, 0, 0,
+	 "grid rounds: while a group's winner sits at the learning-rate edge of its grid (no larger rate diverged), add the next rate beyond it at the grid's spacing there; at most this many rounds",
+	 NULL},
+	{"refine", KEY_INT, offsetof(struct select_spec, refine), 0, 0, 10, JSON_CLOSED, JSON_CLOSED,
+	 NULL, 0, 0,
+	 "then this many rounds adding, for every group's winner, the geometric midpoints with its neighbours: each round halves every group's log spacing around its winner, so from one log grid every model is resolved equally (`src/refine.c`); added runs come after the plan's in `summary.csv` (metadata.json: `select.plan_runs`)",
+	 NULL},
+};
+
+const struct key_table config_model_keys = KEY_TABLE("model", model_rows, NULL, NULL);
+const struct key_table config_init_keys = KEY_TABLE("init", init_rows, NULL, NULL);
+const struct key_table config_optimizer_keys =
+	KEY_TABLE("optimizer", optimizer_rows, &optim_kind_names, optimizer_defaults);
+const struct key_table config_train_keys = KEY_TABLE("train", train_rows, NULL, NULL);
+const struct key_table config_diagnostics_keys =
+	KEY_TABLE("diagnostics", diagnostics_rows, NULL, NULL);
+const struct key_table config_loss_keys = KEY_TABLE("loss", loss_rows, NULL, NULL);
+const struct key_table config_select_keys = KEY_TABLE("select", select_rows, NULL, NULL);
+
 static int parse_model(const struct json_ctx *c, const cJSON *obj, const char *path,
 		       struct run_spec *r)
 {
-	static const char *const keys[] = {"type", "depth", "width", "widths", NULL};
-	const char *type;
-	int rc, depth;
+	static const char *const extra[] = {"width", "widths", NULL};
+	int rc;
 	char p[512];
-	if ((rc = json_check_keys(c, obj, path, keys)) ||
-	    (rc = json_get_string(c, obj, path, "type", 0, "deep", &type)) ||
-	    (rc = json_get_int(c, obj, path, "depth", 1, 1, 1, MAX_DEPTH, &depth)))
+	keys_set_defaults(&config_model_keys, -1, r);
+	if ((rc = keys_read(c, obj, path, &config_model_keys, -1, extra, r)))
 		return rc;
-	if (strcmp(type, "deep") == 0)
-		r->model = MODEL_DEEP;
-	else if (strcmp(type, "e2e") == 0)
-		r->model = MODEL_E2E;
-	else
-		return json_fail(c, json_key_path(p, sizeof(p), path, "type"),
-			    "unknown model type '%s' (deep, e2e)", type);
-	r->depth = depth;
+	int depth = r->depth;
 	r->hidden = malloc((depth > 1 ? depth - 1 : 1) * sizeof(int));
 	if (!r->hidden)
 		return err_set(ERR_RUNTIME, "out of memory");
@@ -242,103 +339,34 @@ static int parse_model(const struct json_ctx *c, const cJSON *obj, const char *p
 static int parse_init(const struct json_ctx *c, const cJSON *obj, const char *path,
 		      struct run_spec *r)
 {
-	static const char *const keys[] = {"scheme", "std", "seed", NULL};
-	const char *scheme;
-	long seed;
-	int rc;
-	char p[512];
-	if ((rc = json_check_keys(c, obj, path, keys)) ||
-	    (rc = json_get_string(c, obj, path, "scheme", 0, "normal", &scheme)) ||
-	    (rc = json_get_number(c, obj, path, "std", 0, 0.01, 0, JSON_CLOSED, 1e6, &r->init_std)) ||
-	    (rc = json_get_long(c, obj, path, "seed", 0, (long)c->seed, 0, 1L << 53, &seed)))
-		return rc;
-	r->seed = (unsigned long long)seed;
-	if (strcmp(scheme, "normal") == 0)
-		r->init = LINNET_INIT_NORMAL;
-	else if (strcmp(scheme, "identity") == 0)
-		r->init = LINNET_INIT_IDENTITY;
-	else if (strcmp(scheme, "balanced") == 0)
-		r->init = LINNET_INIT_BALANCED;
-	else
-		return json_fail(c, json_key_path(p, sizeof(p), path, "scheme"),
-			    "unknown scheme '%s' (normal, identity, balanced)", scheme);
-	return ERR_OK;
+	keys_set_defaults(&config_init_keys, -1, r);
+	r->seed = c->seed;
+	return keys_read(c, obj, path, &config_init_keys, -1, NULL, r);
 }
 
 static int parse_optimizer(const struct json_ctx *c, const cJSON *obj, const char *path,
 			   struct optim_spec *o)
 {
-	const char *name;
-	enum optim_kind kind;
 	char p[512];
-	int rc = json_get_string(c, obj, path, "name", 0, "gd", &name);
+	o->kind = OPTIM_GD;
+	int rc = key_read(c, obj, path, keys_find(&config_optimizer_keys, "name"), o);
 	if (rc)
 		return rc;
-	if (optim_kind_parse(name, &kind))
-		return json_fail(c, json_key_path(p, sizeof(p), path, "name"),
-			    "unknown optimizer '%s' (gd, momentum, nesterov, adagrad, adadelta, rmsprop, adam)",
-			    name);
-	optim_spec_defaults(o, kind);
-	static const char *const k_gd[] = {"name", "lr", "weight_decay", NULL};
-	static const char *const k_mom[] = {"name", "lr", "weight_decay", "momentum", NULL};
-	static const char *const k_ada[] = {"name", "lr", "weight_decay",
-					    "initial_accumulator", NULL};
-	static const char *const k_delta[] = {"name", "lr", "weight_decay", "rho", "eps", NULL};
-	static const char *const k_rms[] = {"name", "lr", "weight_decay", "rho",
-					    "momentum", "eps", "initial_accumulator", NULL};
-	static const char *const k_adam[] = {"name", "lr", "weight_decay", "beta1",
-					     "beta2", "eps", NULL};
-	const char *const *keys = k_gd;
-	switch (kind) {
-	case OPTIM_GD: keys = k_gd; break;
-	case OPTIM_MOMENTUM:
-	case OPTIM_NESTEROV: keys = k_mom; break;
-	case OPTIM_ADAGRAD: keys = k_ada; break;
-	case OPTIM_ADADELTA: keys = k_delta; break;
-	case OPTIM_RMSPROP: keys = k_rms; break;
-	case OPTIM_ADAM: keys = k_adam; break;
-	}
-	if ((rc = json_check_keys(c, obj, path, keys)) ||
-	    (rc = json_get_number(c, obj, path, "lr", 0, o->lr, 0, JSON_OPEN, 1e6, &o->lr)) ||
-	    (rc = json_get_number(c, obj, path, "weight_decay", 0, 0, 0, JSON_CLOSED, 1e6,
-			     &o->weight_decay)) ||
-	    (rc = json_get_number(c, obj, path, "momentum", 0, o->momentum, 0, JSON_CLOSED, 1,
-			     &o->momentum)) ||
-	    (rc = json_get_number(c, obj, path, "rho", 0, o->rho, 0, JSON_CLOSED, 1, &o->rho)) ||
-	    (rc = json_get_number(c, obj, path, "eps", 0, o->eps, 0, JSON_CLOSED, 1, &o->eps)) ||
-	    (rc = json_get_number(c, obj, path, "beta1", 0, o->beta1, 0, JSON_CLOSED, 1, &o->beta1)) ||
-	    (rc = json_get_number(c, obj, path, "beta2", 0, o->beta2, 0, JSON_CLOSED, 1, &o->beta2)) ||
-	    (rc = json_get_number(c, obj, path, "initial_accumulator", 0,
-			     o->initial_accumulator, 0, JSON_OPEN, 1e300,
-			     &o->initial_accumulator)))
+	enum optim_kind kind = o->kind;
+	keys_set_defaults(&config_optimizer_keys, kind, o);
+	if ((rc = keys_read(c, obj, path, &config_optimizer_keys, kind, NULL, o)))
 		return rc;
-	if (o->beta1 >= 1 || o->beta2 >= 1)
-		return json_fail(c, path, "beta1 and beta2 must be < 1");
 	if (kind == OPTIM_ADADELTA && o->eps == 0)
 		return json_fail(c, json_key_path(p, sizeof(p), path, "eps"),
 			    "must be > 0 for adadelta");
 	return ERR_OK;
 }
 
-static const char *const train_keys[] = {"iterations", "log_every",
-					 "diverge_factor", "save_every", NULL};
-
 /* Reads train settings from obj over the values already in r. */
 static int parse_train(const struct json_ctx *c, const cJSON *obj, const char *path,
 		       struct run_spec *r)
 {
-	int rc;
-	if ((rc = json_check_keys(c, obj, path, train_keys)) ||
-	    (rc = json_get_long(c, obj, path, "iterations", 0, r->iterations, 0,
-			   1000000000L, &r->iterations)) ||
-	    (rc = json_get_long(c, obj, path, "log_every", 0, r->log_every, 1,
-			   1000000000L, &r->log_every)) ||
-	    (rc = json_get_number(c, obj, path, "diverge_factor", 0, r->diverge_factor, 1,
-			     JSON_OPEN, 1e300, &r->diverge_factor)) ||
-	    (rc = json_get_long(c, obj, path, "save_every", 0, r->save_every, 0, 1000000000L,
-			   &r->save_every)))
-		return rc;
-	return ERR_OK;
+	return keys_read(c, obj, path, &config_train_keys, -1, NULL, r);
 }
 
 /* Shallow-merges defaults[section] under run[section] into out[section]
@@ -368,15 +396,25 @@ static int merge_section(const cJSON *defaults, const cJSON *run,
 	return ERR_OK;
 }
 
-/* The numbers that a list may replace to form a grid. */
-static const char *const grid_keys[][2] = {
-	{"optimizer", "lr"},   {"optimizer", "weight_decay"},
-	{"optimizer", "momentum"}, {"optimizer", "rho"},
-	{"optimizer", "eps"},  {"optimizer", "beta1"},
-	{"optimizer", "beta2"}, {"optimizer", "initial_accumulator"},
-	{"init", "std"},       {"init", "seed"},
-};
-#define N_GRID_KEYS (sizeof(grid_keys) / sizeof(grid_keys[0]))
+/* The numbers that a list may replace to form a grid: the rows flagged
+ * KEY_GRID of these tables. */
+static const struct key_table *const grid_tables[] = {&config_optimizer_keys,
+						      &config_init_keys};
+#define MAX_GRID_KEYS 32
+
+/* Fills keys[] with {section, key} of every grid-able key; returns the count. */
+static int grid_keys(const char *keys[][2])
+{
+	int n = 0;
+	for (size_t t = 0; t < sizeof(grid_tables) / sizeof(grid_tables[0]); t++)
+		for (int i = 0; i < grid_tables[t]->n && n < MAX_GRID_KEYS; i++)
+			if (grid_tables[t]->keys[i].flags & KEY_GRID) {
+				keys[n][0] = grid_tables[t]->section;
+				keys[n][1] = grid_tables[t]->keys[i].name;
+				n++;
+			}
+	return n;
+}
 
 struct grid_axis {
 	cJSON *list; /* the array in the merged run */
@@ -442,11 +480,8 @@ static int parse_run_object(const struct json_ctx *c, const cJSON *run, const ch
 	if ((rc = parse_model(c, model, json_key_path(p, sizeof(p), path, "model"), r)))
 		return rc;
 	if (diag) {
-		static const char *const dkeys[] = {"emulate", "singular_values", NULL};
 		json_key_path(p, sizeof(p), path, "diagnostics");
-		if ((rc = json_check_keys(c, diag, p, dkeys)) ||
-		    (rc = json_get_bool(c, diag, p, "emulate", 0, &r->emulate)) ||
-		    (rc = json_get_bool(c, diag, p, "singular_values", 0, &r->singular_values)))
+		if ((rc = keys_read(c, diag, p, &config_diagnostics_keys, -1, NULL, r)))
 			return rc;
 		if (r->emulate && r->model != MODEL_DEEP)
 			return json_fail(c, p, "\"emulate\" is for deep runs (an e2e run is the emulation)");
@@ -476,15 +511,6 @@ static void default_label(const struct run_spec *r, char *buf, size_t n)
 		snprintf(buf, n, "depth 1");
 	else
 		snprintf(buf, n, "depth %d, width %d", r->depth, r->hidden[0]);
-}
-
-static void run_spec_release(struct run_spec *r)
-{
-	free(r->label);
-	free(r->group);
-	free(r->grid_point);
-	free(r->hidden);
-	memset(r, 0, sizeof(*r));
 }
 
 static int push_run(struct experiment *ex, int *cap, struct run_spec *r)
@@ -570,6 +596,8 @@ static int expand_run(const struct json_ctx *c, struct experiment *ex, int *cap,
 	if (!merged)
 		return err_set(ERR_RUNTIME, "out of memory");
 	static const char *const sections[] = {"model", "init", "optimizer", "diagnostics"};
+	const char *grid_key[MAX_GRID_KEYS][2];
+	int n_grid_keys = grid_keys(grid_key);
 	for (int s = 0; s < 4 && !rc; s++) {
 		const cJSON *sec = cJSON_GetObjectItemCaseSensitive(run, sections[s]);
 		if (sec && !cJSON_IsObject(sec))
@@ -578,23 +606,23 @@ static int expand_run(const struct json_ctx *c, struct experiment *ex, int *cap,
 		else
 			rc = merge_section(defaults, run, sections[s], merged);
 	}
-	for (size_t g = 0; g < N_GRID_KEYS && !rc; g++) {
-		cJSON *sec = cJSON_GetObjectItemCaseSensitive(merged, grid_keys[g][0]);
-		cJSON *v = sec ? cJSON_GetObjectItemCaseSensitive(sec, grid_keys[g][1]) : NULL;
+	for (int g = 0; g < n_grid_keys && !rc; g++) {
+		cJSON *sec = cJSON_GetObjectItemCaseSensitive(merged, grid_key[g][0]);
+		cJSON *v = sec ? cJSON_GetObjectItemCaseSensitive(sec, grid_key[g][1]) : NULL;
 		if (v && cJSON_IsObject(v)) {
-			snprintf(p, sizeof(p), "%s.%s.%s", path, grid_keys[g][0], grid_keys[g][1]);
-			rc = expand_log_grid(c, p, sec, grid_keys[g][1], v);
+			snprintf(p, sizeof(p), "%s.%s.%s", path, grid_key[g][0], grid_key[g][1]);
+			rc = expand_log_grid(c, p, sec, grid_key[g][1], v);
 		}
 	}
-	struct grid_axis axes[N_GRID_KEYS];
+	struct grid_axis axes[MAX_GRID_KEYS];
 	int n_axes = 0;
 	long total = 1;
-	for (size_t g = 0; g < N_GRID_KEYS && !rc; g++) {
-		cJSON *sec = cJSON_GetObjectItemCaseSensitive(merged, grid_keys[g][0]);
-		cJSON *v = sec ? cJSON_GetObjectItemCaseSensitive(sec, grid_keys[g][1]) : NULL;
+	for (int g = 0; g < n_grid_keys && !rc; g++) {
+		cJSON *sec = cJSON_GetObjectItemCaseSensitive(merged, grid_key[g][0]);
+		cJSON *v = sec ? cJSON_GetObjectItemCaseSensitive(sec, grid_key[g][1]) : NULL;
 		if (!v || !cJSON_IsArray(v))
 			continue;
-		snprintf(p, sizeof(p), "%s.%s.%s", path, grid_keys[g][0], grid_keys[g][1]);
+		snprintf(p, sizeof(p), "%s.%s.%s", path, grid_key[g][0], grid_key[g][1]);
 		int n = cJSON_GetArraySize(v);
 		if (n == 0) {
 			rc = json_fail(c, p, "grid list is empty");
@@ -604,7 +632,7 @@ static int expand_run(const struct json_ctx *c, struct experiment *ex, int *cap,
 			if (!cJSON_IsNumber(e))
 				rc = json_fail(c, p, "grid list entries must be numbers, got %s",
 					  json_type_name(e));
-		axes[n_axes++] = (struct grid_axis){v, grid_keys[g][0], grid_keys[g][1], n};
+		axes[n_axes++] = (struct grid_axis){v, grid_key[g][0], grid_key[g][1], n};
 		total *= n;
 		if (total > MAX_GRID_RUNS)
 			rc = json_fail(c, path, "grid expands to more than %d runs", MAX_GRID_RUNS);
@@ -653,34 +681,17 @@ static int expand_run(const struct json_ctx *c, struct experiment *ex, int *cap,
 	return rc;
 }
 
-const char *claim_expect_name(enum claim_expect e)
+static int has_label(const struct label_field *l, const char *s)
 {
-	static const char *names[CLAIM_N_EXPECT] = {"faster", "slower", "similar",
-						    "not_faster", "tracks", "lower"};
-	return names[e];
-}
-
-void claims_release(struct claim *claims, int n)
-{
-	for (int i = 0; i < n; i++) {
-		free(claims[i].text);
-		free(claims[i].a);
-		free(claims[i].b);
-		free(claims[i].column);
-	}
-	free(claims);
-}
-
-static int has_group(const char *const *groups, int n, const char *group)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(groups[i], group) == 0)
+	const char *at = (const char *)l->first;
+	for (int i = 0; i < l->n; i++, at += l->stride)
+		if (strcmp(*(const char *const *)at, s) == 0)
 			return 1;
 	return 0;
 }
 
-int claims_parse(const struct json_ctx *c, const cJSON *arr, const char *const *groups,
-		 int n_groups, struct claim **out, int *n_out)
+int claims_parse(const struct json_ctx *c, const cJSON *arr, const struct label_field *labels,
+		 struct claim **out, int *n_out)
 {
 	if (!cJSON_IsArray(arr))
 		return json_fail(c, "claims", "must be an array, got %s", json_type_name(arr));
@@ -704,14 +715,11 @@ int claims_parse(const struct json_ctx *c, const cJSON *arr, const char *const *
 		    (rc = json_get_string(c, it, path, "expect", 1, NULL, &expect)))
 			return rc;
 		struct claim *cl = &(*out)[*n_out];
-		int e = -1;
-		for (int k = 0; k < CLAIM_N_EXPECT; k++)
-			if (strcmp(expect, claim_expect_name((enum claim_expect)k)) == 0)
-				e = k;
+		int e = name_map_find(&claim_expect_names, expect);
+		char list[128];
 		if (e < 0)
-			return json_fail(c, json_key_path(p, sizeof(p), path, "expect"),
-				    "unknown '%s' (faster, slower, similar, not_faster, tracks, lower)",
-				    expect);
+			return json_fail(c, json_key_path(p, sizeof(p), path, "expect"), "unknown '%s' (%s)",
+					 expect, name_map_list(&claim_expect_names, list, sizeof(list)));
 		const char *column;
 		if ((rc = json_get_number(c, it, path, "target", 0, 0, 0, JSON_OPEN, 1e300, &cl->target)) ||
 		    (rc = json_get_string(c, it, path, "column", 0, NULL, &column)))
@@ -719,9 +727,9 @@ int claims_parse(const struct json_ctx *c, const cJSON *arr, const char *const *
 		if (column && (!*column || !strcmp(column, "iteration")))
 			return json_fail(c, json_key_path(p, sizeof(p), path, "column"),
 					 "must name a column of the run CSVs other than 'iteration'");
-		if (!has_group(groups, n_groups, a))
+		if (!has_label(labels, a))
 			return json_fail(c, json_key_path(p, sizeof(p), path, "a"), "no run labelled '%s'", a);
-		if (!has_group(groups, n_groups, b))
+		if (!has_label(labels, b))
 			return json_fail(c, json_key_path(p, sizeof(p), path, "b"), "no run labelled '%s'", b);
 		cl->expect = (enum claim_expect)e;
 		cl->text = str_dup(text);
@@ -732,6 +740,46 @@ int claims_parse(const struct json_ctx *c, const cJSON *arr, const char *const *
 		if (!cl->text || !cl->a || !cl->b || (column && !cl->column))
 			return err_set(ERR_RUNTIME, "out of memory");
 	}
+	return ERR_OK;
+}
+
+/* The loss section, after data (softmax needs k >= 2 and unscaled labels). */
+static int parse_loss(const struct json_ctx *c, const cJSON *obj, struct experiment *ex)
+{
+	struct loss_spec *l = &ex->loss;
+	int rc = keys_read(c, obj, "loss", &config_loss_keys, -1, NULL, l);
+	if (rc)
+		return rc;
+	if (l->kind == LOSS_SOFTMAX_CE) {
+		if (cJSON_GetObjectItemCaseSensitive(obj, "p"))
+			return json_fail(c, "loss.p", "only used with \"type\": \"lp\"");
+		if (l->form == LOSS_FORM_GRAM)
+			return json_fail(c, "loss.form", "\"gram\" is for l2 only");
+		if (ex->data.k < 2)
+			return json_fail(c, "loss.type",
+					 "softmax_ce needs at least 2 outputs, the data have %d",
+					 ex->data.k);
+		if (ex->data.preprocess == PREPROCESS_STANDARDIZE ||
+		    ex->data.preprocess == PREPROCESS_WHITEN)
+			return json_fail(c, "data.preprocess",
+					 "'%s' rescales the labels, which softmax_ce needs as class probabilities (use \"features\" or \"none\")",
+					 preprocess_mode_name(ex->data.preprocess));
+	}
+	if (l->form == LOSS_FORM_GRAM && l->p != 2)
+		return json_fail(c, "loss.form", "\"gram\" needs p = 2, got p = %g", l->p);
+	return ERR_OK;
+}
+
+static int parse_select(const struct json_ctx *c, const cJSON *obj, struct select_spec *s)
+{
+	int rc = keys_read(c, obj, "select", &config_select_keys, -1, NULL, s);
+	if (rc)
+		return rc;
+	int has_target = cJSON_GetObjectItemCaseSensitive(obj, "target") != NULL;
+	if (s->by == SELECT_TIME_TO_TARGET && !has_target)
+		return json_fail(c, "select.target", "missing (required)");
+	if (s->by == SELECT_FINAL_LOSS && has_target)
+		return json_fail(c, "select.target", "only used with \"by\": \"time_to_target\"");
 	return ERR_OK;
 }
 
@@ -750,48 +798,26 @@ static void line_col(const char *text, size_t off, int *line, int *col)
 	}
 }
 
-int config_parse(struct experiment *ex, const char *text, const char *path)
+/* The top level's own keys: name (default: the file name without its
+ * extension), description, seed, replicates. */
+static int parse_top(struct json_ctx *c, const cJSON *root, struct experiment *ex)
 {
-	memset(ex, 0, sizeof(*ex));
-	struct json_ctx c = {.file = path, .base_dir = path_dirname(path)};
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
-	int rc = ERR_OK, cap = 0;
-	if (!root) {
-		int line, col;
-		/* cJSON reports where parsing stopped through end (and the
-		 * global error pointer, which is the same place). */
-		const char *at = end ? end : cJSON_GetErrorPtr();
-		line_col(text, at ? (size_t)(at - text) : 0, &line, &col);
-		rc = err_set(ERR_INPUT, "%s:%d:%d: malformed JSON", path, line, col);
-		goto out;
-	}
-	if (!cJSON_IsObject(root)) {
-		rc = json_fail(&c, "", "the top level must be an object");
-		goto out;
-	}
 	static const char *const keys[] = {"name",  "description", "seed", "data",
 					   "loss", "train", "select", "plot",
 					   "defaults", "runs", "claims", "replicates", NULL};
-	const cJSON *data, *loss, *train, *select, *plot, *defaults;
 	const char *name, *desc;
 	long seed;
-	if ((rc = json_check_keys(&c, root, "", keys)) ||
-	    (rc = json_get_string(&c, root, "", "name", 0, NULL, &name)) ||
-	    (rc = json_get_string(&c, root, "", "description", 0, "", &desc)) ||
-	    (rc = json_get_long(&c, root, "", "seed", 0, 1, 0, 1L << 53, &seed)) ||
-	    (rc = json_get_int(&c, root, "", "replicates", 0, 1, 1, 100, &ex->replicates)) ||
-	    (rc = json_get_object(&c, root, "", "data", 1, &data)) ||
-	    (rc = json_get_object(&c, root, "", "loss", 0, &loss)) ||
-	    (rc = json_get_object(&c, root, "", "train", 0, &train)) ||
-	    (rc = json_get_object(&c, root, "", "select", 0, &select)) ||
-	    (rc = json_get_object(&c, root, "", "plot", 0, &plot)) ||
-	    (rc = json_get_object(&c, root, "", "defaults", 0, &defaults)))
-		goto out;
-	c.seed = ex->seed = (unsigned long long)seed;
+	int rc;
+	if ((rc = json_check_keys(c, root, "", keys)) ||
+	    (rc = json_get_string(c, root, "", "name", 0, NULL, &name)) ||
+	    (rc = json_get_string(c, root, "", "description", 0, "", &desc)) ||
+	    (rc = json_get_long(c, root, "", "seed", 0, 1, 0, 1L << 53, &seed)) ||
+	    (rc = json_get_int(c, root, "", "replicates", 0, 1, 1, 100, &ex->replicates)))
+		return rc;
+	c->seed = ex->seed = (unsigned long long)seed;
 	if (!name) {
-		const char *base = strrchr(path, '/');
-		base = base ? base + 1 : path;
+		const char *base = strrchr(c->file, '/');
+		base = base ? base + 1 : c->file;
 		char buf[256];
 		snprintf(buf, sizeof(buf), "%s", base);
 		char *dot = strrchr(buf, '.');
@@ -799,166 +825,129 @@ int config_parse(struct experiment *ex, const char *text, const char *path)
 			*dot = '\0';
 		ex->name = str_dup(buf);
 	} else {
-		if (!*name || strchr(name, '/')) {
-			rc = json_fail(&c, "name", "must be a non-empty name without '/'");
-			goto out;
-		}
+		if (!*name || strchr(name, '/'))
+			return json_fail(c, "name", "must be a non-empty name without '/'");
 		ex->name = str_dup(name);
 	}
 	ex->description = str_dup(desc);
-	ex->config_path = str_dup(path);
-	if ((rc = parse_data(&c, data, &ex->data)))
-		goto out;
+	ex->config_path = str_dup(c->file);
+	if (!ex->name || !ex->description || !ex->config_path)
+		return err_set(ERR_RUNTIME, "out of memory");
+	return ERR_OK;
+}
 
-	ex->loss.kind = LOSS_LP;
-	ex->loss.p = 2;
-	if (loss) {
-		static const char *const lkeys[] = {"type", "p", "form", NULL};
-		const char *type, *form;
-		if ((rc = json_check_keys(&c, loss, "loss", lkeys)) ||
-		    (rc = json_get_string(&c, loss, "loss", "type", 0, "lp", &type)) ||
-		    (rc = json_get_string(&c, loss, "loss", "form", 0, "auto", &form)))
-			goto out;
-		if (strcmp(form, "auto") == 0) {
-			ex->loss.form = LOSS_FORM_AUTO;
-		} else if (strcmp(form, "data") == 0) {
-			ex->loss.form = LOSS_FORM_DATA;
-		} else if (strcmp(form, "gram") == 0) {
-			ex->loss.form = LOSS_FORM_GRAM;
-		} else {
-			rc = json_fail(&c, "loss.form", "unknown form '%s' (auto, data, gram)", form);
-			goto out;
-		}
-		if (strcmp(type, "softmax_ce") == 0) {
-			ex->loss.kind = LOSS_SOFTMAX_CE;
-			if (cJSON_GetObjectItemCaseSensitive(loss, "p")) {
-				rc = json_fail(&c, "loss.p", "only used with \"type\": \"lp\"");
-				goto out;
-			}
-			if (ex->loss.form == LOSS_FORM_GRAM) {
-				rc = json_fail(&c, "loss.form", "\"gram\" is for l2 only");
-				goto out;
-			}
-			if (ex->data.k < 2) {
-				rc = json_fail(&c, "loss.type",
-					  "softmax_ce needs at least 2 outputs, the data have %d", ex->data.k);
-				goto out;
-			}
-			if (ex->data.preprocess == PREPROCESS_STANDARDIZE ||
-			    ex->data.preprocess == PREPROCESS_WHITEN) {
-				rc = json_fail(&c, "data.preprocess",
-					  "'%s' rescales the labels, which softmax_ce needs as class probabilities (use \"features\" or \"none\")",
-					  preprocess_mode_name(ex->data.preprocess));
-				goto out;
-			}
-		} else if (strcmp(type, "lp") != 0) {
-			rc = json_fail(&c, "loss.type", "unknown loss '%s' (lp, softmax_ce)", type);
-			goto out;
-		}
-		if ((rc = json_get_number(&c, loss, "loss", "p", 0, 2, 2, JSON_CLOSED, 64, &ex->loss.p)))
-			goto out;
-		if (ex->loss.form == LOSS_FORM_GRAM && ex->loss.p != 2) {
-			rc = json_fail(&c, "loss.form", "\"gram\" needs p = 2, got p = %g", ex->loss.p);
-			goto out;
-		}
-	}
-
-	struct run_spec train_defaults = {.iterations = 1000, .log_every = 10,
-					  .diverge_factor = 100};
-	if (train && (rc = parse_train(&c, train, "train", &train_defaults)))
-		goto out;
-
-	ex->select.by = SELECT_FINAL_LOSS;
-	if (select) {
-		static const char *const skeys[] = {"by", "target", "extend", "refine", NULL};
-		const char *by;
-		if ((rc = json_check_keys(&c, select, "select", skeys)) ||
-		    (rc = json_get_string(&c, select, "select", "by", 0, "final_loss", &by)) ||
-		    (rc = json_get_int(&c, select, "select", "extend", 0, 0, 0, 100, &ex->select.extend)) ||
-		    (rc = json_get_int(&c, select, "select", "refine", 0, 0, 0, 10, &ex->select.refine)))
-			goto out;
-		if (strcmp(by, "final_loss") == 0) {
-			ex->select.by = SELECT_FINAL_LOSS;
-		} else if (strcmp(by, "time_to_target") == 0) {
-			ex->select.by = SELECT_TIME_TO_TARGET;
-			if ((rc = json_get_number(&c, select, "select", "target", 1, 0, 0, JSON_CLOSED,
-					     1e300, &ex->select.target)))
-				goto out;
-		} else {
-			rc = json_fail(&c, "select.by", "unknown criterion '%s' (final_loss, time_to_target)", by);
-			goto out;
-		}
-		if (ex->select.by == SELECT_FINAL_LOSS &&
-		    cJSON_GetObjectItemCaseSensitive(select, "target")) {
-			rc = json_fail(&c, "select.target", "only used with \"by\": \"time_to_target\"");
-			goto out;
-		}
-	}
-
+static int parse_plot(const struct json_ctx *c, const cJSON *plot, struct experiment *ex)
+{
 	const char *title = ex->name, *format = "png";
 	ex->plot_format = "png";
 	if (plot) {
-		static const char *const pkeys[] = {"title", "logx", "format", NULL};
-		if ((rc = json_check_keys(&c, plot, "plot", pkeys)) ||
-		    (rc = json_get_string(&c, plot, "plot", "title", 0, ex->name, &title)) ||
-		    (rc = json_get_bool(&c, plot, "plot", "logx", 0, &ex->plot_logx)) ||
-		    (rc = json_get_string(&c, plot, "plot", "format", 0, "png", &format)))
-			goto out;
+		static const char *const keys[] = {"title", "logx", "format", NULL};
 		static const char *const formats[] = {"png", "svg", "pdf"};
+		int rc;
+		if ((rc = json_check_keys(c, plot, "plot", keys)) ||
+		    (rc = json_get_string(c, plot, "plot", "title", 0, ex->name, &title)) ||
+		    (rc = json_get_bool(c, plot, "plot", "logx", 0, &ex->plot_logx)) ||
+		    (rc = json_get_string(c, plot, "plot", "format", 0, "png", &format)))
+			return rc;
 		ex->plot_format = NULL;
 		for (int i = 0; i < 3; i++)
 			if (!strcmp(format, formats[i]))
 				ex->plot_format = formats[i];
-		if (!ex->plot_format) {
-			rc = json_fail(&c, "plot.format", "must be png, svg or pdf, got '%s'", format);
-			goto out;
-		}
+		if (!ex->plot_format)
+			return json_fail(c, "plot.format", "must be png, svg or pdf, got '%s'", format);
 	}
 	ex->plot_title = str_dup(title);
+	return ex->plot_title ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
+}
 
-	if (defaults) {
-		static const char *const dkeys[] = {"model", "init", "optimizer",
-						    "diagnostics", NULL};
-		if ((rc = json_check_keys(&c, defaults, "defaults", dkeys)))
-			goto out;
-		for (const cJSON *it = defaults->child; it; it = it->next)
-			if (!cJSON_IsObject(it)) {
-				char p[128];
-				rc = json_fail(&c, json_key_path(p, sizeof(p), "defaults", it->string),
-					  "must be an object, got %s", json_type_name(it));
-				goto out;
-			}
-	}
+/* "defaults" holds objects merged under every run's (expand_run). */
+static int check_defaults(const struct json_ctx *c, const cJSON *defaults)
+{
+	static const char *const keys[] = {"model", "init", "optimizer", "diagnostics", NULL};
+	int rc = json_check_keys(c, defaults, "defaults", keys);
+	for (const cJSON *it = defaults->child; it && !rc; it = it->next)
+		if (!cJSON_IsObject(it)) {
+			char p[128];
+			rc = json_fail(c, json_key_path(p, sizeof(p), "defaults", it->string),
+				       "must be an object, got %s", json_type_name(it));
+		}
+	return rc;
+}
+
+/* "runs": each expanded over its grid lists, then over the replicates. */
+static int parse_runs(const struct json_ctx *c, const cJSON *root, const cJSON *defaults,
+		      const struct run_spec *train_defaults, struct experiment *ex)
+{
 	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
-	if (!runs) {
-		rc = json_fail(&c, "runs", "missing (required)");
-		goto out;
-	}
-	if (!cJSON_IsArray(runs) || cJSON_GetArraySize(runs) == 0) {
-		rc = json_fail(&c, "runs", "must be a non-empty array of runs");
-		goto out;
-	}
-	int idx = 0;
+	if (!runs)
+		return json_fail(c, "runs", "missing (required)");
+	if (!cJSON_IsArray(runs) || cJSON_GetArraySize(runs) == 0)
+		return json_fail(c, "runs", "must be a non-empty array of runs");
+	int idx = 0, cap = 0, rc = ERR_OK;
 	for (const cJSON *r = runs->child; r && !rc; r = r->next, idx++)
-		rc = expand_run(&c, ex, &cap, defaults, r, idx, &train_defaults);
+		rc = expand_run(c, ex, &cap, defaults, r, idx, train_defaults);
 	if (!rc && ex->replicates > 1)
 		rc = replicate_runs(ex);
 	ex->plan_runs = ex->n_runs;
-	if (rc)
-		goto out;
+	return rc;
+}
+
+/* Parses root in the order a reader checks a file: the top level, data,
+ * loss (which needs the data's shape), train, select, plot, defaults,
+ * runs, and the claims (which name the runs). */
+static int parse_root(struct json_ctx *c, const cJSON *root, struct experiment *ex)
+{
+	const cJSON *data, *loss, *train, *select, *plot, *defaults;
+	int rc;
+	if ((rc = parse_top(c, root, ex)) ||
+	    (rc = json_get_object(c, root, "", "data", 1, &data)) ||
+	    (rc = json_get_object(c, root, "", "loss", 0, &loss)) ||
+	    (rc = json_get_object(c, root, "", "train", 0, &train)) ||
+	    (rc = json_get_object(c, root, "", "select", 0, &select)) ||
+	    (rc = json_get_object(c, root, "", "plot", 0, &plot)) ||
+	    (rc = json_get_object(c, root, "", "defaults", 0, &defaults)) ||
+	    (rc = parse_data(c, data, &ex->data)))
+		return rc;
+	keys_set_defaults(&config_loss_keys, -1, &ex->loss);
+	if (loss && (rc = parse_loss(c, loss, ex)))
+		return rc;
+	struct run_spec train_defaults;
+	keys_set_defaults(&config_train_keys, -1, &train_defaults);
+	if (train && (rc = parse_train(c, train, "train", &train_defaults)))
+		return rc;
+	keys_set_defaults(&config_select_keys, -1, &ex->select);
+	if ((select && (rc = parse_select(c, select, &ex->select))) ||
+	    (rc = parse_plot(c, plot, ex)) ||
+	    (defaults && (rc = check_defaults(c, defaults))) ||
+	    (rc = parse_runs(c, root, defaults, &train_defaults, ex)))
+		return rc;
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
-	if (claims) {
-		const char **groups = malloc((ex->n_runs ? ex->n_runs : 1) * sizeof(char *));
-		if (!groups) {
-			rc = err_set(ERR_RUNTIME, "out of memory");
-			goto out;
-		}
-		for (int i = 0; i < ex->n_runs; i++)
-			groups[i] = ex->runs[i].group;
-		rc = claims_parse(&c, claims, groups, ex->n_runs, &ex->claims, &ex->n_claims);
-		free(groups);
+	if (!claims)
+		return ERR_OK;
+	struct label_field groups = {(const char *const *)&ex->runs[0].group,
+				     sizeof(ex->runs[0]), ex->n_runs};
+	return claims_parse(c, claims, &groups, &ex->claims, &ex->n_claims);
+}
+
+int config_parse(struct experiment *ex, const char *text, const char *path)
+{
+	memset(ex, 0, sizeof(*ex));
+	struct json_ctx c = {.file = path, .base_dir = path_dirname(path)};
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+	int rc;
+	if (!root) {
+		int line, col;
+		/* cJSON reports where parsing stopped through end (and the
+		 * global error pointer, which is the same place). */
+		const char *at = end ? end : cJSON_GetErrorPtr();
+		line_col(text, at ? (size_t)(at - text) : 0, &line, &col);
+		rc = err_set(ERR_INPUT, "%s:%d:%d: malformed JSON", path, line, col);
+	} else if (!cJSON_IsObject(root)) {
+		rc = json_fail(&c, "", "the top level must be an object");
+	} else {
+		rc = parse_root(&c, root, ex);
 	}
-out:
 	cJSON_Delete(root);
 	free(c.base_dir);
 	if (rc)
@@ -981,36 +970,12 @@ int config_load(struct experiment *ex, const char *path)
 	return rc;
 }
 
-void experiment_override_iterations(struct experiment *ex, long iterations)
+void config_print_keys(FILE *f)
 {
-	if (iterations <= 0)
-		return;
-	ex->iterations_override = iterations;
-	for (int i = 0; i < ex->n_runs; i++) {
-		ex->runs[i].iterations = iterations;
-		if (ex->runs[i].log_every > iterations)
-			ex->runs[i].log_every = iterations;
-	}
-}
-
-void experiment_truncate_runs(struct experiment *ex, int n)
-{
-	while (ex->n_runs > n)
-		run_spec_release(&ex->runs[--ex->n_runs]);
-}
-
-void experiment_release(struct experiment *ex)
-{
-	free(ex->config_path);
-	free(ex->name);
-	free(ex->description);
-	free(ex->plot_title);
-	free(ex->data.path);
-	free(ex->data.X);
-	free(ex->data.Y);
-	for (int i = 0; i < ex->n_runs; i++)
-		run_spec_release(&ex->runs[i]);
-	free(ex->runs);
-	claims_release(ex->claims, ex->n_claims);
-	memset(ex, 0, sizeof(*ex));
+	static const struct key_table *const tables[] = {
+		&config_loss_keys,  &config_train_keys, &config_select_keys,     &config_model_keys,
+		&config_init_keys,  &config_optimizer_keys, &config_diagnostics_keys,
+	};
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		keys_print_markdown(f, tables[i]);
 }

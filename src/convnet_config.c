@@ -1,11 +1,13 @@
 /* convnet_config: parses a convnet experiment file (see convnet_config.h).
- * The run keys are one table: name, type, where the value goes, default,
- * bounds; parsing, defaults, messages and the metadata writer all read it,
- * so adding a key is one row. */
+ * The run keys are one table (keytable.h): name, type, where the value
+ * goes, default, bounds; parsing, defaults, messages, the metadata writer
+ * and `overparam keys` all read it, so adding a key is one row. */
 #include "overparam/convnet_config.h"
+#include "overparam/config.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/jsonget.h"
+#include "overparam/keytable.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -14,49 +16,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum key_type { K_INT, K_LONG, K_NUM, K_BOOL, K_PRECISION, K_L2_ON };
-
-struct run_key {
-	const char *name;
-	enum key_type type;
-	size_t offset;          /* into struct convnet_run_spec */
-	double def, lo, hi;
-	enum json_bound lo_b;
-	const char *doc;
-};
-
 #define AT(field) offsetof(struct convnet_run_spec, field)
 
-static const struct run_key run_keys[] = {
-	{"overparam", K_BOOL, AT(net.overparam), 0, 0, 1, JSON_CLOSED,
-	 "each dense layer's matrix a product of two (W1a 3136x512 W1b 512x512, W2a 512x10 W2b 10x10)"},
-	{"l2_on", K_L2_ON, AT(net.l2_on), CONVNET_L2_PRODUCT, 0, 0, JSON_NONE,
-	 "product, factors or none: what the L2 penalty is taken on"},
-	{"l2", K_NUM, AT(net.l2), 5e-4, 0, 1, JSON_CLOSED, "L2 weight: l2 * (sum of squares / 2)"},
-	{"precision", K_PRECISION, AT(net.precision), CONVNET_F32, 0, 0, JSON_NONE,
-	 "float32 or float64"},
-	{"init_std", K_NUM, AT(net.init_std), 0.1, 0, 10, JSON_OPEN,
-	 "std of the truncated normal of every weight (each factor)"},
-	{"keep_prob", K_NUM, AT(net.keep_prob), 0.5, 0, 1, JSON_OPEN, "dropout keep probability"},
-	{"conv1", K_INT, AT(net.shape.C1), 32, 1, 1024, JSON_CLOSED, "channels of conv 1"},
-	{"conv2", K_INT, AT(net.shape.C2), 64, 1, 1024, JSON_CLOSED, "channels of conv 2"},
-	{"hidden", K_INT, AT(net.shape.D), 512, 1, 16384, JSON_CLOSED, "width of dense 1"},
-	{"batch", K_INT, AT(batch), 64, 1, 4096, JSON_CLOSED, "images per step"},
-	{"epochs", K_NUM, AT(epochs), 10, 0, 1e4, JSON_OPEN,
-	 "steps = floor(epochs * n_train / batch)"},
-	{"steps", K_LONG, AT(steps), 0, 0, 1e9, JSON_CLOSED, "> 0: this many steps instead"},
-	{"lr", K_NUM, AT(lr), 0.01, 0, 100, JSON_OPEN, "initial learning rate"},
-	{"momentum", K_NUM, AT(momentum), 0.9, 0, 1, JSON_CLOSED,
-	 "a <- momentum a + g; w <- w - lr a"},
-	{"decay", K_NUM, AT(decay), 0.95, 0, 1, JSON_OPEN,
-	 "lr * decay^floor(step * batch / n_train): once per epoch"},
-	{"eval_every", K_LONG, AT(eval_every), 100, 1, 1e9, JSON_CLOSED,
-	 "validation error every this many steps"},
-};
-#define N_RUN_KEYS (int)(sizeof(run_keys) / sizeof(run_keys[0]))
+static const char *const precision_spellings[] = {"float32", "float64"};
+static const char *const l2_on_spellings[] = {"product", "factors", "none"};
+static const struct name_map precision_names = NAME_MAP("", precision_spellings);
+static const struct name_map l2_on_names = NAME_MAP("", l2_on_spellings);
 
-static const char *const precision_names[] = {"float32", "float64"};
-static const char *const l2_on_names[] = {"product", "factors", "none"};
+#define NUM(lo_b) (lo_b), JSON_CLOSED, NULL, 0, 0
+#define INT NUM(JSON_CLOSED)
+#define ENUM(names) JSON_NONE, JSON_NONE, (names), 0, 0
+
+static const struct config_key run_rows[] = {
+	{"overparam", KEY_BOOL, AT(net.overparam), 0, 0, 1, INT,
+	 "each dense layer's matrix a product of two (W1a 3136x512 W1b 512x512, W2a 512x10 W2b 10x10)", NULL},
+	{"l2_on", KEY_ENUM, AT(net.l2_on), CONVNET_L2_PRODUCT, 0, 0, ENUM(&l2_on_names),
+	 "what the L2 penalty is taken on: the end-to-end products, each factor, or nothing", NULL},
+	{"l2", KEY_NUM, AT(net.l2), 5e-4, 0, 1, NUM(JSON_CLOSED), "L2 weight: l2 * (sum of squares / 2)", NULL},
+	{"precision", KEY_ENUM, AT(net.precision), CONVNET_F32, 0, 0, ENUM(&precision_names),
+	 "the network's arithmetic", NULL},
+	{"init_std", KEY_NUM, AT(net.init_std), 0.1, 0, 10, NUM(JSON_OPEN),
+	 "truncated normal (redrawn beyond 2 std) of every weight and factor; biases: conv 1 0, the others 0.1", NULL},
+	{"keep_prob", KEY_NUM, AT(net.keep_prob), 0.5, 0, 1, NUM(JSON_OPEN),
+	 "dropout keep probability (kept units scaled by 1/keep_prob)", NULL},
+	{"conv1", KEY_INT, AT(net.shape.C1), 32, 1, 1024, INT, "channels of conv 1", NULL},
+	{"conv2", KEY_INT, AT(net.shape.C2), 64, 1, 1024, INT, "channels of conv 2", NULL},
+	{"hidden", KEY_INT, AT(net.shape.D), 512, 1, 16384, INT, "width of dense 1", NULL},
+	{"batch", KEY_INT, AT(batch), 64, 1, 4096, INT, "images per step", NULL},
+	{"epochs", KEY_NUM, AT(epochs), 10, 0, 1e4, NUM(JSON_OPEN),
+	 "steps = floor(epochs * n_train / batch)", NULL},
+	{"steps", KEY_LONG, AT(steps), 0, 0, 1e9, INT, "> 0: this many steps instead", NULL},
+	{"lr", KEY_NUM, AT(lr), 0.01, 0, 100, NUM(JSON_OPEN), "initial learning rate", NULL},
+	{"momentum", KEY_NUM, AT(momentum), 0.9, 0, 1, NUM(JSON_CLOSED),
+	 "a <- momentum a + g; w <- w - lr a", NULL},
+	{"decay", KEY_NUM, AT(decay), 0.95, 0, 1, NUM(JSON_OPEN),
+	 "lr * decay^floor(step * batch / n_train): once per epoch", NULL},
+	{"eval_every", KEY_LONG, AT(eval_every), 100, 1, 1e9, INT,
+	 "validation error at steps 0, eval_every, ... and the last", NULL},
+};
+#define N_RUN_KEYS (int)(sizeof(run_rows) / sizeof(run_rows[0]))
+
+static const struct key_table convnet_run_keys = KEY_TABLE("", run_rows, NULL, NULL);
 
 int convnet_config_is(const char *text)
 {
@@ -67,76 +67,11 @@ int convnet_config_is(const char *text)
 	return is;
 }
 
-static int name_index(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
-}
-
-/* Sets key k of r from obj (a run merged over defaults) or its default. */
-static int set_key(const struct json_ctx *c, const cJSON *obj, const char *path,
-		   const struct run_key *k, struct convnet_run_spec *r)
-{
-	char *dst = (char *)r + k->offset;
-	int rc = ERR_OK;
-	switch (k->type) {
-	case K_INT:
-		rc = json_get_int(c, obj, path, k->name, 0, (int)k->def, (int)k->lo, (int)k->hi,
-				  (int *)dst);
-		break;
-	case K_LONG:
-		rc = json_get_long(c, obj, path, k->name, 0, (long)k->def, (long)k->lo,
-				   (long)k->hi, (long *)dst);
-		break;
-	case K_NUM:
-		rc = json_get_number(c, obj, path, k->name, 0, k->def, k->lo, k->lo_b, k->hi,
-				     (double *)dst);
-		break;
-	case K_BOOL:
-		rc = json_get_bool(c, obj, path, k->name, (int)k->def, (int *)dst);
-		break;
-	case K_PRECISION:
-	case K_L2_ON: {
-		const char *const *names = k->type == K_PRECISION ? precision_names : l2_on_names;
-		int n = k->type == K_PRECISION ? 2 : 3, v;
-		const char *s;
-		char p[256];
-		if ((rc = json_get_string(c, obj, path, k->name, 0, names[(int)k->def], &s)))
-			break;
-		if ((v = name_index(names, n, s)) < 0) {
-			rc = json_fail(c, json_key_path(p, sizeof(p), path, k->name),
-				       "unknown '%s' (%s, %s%s%s)", s, names[0], names[1],
-				       n > 2 ? ", " : "", n > 2 ? names[2] : "");
-			break;
-		}
-		*(int *)dst = v;
-		break;
-	}
-	}
-	return rc;
-}
-
 cJSON *convnet_run_spec_json(const struct convnet_run_spec *r)
 {
 	cJSON *o = cJSON_CreateObject();
-	for (int i = 0; o && i < N_RUN_KEYS; i++) {
-		const struct run_key *k = &run_keys[i];
-		const char *src = (const char *)r + k->offset;
-		switch (k->type) {
-		case K_INT: cJSON_AddNumberToObject(o, k->name, *(const int *)src); break;
-		case K_LONG: cJSON_AddNumberToObject(o, k->name, (double)*(const long *)src); break;
-		case K_NUM: cJSON_AddNumberToObject(o, k->name, *(const double *)src); break;
-		case K_BOOL: cJSON_AddBoolToObject(o, k->name, *(const int *)src); break;
-		case K_PRECISION:
-			cJSON_AddStringToObject(o, k->name, precision_names[*(const int *)src]);
-			break;
-		case K_L2_ON:
-			cJSON_AddStringToObject(o, k->name, l2_on_names[*(const int *)src]);
-			break;
-		}
-	}
+	if (o)
+		keys_to_json(o, &convnet_run_keys, -1, r);
 	return o;
 }
 
@@ -148,7 +83,7 @@ static const char **run_key_names(int with_label)
 	if (with_label)
 		names[n++] = "label";
 	for (int i = 0; i < N_RUN_KEYS; i++)
-		names[n++] = run_keys[i].name;
+		names[n++] = run_rows[i].name;
 	names[n] = NULL;
 	return names;
 }
@@ -168,12 +103,13 @@ static int parse_run(const struct json_ctx *c, const cJSON *defaults, const cJSO
 		return json_fail(c, path, "label: must not be empty");
 	/* A run's own key wins over defaults; each is read where it is, so a
 	 * message names the place the bad value was written. */
+	keys_set_defaults(&convnet_run_keys, -1, r);
 	for (int i = 0; i < N_RUN_KEYS && !rc; i++) {
-		const char *name = run_keys[i].name;
-		if (cJSON_GetObjectItemCaseSensitive(run, name) || !defaults)
-			rc = set_key(c, run, path, &run_keys[i], r);
+		const struct config_key *k = &run_rows[i];
+		if (cJSON_GetObjectItemCaseSensitive(run, k->name) || !defaults)
+			rc = key_read(c, run, path, k, r);
 		else
-			rc = set_key(c, defaults, "defaults", &run_keys[i], r);
+			rc = key_read(c, defaults, "defaults", k, r);
 	}
 	if (rc)
 		return rc;
@@ -287,7 +223,8 @@ int convnet_config_parse(struct convnet_experiment *ex, const char *text, const 
 			goto out;
 	}
 	static const char *const formats[] = {"png", "svg", "pdf"};
-	int f = name_index(formats, 3, format);
+	static const struct name_map format_names = NAME_MAP("", formats);
+	int f = name_map_find(&format_names, format);
 	if (f < 0) {
 		rc = json_fail(&c, "plot.format", "unknown '%s' (png, svg, pdf)", format);
 		goto out;
@@ -299,15 +236,9 @@ int convnet_config_parse(struct convnet_experiment *ex, const char *text, const 
 	}
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
 	if (claims) { /* every run's label, with no cap on their number */
-		const char **groups = malloc((size_t)ex->n_runs * sizeof(char *));
-		if (!groups) {
-			rc = err_set(ERR_RUNTIME, "out of memory");
-			goto out;
-		}
-		for (int i = 0; i < ex->n_runs; i++)
-			groups[i] = ex->runs[i].label;
-		rc = claims_parse(&c, claims, groups, ex->n_runs, &ex->claims, &ex->n_claims);
-		free(groups);
+		struct label_field labels = {(const char *const *)&ex->runs[0].label,
+					     sizeof(ex->runs[0]), ex->n_runs};
+		rc = claims_parse(&c, claims, &labels, &ex->claims, &ex->n_claims);
 	}
 out:
 	cJSON_Delete(root);
@@ -338,4 +269,9 @@ void convnet_experiment_release(struct convnet_experiment *ex)
 	free(ex->data_path);
 	free(ex->plot_title);
 	memset(ex, 0, sizeof(*ex));
+}
+
+void convnet_config_print_keys(FILE *f)
+{
+	keys_print_markdown(f, &convnet_run_keys);
 }

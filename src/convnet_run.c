@@ -230,6 +230,51 @@ static int refuse_options(const struct run_options *o)
 	return ERR_OK;
 }
 
+/* What the output directory allows: --resume of a started run (*complete
+ * when there is nothing left, *meta its metadata.json), or a new run in an
+ * empty directory, or --force over a run directory (never another one). */
+static int check_outdir(const struct run_options *o, const char *outdir, const char *config_text,
+			int *complete, cJSON **meta)
+{
+	if (o->resume && o->force)
+		return err_set(ERR_INPUT, "--resume and --force exclude each other");
+	if (o->resume)
+		return check_resume(o, outdir, config_text, complete, meta);
+	if (!path_dir_nonempty(outdir))
+		return ERR_OK;
+	char *copy = path_join(outdir, "config.json");
+	int is_run = copy && access(copy, F_OK) == 0;
+	free(copy);
+	if (!o->force)
+		return err_set(ERR_INPUT,
+			       "output directory '%s' exists and is not empty (use --force to replace it, or -o DIR)",
+			       outdir);
+	if (!is_run)
+		return err_set(ERR_INPUT,
+			       "--force: '%s' is not empty and holds no run (no config.json): not replacing it",
+			       outdir);
+	return ERR_OK;
+}
+
+/* The work directory tmp, renamed into place at the end: a copy of the
+ * directory being resumed (which stays as it was until done), or a new one
+ * with runs/ and config.json. */
+static int start_workdir(const struct run_options *o, const char *outdir, const char *tmp,
+			 const char *config_text)
+{
+	if (o->resume)
+		return tree_copy(outdir, tmp);
+	char *path = path_join(tmp, "runs");
+	int rc = path ? path_mkdirs(path) : err_set(ERR_RUNTIME, "out of memory");
+	free(path);
+	if (rc)
+		return rc;
+	path = path_join(tmp, "config.json");
+	rc = path ? afile_write_text(path, config_text) : err_set(ERR_RUNTIME, "out of memory");
+	free(path);
+	return rc;
+}
+
 int convnet_cmd_run(const struct run_options *o, const char *config_text)
 {
 	struct convnet_experiment ex;
@@ -257,34 +302,13 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 		max_batch = ex.runs[i].batch > max_batch ? ex.runs[i].batch : max_batch;
 	if ((rc = refuse_options(o)))
 		goto out;
-	if (o->resume && o->force) {
-		rc = err_set(ERR_INPUT, "--resume and --force exclude each other");
+	int complete = 0;
+	if ((rc = check_outdir(o, outdir, config_text, &complete, &meta)))
 		goto out;
-	}
-	if (o->resume) {
-		int complete = 0;
-		if ((rc = check_resume(o, outdir, config_text, &complete, &meta)))
-			goto out;
-		if (complete) {
-			if (!o->quiet)
-				fprintf(stderr, "overparam: '%s' is complete: nothing to resume\n", outdir);
-			goto out;
-		}
-	} else if (path_dir_nonempty(outdir)) {
-		/* --force replaces a run directory, never another one. */
-		char *copy = path_join(outdir, "config.json");
-		int is_run = copy && access(copy, F_OK) == 0;
-		free(copy);
-		if (!o->force)
-			rc = err_set(ERR_INPUT,
-				     "output directory '%s' exists and is not empty (use --force to replace it, or -o DIR)",
-				     outdir);
-		else if (!is_run)
-			rc = err_set(ERR_INPUT,
-				     "--force: '%s' is not empty and holds no run (no config.json): not replacing it",
-				     outdir);
-		if (rc)
-			goto out;
+	if (complete) {
+		if (!o->quiet)
+			fprintf(stderr, "overparam: '%s' is complete: nothing to resume\n", outdir);
+		goto out;
 	}
 	if ((rc = load_splits(&ex, &m, &train, &valid, &test, max_batch)))
 		goto out;
@@ -298,18 +322,8 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 		goto out;
 	}
 	snprintf(tmp, len, "%s.run.%ld", outdir, (long)getpid());
-	if (o->resume) { /* work on a copy: the directory stays as it was until done */
-		if ((rc = tree_copy(outdir, tmp)))
-			goto out;
-	} else {
-		path = path_join(tmp, "runs");
-		if (!path || (rc = path_mkdirs(path)))
-			goto out;
-		free(path);
-		if (!(path = path_join(tmp, "config.json")) ||
-		    (rc = afile_write_text(path, config_text)))
-			goto out;
-	}
+	if ((rc = start_workdir(o, outdir, tmp, config_text)))
+		goto out;
 	stop_signals_install();
 	if (!o->quiet)
 		fprintf(stderr, "overparam: MNIST from '%s': %d training, %d validation, %d test images\n",

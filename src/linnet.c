@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const init_names[] = {"normal", "identity", "balanced"};
+const struct name_map linnet_init_names = NAME_MAP("scheme", init_names);
+
 int linnet_create(struct linnet *net, int N, int d, int k, const int *hidden)
 {
 	memset(net, 0, sizeof(*net));

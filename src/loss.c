@@ -79,9 +79,14 @@ int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *p
 	return ERR_OK;
 }
 
+static const char *const kind_names[] = {"lp", "softmax_ce"};
+static const char *const form_names[] = {"auto", "data", "gram"};
+const struct name_map loss_kind_names = NAME_MAP("loss", kind_names);
+const struct name_map loss_form_names = NAME_MAP("form", form_names);
+
 const char *loss_form_used(const struct loss *loss)
 {
-	return loss->gram ? "gram" : "data";
+	return name_map_name(&loss_form_names, loss->gram ? LOSS_FORM_GRAM : LOSS_FORM_DATA);
 }
 
 void loss_release(struct loss *loss)

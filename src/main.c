@@ -3,6 +3,8 @@
 #include "overparam/bench.h"
 #include "overparam/commands.h"
 #include "overparam/compare.h"
+#include "overparam/config.h"
+#include "overparam/convnet_config.h"
 #include "overparam/error.h"
 #include "overparam/kernels.h"
 #include "overparam/output.h"
@@ -85,6 +87,10 @@ static const struct command_help commands[] = {
 	{"check", "check [claim1|theorem2|all]",
 	 "  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
 	 "                 if either fails)\n", NULL},
+	{"keys", "keys",
+	 "  keys           the config keys of every flat section as the README's reference\n"
+	 "                 table rows (markdown), printed from the tables the parser reads\n",
+	 NULL},
 	{"bench", "bench [convnet] [STEPS]",
 	 "  bench [STEPS]  microseconds per training step on the Ethanol problem's shape,\n"
 	 "                 with ratios to one streaming read of the data (default 2000)\n"
@@ -276,7 +282,7 @@ static int main_plot(int argc, char **argv)
 		return usage_error("plot", "%s", "'plot' needs a DIR");
 	if (!out && (n > 1 || rows))
 		return usage_error("plot", "%s", "several DIRs or --layout make one figure: give -o FILE");
-	return finish(out ? plot_panels(dirs, n, out, rows, cols) : cmd_plot(dirs[0]));
+	return finish(out ? plot_panels(dirs, n, out, rows, cols) : plot_dir(dirs[0]));
 }
 
 static int main_merge(int argc, char **argv)
@@ -405,19 +411,17 @@ int main(int argc, char **argv)
 		return main_plot(argc, argv);
 	if (!strcmp(cmd, "check")) {
 		const char *what = argc >= 3 ? argv[2] : "all";
-		if (argc > 3 || (strcmp(what, "all") && strcmp(what, "claim1") &&
-				 strcmp(what, "theorem2")))
+		if (argc > 3 || !theory_check_known(what))
 			return usage_error(cmd, "%s", "'check' takes claim1, theorem2 or all");
-		int rc = ERR_OK;
-		if (strcmp(what, "theorem2"))
-			rc = theory_check_claim1(stdout);
-		if (strcmp(what, "claim1")) {
-			int rc2 = theory_check_theorem2(stdout);
-			rc = rc ? rc : rc2;
-		}
-		if (rc && !*err_message())
-			err_set(rc, "a check failed");
-		return finish(rc);
+		return finish(theory_check(stdout, what));
+	}
+	if (!strcmp(cmd, "keys")) {
+		if (argc > 2)
+			return usage_error(cmd, "%s", "'keys' takes no arguments");
+		config_print_keys(stdout);
+		convnet_config_print_keys(stdout);
+		return finish(fflush(stdout) == 0 && !ferror(stdout)
+				      ? ERR_OK : err_set(ERR_RUNTIME, "cannot write to stdout"));
 	}
 	/* bench */
 	int convnet = argc > 2 && strcmp(argv[2], "convnet") == 0;

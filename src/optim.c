@@ -7,22 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *kind_names[] = {"gd",       "momentum", "nesterov", "adagrad",
-				   "adadelta", "rmsprop",  "adam"};
+static const char *const kind_names[] = {"gd",       "momentum", "nesterov", "adagrad",
+					 "adadelta", "rmsprop",  "adam"};
+const struct name_map optim_kind_names = NAME_MAP("optimizer", kind_names);
 
 int optim_kind_parse(const char *name, enum optim_kind *out)
 {
-	for (int i = 0; i < 7; i++)
-		if (strcmp(name, kind_names[i]) == 0) {
-			*out = (enum optim_kind)i;
-			return 0;
-		}
-	return -1;
+	int v = name_map_find(&optim_kind_names, name);
+	if (v < 0)
+		return -1;
+	*out = (enum optim_kind)v;
+	return 0;
 }
 
 const char *optim_kind_name(enum optim_kind kind)
 {
-	return kind_names[kind];
+	return name_map_name(&optim_kind_names, kind);
 }
 
 void optim_spec_defaults(struct optim_spec *spec, enum optim_kind kind)

@@ -3,6 +3,8 @@
 #include "overparam/error.h"
 #include "overparam/kernels.h"
 #include "overparam/fileio.h"
+#include "overparam/config.h"
+#include "overparam/keytable.h"
 #include "overparam/sha256.h"
 #include "overparam/sweep.h"
 
@@ -99,12 +101,6 @@ void output_put_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static const char *init_name(enum linnet_init init)
-{
-	static const char *names[] = {"normal", "identity", "balanced"};
-	return names[init];
-}
-
 static void widths_string(const struct run_spec *r, char *buf, size_t n)
 {
 	buf[0] = '\0';
@@ -136,12 +132,12 @@ int output_summary(const char *path, const struct experiment *ex,
 		output_put_field(f, r->group);
 		fputc(',', f);
 		output_put_field(f, r->grid_point);
-		fprintf(f, ",%s,%d,%s,%s,", r->model == MODEL_DEEP ? "deep" : "e2e",
+		fprintf(f, ",%s,%d,%s,%s,", name_map_name(&model_kind_names, r->model),
 			r->depth, widths, optim_kind_name(r->optim.kind));
 		output_put_num(f, r->optim.lr);
 		fputc(',', f);
 		output_put_num(f, r->optim.weight_decay);
-		fprintf(f, ",%s,", init_name(r->init));
+		fprintf(f, ",%s,", name_map_name(&linnet_init_names, r->init));
 		output_put_num(f, r->init_std);
 		fprintf(f, ",%llu,%ld,%s,%ld,%ld,%ld,", r->seed, r->iterations,
 			run_status_name(s->status), s->last_iter, s->diverged_at,
@@ -260,7 +256,7 @@ static cJSON *run_json(const struct run_spec *r, const struct run_result *s,
 	cJSON_AddStringToObject(o, "grid_point", r->grid_point);
 	cJSON_AddNumberToObject(o, "replicate", r->replicate + 1);
 	cJSON *m = cJSON_AddObjectToObject(o, "model");
-	cJSON_AddStringToObject(m, "type", r->model == MODEL_DEEP ? "deep" : "e2e");
+	cJSON_AddStringToObject(m, "type", name_map_name(&model_kind_names, r->model));
 	cJSON_AddNumberToObject(m, "depth", r->depth);
 	cJSON *w = cJSON_AddArrayToObject(m, "widths");
 	for (int j = 0; j < r->depth - 1; j++)
@@ -268,48 +264,11 @@ static cJSON *run_json(const struct run_spec *r, const struct run_result *s,
 	if (r->model == MODEL_E2E)
 		cJSON_AddStringToObject(m, "start",
 					"end-to-end matrix of the deep network with these widths, init and seed");
-	cJSON *in = cJSON_AddObjectToObject(o, "init");
-	cJSON_AddStringToObject(in, "scheme", init_name(r->init));
-	cJSON_AddNumberToObject(in, "std", r->init_std);
-	cJSON_AddNumberToObject(in, "seed", (double)r->seed);
-	cJSON *op = cJSON_AddObjectToObject(o, "optimizer");
-	const struct optim_spec *q = &r->optim;
-	cJSON_AddStringToObject(op, "name", optim_kind_name(q->kind));
-	cJSON_AddNumberToObject(op, "lr", q->lr);
-	cJSON_AddNumberToObject(op, "weight_decay", q->weight_decay);
-	switch (q->kind) {
-	case OPTIM_GD: break;
-	case OPTIM_MOMENTUM:
-	case OPTIM_NESTEROV:
-		cJSON_AddNumberToObject(op, "momentum", q->momentum);
-		break;
-	case OPTIM_ADAGRAD:
-		cJSON_AddNumberToObject(op, "initial_accumulator", q->initial_accumulator);
-		break;
-	case OPTIM_ADADELTA:
-		cJSON_AddNumberToObject(op, "rho", q->rho);
-		cJSON_AddNumberToObject(op, "eps", q->eps);
-		break;
-	case OPTIM_RMSPROP:
-		cJSON_AddNumberToObject(op, "rho", q->rho);
-		cJSON_AddNumberToObject(op, "momentum", q->momentum);
-		cJSON_AddNumberToObject(op, "eps", q->eps);
-		cJSON_AddNumberToObject(op, "initial_accumulator", q->initial_accumulator);
-		break;
-	case OPTIM_ADAM:
-		cJSON_AddNumberToObject(op, "beta1", q->beta1);
-		cJSON_AddNumberToObject(op, "beta2", q->beta2);
-		cJSON_AddNumberToObject(op, "eps", q->eps);
-		break;
-	}
-	cJSON *t = cJSON_AddObjectToObject(o, "train");
-	cJSON_AddNumberToObject(t, "iterations", (double)r->iterations);
-	cJSON_AddNumberToObject(t, "log_every", (double)r->log_every);
-	cJSON_AddNumberToObject(t, "diverge_factor", r->diverge_factor);
-	cJSON_AddNumberToObject(t, "save_every", (double)r->save_every);
-	cJSON *dg = cJSON_AddObjectToObject(o, "diagnostics");
-	cJSON_AddBoolToObject(dg, "emulate", r->emulate);
-	cJSON_AddBoolToObject(dg, "singular_values", r->singular_values);
+	keys_to_json(cJSON_AddObjectToObject(o, "init"), &config_init_keys, -1, r);
+	keys_to_json(cJSON_AddObjectToObject(o, "optimizer"), &config_optimizer_keys,
+		     r->optim.kind, &r->optim);
+	keys_to_json(cJSON_AddObjectToObject(o, "train"), &config_train_keys, -1, r);
+	keys_to_json(cJSON_AddObjectToObject(o, "diagnostics"), &config_diagnostics_keys, -1, r);
 	cJSON *res = cJSON_AddObjectToObject(o, "result");
 	cJSON_AddStringToObject(res, "status", run_status_name(s->status));
 	if (s->failure)
@@ -342,6 +301,7 @@ int output_blas_independent(const struct dataset *ds, const struct experiment *e
 }
 
 int output_metadata(const char *path, const struct experiment *ex,
+		    const struct run_context *rc,
 		    const struct run_subset *sub, const struct dataset *ds,
 		    const struct preprocess_info *pre, const struct run_result *res,
 		    const int *selected, char *const *csv_names, const char *status)
@@ -361,29 +321,28 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(root, "description", ex->description);
 	cJSON_AddNumberToObject(root, "seed", (double)ex->seed);
 	cJSON_AddNumberToObject(root, "replicates", ex->replicates);
-	cJSON_AddBoolToObject(root, "resumed", ex->resumed);
-	if (ex->init_from)
-		cJSON_AddStringToObject(root, "init_from", ex->init_from);
+	cJSON_AddBoolToObject(root, "resumed", rc->resumed);
+	if (rc->init_from)
+		cJSON_AddStringToObject(root, "init_from", rc->init_from);
 	cJSON_AddStringToObject(root, "weights", "weights/<run>/{init,final,iter_N}/W1.npy..WN.npy or We.npy");
-	if (ex->iterations_override)
+	if (rc->iterations_override)
 		cJSON_AddNumberToObject(root, "iterations_override",
-					(double)ex->iterations_override);
+					(double)rc->iterations_override);
 	cJSON_AddItemToObject(root, "data", data_json(ex, ds, pre));
 	cJSON *l = cJSON_AddObjectToObject(root, "loss");
 	if (ex->loss.kind == LOSS_SOFTMAX_CE) {
-		cJSON_AddStringToObject(l, "type", "softmax_ce");
+		cJSON_AddStringToObject(l, "type", name_map_name(&loss_kind_names, LOSS_SOFTMAX_CE));
 		cJSON_AddStringToObject(l, "definition",
 					"L(W) = (1/m) sum_i [logsumexp(W x_i) - <y_i, W x_i>]");
 	} else {
-		cJSON_AddStringToObject(l, "type", "lp");
+		cJSON_AddStringToObject(l, "type", name_map_name(&loss_kind_names, LOSS_LP));
 		cJSON_AddNumberToObject(l, "p", ex->loss.p);
 		cJSON_AddStringToObject(l, "definition",
 					"L(W) = (1/m) sum_i (1/p) sum_r |(W x_i - y_i)_r|^p");
 	}
-	cJSON_AddStringToObject(l, "form", loss_form_used(&ex->loss));
+	cJSON_AddStringToObject(l, "form", rc->loss_form);
 	cJSON *s = cJSON_AddObjectToObject(root, "select");
-	cJSON_AddStringToObject(s, "by", ex->select.by == SELECT_FINAL_LOSS
-						 ? "final_loss" : "time_to_target");
+	cJSON_AddStringToObject(s, "by", name_map_name(&select_by_names, ex->select.by));
 	if (ex->select.by == SELECT_TIME_TO_TARGET)
 		cJSON_AddNumberToObject(s, "target", ex->select.target);
 	if (ex->select.extend || ex->select.refine) {
@@ -420,10 +379,13 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(lib, "lapack", v.lapack);
 	cJSON_AddStringToObject(lib, "cjson", v.cjson);
 	cJSON_AddNumberToObject(lib, "blas_threads", openblas_get_num_threads());
-	cJSON_AddNumberToObject(root, "threads", ex->threads);
-	cJSON_AddStringToObject(root, "grid_batching",
-				ex->batched ? "on: up to 32 grid points of a group (one output, no diagnostics) share one data pass per step; each gives the same bytes as when run alone"
-					    : "off: every run stepped alone");
+	cJSON_AddNumberToObject(root, "threads", rc->threads);
+	char batching[256] = "off: every run stepped alone";
+	if (rc->batched)
+		snprintf(batching, sizeof(batching),
+			 "on: up to %d grid points of a group (one output, no diagnostics) share one data pass per step; each gives the same bytes as when run alone",
+			 rc->batched);
+	cJSON_AddStringToObject(root, "grid_batching", batching);
 	cJSON_AddStringToObject(root, "threads_note",
 				"data-pass threads; results are identical for any thread count");
 	cJSON_AddStringToObject(root, "kernels", kern_variant());

@@ -162,7 +162,7 @@ static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix)
 		snprintf(path, sizeof(path), "%s%s", prefix, r->csv);
 		put_gp_string(f, path);
 		fprintf(f, " skip 1 using %s:2 with lines lw 2 dt %d title ", x,
-			r->selected ? (strcmp(r->model, "e2e") == 0 ? 2 : 1) : 3);
+			r->selected ? (name_map_find(&model_kind_names, r->model) == MODEL_E2E ? 2 : 1) : 3);
 		if (r->selected) {
 			put_gp_string(f, r->label);
 		} else {

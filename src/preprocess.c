@@ -9,21 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *mode_names[] = {"none", "features", "standardize", "whiten"};
+static const char *const mode_names[] = {"none", "features", "standardize", "whiten"};
+const struct name_map preprocess_mode_names = NAME_MAP("mode", mode_names);
 
 int preprocess_mode_parse(const char *name, enum preprocess_mode *out)
 {
-	for (int i = 0; i < 4; i++)
-		if (strcmp(name, mode_names[i]) == 0) {
-			*out = (enum preprocess_mode)i;
-			return 0;
-		}
-	return -1;
+	int v = name_map_find(&preprocess_mode_names, name);
+	if (v < 0)
+		return -1;
+	*out = (enum preprocess_mode)v;
+	return 0;
 }
 
 const char *preprocess_mode_name(enum preprocess_mode mode)
 {
-	return mode_names[mode];
+	return name_map_name(&preprocess_mode_names, mode);
 }
 
 void preprocess_info_release(struct preprocess_info *info)

@@ -197,10 +197,7 @@ static int load_metadata(struct rundir *rd, int required)
 		    !cJSON_IsString(e))
 			continue;
 		struct claim *cl = &rd->claims[rd->n_claims];
-		int expect = -1;
-		for (int k = 0; k < CLAIM_N_EXPECT; k++)
-			if (strcmp(e->valuestring, claim_expect_name((enum claim_expect)k)) == 0)
-				expect = k;
+		int expect = name_map_find(&claim_expect_names, e->valuestring);
 		if (expect < 0) { /* written by another version: say so, never guess */
 			int rc = err_set(ERR_INPUT, "%s/metadata.json: claims[%d].expect: unknown '%s'",
 					 rd->dir, rd->n_claims, e->valuestring);

@@ -295,3 +295,22 @@ int theory_check_theorem2(FILE *out)
 	dataset_release(&ds);
 	return ok ? ERR_OK : ERR_RUNTIME;
 }
+
+int theory_check_known(const char *what)
+{
+	return !strcmp(what, "all") || !strcmp(what, "claim1") || !strcmp(what, "theorem2");
+}
+
+int theory_check(FILE *out, const char *what)
+{
+	int rc = ERR_OK;
+	if (strcmp(what, "theorem2"))
+		rc = theory_check_claim1(out);
+	if (strcmp(what, "claim1")) {
+		int rc2 = theory_check_theorem2(out);
+		rc = rc ? rc : rc2;
+	}
+	if (rc && !*err_message())
+		err_set(rc, "a check failed");
+	return rc;
+}

@@ -180,8 +180,9 @@ iterations;\`train.iterations\` | integer 0..1e9;{$D, "train": {"iterations": @}
 log_every;\`train.log_every\` | integer 1..1e9;{$D, "train": {"log_every": @}, $R};1 1000000000;0 1000000001
 save_every;\`train.save_every\` | integer 0..1e9;{$D, "train": {"save_every": @}, $R};0 1000000000;-1 1000000001
 diverge_factor;\`train.diverge_factor\` | number > 1;{$D, "train": {"diverge_factor": @}, $R};1.000001 1e300;1 0.5
-momentum;\`optimizer.momentum\` | [0, 1];{$D, "runs": [{"model": {"depth": 1}, "optimizer": {"name": "momentum", "momentum": @}}]};0 1;-0.1 1.1
-beta1;\`optimizer.beta1\`, \`beta2\` | [0, 1);{$D, "runs": [{"model": {"depth": 1}, "optimizer": {"name": "adam", "beta1": @}}]};0 0.999999;1 -0.1
+momentum;\`optimizer.momentum\` | number in [0, 1];{$D, "runs": [{"model": {"depth": 1}, "optimizer": {"name": "momentum", "momentum": @}}]};0 1;-0.1 1.1
+beta1;\`optimizer.beta1\` | number in [0, 1);{$D, "runs": [{"model": {"depth": 1}, "optimizer": {"name": "adam", "beta1": @}}]};0 0.999999;1 -0.1
+beta2;\`optimizer.beta2\` | number in [0, 1);{$D, "runs": [{"model": {"depth": 1}, "optimizer": {"name": "adam", "beta2": @}}]};0 0.999999;1 -0.1
 EOF
 
 finish test_bad_input

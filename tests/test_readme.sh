@@ -3,10 +3,12 @@
 # (tests/reports/reproduce.md), not typed by hand: scripts/readme-numbers.sh
 # --check fails when they differ. Also checks that it catches a change, and
 # that every function the paper-to-code table names is defined in the file
-# it names.
-# usage: test_readme.sh SOURCE_DIR
+# it names, and that every key-table row `overparam keys` prints is in the
+# README's config reference as printed.
+# usage: test_readme.sh SOURCE_DIR OVERPARAM_BIN
 set -u
 src=$(cd "$1" && pwd)
+bin=$2
 . "$src/tests/lib.sh"
 bash "$src/scripts/readme-numbers.sh" --check > "$tmp/out" 2>&1 && ok || bad "$(cat "$tmp/out")"
 # A copy of the tree whose README says one more claim holds must fail.
@@ -23,4 +25,14 @@ while read -r fn file; do
 	grep -Eq "^[a-z].*[ *]$fn\(|^static .*[ *]FN\($fn\)\(|^[a-z].*[ *]$fn\(" "$src/$file" && ok ||
 		bad "README paper-to-code table: '$fn' is not defined in $file"
 done <<< "$pairs"
+# The config reference: each row printed from the key tables, verbatim.
+"$bin" keys > "$tmp/keys" 2>&1 || bad "overparam keys failed: $(cat "$tmp/keys")"
+[ "$(grep -c '^| `' "$tmp/keys")" -ge 40 ] && ok || bad "overparam keys printed too few rows"
+while IFS= read -r row; do
+	grep -qxF -- "$row" "$src/README.md" && ok || bad "README lacks the key row: $row"
+done < "$tmp/keys"
+# A README with a row changed (a default typed by hand) must fail.
+sed 's/^| `train.log_every` | integer 1..1e9 | 10 |/| `train.log_every` | integer 1..1e9 | 20 |/' "$src/README.md" > "$tmp/readme"
+cmp -s "$tmp/readme" "$src/README.md" && bad "the planted README change did not apply" || ok
+grep -qxF -- "$(grep '^| `train.log_every`' "$tmp/keys")" "$tmp/readme" && bad "a changed default passed" || ok
 finish test_readme

@@ -47,7 +47,5 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text);
  * from the directories of its shards (see merge.h). */
 int cmd_merge(char *const *dirs, int n, const char *out, int no_plot, int quiet);
 
-/* overparam plot DIR: rewrite plot.gp from the CSVs and run gnuplot. */
-int cmd_plot(const char *dir);
 
 #endif

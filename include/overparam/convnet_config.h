@@ -13,8 +13,10 @@
 #ifndef OVERPARAM_CONVNET_CONFIG_H
 #define OVERPARAM_CONVNET_CONFIG_H
 
-#include "overparam/config.h"
+#include "overparam/plan.h"
 #include "overparam/convnet.h"
+
+#include <stdio.h>
 
 struct cJSON;
 
@@ -56,6 +58,9 @@ long convnet_run_steps(const struct convnet_run_spec *r, int n_train, long itera
 
 /* The resolved run keys of r as a JSON object (for metadata.json). */
 struct cJSON *convnet_run_spec_json(const struct convnet_run_spec *r);
+
+/* The README's rows of the run keys (`overparam keys`). */
+void convnet_config_print_keys(FILE *f);
 
 void convnet_experiment_release(struct convnet_experiment *ex);
 

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "overparam/names.h"
 #include "overparam/rng.h"
 
 struct linnet {
@@ -37,6 +38,9 @@ enum linnet_init {
 	LINNET_INIT_IDENTITY, /* rectangular identity + N(0, std^2) noise */
 	LINNET_INIT_BALANCED, /* Eq. 7 holds exactly; W_e ~ N(0, std^2) entries */
 };
+
+/* The schemes' names, in enum order ("normal", "identity", "balanced"). */
+extern const struct name_map linnet_init_names;
 
 /* Allocates a network of depth N >= 1 with hidden widths hidden[0..N-2]
  * (ignored for N = 1). Weights are zero until an init. */

@@ -11,6 +11,7 @@
 
 #include "overparam/dataset.h"
 #include "overparam/kernels.h"
+#include "overparam/names.h"
 
 enum loss_kind {
 	LOSS_LP,
@@ -28,6 +29,9 @@ enum loss_kind {
  * such cancellation), and "gram" never does. */
 enum loss_form { LOSS_FORM_AUTO, LOSS_FORM_DATA, LOSS_FORM_GRAM };
 
+/* The names, in enum order: "lp", "softmax_ce"; "auto", "data", "gram". */
+extern const struct name_map loss_kind_names, loss_form_names;
+
 /* The data pass goes over fixed chunks of LOSS_CHUNK_ROWS rows: each chunk
  * computes its rows' predictions, loss terms and dL/dyhat, then its share
  * of G while the rows are still in cache (one pass over X), into its own
@@ -40,6 +44,15 @@ enum loss_form { LOSS_FORM_AUTO, LOSS_FORM_DATA, LOSS_FORM_GRAM };
 
 struct par_pool;
 
+/* What a config says of the loss; loss_init makes a struct loss of it. */
+struct loss_spec {
+	enum loss_kind kind;
+	double p;            /* LOSS_LP exponent, >= 2 */
+	enum loss_form form;
+};
+
+/* A prepared loss: the spec's values plus what loss_prepare() computed for
+ * one dataset (Gram matrices, chunk slots, the thread pool). */
 struct loss {
 	enum loss_kind kind;
 	double p;            /* LOSS_LP exponent, >= 2 */

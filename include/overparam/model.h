@@ -10,7 +10,7 @@
 #ifndef OVERPARAM_MODEL_H
 #define OVERPARAM_MODEL_H
 
-#include "overparam/config.h"
+#include "overparam/plan.h"
 #include "overparam/dataset.h"
 #include "overparam/e2e.h"
 #include "overparam/linnet.h"

@@ -18,6 +18,8 @@
 #ifndef OVERPARAM_OPTIM_H
 #define OVERPARAM_OPTIM_H
 
+#include "overparam/names.h"
+
 #include <stddef.h>
 
 enum optim_kind {
@@ -48,6 +50,9 @@ struct optim {
 	double *a, *b; /* per-parameter state, NULL when unused */
 	long t;        /* steps taken */
 };
+
+/* The optimizers' names, in enum order ("gd", "momentum", ...). */
+extern const struct name_map optim_kind_names;
 
 /* Parses an optimizer name; -1 if unknown. */
 int optim_kind_parse(const char *name, enum optim_kind *out);

@@ -9,7 +9,7 @@
 #ifndef OVERPARAM_OUTPUT_H
 #define OVERPARAM_OUTPUT_H
 
-#include "overparam/config.h"
+#include "overparam/plan.h"
 #include "overparam/dataset.h"
 #include "overparam/preprocess.h"
 #include "overparam/shard.h"
@@ -33,11 +33,24 @@ int output_summary(const char *path, const struct experiment *ex,
 		   const struct run_subset *sub, const struct run_result *res,
 		   const int *selected, char *const *csv_names);
 
+/* What the command line and the running add to the plan: written into
+ * metadata.json beside it, never part of it. */
+struct run_context {
+	long iterations_override; /* `run --iterations`, 0 if not given */
+	int resumed;              /* `run --resume` or --continue of a started run */
+	int threads;              /* data-pass threads */
+	int batched;              /* up to this many grid points stepped together;
+				     0: each alone (--no-batch) */
+	const char *init_from;    /* `run --init-from` DIR, or NULL; not owned */
+	const char *loss_form;    /* "data" or "gram": what loss_prepare chose */
+};
+
 /* Everything needed to rerun and to audit the run, for the runs of sub
  * (with a "shard" block when sub is a shard). status is "complete",
  * "interrupted" (stopped by a signal, checkpointed) or "incomplete"
  * (started and not finished: running, or killed). */
 int output_metadata(const char *path, const struct experiment *ex,
+		    const struct run_context *rc,
 		    const struct run_subset *sub, const struct dataset *ds,
 		    const struct preprocess_info *pre, const struct run_result *res,
 		    const int *selected, char *const *csv_names, const char *status);

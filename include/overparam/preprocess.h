@@ -16,6 +16,7 @@
 #define OVERPARAM_PREPROCESS_H
 
 #include "overparam/dataset.h"
+#include "overparam/names.h"
 
 enum preprocess_mode {
 	PREPROCESS_NONE,
@@ -33,6 +34,9 @@ struct preprocess_info {
 	int n_constant;         /* features with zero variance */
 	int n_dropped;          /* whiten: directions dropped for ~0 variance */
 };
+
+/* The modes' names, in enum order ("none", "features", ...). */
+extern const struct name_map preprocess_mode_names;
 
 /* Parses a mode name; returns 0 on success, -1 if unknown. */
 int preprocess_mode_parse(const char *name, enum preprocess_mode *out);

@@ -20,7 +20,7 @@
 #ifndef OVERPARAM_REFINE_H
 #define OVERPARAM_REFINE_H
 
-#include "overparam/config.h"
+#include "overparam/plan.h"
 
 /* Appends the next round's runs to ex (ex->runs may move) given the
  * winners selected[0..ex->n_runs); counts the round in

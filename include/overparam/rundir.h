@@ -4,7 +4,7 @@
 #ifndef OVERPARAM_RUNDIR_H
 #define OVERPARAM_RUNDIR_H
 
-#include "overparam/config.h"
+#include "overparam/plan.h"
 #include "overparam/train.h"
 
 struct rundir_run {

@@ -10,7 +10,7 @@
 #ifndef OVERPARAM_SHARD_H
 #define OVERPARAM_SHARD_H
 
-#include "overparam/config.h"
+#include "overparam/plan.h"
 
 #include <stdio.h>
 

@@ -10,7 +10,7 @@
 #ifndef OVERPARAM_SWEEP_H
 #define OVERPARAM_SWEEP_H
 
-#include "overparam/config.h"
+#include "overparam/plan.h"
 #include "overparam/train.h"
 
 #include <stddef.h>

@@ -26,4 +26,11 @@
 int theory_check_claim1(FILE *out);
 int theory_check_theorem2(FILE *out);
 
+/* Is what one of "claim1", "theorem2", "all"? */
+int theory_check_known(const char *what);
+
+/* overparam check WHAT: runs the named checks (both for "all"), printing
+ * to out; ERR_RUNTIME with a message if one fails. */
+int theory_check(FILE *out, const char *what);
+
 #endif

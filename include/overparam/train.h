@@ -14,7 +14,7 @@
 
 #include <signal.h>
 
-#include "overparam/config.h"
+#include "overparam/plan.h"
 #include "overparam/dataset.h"
 #include "overparam/loss.h"
 

@@ -1,5 +1,7 @@
-/* commands: what `overparam run` and `overparam plot` do, from a parsed
- * command line to files on disk. Data are loaded and preprocessed once;
+/* run: what `overparam run` does with a linear config, from a parsed
+ * command line to files on disk, in the phases of cmd_run (plan,
+ * directory, data, first records, training, finish; a convnet config goes
+ * to convnet_run.c). Data are loaded and preprocessed once;
  * runs go one after another (grid points of a group in blocks stepped
  * together), each CSV written as soon as its run or block ends, so an
  * interruption keeps every finished run and checkpoints the others. */
@@ -316,11 +318,16 @@ static void clear_run_dir(const char *dir)
 #define MAX_BATCH 32
 
 /* What the per-run helpers of cmd_run share. */
+/* What training the runs reads: the plan, the prepared data and loss, the
+ * run directory, and each run's result and CSV name (indexed like
+ * ex->runs). */
 struct run_ctx {
 	const struct experiment *ex;
 	const struct run_options *o;
+	const struct run_context *facts; /* for metadata.json */
 	const char *outdir;
 	const struct dataset *ds;
+	const struct loss *loss;
 	struct run_result *res;
 	char **csv_names;
 	char **init_dirs; /* --init-from: each run's weights/<stem> there, or NULL */
@@ -437,9 +444,9 @@ static int run_members(const struct run_ctx *c, const int *idx, int n, int batch
 			disp.total = runs[made]->iterations;
 	}
 	if (!rc && !batched)
-		rc = train_run(runs[0], &c->ex->loss, c->ds, &opts[0], &res[0]);
+		rc = train_run(runs[0], c->loss, c->ds, &opts[0], &res[0]);
 	else if (!rc)
-		rc = train_batch(runs, n, &c->ex->loss, c->ds, opts, res);
+		rc = train_batch(runs, n, c->loss, c->ds, opts, res);
 	for (int b = 0; b < n && res; b++)
 		c->res[idx[b]] = res[b]; /* moved: the results are c->res's now */
 	for (int b = 0; !rc && b < n; b++) {
@@ -623,20 +630,20 @@ static int check_prev_rows(const struct rundir *prev, const struct run_subset *s
 }
 
 
-/* Writes summary.csv and metadata.json for the runs of sub. */
-static int write_records(const char *outdir, const struct experiment *ex,
-			 const struct run_subset *sub, const struct dataset *ds,
-			 const struct preprocess_info *pre, const struct run_result *res,
-			 const int *selected, char *const *csv_names, const char *status)
+/* Writes summary.csv and (with a status) metadata.json for the runs of sub. */
+static int write_records(const struct run_ctx *c, const struct run_subset *sub,
+			 const struct preprocess_info *pre, const int *selected,
+			 const char *status)
 {
-	char *path = path_join(outdir, "summary.csv");
-	int rc = path ? output_summary(path, ex, sub, res, selected, csv_names)
+	char *path = path_join(c->outdir, "summary.csv");
+	int rc = path ? output_summary(path, c->ex, sub, c->res, selected, c->csv_names)
 		      : err_set(ERR_RUNTIME, "out of memory");
 	free(path);
 	if (rc || !status)
 		return rc;
-	path = path_join(outdir, "metadata.json");
-	rc = path ? output_metadata(path, ex, sub, ds, pre, res, selected, csv_names, status)
+	path = path_join(c->outdir, "metadata.json");
+	rc = path ? output_metadata(path, c->ex, c->facts, sub, c->ds, pre, c->res, selected,
+				    c->csv_names, status)
 		  : err_set(ERR_RUNTIME, "out of memory");
 	free(path);
 	return rc;
@@ -704,7 +711,6 @@ static int train_runs(const struct run_ctx *c, const struct run_subset *sub,
 		      const struct run_subset *all, const struct preprocess_info *pre,
 		      const int *selected, int resume, int *interrupted)
 {
-	const struct experiment *ex = c->ex;
 	struct run_result *res = c->res;
 	int rc = ERR_OK;
 	for (int p = 0, q; !rc && p < sub->n; p = q) {
@@ -721,8 +727,7 @@ static int train_runs(const struct run_ctx *c, const struct run_subset *sub,
 		for (int b = 0; !rc && b < n; b++)
 			*interrupted |= res[todo[b]].status == RUN_INTERRUPTED;
 		if (!rc)
-			rc = write_records(c->outdir, ex, all, c->ds, pre, res, selected,
-					   c->csv_names, NULL);
+			rc = write_records(c, all, pre, selected, NULL);
 	}
 	return rc;
 }
@@ -791,191 +796,239 @@ static int resolved_config(const struct run_options *o, char **text)
 	return rc;
 }
 
-int cmd_run(const struct run_options *o)
-{
-	struct experiment ex;
-	char *config_text = NULL;
-	int rc = resolved_config(o, &config_text);
-	if (!rc && convnet_config_is(config_text)) {
-		rc = convnet_cmd_run(o, config_text);
-		free(config_text);
-		return rc;
-	}
-	if (!rc)
-		rc = config_parse(&ex, config_text, o->config);
-	if (rc) {
-		free(config_text);
-		return rc;
-	}
-	experiment_override_iterations(&ex, o->iterations);
-	if ((ex.select.extend || ex.select.refine) &&
-	    (o->shard.count || o->shard_plan || o->resume || o->cont || o->init_from)) {
-		rc = err_set(ERR_INPUT,
-			     "%s: select.extend and select.refine run their grid rounds in one process: not with --shard, --resume, --continue or --init-from",
-			     o->config);
-		experiment_release(&ex);
-		free(config_text);
-		return rc;
-	}
-	/* BLAS calls are single-threaded: the data pass has its own threads,
-	 * whose chunked sums do not depend on the thread count. */
-	openblas_set_num_threads(1);
+/* Everything one `overparam run` of a linear config holds, phase to
+ * phase (cmd_run): the plan, the command-line facts, the run directory, the
+ * prepared data and loss, the results. */
+struct run_job {
+	const struct run_options *o;
+	char *config_text;          /* the config with --set applied (config.json) */
+	struct experiment ex;       /* the plan */
+	struct run_context facts;   /* what the command line and running add */
 	char default_dir[512];
-	const char *outdir = o->outdir;
-	if (!outdir) {
-		snprintf(default_dir, sizeof(default_dir), "results/%s", ex.name);
-		outdir = default_dir;
-	}
-	struct dataset ds = {0};
-	struct preprocess_info pre = {0};
-	struct rundir prev = {0};
-	struct run_subset sub = {0};
-	struct par_pool *pool = NULL;
-	ex.threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (ex.threads < 1)
-		ex.threads = 1;
-	ex.init_from = o->init_from;
-	ex.batched = !o->no_batch;
-	struct run_result *res = NULL;
-	int *selected = NULL;
-	char **csv_names = NULL, **init_dirs = NULL;
-	char *path = NULL;
-	enum dir_action act = DIR_START;
-	if ((rc = parse_test_raise()) || (rc = shard_subset(&ex, &o->shard, &sub)))
-		goto out;
-	if (o->shard_plan) {
-		shard_print_plan(stdout, &ex, &o->shard);
-		goto out;
-	}
-	if ((rc = decide_dir(o, outdir, config_text, &sub, &act)))
-		goto out;
-	if (act == DIR_COMPLETE) {
-		if (!o->quiet)
-			fprintf(stderr, "overparam: '%s' is complete: nothing to do\n", outdir);
-		goto out;
-	}
-	ex.resumed = act == DIR_RESUME;
-	if (ex.resumed && ((rc = rundir_load(&prev, outdir, 0)) ||
-			   (rc = check_prev_rows(&prev, &sub, outdir))))
-		goto out;
-	if (o->init_from) {
-		init_dirs = calloc(ex.n_runs ? ex.n_runs : 1, sizeof(char *));
-		if (!init_dirs)
-			rc = err_set(ERR_RUNTIME, "out of memory");
-		else
-			rc = find_init_dirs(o->init_from, &ex, &sub, init_dirs);
-		if (rc)
-			goto out;
-	}
-	if ((rc = load_data(&ex.data, &ds)))
-		goto out;
-	report_data(&ex, &ds, o->quiet);
-	if ((rc = preprocess_apply(&ds, ex.data.preprocess, &pre)) ||
-	    (rc = par_create(&pool, ex.threads)) ||
-	    (rc = loss_prepare(&ex.loss, &ds, pool)))
-		goto out;
-	struct run_ctx plan = {.ex = &ex, .o = o, .ds = &ds};
-	if ((rc = check_memory(&plan, &sub)))
-		goto out;
-	if (o->force)
-		clear_run_dir(outdir);
-	path = path_join(outdir, "runs");
-	if (!path || (rc = path_mkdirs(path)))
-		goto out;
-	free(path);
-	path = path_join(outdir, "config.json");
-	rc = !path ? err_set(ERR_RUNTIME, "out of memory")
-		   : ex.resumed ? ERR_OK : afile_write_text(path, config_text);
-	if (rc)
-		goto out;
+	const char *outdir;
+	enum dir_action act;
+	struct rundir prev;         /* the directory being resumed */
+	struct run_subset sub;      /* the runs of this process (a shard or all) */
+	struct dataset ds;
+	struct preprocess_info pre;
+	struct loss loss;           /* prepared from ex.loss for ds */
+	struct par_pool *pool;
+	struct run_ctx ctx;         /* what training reads (results, CSV names) */
+	int *selected;
+	int interrupted;
+};
 
-	res = calloc(ex.n_runs ? ex.n_runs : 1, sizeof(*res));
-	selected = calloc(ex.n_runs ? ex.n_runs : 1, sizeof(int));
-	csv_names = calloc(ex.n_runs ? ex.n_runs : 1, sizeof(char *));
-	if (!res || !selected || !csv_names) {
-		rc = err_set(ERR_RUNTIME, "out of memory");
-		goto out;
+/* Phase 1: the plan. Parses the config and applies --iterations; grid
+ * rounds are refused where they cannot run. */
+static int job_plan(struct run_job *j)
+{
+	const struct run_options *o = j->o;
+	int rc = config_parse(&j->ex, j->config_text, o->config);
+	if (rc)
+		return rc;
+	experiment_override_iterations(&j->ex, o->iterations);
+	j->facts.iterations_override = o->iterations > 0 ? o->iterations : 0;
+	j->facts.threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (j->facts.threads < 1)
+		j->facts.threads = 1;
+	j->facts.init_from = o->init_from;
+	j->facts.batched = o->no_batch ? 0 : MAX_BATCH;
+	if ((j->ex.select.extend || j->ex.select.refine) &&
+	    (o->shard.count || o->shard_plan || o->resume || o->cont || o->init_from))
+		return err_set(ERR_INPUT,
+			       "%s: select.extend and select.refine run their grid rounds in one process: not with --shard, --resume, --continue or --init-from",
+			       o->config);
+	j->outdir = o->outdir;
+	if (!j->outdir) {
+		snprintf(j->default_dir, sizeof(j->default_dir), "results/%s", j->ex.name);
+		j->outdir = j->default_dir;
 	}
-	for (int i = 0; i < ex.n_runs; i++)
-		if (!(csv_names[i] = output_run_filename(i, ex.runs[i].label))) {
-			rc = err_set(ERR_RUNTIME, "out of memory");
-			goto out;
-		}
-	/* Every run not finished before is RUN_INTERRUPTED until it has run:
-	 * that is what the records say if this process is killed. */
-	for (int p = 0; p < sub.n; p++) {
-		int i = sub.rows[p];
-		if (ex.resumed && strcmp(prev.runs[p].status, "interrupted") != 0) {
-			rundir_run_result(&prev.runs[p], &res[i]); /* CSV kept */
-		} else {
-			res[i].status = RUN_INTERRUPTED;
-			res[i].diverged_at = res[i].reached_at = -1;
-		}
+	return parse_test_raise();
+}
+
+/* Phase 2: the run directory. What --resume / --continue find there, the
+ * rows of a resumed directory, and the --init-from weights of each run. */
+static int job_directory(struct run_job *j)
+{
+	const struct run_options *o = j->o;
+	int rc = decide_dir(o, j->outdir, j->config_text, &j->sub, &j->act);
+	if (rc || j->act == DIR_COMPLETE)
+		return rc;
+	j->facts.resumed = j->act == DIR_RESUME;
+	if (j->facts.resumed && ((rc = rundir_load(&j->prev, j->outdir, 0)) ||
+				 (rc = check_prev_rows(&j->prev, &j->sub, j->outdir))))
+		return rc;
+	if (o->init_from) {
+		j->ctx.init_dirs = calloc(j->ex.n_runs ? j->ex.n_runs : 1, sizeof(char *));
+		if (!j->ctx.init_dirs)
+			return err_set(ERR_RUNTIME, "out of memory");
+		return find_init_dirs(o->init_from, &j->ex, &j->sub, j->ctx.init_dirs);
 	}
-	if ((rc = write_records(outdir, &ex, &sub, &ds, &pre, res, selected, csv_names,
-				"incomplete")))
-		goto out;
-	stop_signals_install();
-	int interactive = !o->quiet && isatty(STDERR_FILENO);
-	int interrupted = 0;
-	if (!o->no_batch && (rc = loss_reserve_batch(&ex.loss, &ds, MAX_BATCH)))
-		goto out;
-	struct run_ctx ctx = {&ex, o, outdir, &ds, res, csv_names, init_dirs, interactive};
-	if ((rc = train_runs(&ctx, &sub, &sub, &pre, selected, ex.resumed, &interrupted)))
-		goto out;
-	if ((ex.select.extend || ex.select.refine) && !sub.shard.count) {
-		rc = grid_rounds(&ctx, &ex, &sub, &pre, &selected, &interrupted);
-		res = ctx.res;
-		csv_names = ctx.csv_names;
-		if (rc)
-			goto out;
-	}
-	/* A shard holds part of each group: its runs are selected by merge. */
-	if (!sub.shard.count) {
-		sweep_select(&ex, res, selected);
-		warn_grid_edges(&ex, selected);
-	}
-	if ((rc = write_records(outdir, &ex, &sub, &ds, &pre, res, selected, csv_names,
-				interrupted ? "interrupted" : "complete")))
-		goto out;
-	if (interrupted) {
-		rc = err_set(ERR_RUNTIME, "interrupted: finished runs are in '%s'", outdir);
-		goto out;
-	}
-	if (!o->no_plot && !sub.shard.count) {
-		rc = plot_dir(outdir);
-		if (!rc && !o->quiet)
-			fprintf(stderr, "overparam: wrote '%s/loss.png'\n", outdir);
-	}
-	if (!rc && !o->quiet && sub.shard.count)
-		fprintf(stderr, "overparam: shard %d/%d (%d of %d runs) in '%s'; merge the shards with 'overparam merge'\n",
-			sub.shard.index, sub.shard.count, sub.n, ex.n_runs, outdir);
-	else if (!rc && !o->quiet)
-		fprintf(stderr, "overparam: results in '%s'\n", outdir);
-out:
+	return ERR_OK;
+}
+
+/* Phase 3: the data, preprocessed, and the loss prepared for it on the
+ * thread pool; refuses runs larger than this machine's memory. */
+static int job_data(struct run_job *j)
+{
+	const struct loss_spec *ls = &j->ex.loss;
+	int rc = load_data(&j->ex.data, &j->ds);
+	if (rc)
+		return rc;
+	report_data(&j->ex, &j->ds, j->o->quiet);
+	loss_init(&j->loss, ls->kind, ls->p, ls->form);
+	if ((rc = preprocess_apply(&j->ds, j->ex.data.preprocess, &j->pre)) ||
+	    (rc = par_create(&j->pool, j->facts.threads)) ||
+	    (rc = loss_prepare(&j->loss, &j->ds, j->pool)))
+		return rc;
+	j->facts.loss_form = loss_form_used(&j->loss);
+	j->ctx.ex = &j->ex;
+	j->ctx.o = j->o;
+	j->ctx.facts = &j->facts;
+	j->ctx.outdir = j->outdir;
+	j->ctx.ds = &j->ds;
+	j->ctx.loss = &j->loss;
+	return check_memory(&j->ctx, &j->sub);
+}
+
+/* Phase 4: the directory's first records. config.json, and every run not
+ * finished before as RUN_INTERRUPTED until it has run: that is what the
+ * records say if this process is killed. */
+static int job_start_records(struct run_job *j)
+{
+	struct experiment *ex = &j->ex;
+	if (j->o->force)
+		clear_run_dir(j->outdir);
+	char *path = path_join(j->outdir, "runs");
+	int rc = !path ? err_set(ERR_RUNTIME, "out of memory") : path_mkdirs(path);
 	free(path);
-	for (int i = 0; res && i < ex.n_runs; i++)
-		run_result_release(&res[i]);
-	for (int i = 0; csv_names && i < ex.n_runs; i++)
-		free(csv_names[i]);
-	for (int i = 0; init_dirs && i < ex.n_runs; i++)
-		free(init_dirs[i]);
-	free(init_dirs);
-	free(res);
-	free(selected);
-	free(csv_names);
-	run_subset_release(&sub);
-	rundir_release(&prev);
-	par_free(pool);
-	preprocess_info_release(&pre);
-	loss_release(&ex.loss);
-	dataset_release(&ds);
-	experiment_release(&ex);
-	free(config_text);
+	if (rc)
+		return rc;
+	path = path_join(j->outdir, "config.json");
+	rc = !path ? err_set(ERR_RUNTIME, "out of memory")
+		   : j->facts.resumed ? ERR_OK : afile_write_text(path, j->config_text);
+	free(path);
+	if (rc)
+		return rc;
+	int n = ex->n_runs ? ex->n_runs : 1;
+	j->ctx.res = calloc(n, sizeof(*j->ctx.res));
+	j->selected = calloc(n, sizeof(int));
+	j->ctx.csv_names = calloc(n, sizeof(char *));
+	if (!j->ctx.res || !j->selected || !j->ctx.csv_names)
+		return err_set(ERR_RUNTIME, "out of memory");
+	for (int i = 0; i < ex->n_runs; i++)
+		if (!(j->ctx.csv_names[i] = output_run_filename(i, ex->runs[i].label)))
+			return err_set(ERR_RUNTIME, "out of memory");
+	for (int p = 0; p < j->sub.n; p++) {
+		struct run_result *r = &j->ctx.res[j->sub.rows[p]];
+		if (j->facts.resumed && strcmp(j->prev.runs[p].status, "interrupted") != 0) {
+			rundir_run_result(&j->prev.runs[p], r); /* CSV kept */
+		} else {
+			r->status = RUN_INTERRUPTED;
+			r->diverged_at = r->reached_at = -1;
+		}
+	}
+	return write_records(&j->ctx, &j->sub, &j->pre, j->selected, "incomplete");
+}
+
+/* Phase 5: training, block by block, then the grid rounds. */
+static int job_train(struct run_job *j)
+{
+	stop_signals_install();
+	j->ctx.interactive = !j->o->quiet && isatty(STDERR_FILENO);
+	int rc = ERR_OK;
+	if (!j->o->no_batch && (rc = loss_reserve_batch(&j->loss, &j->ds, MAX_BATCH)))
+		return rc;
+	if ((rc = train_runs(&j->ctx, &j->sub, &j->sub, &j->pre, j->selected, j->facts.resumed,
+			     &j->interrupted)))
+		return rc;
+	if ((j->ex.select.extend || j->ex.select.refine) && !j->sub.shard.count)
+		rc = grid_rounds(&j->ctx, &j->ex, &j->sub, &j->pre, &j->selected, &j->interrupted);
 	return rc;
 }
 
-int cmd_plot(const char *dir)
+/* Phase 6: each group's winner, the final records, the plot. */
+static int job_finish(struct run_job *j)
 {
-	return plot_dir(dir);
+	const struct run_options *o = j->o;
+	struct run_subset *sub = &j->sub;
+	/* A shard holds part of each group: its runs are selected by merge. */
+	if (!sub->shard.count) {
+		sweep_select(&j->ex, j->ctx.res, j->selected);
+		warn_grid_edges(&j->ex, j->selected);
+	}
+	int rc = write_records(&j->ctx, sub, &j->pre, j->selected,
+			       j->interrupted ? "interrupted" : "complete");
+	if (rc)
+		return rc;
+	if (j->interrupted)
+		return err_set(ERR_RUNTIME, "interrupted: finished runs are in '%s'", j->outdir);
+	if (!o->no_plot && !sub->shard.count) {
+		rc = plot_dir(j->outdir);
+		if (!rc && !o->quiet)
+			fprintf(stderr, "overparam: wrote '%s/loss.png'\n", j->outdir);
+	}
+	if (!rc && !o->quiet && sub->shard.count)
+		fprintf(stderr, "overparam: shard %d/%d (%d of %d runs) in '%s'; merge the shards with 'overparam merge'\n",
+			sub->shard.index, sub->shard.count, sub->n, j->ex.n_runs, j->outdir);
+	else if (!rc && !o->quiet)
+		fprintf(stderr, "overparam: results in '%s'\n", j->outdir);
+	return rc;
+}
+
+static void job_release(struct run_job *j)
+{
+	int n = j->ex.n_runs;
+	for (int i = 0; j->ctx.res && i < n; i++)
+		run_result_release(&j->ctx.res[i]);
+	for (int i = 0; j->ctx.csv_names && i < n; i++)
+		free(j->ctx.csv_names[i]);
+	for (int i = 0; j->ctx.init_dirs && i < n; i++)
+		free(j->ctx.init_dirs[i]);
+	free(j->ctx.init_dirs);
+	free(j->ctx.res);
+	free(j->ctx.csv_names);
+	free(j->selected);
+	run_subset_release(&j->sub);
+	rundir_release(&j->prev);
+	par_free(j->pool);
+	preprocess_info_release(&j->pre);
+	loss_release(&j->loss);
+	dataset_release(&j->ds);
+	experiment_release(&j->ex);
+	free(j->config_text);
+}
+
+int cmd_run(const struct run_options *o)
+{
+	struct run_job j = {.o = o};
+	int rc = resolved_config(o, &j.config_text);
+	if (!rc && convnet_config_is(j.config_text)) {
+		rc = convnet_cmd_run(o, j.config_text);
+		free(j.config_text);
+		return rc;
+	}
+	if (rc || (rc = job_plan(&j)))
+		goto out;
+	/* BLAS calls are single-threaded: the data pass has its own threads,
+	 * whose chunked sums do not depend on the thread count. */
+	openblas_set_num_threads(1);
+	if ((rc = shard_subset(&j.ex, &o->shard, &j.sub)))
+		goto out;
+	if (o->shard_plan) {
+		shard_print_plan(stdout, &j.ex, &o->shard);
+		goto out;
+	}
+	if ((rc = job_directory(&j)))
+		goto out;
+	if (j.act == DIR_COMPLETE) {
+		if (!o->quiet)
+			fprintf(stderr, "overparam: '%s' is complete: nothing to do\n", j.outdir);
+		goto out;
+	}
+	if (!(rc = job_data(&j)) && !(rc = job_start_records(&j)) && !(rc = job_train(&j)))
+		rc = job_finish(&j);
+out:
+	job_release(&j);
+	return rc;
 }

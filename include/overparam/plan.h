@@ -1,0 +1,144 @@
+/* plan: what a linear experiment's config says, as data: the data to
+ * load, the loss, each run (model, init, optimizer, training), how a
+ * grid's winner is chosen, the claims to check. config.h parses a file
+ * into it; the runner (run.c) executes it; output.h writes it with
+ * the run context (what the command line and the running added). No
+ * parser and no runtime state live here: no JSON, no threads, no
+ * prepared loss. */
+#ifndef OVERPARAM_PLAN_H
+#define OVERPARAM_PLAN_H
+
+#include "overparam/linnet.h"
+#include "overparam/loss.h"
+#include "overparam/names.h"
+#include "overparam/optim.h"
+#include "overparam/preprocess.h"
+
+enum data_source { DATA_GAS_DRIFT, DATA_CSV, DATA_INLINE, DATA_SYNTHETIC };
+
+/* "gas_drift", "csv", "inline", "synthetic" */
+extern const struct name_map data_source_names;
+
+struct data_spec {
+	enum data_source source;
+	char *path;          /* gas_drift: directory; csv: file (resolved) */
+	int batches[GAS_DRIFT_BATCHES];
+	int n_batches;
+	int batches_all;     /* "all": load whichever batch files exist */
+	int gas_class;       /* 1..6 */
+	int labels;          /* csv: label columns at the end of each row */
+	int m, d, k;         /* inline and synthetic shapes */
+	double *X, *Y;       /* inline data, owned */
+	double noise;        /* synthetic */
+	unsigned long long seed; /* synthetic */
+	enum preprocess_mode preprocess;
+};
+
+enum model_kind { MODEL_DEEP, MODEL_E2E };
+
+/* "deep", "e2e" */
+extern const struct name_map model_kind_names;
+
+struct run_spec {
+	char *label;        /* unique; "group [lr=...]" for grid points */
+	char *group;        /* the label written in the config */
+	char *grid_point;   /* "lr=0.001" or "" when not a grid point */
+	enum model_kind model;
+	int depth;          /* N >= 1 */
+	int *hidden;        /* depth - 1 hidden widths (deep: the network;
+			       e2e: the network whose initial W_e it starts from) */
+	enum linnet_init init;
+	double init_std;
+	unsigned long long seed;
+	struct optim_spec optim;
+	long iterations;
+	long log_every;
+	double diverge_factor; /* loss > factor * initial loss -> diverged */
+	long save_every;    /* > 0: also save weights every save_every steps */
+	int emulate;        /* deep runs: step an Eq. 10/12 twin alongside and
+			       log its loss and its distance to W_e */
+	int singular_values; /* log the singular values of W_e */
+	int replicate;      /* 0..replicates-1: init seed = seed + replicate */
+};
+
+enum select_by {
+	SELECT_FINAL_LOSS,    /* lowest loss at the last iteration */
+	SELECT_TIME_TO_TARGET /* fewest iterations to reach loss <= target */
+};
+
+/* "final_loss", "time_to_target" */
+extern const struct name_map select_by_names;
+
+struct select_spec {
+	enum select_by by;
+	double target;
+	int extend;  /* rounds that add a rate beyond a winner at its grid's edge */
+	int refine;  /* rounds that add rates between every winner and its neighbours */
+};
+
+/* A claim of the paper about two runs (by group label), checked by
+ * `overparam report` on the groups' selected runs:
+ *   faster   a reaches the level both reached (the larger of the two final
+ *            losses) in at most 1/1.25 of the iterations b needs to reach it
+ *   slower   the same with a and b swapped
+ *   similar     neither is faster
+ *   not_faster  a is not faster (similar or slower)
+ *   tracks      the losses agree within 1e-2 relative at every logged
+ *               iteration
+ *   lower       a's mean over the last tenth of the logged rows is at most
+ *               1/1.25 of b's (for noisy curves, such as a batch loss)
+ * With a target the level compared is the target instead of the larger
+ * final loss (for problems solved to rounding, where that is noise). */
+enum claim_expect { CLAIM_FASTER, CLAIM_SLOWER, CLAIM_SIMILAR, CLAIM_NOT_FASTER,
+		    CLAIM_TRACKS, CLAIM_LOWER };
+
+struct claim {
+	char *text;
+	char *a, *b; /* group labels */
+	enum claim_expect expect;
+	double target; /* loss level; 0: the larger final loss */
+	char *column;  /* the run CSV column compared; NULL: "loss" */
+};
+
+/* "faster", "slower", ... in enum order */
+extern const struct name_map claim_expect_names;
+const char *claim_expect_name(enum claim_expect e);
+
+/* Frees claims[0..n) and the array. */
+void claims_release(struct claim *claims, int n);
+
+struct experiment {
+	char *config_path;
+	char *name;
+	char *description;
+	unsigned long long seed;
+	int replicates;     /* S >= 1: every run repeated with S init seeds */
+	struct data_spec data;
+	struct loss_spec loss;
+	struct select_spec select;
+	char *plot_title;
+	int plot_logx;
+	const char *plot_format; /* "png", "svg" or "pdf" (static) */
+	struct run_spec *runs;
+	int n_runs;
+	struct claim *claims;
+	int n_claims;
+	int plan_runs;            /* runs of the config itself; grid rounds
+				     (refine.h) append more after them */
+	int rounds_extended;      /* grid rounds that grew the plan */
+	int rounds_refined;
+};
+
+/* `run --iterations N` (N > 0; 0 leaves ex as it is): every run trains N
+ * iterations, log_every capped at N. */
+void experiment_override_iterations(struct experiment *ex, long iterations);
+
+/* Releases runs [n, n_runs) and keeps the first n. */
+void experiment_truncate_runs(struct experiment *ex, int n);
+
+/* Frees r's strings and widths and zeroes it. */
+void run_spec_release(struct run_spec *r);
+
+void experiment_release(struct experiment *ex);
+
+#endif
