@@ -247,25 +247,6 @@ int dataset_load_gas_drift(struct dataset *ds, const char *dir,
 	return rc;
 }
 
-/* Splits a CSV line in place at commas; returns the field count (at most
- * max_fields are stored). */
-static int split_csv(char *line, char **fields, int max_fields)
-{
-	int n = 0;
-	char *p = line;
-	for (;;) {
-		if (n < max_fields)
-			fields[n] = p;
-		n++;
-		char *comma = strchr(p, ',');
-		if (!comma)
-			break;
-		*comma = '\0';
-		p = comma + 1;
-	}
-	return n;
-}
-
 static int parse_field(const char *s, double *out)
 {
 	while (isspace((unsigned char)*s))
@@ -297,24 +278,21 @@ int dataset_load_csv(struct dataset *ds, const char *path, int n_labels)
 		lineno++;
 		if (chomp(line) == 0)
 			continue;
-		int n = split_csv(line, fields, max_fields);
-		if (n > max_fields) {
+		int most = 1; /* fields of this line at most: one more than its commas */
+		for (const char *p = line; *p; p++)
+			most += *p == ',';
+		if (most > max_fields) {
 			free(fields);
 			free(vals);
-			max_fields = n;
-			fields = malloc(n * sizeof(*fields));
-			vals = malloc(n * sizeof(*vals));
+			max_fields = most;
+			fields = malloc(most * sizeof(*fields));
+			vals = malloc(most * sizeof(*vals));
 			if (!fields || !vals) {
 				rc = err_set(ERR_RUNTIME, "out of memory");
 				break;
 			}
-			/* split_csv already cut the line: re-split the pieces. */
-			char *p = line;
-			for (int i = 0; i < n; i++) {
-				fields[i] = p;
-				p += strlen(p) + 1;
-			}
 		}
+		int n = csv_split(line, fields, max_fields);
 		int bad = -1, bad_rc = 0;
 		for (int i = 0; i < n && bad < 0; i++) {
 			bad_rc = parse_field(fields[i], &vals[i]);

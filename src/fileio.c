@@ -277,3 +277,40 @@ void tree_remove(const char *dir)
 	closedir(d);
 	rmdir(dir);
 }
+
+int csv_split(char *line, char **fields, int max)
+{
+	int n = 0;
+	char *p = line;
+	for (;;) {
+		char *start = p, *out = p;
+		if (*p == '"') {
+			p++;
+			while (*p) {
+				if (*p == '"' && p[1] == '"') {
+					*out++ = '"';
+					p += 2;
+				} else if (*p == '"') {
+					p++;
+					break;
+				} else {
+					*out++ = *p++;
+				}
+			}
+			while (*p && *p != ',')
+				p++;
+		} else {
+			while (*p && *p != ',')
+				*out++ = *p++;
+		}
+		char sep = *p;
+		*out = '\0';
+		if (n < max)
+			fields[n] = start;
+		n++;
+		if (sep != ',')
+			break;
+		p++;
+	}
+	return n;
+}

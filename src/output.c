@@ -154,43 +154,6 @@ int output_summary(const char *path, const struct experiment *ex,
 	return afile_commit(&af);
 }
 
-int csv_split(char *line, char **fields, int max)
-{
-	int n = 0;
-	char *p = line;
-	for (;;) {
-		char *start = p, *out = p;
-		if (*p == '"') {
-			p++;
-			while (*p) {
-				if (*p == '"' && p[1] == '"') {
-					*out++ = '"';
-					p += 2;
-				} else if (*p == '"') {
-					p++;
-					break;
-				} else {
-					*out++ = *p++;
-				}
-			}
-			while (*p && *p != ',')
-				p++;
-		} else {
-			while (*p && *p != ',')
-				*out++ = *p++;
-		}
-		char sep = *p;
-		*out = '\0';
-		if (n < max)
-			fields[n] = start;
-		n++;
-		if (sep != ',')
-			break;
-		p++;
-	}
-	return n;
-}
-
 static cJSON *num_array(const double *x, int n)
 {
 	cJSON *a = cJSON_CreateArray();

@@ -1,7 +1,7 @@
 /* table: numeric CSV with a header (see table.h). */
 #include "overparam/table.h"
 #include "overparam/error.h"
-#include "overparam/output.h"
+#include "overparam/fileio.h"
 
 #include <stdio.h>
 #include <stdlib.h>

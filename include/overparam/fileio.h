@@ -67,4 +67,8 @@ char *stream_read_all(FILE *f, const char *name, size_t *len_out);
  * be NULL) gets its length. Returns NULL with a message naming path. */
 char *file_read_all(const char *path, size_t *len_out);
 
+/* Splits one CSV line in place (double-quoted fields may hold commas and
+ * "" for a quote). Stores at most max fields; returns the field count. */
+int csv_split(char *line, char **fields, int max);
+
 #endif

@@ -82,8 +82,4 @@ struct cJSON *output_claims_json(const struct claim *claims, int n);
  * deletes root. */
 int output_json(const char *path, struct cJSON *root);
 
-/* Splits one CSV line in place (double-quoted fields may hold commas and
- * "" for a quote). Stores at most max fields; returns the field count. */
-int csv_split(char *line, char **fields, int max);
-
 #endif
