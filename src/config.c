@@ -116,32 +116,33 @@ static int parse_data(const struct json_ctx *c, const cJSON *obj, struct data_sp
 				    "must be \"all\" or a non-empty list of batch numbers 1..10");
 		}
 		const cJSON *g = cJSON_GetObjectItemCaseSensitive(obj, "gas");
+		char list[128];
 		ds->gas_class = 1;
 		if (g && cJSON_IsString(g)) {
 			ds->gas_class = gas_drift_class(g->valuestring);
 			if (!ds->gas_class)
-				return json_fail(c, "data.gas",
-					    "unknown gas '%s' (ethanol, ethylene, ammonia, acetaldehyde, acetone, toluene)",
-					    g->valuestring);
+				return json_fail(c, "data.gas", "unknown gas '%s' (%s)", g->valuestring,
+						 name_map_list(&gas_drift_names, list, sizeof(list)));
 		} else if (g) {
 			rc = json_get_int(c, obj, "data", "gas", 1, 1, 1, 6, &ds->gas_class);
 			if (rc)
 				return rc;
 		}
-		const char *target;
-		if ((rc = json_get_string(c, obj, "data", "target", 0, "concentration", &target)))
+		/* target: the concentration of one gas (k = 1), or the gas itself
+		 * as a one-hot class (k = 6). */
+		static const char *const targets[] = {"concentration", "gas"};
+		static const struct name_map target_names = NAME_MAP("target", targets);
+		static const struct config_key target_key = {
+			"target", KEY_ENUM, 0, 0, 0, 0, JSON_NONE, JSON_NONE, &target_names, 0, 0,
+			"what is regressed", NULL};
+		int by_gas = 0; /* the index of the target's name */
+		if ((rc = key_read(c, obj, "data", &target_key, &by_gas)))
 			return rc;
-		if (strcmp(target, "gas") == 0) {
-			if (g)
-				return json_fail(c, "data.gas",
-					    "not used with \"target\": \"gas\" (every gas is a class)");
-			ds->gas_class = 0;
-			ds->k = 6;
-		} else if (strcmp(target, "concentration") == 0) {
-			ds->k = 1;
-		} else {
-			return json_fail(c, "data.target", "unknown target '%s' (concentration, gas)", target);
-		}
+		if (by_gas && g)
+			return json_fail(c, "data.gas",
+					 "not used with \"target\": \"gas\" (every gas is a class)");
+		ds->gas_class = by_gas ? 0 : ds->gas_class;
+		ds->k = by_gas ? 6 : 1;
 	} else if (ds->source == DATA_CSV) {
 		static const char *const keys[] = {"source", "preprocess", "path",
 						   "labels", NULL};

@@ -14,21 +14,22 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *gas_names[] = {
-	NULL, "ethanol", "ethylene", "ammonia", "acetaldehyde", "acetone", "toluene",
+static const char *const gas_names[] = {
+	"ethanol", "ethylene", "ammonia", "acetaldehyde", "acetone", "toluene",
 };
+const struct name_map gas_drift_names = NAME_MAP("gas", gas_names);
 
 int gas_drift_class(const char *name)
 {
-	for (int c = 1; c <= 6; c++)
+	for (int c = 0; c < gas_drift_names.n; c++)
 		if (strcasecmp(name, gas_names[c]) == 0)
-			return c;
+			return c + 1;
 	return 0;
 }
 
 const char *gas_drift_name(int gas_class)
 {
-	return gas_class >= 1 && gas_class <= 6 ? gas_names[gas_class] : "?";
+	return name_map_name(&gas_drift_names, gas_class - 1);
 }
 
 void dataset_release(struct dataset *ds)

@@ -7,6 +7,8 @@
 #ifndef OVERPARAM_DATASET_H
 #define OVERPARAM_DATASET_H
 
+#include "overparam/names.h"
+
 #include <stddef.h>
 
 #define GAS_DRIFT_FEATURES 128
@@ -31,8 +33,10 @@ struct dataset {
 /* Releases everything the dataset owns and zeroes it. Accepts a zeroed one. */
 void dataset_release(struct dataset *ds);
 
-/* Gas names of the UCI gas-drift data, class 1..6 ("ethanol" is 1). Returns
- * the class for a case-insensitive name, or 0 if unknown. */
+/* Gas names of the UCI gas-drift data: class c (1..6) is names[c - 1]
+ * ("ethanol" is 1). gas_drift_class returns the class for a
+ * case-insensitive name, or 0 if unknown. */
+extern const struct name_map gas_drift_names;
 int gas_drift_class(const char *name);
 const char *gas_drift_name(int gas_class);
 
