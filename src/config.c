@@ -529,8 +529,10 @@ static int push_run(struct experiment *ex, int *cap, struct run_spec *r)
 	return ERR_OK;
 }
 
-/* "replicates": S > 1 repeats every run S times with init seeds seed + r
- * (r = 0..S-1), labelled "label #r+1": per group, all of replicate 1's grid
+/* "replicates": S > 1 repeats every run S times, with init seeds seed + r
+ * (r = 0..S-1; replicate_over "seeds") or with the same seed on the data
+ * without its r-th batch file ("batches", run.c loads each subset),
+ * labelled "label #r+1": per group, all of replicate 1's grid
  * points, then replicate 2's, ... (so a replicate's grid is stepped in one
  * batch). Selection and claims then work per replicate. */
 static int replicate_runs(struct experiment *ex)
@@ -560,7 +562,8 @@ static int replicate_runs(struct experiment *ex)
 				if (dst->hidden)
 					memcpy(dst->hidden, src->hidden,
 					       (src->depth > 1 ? src->depth - 1 : 0) * sizeof(int));
-				dst->seed = src->seed + (unsigned long long)r;
+				dst->seed = src->seed +
+					    (ex->replicate_over == REPLICATE_SEEDS ? (unsigned long long)r : 0);
 				dst->replicate = r;
 				if (!dst->label || !dst->group || !dst->grid_point || !dst->hidden)
 					rc = err_set(ERR_RUNTIME, "out of memory");
@@ -799,13 +802,19 @@ static void line_col(const char *text, size_t off, int *line, int *col)
 	}
 }
 
+static const struct config_key replicate_over_key = {
+	"replicate_over", KEY_ENUM, offsetof(struct experiment, replicate_over), REPLICATE_SEEDS,
+	0, 0, JSON_NONE, JSON_NONE, &replicate_over_names, 0, 0,
+	"what varies between replicates", NULL};
+
 /* The top level's own keys: name (default: the file name without its
- * extension), description, seed, replicates. */
+ * extension), description, seed, replicates, replicate_over. */
 static int parse_top(struct json_ctx *c, const cJSON *root, struct experiment *ex)
 {
 	static const char *const keys[] = {"name",  "description", "seed", "data",
 					   "loss", "train", "select", "plot",
-					   "defaults", "runs", "claims", "replicates", NULL};
+					   "defaults", "runs", "claims", "replicates",
+					   "replicate_over", NULL};
 	const char *name, *desc;
 	long seed;
 	int rc;
@@ -813,7 +822,8 @@ static int parse_top(struct json_ctx *c, const cJSON *root, struct experiment *e
 	    (rc = json_get_string(c, root, "", "name", 0, NULL, &name)) ||
 	    (rc = json_get_string(c, root, "", "description", 0, "", &desc)) ||
 	    (rc = json_get_long(c, root, "", "seed", 0, 1, 0, 1L << 53, &seed)) ||
-	    (rc = json_get_int(c, root, "", "replicates", 0, 1, 1, 100, &ex->replicates)))
+	    (rc = json_get_int(c, root, "", "replicates", 0, 1, 1, 100, &ex->replicates)) ||
+	    (rc = key_read(c, root, "", &replicate_over_key, ex)))
 		return rc;
 	c->seed = ex->seed = (unsigned long long)seed;
 	if (!name) {
@@ -909,6 +919,13 @@ static int parse_root(struct json_ctx *c, const cJSON *root, struct experiment *
 	    (rc = json_get_object(c, root, "", "defaults", 0, &defaults)) ||
 	    (rc = parse_data(c, data, &ex->data)))
 		return rc;
+	if (ex->replicate_over == REPLICATE_BATCHES &&
+	    (ex->data.source != DATA_GAS_DRIFT || ex->replicates < 2 ||
+	     ex->replicates > ex->data.n_batches))
+		return json_fail(c, "replicate_over",
+				 "\"batches\" needs gas_drift data and 2 <= replicates <= its batch files (%d), got %d replicates",
+				 ex->data.source == DATA_GAS_DRIFT ? ex->data.n_batches : 0,
+				 ex->replicates);
 	keys_set_defaults(&config_loss_keys, -1, &ex->loss);
 	if (loss && (rc = parse_loss(c, loss, ex)))
 		return rc;

@@ -284,6 +284,19 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(root, "description", ex->description);
 	cJSON_AddNumberToObject(root, "seed", (double)ex->seed);
 	cJSON_AddNumberToObject(root, "replicates", ex->replicates);
+	cJSON_AddStringToObject(root, "replicate_over",
+				name_map_name(&replicate_over_names, ex->replicate_over));
+	if (rc->n_subsets) {
+		cJSON *subsets = cJSON_AddArrayToObject(root, "replicate_data");
+		for (int r = 0; r < rc->n_subsets; r++) {
+			cJSON *one = cJSON_CreateObject();
+			cJSON_AddNumberToObject(one, "replicate", r + 1);
+			cJSON_AddNumberToObject(one, "left_out_batch", rc->left_out_batch[r]);
+			cJSON_AddItemToArray(subsets, one);
+		}
+		cJSON_AddStringToObject(root, "replicate_data_note",
+					"replicate r trains on the data without that batch file, preprocessed on its own rows, from the same init seed; \"data\" describes replicate 1's");
+	}
 	cJSON_AddBoolToObject(root, "resumed", rc->resumed);
 	if (rc->init_from)
 		cJSON_AddStringToObject(root, "init_from", rc->init_from);

@@ -326,13 +326,20 @@ struct run_ctx {
 	const struct run_options *o;
 	const struct run_context *facts; /* for metadata.json */
 	const char *outdir;
-	const struct dataset *ds;
-	const struct loss *loss;
+	const struct dataset *ds;  /* ds[data_index(c, run)]: one dataset, or one
+				      per replicate (replicate_over "batches") */
+	const struct loss *loss;   /* prepared for each of ds, same index */
 	struct run_result *res;
 	char **csv_names;
 	char **init_dirs; /* --init-from: each run's weights/<stem> there, or NULL */
 	int interactive;
 };
+
+/* Which of c->ds (and c->loss) run r trains on. */
+static int data_index(const struct run_ctx *c, const struct run_spec *r)
+{
+	return c->ex->replicate_over == REPLICATE_BATCHES ? r->replicate : 0;
+}
 
 static struct train_opts make_opts(const struct run_ctx *c, const struct run_spec *r,
 				   struct progress_state *ps)
@@ -395,7 +402,7 @@ static int member_prepare(const struct run_ctx *c, int i, int resume, struct mem
 	mb->opts = make_opts(c, r, &mb->ps);
 	if (!resume || !checkpoint_exists(mb->wdir))
 		return ERR_OK;
-	const struct dataset *ds = c->ds;
+	const struct dataset *ds = &c->ds[data_index(c, r)];
 	int n_extra = 2 * r->emulate + (r->singular_values ? (ds->k < ds->d ? ds->k : ds->d) : 0);
 	int rc = checkpoint_load(mb->wdir, &mb->ck);
 	if (!rc)
@@ -443,10 +450,11 @@ static int run_members(const struct run_ctx *c, const int *idx, int n, int batch
 		if (runs[made]->iterations > disp.total)
 			disp.total = runs[made]->iterations;
 	}
+	int d = data_index(c, r0);
 	if (!rc && !batched)
-		rc = train_run(runs[0], c->loss, c->ds, &opts[0], &res[0]);
+		rc = train_run(runs[0], &c->loss[d], &c->ds[d], &opts[0], &res[0]);
 	else if (!rc)
-		rc = train_batch(runs, n, c->loss, c->ds, opts, res);
+		rc = train_batch(runs, n, &c->loss[d], &c->ds[d], opts, res);
 	for (int b = 0; b < n && res; b++)
 		c->res[idx[b]] = res[b]; /* moved: the results are c->res's now */
 	for (int b = 0; !rc && b < n; b++) {
@@ -672,6 +680,7 @@ static int block_end(const struct run_ctx *c, const struct run_subset *sub, int 
 	int q = p + 1;
 	while (!c->o->no_batch && q < sub->n && q - p < MAX_BATCH &&
 	       strcmp(ex->runs[sub->rows[q]].group, first->group) == 0 &&
+	       data_index(c, &ex->runs[sub->rows[q]]) == data_index(c, first) &&
 	       train_batch_eligible(first, c->ds) &&
 	       train_batch_eligible(&ex->runs[sub->rows[q]], c->ds))
 		q++;
@@ -688,7 +697,8 @@ static int check_memory(const struct run_ctx *c, const struct run_subset *sub)
 		double need = 0, most = -1;
 		int big = sub->rows[p];
 		for (int b = p; b < q; b++) {
-			double one = train_bytes_needed(&c->ex->runs[sub->rows[b]], c->ds);
+			const struct run_spec *rb = &c->ex->runs[sub->rows[b]];
+			double one = train_bytes_needed(rb, &c->ds[data_index(c, rb)]);
 			need += one;
 			if (one > most) {
 				most = one;
@@ -809,9 +819,11 @@ struct run_job {
 	enum dir_action act;
 	struct rundir prev;         /* the directory being resumed */
 	struct run_subset sub;      /* the runs of this process (a shard or all) */
-	struct dataset ds;
-	struct preprocess_info pre;
-	struct loss loss;           /* prepared from ex.loss for ds */
+	int n_data;                 /* 1, or one per replicate over batches */
+	struct dataset *ds;         /* [n_data] */
+	struct preprocess_info *pre;
+	struct loss *loss;          /* prepared from ex.loss for each ds */
+	int *left_out;              /* [n_data] over batches: the batch left out */
 	struct par_pool *pool;
 	struct run_ctx ctx;         /* what training reads (results, CSV names) */
 	int *selected;
@@ -837,6 +849,11 @@ static int job_plan(struct run_job *j)
 	    (o->shard.count || o->shard_plan || o->resume || o->cont || o->init_from))
 		return err_set(ERR_INPUT,
 			       "%s: select.extend and select.refine run their grid rounds in one process: not with --shard, --resume, --continue or --init-from",
+			       o->config);
+	if (j->ex.replicate_over == REPLICATE_BATCHES &&
+	    (o->shard.count || o->shard_plan || o->resume || o->cont))
+		return err_set(ERR_INPUT,
+			       "%s: replicate_over \"batches\" loads a dataset per replicate in one process: not with --shard, --resume or --continue",
 			       o->config);
 	j->outdir = o->outdir;
 	if (!j->outdir) {
@@ -867,27 +884,85 @@ static int job_directory(struct run_job *j)
 	return ERR_OK;
 }
 
+/* The batch files of spec that exist, in its order, into present[]; their
+ * count. */
+static int present_batches(const struct data_spec *spec, int *present)
+{
+	int n = 0;
+	for (int i = 0; i < spec->n_batches; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "batch%d.dat", spec->batches[i]);
+		char *path = path_join(spec->path, name);
+		if (path && (!spec->batches_all || access(path, F_OK) == 0))
+			present[n++] = spec->batches[i];
+		free(path);
+	}
+	return n;
+}
+
+/* The data spec of replicate r over batches: spec without its r-th
+ * present batch file (*left_out); every batch listed must exist. */
+static int subset_spec(const struct experiment *ex, int r, struct data_spec *out, int *left_out)
+{
+	int present[GAS_DRIFT_BATCHES];
+	int n = present_batches(&ex->data, present);
+	if (ex->replicates > n)
+		return err_set(ERR_INPUT,
+			       "%s: replicate_over \"batches\": %d replicates, but %d batch files are present",
+			       ex->config_path, ex->replicates, n);
+	*out = ex->data;
+	out->batches_all = 0;
+	out->n_batches = 0;
+	for (int i = 0; i < n; i++)
+		if (i != r)
+			out->batches[out->n_batches++] = present[i];
+	*left_out = present[r];
+	return ERR_OK;
+}
+
 /* Phase 3: the data, preprocessed, and the loss prepared for it on the
- * thread pool; refuses runs larger than this machine's memory. */
+ * thread pool (one per replicate over batches, each preprocessed on its
+ * own rows); refuses runs larger than this machine's memory. */
 static int job_data(struct run_job *j)
 {
-	const struct loss_spec *ls = &j->ex.loss;
-	int rc = load_data(&j->ex.data, &j->ds);
+	const struct experiment *ex = &j->ex;
+	const struct loss_spec *ls = &ex->loss;
+	j->n_data = ex->replicate_over == REPLICATE_BATCHES ? ex->replicates : 1;
+	j->ds = calloc(j->n_data, sizeof(*j->ds));
+	j->pre = calloc(j->n_data, sizeof(*j->pre));
+	j->loss = calloc(j->n_data, sizeof(*j->loss));
+	j->left_out = calloc(j->n_data, sizeof(int));
+	if (!j->ds || !j->pre || !j->loss || !j->left_out)
+		return err_set(ERR_RUNTIME, "out of memory");
+	int rc = par_create(&j->pool, j->facts.threads);
+	for (int d = 0; d < j->n_data && !rc; d++) {
+		struct data_spec spec = ex->data;
+		if (ex->replicate_over == REPLICATE_BATCHES &&
+		    (rc = subset_spec(ex, d, &spec, &j->left_out[d])))
+			break;
+		if ((rc = load_data(&spec, &j->ds[d])))
+			break;
+		if (d == 0)
+			report_data(ex, &j->ds[d], j->o->quiet);
+		loss_init(&j->loss[d], ls->kind, ls->p, ls->form);
+		if ((rc = preprocess_apply(&j->ds[d], ex->data.preprocess, &j->pre[d])) ||
+		    (rc = loss_prepare(&j->loss[d], &j->ds[d], j->pool)))
+			break;
+		if (!j->o->quiet && ex->replicate_over == REPLICATE_BATCHES)
+			fprintf(stderr, "overparam: replicate %d: the data without batch%d.dat, %d rows\n",
+				d + 1, j->left_out[d], j->ds[d].m);
+	}
 	if (rc)
 		return rc;
-	report_data(&j->ex, &j->ds, j->o->quiet);
-	loss_init(&j->loss, ls->kind, ls->p, ls->form);
-	if ((rc = preprocess_apply(&j->ds, j->ex.data.preprocess, &j->pre)) ||
-	    (rc = par_create(&j->pool, j->facts.threads)) ||
-	    (rc = loss_prepare(&j->loss, &j->ds, j->pool)))
-		return rc;
-	j->facts.loss_form = loss_form_used(&j->loss);
-	j->ctx.ex = &j->ex;
+	j->facts.loss_form = loss_form_used(&j->loss[0]);
+	j->facts.n_subsets = ex->replicate_over == REPLICATE_BATCHES ? j->n_data : 0;
+	j->facts.left_out_batch = j->left_out;
+	j->ctx.ex = ex;
 	j->ctx.o = j->o;
 	j->ctx.facts = &j->facts;
 	j->ctx.outdir = j->outdir;
-	j->ctx.ds = &j->ds;
-	j->ctx.loss = &j->loss;
+	j->ctx.ds = j->ds;
+	j->ctx.loss = j->loss;
 	return check_memory(&j->ctx, &j->sub);
 }
 
@@ -928,7 +1003,7 @@ static int job_start_records(struct run_job *j)
 			r->diverged_at = r->reached_at = -1;
 		}
 	}
-	return write_records(&j->ctx, &j->sub, &j->pre, j->selected, "incomplete");
+	return write_records(&j->ctx, &j->sub, j->pre, j->selected, "incomplete");
 }
 
 /* Phase 5: training, block by block, then the grid rounds. */
@@ -937,13 +1012,14 @@ static int job_train(struct run_job *j)
 	stop_signals_install();
 	j->ctx.interactive = !j->o->quiet && isatty(STDERR_FILENO);
 	int rc = ERR_OK;
-	if (!j->o->no_batch && (rc = loss_reserve_batch(&j->loss, &j->ds, MAX_BATCH)))
-		return rc;
-	if ((rc = train_runs(&j->ctx, &j->sub, &j->sub, &j->pre, j->selected, j->facts.resumed,
+	for (int d = 0; d < j->n_data && !j->o->no_batch; d++)
+		if ((rc = loss_reserve_batch(&j->loss[d], &j->ds[d], MAX_BATCH)))
+			return rc;
+	if ((rc = train_runs(&j->ctx, &j->sub, &j->sub, j->pre, j->selected, j->facts.resumed,
 			     &j->interrupted)))
 		return rc;
 	if ((j->ex.select.extend || j->ex.select.refine) && !j->sub.shard.count)
-		rc = grid_rounds(&j->ctx, &j->ex, &j->sub, &j->pre, &j->selected, &j->interrupted);
+		rc = grid_rounds(&j->ctx, &j->ex, &j->sub, j->pre, &j->selected, &j->interrupted);
 	return rc;
 }
 
@@ -957,7 +1033,7 @@ static int job_finish(struct run_job *j)
 		sweep_select(&j->ex, j->ctx.res, j->selected);
 		warn_grid_edges(&j->ex, j->selected);
 	}
-	int rc = write_records(&j->ctx, sub, &j->pre, j->selected,
+	int rc = write_records(&j->ctx, sub, j->pre, j->selected,
 			       j->interrupted ? "interrupted" : "complete");
 	if (rc)
 		return rc;
@@ -991,10 +1067,19 @@ static void job_release(struct run_job *j)
 	free(j->selected);
 	run_subset_release(&j->sub);
 	rundir_release(&j->prev);
+	for (int d = 0; d < j->n_data; d++) {
+		if (j->pre)
+			preprocess_info_release(&j->pre[d]);
+		if (j->loss)
+			loss_release(&j->loss[d]);
+		if (j->ds)
+			dataset_release(&j->ds[d]);
+	}
+	free(j->pre);
+	free(j->loss);
+	free(j->ds);
+	free(j->left_out);
 	par_free(j->pool);
-	preprocess_info_release(&j->pre);
-	loss_release(&j->loss);
-	dataset_release(&j->ds);
 	experiment_release(&j->ex);
 	free(j->config_text);
 }

@@ -181,4 +181,34 @@ expect_rc 0 "report over replicates" "$bin" report "$tmp/rep"
 grep -Eq "depth 3 faster: holds in [0-3]/3 replicates, speed-up [0-9.]+x-[0-9.]+x" "$tmp/out" && ok || bad "report: $(grep 'depth 3 faster' "$tmp/out")"
 grep -q "seed replicate 1 of 3" "$tmp/rep/plot.gp" && ok || bad "plot does not say which replicate it shows"
 
+# "replicate_over": "batches": replicate r trains on the data without its
+# r-th batch file (same init seed), byte for byte the run of a config whose
+# data.batches lists the others (issue 11's data subsets).
+cat > "$tmp/rb.json" <<JSON
+{"name": "rb", "replicates": 2, "replicate_over": "batches",
+ "data": {"source": "gas_drift", "dir": "$src/data/gas-drift", "batches": "all"},
+ "loss": {"p": 4}, "train": {"iterations": 100, "log_every": 50},
+ "defaults": {"init": {"scheme": "balanced", "std": 0.0001}},
+ "runs": [{"label": "d1", "model": {"depth": 1}, "optimizer": {"lr": 0.001}},
+          {"label": "d2", "model": {"depth": 2, "width": 1}, "optimizer": {"lr": 0.001}}],
+ "claims": [{"text": "d2 faster", "a": "d2", "b": "d1", "expect": "faster"}]}
+JSON
+expect_rc 0 "replicates over batches" "$bin" run "$tmp/rb.json" -o "$tmp/rb" --no-plot
+grep -q "replicate 2: the data without batch2.dat" "$tmp/err" && ok || bad "rb: no per-replicate data line: $(cat "$tmp/err")"
+present=$(cd "$src/data/gas-drift" && ls batch*.dat | sed 's/batch\([0-9]*\)\.dat/\1/' | sort -n | sed 1,2d | tr '\n' ',')
+expect_rc 0 "the subset alone" "$bin" run "$tmp/rb.json" -o "$tmp/rb_alone" --quiet --no-plot \
+	--set replicates=1 --set 'replicate_over="seeds"' --set "data.batches=[1,${present%,}]"
+cmp -s "$tmp/rb/runs/02-d1-2.csv" "$tmp/rb_alone/runs/01-d1.csv" && cmp -s "$tmp/rb/runs/04-d2-2.csv" "$tmp/rb_alone/runs/02-d2.csv" &&
+	ok || bad "replicate 2 is not the run without batch 2"
+cmp -s "$tmp/rb/runs/01-d1-1.csv" "$tmp/rb/runs/02-d1-2.csv" && bad "replicates over batches ran on the same data" || ok
+tr -d ' \t\n' < "$tmp/rb/metadata.json" | grep -q '"replicate_over":"batches","replicate_data":\[{"replicate":1,"left_out_batch":1},{"replicate":2,"left_out_batch":2}\]' &&
+	ok || bad "rb: metadata does not say which batch each replicate left out"
+expect_rc 0 "report over data subsets" "$bin" report "$tmp/rb"
+grep -Eq "d2 faster: holds in [0-2]/2 replicates" "$tmp/out" && ok || bad "rb report: $(grep 'd2 faster' "$tmp/out")"
+expect_rc 2 "batches with synthetic data" "$bin" run "$tmp/rb.json" -o "$tmp/rb_bad" --quiet \
+	--set 'data={"source": "synthetic", "m": 10, "d": 2}'
+grep -q "rb.json: replicate_over: \"batches\" needs gas_drift data" "$tmp/err" && ok || bad "rb refusal: $(cat "$tmp/err")"
+expect_rc 2 "batches with --shard" "$bin" run "$tmp/rb.json" -o "$tmp/rb_shard" --quiet --shard 1/2
+grep -q "not with --shard" "$tmp/err" && ok || bad "rb shard refusal: $(cat "$tmp/err")"
+
 finish test_cli_results

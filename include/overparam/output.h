@@ -43,6 +43,9 @@ struct run_context {
 				     0: each alone (--no-batch) */
 	const char *init_from;    /* `run --init-from` DIR, or NULL; not owned */
 	const char *loss_form;    /* "data" or "gram": what loss_prepare chose */
+	int n_subsets;            /* replicate_over "batches": replicate r ran on
+				     the data without batch left_out_batch[r] */
+	const int *left_out_batch;
 };
 
 /* Everything needed to rerun and to audit the run, for the runs of sub

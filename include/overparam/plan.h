@@ -58,13 +58,22 @@ struct run_spec {
 	int emulate;        /* deep runs: step an Eq. 10/12 twin alongside and
 			       log its loss and its distance to W_e */
 	int singular_values; /* log the singular values of W_e */
-	int replicate;      /* 0..replicates-1: init seed = seed + replicate */
+	int replicate;      /* 0..replicates-1: over seeds, init seed = seed +
+			       replicate; over batches, the data without the
+			       replicate-th batch file */
 };
 
 enum select_by {
 	SELECT_FINAL_LOSS,    /* lowest loss at the last iteration */
 	SELECT_TIME_TO_TARGET /* fewest iterations to reach loss <= target */
 };
+
+/* What varies between replicates: the init seed (seed + r), or the data
+ * (gas_drift without its r-th batch file: leave one batch out, same seed). */
+enum replicate_over { REPLICATE_SEEDS, REPLICATE_BATCHES };
+
+/* "seeds", "batches" */
+extern const struct name_map replicate_over_names;
 
 /* "final_loss", "time_to_target" */
 extern const struct name_map select_by_names;
@@ -112,7 +121,8 @@ struct experiment {
 	char *name;
 	char *description;
 	unsigned long long seed;
-	int replicates;     /* S >= 1: every run repeated with S init seeds */
+	int replicates;     /* S >= 1: every run repeated S times */
+	enum replicate_over replicate_over;
 	struct data_spec data;
 	struct loss_spec loss;
 	struct select_spec select;
