@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # valgrind memcheck on representative runs: every optimizer and both models
 # (golden synthetic config), softmax + Eq. 10 SVD + diagnostics on the
-# gas-drift data, the numerical checks, grid rounds, the convnet (unit test
+# gas-drift data, the numerical checks, grid rounds, replicates over data
+# subsets, the convnet (unit test
 # and a short run), and an error path. Any invalid
 # access or definite/indirect leak fails the test.
 # usage: test_memcheck.sh OVERPARAM_BINARY SOURCE_DIR
@@ -49,6 +50,9 @@ cat > "$tmp/rounds.json" <<'JSON'
  "runs": [{"label": "d2", "model": {"depth": 2, "width": 2}, "optimizer": {"lr": {"from": 1e-3, "to": 1e-2, "per_decade": 2}}}]}
 JSON
 run 0 "grid rounds" "$bin" run "$tmp/rounds.json" -o "$tmp/rounds" --no-plot -q
+# Replicates over data subsets: a dataset and a prepared loss per replicate.
+run 0 "replicates over batches" "$bin" run "$tmp/gc.json" -o "$tmp/rb" --iterations 10 --no-plot -q \
+	--set replicates=2 --set 'replicate_over="batches"'
 # The convnet: its unit test, and (with MNIST) three steps of the CI-sized
 # figure with a validation and a test pass, then a SIGINT-free --resume.
 run 0 "convnet unit test" "$(dirname "$bin")/tests/test_convnet"
