@@ -18,19 +18,24 @@
 #   reproduce_1m.md    scripts/reproduce.sh --horizon 1000000's report.md:
 #                      the l4 grid figures at the blog's 10^6 steps, with
 #                      each figure's time
+#   reproduce_subsets.md  scripts/reproduce.sh --replicates 3 --over
+#                      batches on the l4 figures 3 (right) and 4: every
+#                      claim over three data subsets (leave one batch file
+#                      out), with each figure's time
 #   fig5_right.md      Figure 5 (right), configs/fig5_right.json (full
 #                      protocol, MNIST): overparam report, the breakdown of
 #                      the batch loss (scripts/convnet-breakdown.sh), the
 #                      wall time; fig5_right.png its plot
 #   convnet_peers.txt  scripts/bench-convnet-peers.sh: the convnet step
 #                      against PyTorch, float32 and float64, 1 and 2 threads
-# usage: scripts/reports.sh [reproduce | horizon [OUT_DIR] | convnet [RUN_DIR]]   (after
+# usage: scripts/reports.sh [reproduce | horizon [OUT_DIR] | subsets [OUT_DIR] |
+#                           convnet [RUN_DIR]]   (after
 #        scripts/build.sh and fetch-data.sh; "reproduce": only reproduce.md,
 #        about 10 minutes; "convnet": only the two convnet reports, about 20
 #        minutes, or from RUN_DIR, a finished run of configs/fig5_right.json;
 #        "horizon": about an hour, or from OUT_DIR, a finished
 #        `reproduce.sh --horizon 1000000 --out OUT_DIR` whose output is in
-#        OUT_DIR/log)
+#        OUT_DIR/log; "subsets": about half an hour, or from OUT_DIR likewise)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -58,24 +63,33 @@ if [ "${1:-}" = reproduce ]; then
 	exit 0
 fi
 
-if [ "${1:-}" = horizon ]; then
+# horizon / subsets: reproduce.sh's report.md with each figure's time; run
+# here, or from OUT_DIR where reproduce.sh ran with its output in OUT_DIR/log.
+if [ "${1:-}" = horizon ] || [ "${1:-}" = subsets ]; then
+	if [ "$1" = horizon ]; then
+		args=(--horizon 1000000) name=reproduce_1m
+		what="reproduce.sh --horizon 1000000 (every run 10^6 iterations; the l4 grid figures):"
+	else
+		args=(--replicates 3 --over batches --configs fig3_l4,fig4_left,fig4_right) name=reproduce_subsets
+		what="reproduce.sh --replicates 3 --over batches --configs fig3_l4,fig4_left,fig4_right (each claim over three data subsets: the data without batch1, batch2, batch3):"
+	fi
 	dir="${2:-}"
 	if [ -z "$dir" ]; then
-		dir="$tmp/horizon"
+		dir="$tmp/$1"
 		mkdir -p "$dir"
-		"${clean[@]}" OVERPARAM_BIN="$bin" bash scripts/reproduce.sh --horizon 1000000 --out "$dir" > "$dir/log"
+		"${clean[@]}" OVERPARAM_BIN="$bin" bash scripts/reproduce.sh "${args[@]}" --out "$dir" > "$dir/log"
 	fi
 	[ -f "$dir/report.md" ] && [ -f "$dir/log" ] ||
-		{ echo "reports: error: '$dir' has no report.md and log of reproduce.sh --horizon" >&2; exit 2; }
+		{ echo "reports: error: '$dir' has no report.md and log of reproduce.sh ${args[*]}" >&2; exit 2; }
 	{
 		stamp
-		echo "# reproduce.sh --horizon 1000000 (every run 10^6 iterations; the l4 grid figures):"
+		echo "# $what"
 		grep '^reproduce: .* done in' "$dir/log" | sed 's/^/#   /'
 		echo
 		cat "$dir/report.md"
-	} > "$tmp/reproduce_1m.md"
-	mv "$tmp/reproduce_1m.md" "$out/reproduce_1m.md"
-	echo "reports: $out/reproduce_1m.md"
+	} > "$tmp/$name.md"
+	mv "$tmp/$name.md" "$out/$name.md"
+	echo "reports: $out/$name.md"
 	exit 0
 fi
 

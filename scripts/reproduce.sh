@@ -5,6 +5,7 @@
 # report.md, which states each claim of Section 8 and whether our curves
 # bear it out, with the numbers.
 # usage: scripts/reproduce.sh [--iterations N] [--horizon N] [--replicates S]
+#                              [--over seeds|batches] [--configs A,B,...]
 #                              [--threads T] [--out DIR]
 #   --iterations N  every run for N iterations (a quick smoke test; the
 #                   claims are then not meaningful)
@@ -12,8 +13,12 @@
 #                   every run for N iterations: the blog's 1,000,000-step
 #                   horizon is --horizon 1000000 (learning rates are then
 #                   selected by the loss at N, stable over all N steps)
-#   --replicates S  every run with S init seeds (the claims report in how
-#                   many replicates they hold and the range of speed-ups)
+#   --replicates S  every run S times (the claims report in how many
+#                   replicates they hold and the range of speed-ups)
+#   --over WHAT     what the replicates vary: seeds (the init seed, the
+#                   default) or batches (the data without one batch file
+#                   each, same seed: replicate_over in the README)
+#   --configs LIST  only these configs (names, comma-separated)
 #   --threads T     passed to every run
 #   --convnet       also Figure 5 (right), the MNIST convnet, full protocol
 #                   (configs/fig5_right.json; data/mnist, about 15 minutes)
@@ -31,6 +36,8 @@ while [ $# -gt 0 ]; do
 	--iterations) extra+=(--iterations "$2"); shift 2 ;;
 	--horizon) extra+=(--iterations "$2"); configs=(fig3_l4 fig4_left fig4_right); shift 2 ;;
 	--replicates) extra+=(--set "replicates=$2"); shift 2 ;;
+	--over) extra+=(--set "replicate_over=\"$2\""); shift 2 ;;
+	--configs) IFS=, read -r -a configs <<< "$2"; shift 2 ;;
 	--threads) extra+=(--threads "$2"); shift 2 ;;
 	--convnet) configs+=(fig5_right); shift ;;
 	--out) out="$2"; shift 2 ;;
