@@ -2,6 +2,7 @@
  * are read with small typed getters that know the key path, so every error
  * says where it is. Defaults merge into runs before validation; grid lists
  * expand runs after merging. */
+#include "overparam/claims.h"
 #include "overparam/config.h"
 #include "overparam/detmath.h"
 #include "overparam/error.h"
@@ -683,68 +684,6 @@ static int expand_run(const struct json_ctx *c, struct experiment *ex, int *cap,
 	}
 	cJSON_Delete(merged);
 	return rc;
-}
-
-static int has_label(const struct label_field *l, const char *s)
-{
-	const char *at = (const char *)l->first;
-	for (int i = 0; i < l->n; i++, at += l->stride)
-		if (strcmp(*(const char *const *)at, s) == 0)
-			return 1;
-	return 0;
-}
-
-int claims_parse(const struct json_ctx *c, const cJSON *arr, const struct label_field *labels,
-		 struct claim **out, int *n_out)
-{
-	if (!cJSON_IsArray(arr))
-		return json_fail(c, "claims", "must be an array, got %s", json_type_name(arr));
-	int n = cJSON_GetArraySize(arr), i = 0;
-	*out = calloc(n ? n : 1, sizeof(**out));
-	*n_out = 0;
-	if (!*out)
-		return err_set(ERR_RUNTIME, "out of memory");
-	static const char *const keys[] = {"text", "a", "b", "expect", "target", "column", NULL};
-	for (const cJSON *it = arr->child; it; it = it->next, i++) {
-		char path[64], p[128];
-		snprintf(path, sizeof(path), "claims[%d]", i);
-		if (!cJSON_IsObject(it))
-			return json_fail(c, path, "must be an object, got %s", json_type_name(it));
-		const char *text, *a, *b, *expect;
-		int rc;
-		if ((rc = json_check_keys(c, it, path, keys)) ||
-		    (rc = json_get_string(c, it, path, "text", 1, NULL, &text)) ||
-		    (rc = json_get_string(c, it, path, "a", 1, NULL, &a)) ||
-		    (rc = json_get_string(c, it, path, "b", 1, NULL, &b)) ||
-		    (rc = json_get_string(c, it, path, "expect", 1, NULL, &expect)))
-			return rc;
-		struct claim *cl = &(*out)[*n_out];
-		int e = name_map_find(&claim_expect_names, expect);
-		char list[128];
-		if (e < 0)
-			return json_fail(c, json_key_path(p, sizeof(p), path, "expect"), "unknown '%s' (%s)",
-					 expect, name_map_list(&claim_expect_names, list, sizeof(list)));
-		const char *column;
-		if ((rc = json_get_number(c, it, path, "target", 0, 0, 0, JSON_OPEN, 1e300, &cl->target)) ||
-		    (rc = json_get_string(c, it, path, "column", 0, NULL, &column)))
-			return rc;
-		if (column && (!*column || !strcmp(column, "iteration")))
-			return json_fail(c, json_key_path(p, sizeof(p), path, "column"),
-					 "must name a column of the run CSVs other than 'iteration'");
-		if (!has_label(labels, a))
-			return json_fail(c, json_key_path(p, sizeof(p), path, "a"), "no run labelled '%s'", a);
-		if (!has_label(labels, b))
-			return json_fail(c, json_key_path(p, sizeof(p), path, "b"), "no run labelled '%s'", b);
-		cl->expect = (enum claim_expect)e;
-		cl->text = str_dup(text);
-		cl->a = str_dup(a);
-		cl->b = str_dup(b);
-		cl->column = column ? str_dup(column) : NULL;
-		(*n_out)++;
-		if (!cl->text || !cl->a || !cl->b || (column && !cl->column))
-			return err_set(ERR_RUNTIME, "out of memory");
-	}
-	return ERR_OK;
 }
 
 /* The loss section, after data (softmax needs k >= 2 and unscaled labels). */

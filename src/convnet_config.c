@@ -3,6 +3,7 @@
  * goes, default, bounds; parsing, defaults, messages, the metadata writer
  * and `overparam keys` all read it, so adding a key is one row. */
 #include "overparam/convnet_config.h"
+#include "overparam/claims.h"
 #include "overparam/config.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"

@@ -22,21 +22,6 @@
 struct json_ctx;
 struct cJSON;
 
-/* The labels a claim may name: a string field of an array of n structs,
- * the first at *first, each next one stride bytes on
- * (&ex->runs[0].group, sizeof(ex->runs[0]), ex->n_runs). */
-struct label_field {
-	const char *const *first;
-	size_t stride;
-	int n;
-};
-
-/* Parses the "claims" array arr: each claim's a and b must be among the
- * labels. *out (n_out claims) is allocated even when parsing fails
- * part-way; release it with claims_release. */
-int claims_parse(const struct json_ctx *c, const struct cJSON *arr,
-		 const struct label_field *labels, struct claim **out, int *n_out);
-
 /* The key tables of the flat sections (keytable.h): they drive parsing,
  * the metadata writer and `overparam keys` (the README's reference). */
 struct key_table;
