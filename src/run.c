@@ -6,6 +6,8 @@
  * together), each CSV written as soon as its run or block ends, so an
  * interruption keeps every finished run and checkpoints the others. */
 #include "overparam/commands.h"
+#include "overparam/outdir.h"
+#include "overparam/rundata.h"
 #include "overparam/clock.h"
 #include "overparam/config.h"
 #include "overparam/convnet_config.h"
@@ -24,8 +26,6 @@
 #include "overparam/weights.h"
 
 #include <cblas.h>
-#include <cjson/cJSON.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,62 +58,6 @@ void stop_signals_install(void)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-}
-
-static int load_data(const struct data_spec *spec, struct dataset *ds)
-{
-	switch (spec->source) {
-	case DATA_GAS_DRIFT:
-		return dataset_load_gas_drift(ds, spec->path, spec->batches,
-					      spec->n_batches, spec->gas_class,
-					      !spec->batches_all);
-	case DATA_CSV:
-		return dataset_load_csv(ds, spec->path, spec->labels);
-	case DATA_INLINE:
-		return dataset_from_arrays(ds, spec->m, spec->d, spec->k, spec->X,
-					   spec->Y);
-	case DATA_SYNTHETIC:
-		return dataset_synthetic(ds, spec->m, spec->d, spec->k, spec->noise,
-					 spec->seed);
-	}
-	return err_set(ERR_INPUT, "unknown data source");
-}
-
-/* The data read, on stderr; missing batch files are a warning that
- * --quiet does not hide. */
-static void report_data(const struct experiment *ex, const struct dataset *ds, int quiet)
-{
-	if (ex->data.source == DATA_GAS_DRIFT) {
-		int missing = 0;
-		for (int i = 0; i < ds->n_files; i++)
-			missing += !ds->files[i].present;
-		if (missing) {
-			fprintf(stderr, "overparam: warning: data: %d of %d batch files not found, using the rest:",
-				missing, ds->n_files);
-			for (int i = 0; i < ds->n_files; i++)
-				if (!ds->files[i].present) {
-					const char *base = strrchr(ds->files[i].path, '/');
-					fprintf(stderr, " %s", base ? base + 1 : ds->files[i].path);
-				}
-			fputc('\n', stderr);
-		}
-	}
-	if (quiet)
-		return;
-	if (ex->data.source == DATA_GAS_DRIFT) {
-		fprintf(stderr, "overparam: data: gas '%s' from '%s':",
-			ex->data.gas_class ? gas_drift_name(ex->data.gas_class) : "all (one-hot)",
-			ex->data.path);
-		for (int i = 0; i < ds->n_files; i++) {
-			const char *base = strrchr(ds->files[i].path, '/');
-			base = base ? base + 1 : ds->files[i].path;
-			if (ds->files[i].present)
-				fprintf(stderr, " %s %d", base, ds->files[i].rows_used);
-		}
-		fputc('\n', stderr);
-	}
-	fprintf(stderr, "overparam: data: %d rows, %d features, %d output(s), preprocess '%s'\n",
-		ds->m, ds->d, ds->k, preprocess_mode_name(ex->data.preprocess));
 }
 
 /* What one block of runs shows while it trains: on a terminal a bar
@@ -282,39 +226,6 @@ static void on_progress(void *user, long iter, double loss)
 		loss, rate / 1000, (long)left / 60, (long)left % 60);
 }
 
-/* Removes the files a previous run wrote into dir (for --force). */
-static void clear_run_dir(const char *dir)
-{
-	char *weights = path_join(dir, "weights");
-	if (weights)
-		tree_remove(weights);
-	free(weights);
-	static const char *const files[] = {"summary.csv", "metadata.json", "plot.gp",
-					    "loss.png", "lr.png", "loss.svg", "lr.svg",
-					    "loss.pdf", "lr.pdf", "config.json"};
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char *p = path_join(dir, files[i]);
-		if (p)
-			unlink(p);
-		free(p);
-	}
-	char *runs = path_join(dir, "runs");
-	DIR *d = runs ? opendir(runs) : NULL;
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n > 4 && strcmp(e->d_name + n - 4, ".csv") == 0) {
-			char *p = path_join(runs, e->d_name);
-			if (p)
-				unlink(p);
-			free(p);
-		}
-	}
-	if (d)
-		closedir(d);
-	free(runs);
-}
-
 #define MAX_BATCH 32
 
 /* What the per-run helpers of cmd_run share. */
@@ -470,173 +381,6 @@ static int run_members(const struct run_ctx *c, const int *idx, int n, int batch
 	free(res);
 	return rc;
 }
-
-/* What --resume and --continue find in the output directory. */
-enum dir_action {
-	DIR_START,   /* a new run directory */
-	DIR_RESUME,  /* an unfinished one (interrupted, killed, or running) */
-	DIR_COMPLETE /* --continue of a complete one: nothing to do */
-};
-
-static const char *cont_verb(const struct run_options *o)
-{
-	return o->resume ? "resume" : "continue";
-}
-
-/* The command-line facts that change what a directory's runs are must be
- * the ones it was started with; *complete says whether it finished. */
-static int check_same_options(const char *outdir, const struct run_options *o,
-			      const struct run_subset *sub, int *complete)
-{
-	char *path = path_join(outdir, "metadata.json");
-	char *text = path ? file_read_all(path, NULL) : NULL;
-	cJSON *root = text ? cJSON_Parse(text) : NULL;
-	int rc = ERR_OK;
-	if (!root) {
-		rc = err_set(ERR_INPUT, "cannot %s '%s': no readable metadata.json", cont_verb(o),
-			     outdir);
-		goto out;
-	}
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, "iterations_override");
-	const cJSON *from = cJSON_GetObjectItemCaseSensitive(root, "init_from");
-	const cJSON *sh = cJSON_GetObjectItemCaseSensitive(root, "shard");
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "status");
-	long iters = cJSON_IsNumber(it) ? (long)it->valuedouble : 0;
-	const char *was_from = cJSON_IsString(from) ? from->valuestring : "";
-	int si = 0, sc = 0;
-	if (sh) {
-		const cJSON *i = cJSON_GetObjectItemCaseSensitive(sh, "index");
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(sh, "count");
-		si = cJSON_IsNumber(i) ? i->valueint : -1;
-		sc = cJSON_IsNumber(n) ? n->valueint : -1;
-	}
-	if (iters != o->iterations)
-		rc = err_set(ERR_INPUT, "cannot %s '%s': it was started with --iterations %ld, this run has %ld (0: none)",
-			     cont_verb(o), outdir, iters, o->iterations);
-	else if (strcmp(was_from, o->init_from ? o->init_from : "") != 0)
-		rc = err_set(ERR_INPUT, "cannot %s '%s': it was started with --init-from '%s', this run has '%s'",
-			     cont_verb(o), outdir, was_from, o->init_from ? o->init_from : "");
-	else if (si != sub->shard.index || sc != sub->shard.count)
-		rc = err_set(ERR_INPUT, "cannot %s '%s': it holds shard %d/%d, this run is shard %d/%d (0/0: no shard)",
-			     cont_verb(o), outdir, si, sc, sub->shard.index, sub->shard.count);
-	*complete = cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0;
-out:
-	cJSON_Delete(root);
-	free(text);
-	free(path);
-	return rc;
-}
-
-/* Start, resume or leave outdir, by --resume, --continue and --force. */
-static int decide_dir(const struct run_options *o, const char *outdir,
-		      const char *config_text, const struct run_subset *sub,
-		      enum dir_action *act)
-{
-	*act = DIR_START;
-	if ((o->resume || o->cont) && o->force)
-		return err_set(ERR_INPUT, "--%s and --force exclude each other", cont_verb(o));
-	if (!o->resume && !o->cont) {
-		if (path_dir_nonempty(outdir) && !o->force)
-			return err_set(ERR_INPUT,
-				       "output directory '%s' exists and is not empty (use --force to replace it, --resume to continue it, or -o DIR)",
-				       outdir);
-		return ERR_OK;
-	}
-	char *copy = path_join(outdir, "config.json");
-	if (!copy)
-		return err_set(ERR_RUNTIME, "out of memory");
-	int has_copy = access(copy, F_OK) == 0;
-	int rc = ERR_OK;
-	if (!has_copy) {
-		if (o->resume)
-			rc = err_set(ERR_INPUT, "cannot resume '%s': no config.json from an earlier run",
-				     outdir);
-		else if (path_dir_nonempty(outdir))
-			rc = err_set(ERR_INPUT,
-				     "cannot continue '%s': it is not empty and holds no run (no config.json)",
-				     outdir);
-		free(copy);
-		return rc;
-	}
-	char *old = file_read_all(copy, NULL);
-	int complete = 0;
-	if (!old)
-		rc = ERR_INPUT;
-	else if (strcmp(old, config_text) != 0)
-		rc = err_set(ERR_INPUT, "cannot %s '%s': '%s' differs from the config it was started with",
-			     cont_verb(o), outdir, o->config);
-	else
-		rc = check_same_options(outdir, o, sub, &complete);
-	if (!rc)
-		*act = complete && o->cont ? DIR_COMPLETE : DIR_RESUME;
-	free(old);
-	free(copy);
-	return rc;
-}
-
-/* --init-from DIR: each run of sub starts from the final weights of the
- * run with its label in DIR; init_dirs[i] gets that run's weights folder. */
-static int find_init_dirs(const char *dir, const struct experiment *ex,
-			  const struct run_subset *sub, char **init_dirs)
-{
-	if (!path_is_dir(dir))
-		return err_set(ERR_INPUT, "--init-from: '%s' is not a run directory", dir);
-	struct rundir rd = {0};
-	if (rundir_load(&rd, dir, 0))
-		return err_set(ERR_INPUT, "--init-from: '%s' is not a run directory (no summary.csv)",
-			       dir);
-	int rc = ERR_OK;
-	for (int p = 0; !rc && p < sub->n; p++) {
-		const char *label = ex->runs[sub->rows[p]].label;
-		int j = 0;
-		while (j < rd.n_runs && strcmp(rd.runs[j].label, label) != 0)
-			j++;
-		if (j == rd.n_runs) {
-			char have[512] = "";
-			for (int q = 0; q < rd.n_runs; q++) {
-				size_t len = strlen(have);
-				if (len + strlen(rd.runs[q].label) + 8 >= sizeof(have)) {
-					snprintf(have + len, sizeof(have) - len, "%s...", q ? ", " : "");
-					break;
-				}
-				snprintf(have + len, sizeof(have) - len, "%s'%s'", q ? ", " : "",
-					 rd.runs[q].label);
-			}
-			rc = err_set(ERR_INPUT, "--init-from: run '%s' is not in '%s' (it has: %s)", label,
-				     dir, have);
-			break;
-		}
-		char *w = weights_run_dir(dir, rd.runs[j].csv);
-		char *final = w ? path_join(w, "final") : NULL;
-		if (!final)
-			rc = err_set(ERR_RUNTIME, "out of memory");
-		else if (!path_is_dir(final))
-			rc = err_set(ERR_INPUT, "--init-from: run '%s' in '%s' has no final weights (%s: %s)",
-				     label, dir, rd.runs[j].status, final);
-		free(final);
-		if (rc)
-			free(w);
-		else
-			init_dirs[sub->rows[p]] = w;
-	}
-	rundir_release(&rd);
-	return rc;
-}
-
-/* The rows of the directory being resumed are the runs of sub, in order. */
-static int check_prev_rows(const struct rundir *prev, const struct run_subset *sub,
-			   const char *outdir)
-{
-	if (prev->n_runs != sub->n)
-		return err_set(ERR_INPUT, "cannot resume '%s': %d runs recorded, the config has %d",
-			       outdir, prev->n_runs, sub->n);
-	for (int p = 0; p < sub->n; p++)
-		if (prev->runs[p].index != sub->rows[p] + 1)
-			return err_set(ERR_INPUT, "cannot resume '%s': summary row %d is run %d, expected run %d",
-				       outdir, p + 1, prev->runs[p].index, sub->rows[p] + 1);
-	return ERR_OK;
-}
-
 
 /* Writes summary.csv and (with a status) metadata.json for the runs of sub. */
 static int write_records(const struct run_ctx *c, const struct run_subset *sub,
@@ -816,7 +560,7 @@ struct run_job {
 	struct run_context facts;   /* what the command line and running add */
 	char default_dir[512];
 	const char *outdir;
-	enum dir_action act;
+	enum outdir_action act;
 	struct rundir prev;         /* the directory being resumed */
 	struct run_subset sub;      /* the runs of this process (a shard or all) */
 	int n_data;                 /* 1, or one per replicate over batches */
@@ -868,55 +612,19 @@ static int job_plan(struct run_job *j)
 static int job_directory(struct run_job *j)
 {
 	const struct run_options *o = j->o;
-	int rc = decide_dir(o, j->outdir, j->config_text, &j->sub, &j->act);
-	if (rc || j->act == DIR_COMPLETE)
+	int rc = outdir_decide(o, j->outdir, j->config_text, &j->sub, &j->act);
+	if (rc || j->act == OUTDIR_COMPLETE)
 		return rc;
-	j->facts.resumed = j->act == DIR_RESUME;
+	j->facts.resumed = j->act == OUTDIR_RESUME;
 	if (j->facts.resumed && ((rc = rundir_load(&j->prev, j->outdir, 0)) ||
-				 (rc = check_prev_rows(&j->prev, &j->sub, j->outdir))))
+				 (rc = outdir_check_rows(&j->prev, &j->sub, j->outdir))))
 		return rc;
 	if (o->init_from) {
 		j->ctx.init_dirs = calloc(j->ex.n_runs ? j->ex.n_runs : 1, sizeof(char *));
 		if (!j->ctx.init_dirs)
 			return err_set(ERR_RUNTIME, "out of memory");
-		return find_init_dirs(o->init_from, &j->ex, &j->sub, j->ctx.init_dirs);
+		return outdir_init_dirs(o->init_from, &j->ex, &j->sub, j->ctx.init_dirs);
 	}
-	return ERR_OK;
-}
-
-/* The batch files of spec that exist, in its order, into present[]; their
- * count. */
-static int present_batches(const struct data_spec *spec, int *present)
-{
-	int n = 0;
-	for (int i = 0; i < spec->n_batches; i++) {
-		char name[32];
-		snprintf(name, sizeof(name), "batch%d.dat", spec->batches[i]);
-		char *path = path_join(spec->path, name);
-		if (path && (!spec->batches_all || access(path, F_OK) == 0))
-			present[n++] = spec->batches[i];
-		free(path);
-	}
-	return n;
-}
-
-/* The data spec of replicate r over batches: spec without its r-th
- * present batch file (*left_out); every batch listed must exist. */
-static int subset_spec(const struct experiment *ex, int r, struct data_spec *out, int *left_out)
-{
-	int present[GAS_DRIFT_BATCHES];
-	int n = present_batches(&ex->data, present);
-	if (ex->replicates > n)
-		return err_set(ERR_INPUT,
-			       "%s: replicate_over \"batches\": %d replicates, but %d batch files are present",
-			       ex->config_path, ex->replicates, n);
-	*out = ex->data;
-	out->batches_all = 0;
-	out->n_batches = 0;
-	for (int i = 0; i < n; i++)
-		if (i != r)
-			out->batches[out->n_batches++] = present[i];
-	*left_out = present[r];
 	return ERR_OK;
 }
 
@@ -938,12 +646,12 @@ static int job_data(struct run_job *j)
 	for (int d = 0; d < j->n_data && !rc; d++) {
 		struct data_spec spec = ex->data;
 		if (ex->replicate_over == REPLICATE_BATCHES &&
-		    (rc = subset_spec(ex, d, &spec, &j->left_out[d])))
+		    (rc = rundata_subset(ex, d, &spec, &j->left_out[d])))
 			break;
-		if ((rc = load_data(&spec, &j->ds[d])))
+		if ((rc = rundata_load(&spec, &j->ds[d])))
 			break;
 		if (d == 0)
-			report_data(ex, &j->ds[d], j->o->quiet);
+			rundata_report(ex, &j->ds[d], j->o->quiet);
 		loss_init(&j->loss[d], ls->kind, ls->p, ls->form);
 		if ((rc = preprocess_apply(&j->ds[d], ex->data.preprocess, &j->pre[d])) ||
 		    (rc = loss_prepare(&j->loss[d], &j->ds[d], j->pool)))
@@ -973,7 +681,7 @@ static int job_start_records(struct run_job *j)
 {
 	struct experiment *ex = &j->ex;
 	if (j->o->force)
-		clear_run_dir(j->outdir);
+		outdir_clear(j->outdir);
 	char *path = path_join(j->outdir, "runs");
 	int rc = !path ? err_set(ERR_RUNTIME, "out of memory") : path_mkdirs(path);
 	free(path);
@@ -1106,7 +814,7 @@ int cmd_run(const struct run_options *o)
 	}
 	if ((rc = job_directory(&j)))
 		goto out;
-	if (j.act == DIR_COMPLETE) {
+	if (j.act == OUTDIR_COMPLETE) {
 		if (!o->quiet)
 			fprintf(stderr, "overparam: '%s' is complete: nothing to do\n", j.outdir);
 		goto out;

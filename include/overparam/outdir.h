@@ -1,0 +1,39 @@
+/* outdir: what `overparam run` may do with its output directory: start a
+ * new one, replace a run directory (--force), resume or continue one
+ * started with the same config and command-line facts, or leave a
+ * complete one; and where --init-from finds each run's final weights. */
+#ifndef OVERPARAM_OUTDIR_H
+#define OVERPARAM_OUTDIR_H
+
+#include "overparam/commands.h"
+#include "overparam/plan.h"
+#include "overparam/rundir.h"
+#include "overparam/shard.h"
+
+enum outdir_action {
+	OUTDIR_START,   /* a new run directory */
+	OUTDIR_RESUME,  /* an unfinished one (interrupted, killed, or running) */
+	OUTDIR_COMPLETE /* --continue of a complete one: nothing to do */
+};
+
+/* Start, resume or leave outdir, by --resume, --continue and --force;
+ * refuses a directory started with another config (config_text, the
+ * config with its --set overrides) or other --iterations, --init-from or
+ * shard. */
+int outdir_decide(const struct run_options *o, const char *outdir, const char *config_text,
+		  const struct run_subset *sub, enum outdir_action *act);
+
+/* Removes the files a previous run wrote into dir (for --force). */
+void outdir_clear(const char *dir);
+
+/* The rows of the directory being resumed are the runs of sub, in order. */
+int outdir_check_rows(const struct rundir *prev, const struct run_subset *sub,
+		      const char *outdir);
+
+/* --init-from DIR: each run of sub starts from the final weights of the
+ * run with its label in DIR; init_dirs[i] (malloc'ed) gets that run's
+ * weights folder. */
+int outdir_init_dirs(const char *dir, const struct experiment *ex,
+		     const struct run_subset *sub, char **init_dirs);
+
+#endif

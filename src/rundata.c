@@ -1,0 +1,102 @@
+/* rundata: the data of a linear run (see rundata.h). */
+#include "overparam/rundata.h"
+#include "overparam/error.h"
+#include "overparam/fileio.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int rundata_load(const struct data_spec *spec, struct dataset *ds)
+{
+	switch (spec->source) {
+	case DATA_GAS_DRIFT:
+		return dataset_load_gas_drift(ds, spec->path, spec->batches,
+					      spec->n_batches, spec->gas_class,
+					      !spec->batches_all);
+	case DATA_CSV:
+		return dataset_load_csv(ds, spec->path, spec->labels);
+	case DATA_INLINE:
+		return dataset_from_arrays(ds, spec->m, spec->d, spec->k, spec->X,
+					   spec->Y);
+	case DATA_SYNTHETIC:
+		return dataset_synthetic(ds, spec->m, spec->d, spec->k, spec->noise,
+					 spec->seed);
+	}
+	return err_set(ERR_INPUT, "unknown data source");
+}
+
+/* The data read, on stderr; missing batch files are a warning that
+ * --quiet does not hide. */
+void rundata_report(const struct experiment *ex, const struct dataset *ds, int quiet)
+{
+	if (ex->data.source == DATA_GAS_DRIFT) {
+		int missing = 0;
+		for (int i = 0; i < ds->n_files; i++)
+			missing += !ds->files[i].present;
+		if (missing) {
+			fprintf(stderr, "overparam: warning: data: %d of %d batch files not found, using the rest:",
+				missing, ds->n_files);
+			for (int i = 0; i < ds->n_files; i++)
+				if (!ds->files[i].present) {
+					const char *base = strrchr(ds->files[i].path, '/');
+					fprintf(stderr, " %s", base ? base + 1 : ds->files[i].path);
+				}
+			fputc('\n', stderr);
+		}
+	}
+	if (quiet)
+		return;
+	if (ex->data.source == DATA_GAS_DRIFT) {
+		fprintf(stderr, "overparam: data: gas '%s' from '%s':",
+			ex->data.gas_class ? gas_drift_name(ex->data.gas_class) : "all (one-hot)",
+			ex->data.path);
+		for (int i = 0; i < ds->n_files; i++) {
+			const char *base = strrchr(ds->files[i].path, '/');
+			base = base ? base + 1 : ds->files[i].path;
+			if (ds->files[i].present)
+				fprintf(stderr, " %s %d", base, ds->files[i].rows_used);
+		}
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "overparam: data: %d rows, %d features, %d output(s), preprocess '%s'\n",
+		ds->m, ds->d, ds->k, preprocess_mode_name(ex->data.preprocess));
+}
+
+/* The batch files of spec that exist, in its order, into present[]; their
+ * count. */
+static int present_batches(const struct data_spec *spec, int *present)
+{
+	int n = 0;
+	for (int i = 0; i < spec->n_batches; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "batch%d.dat", spec->batches[i]);
+		char *path = path_join(spec->path, name);
+		if (path && (!spec->batches_all || access(path, F_OK) == 0))
+			present[n++] = spec->batches[i];
+		free(path);
+	}
+	return n;
+}
+
+/* The data spec of replicate r over batches: spec without its r-th
+ * present batch file (*left_out); every batch listed must exist. */
+int rundata_subset(const struct experiment *ex, int r, struct data_spec *out, int *left_out)
+{
+	int present[GAS_DRIFT_BATCHES];
+	int n = present_batches(&ex->data, present);
+	if (ex->replicates > n)
+		return err_set(ERR_INPUT,
+			       "%s: replicate_over \"batches\": %d replicates, but %d batch files are present",
+			       ex->config_path, ex->replicates, n);
+	*out = ex->data;
+	out->batches_all = 0;
+	out->n_batches = 0;
+	for (int i = 0; i < n; i++)
+		if (i != r)
+			out->batches[out->n_batches++] = present[i];
+	*left_out = present[r];
+	return ERR_OK;
+}
+
