@@ -81,7 +81,7 @@ static int present_batches(const struct data_spec *spec, int *present)
 }
 
 /* The data spec of replicate r over batches: spec without its r-th
- * present batch file (*left_out); every batch listed must exist. */
+ * present batch file (*left_out). */
 int rundata_subset(const struct experiment *ex, int r, struct data_spec *out, int *left_out)
 {
 	int present[GAS_DRIFT_BATCHES];
@@ -90,12 +90,13 @@ int rundata_subset(const struct experiment *ex, int r, struct data_spec *out, in
 		return err_set(ERR_INPUT,
 			       "%s: replicate_over \"batches\": %d replicates, but %d batch files are present",
 			       ex->config_path, ex->replicates, n);
+	/* The spec's list without that file: with "all", the missing files
+	 * stay listed as optional, so they are still reported as missing. */
 	*out = ex->data;
-	out->batches_all = 0;
 	out->n_batches = 0;
-	for (int i = 0; i < n; i++)
-		if (i != r)
-			out->batches[out->n_batches++] = present[i];
+	for (int i = 0; i < ex->data.n_batches; i++)
+		if (ex->data.batches[i] != present[r])
+			out->batches[out->n_batches++] = ex->data.batches[i];
 	*left_out = present[r];
 	return ERR_OK;
 }

@@ -195,6 +195,8 @@ cat > "$tmp/rb.json" <<JSON
 JSON
 expect_rc 0 "replicates over batches" "$bin" run "$tmp/rb.json" -o "$tmp/rb" --no-plot
 grep -q "replicate 2: the data without batch2.dat" "$tmp/err" && ok || bad "rb: no per-replicate data line: $(cat "$tmp/err")"
+grep -q "warning: data: 2 of 9 batch files not found, using the rest: batch7.dat batch10.dat" "$tmp/err" &&
+	ok || bad "rb: the missing batch files are not reported: $(cat "$tmp/err")"
 present=$(cd "$src/data/gas-drift" && ls batch*.dat | sed 's/batch\([0-9]*\)\.dat/\1/' | sort -n | sed 1,2d | tr '\n' ',')
 expect_rc 0 "the subset alone" "$bin" run "$tmp/rb.json" -o "$tmp/rb_alone" --quiet --no-plot \
 	--set replicates=1 --set 'replicate_over="seeds"' --set "data.batches=[1,${present%,}]"
