@@ -7,6 +7,7 @@
 #include "overparam/detmath.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
+#include "overparam/plot.h"
 #include "overparam/jsonget.h"
 #include "overparam/keytable.h"
 
@@ -821,19 +822,16 @@ static int parse_plot(const struct json_ctx *c, const cJSON *plot, struct experi
 	ex->plot_format = "png";
 	if (plot) {
 		static const char *const keys[] = {"title", "logx", "format", NULL};
-		static const char *const formats[] = {"png", "svg", "pdf"};
 		int rc;
 		if ((rc = json_check_keys(c, plot, "plot", keys)) ||
 		    (rc = json_get_string(c, plot, "plot", "title", 0, ex->name, &title)) ||
 		    (rc = json_get_bool(c, plot, "plot", "logx", 0, &ex->plot_logx)) ||
 		    (rc = json_get_string(c, plot, "plot", "format", 0, "png", &format)))
 			return rc;
-		ex->plot_format = NULL;
-		for (int i = 0; i < 3; i++)
-			if (!strcmp(format, formats[i]))
-				ex->plot_format = formats[i];
-		if (!ex->plot_format)
+		int f = name_map_find(&plot_format_names, format);
+		if (f < 0)
 			return json_fail(c, "plot.format", "must be png, svg or pdf, got '%s'", format);
+		ex->plot_format = plot_format_names.names[f];
 	}
 	ex->plot_title = str_dup(title);
 	return ex->plot_title ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");

@@ -7,6 +7,7 @@
 #include "overparam/config.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
+#include "overparam/plot.h"
 #include "overparam/jsonget.h"
 #include "overparam/keytable.h"
 
@@ -76,19 +77,6 @@ cJSON *convnet_run_spec_json(const struct convnet_run_spec *r)
 	return o;
 }
 
-/* The allowed keys of a run (label plus the table) or of defaults. */
-static const char **run_key_names(int with_label)
-{
-	static const char *names[N_RUN_KEYS + 2];
-	int n = 0;
-	if (with_label)
-		names[n++] = "label";
-	for (int i = 0; i < N_RUN_KEYS; i++)
-		names[n++] = run_rows[i].name;
-	names[n] = NULL;
-	return names;
-}
-
 static int parse_run(const struct json_ctx *c, const cJSON *defaults, const cJSON *run,
 		     int idx, struct convnet_run_spec *r)
 {
@@ -96,7 +84,8 @@ static int parse_run(const struct json_ctx *c, const cJSON *defaults, const cJSO
 	snprintf(path, sizeof(path), "runs[%d]", idx);
 	if (!cJSON_IsObject(run))
 		return json_fail(c, path, "must be an object, got %s", json_type_name(run));
-	int rc = json_check_keys(c, run, path, run_key_names(1));
+	static const char *const label_key[] = {"label", NULL};
+	int rc = keys_check(c, run, path, &convnet_run_keys, -1, label_key);
 	const char *label;
 	if (rc || (rc = json_get_string(c, run, path, "label", 1, NULL, &label)))
 		return rc;
@@ -167,7 +156,7 @@ int convnet_config_parse(struct convnet_experiment *ex, const char *text, const 
 	    (rc = json_get_object(&c, root, "", "defaults", 0, &defaults)) ||
 	    (rc = json_get_object(&c, root, "", "plot", 0, &plot)))
 		goto out;
-	if (defaults && (rc = json_check_keys(&c, defaults, "defaults", run_key_names(0))))
+	if (defaults && (rc = keys_check(&c, defaults, "defaults", &convnet_run_keys, -1, NULL)))
 		goto out;
 	c.seed = ex->seed = (unsigned long long)seed;
 	if (name && (!*name || strchr(name, '/'))) {
@@ -223,14 +212,12 @@ int convnet_config_parse(struct convnet_experiment *ex, const char *text, const 
 		    (rc = json_get_string(&c, plot, "plot", "format", 0, "png", &format)))
 			goto out;
 	}
-	static const char *const formats[] = {"png", "svg", "pdf"};
-	static const struct name_map format_names = NAME_MAP("", formats);
-	int f = name_map_find(&format_names, format);
+	int f = name_map_find(&plot_format_names, format);
 	if (f < 0) {
 		rc = json_fail(&c, "plot.format", "unknown '%s' (png, svg, pdf)", format);
 		goto out;
 	}
-	ex->plot_format = formats[f];
+	ex->plot_format = plot_format_names.names[f];
 	if (!(ex->plot_title = str_dup(title))) {
 		rc = err_set(ERR_RUNTIME, "out of memory");
 		goto out;

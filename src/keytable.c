@@ -117,18 +117,25 @@ int key_read(const struct json_ctx *c, const cJSON *obj, const char *path,
 	return ERR_OK;
 }
 
-int keys_read(const struct json_ctx *c, const cJSON *obj, const char *path,
-	      const struct key_table *t, int variant, const char *const *extra, void *base)
+int keys_check(const struct json_ctx *c, const cJSON *obj, const char *path,
+	       const struct key_table *t, int variant, const char *const *extra)
 {
 	const char *allowed[MAX_KEYS + 1];
-	int n = 0, rc;
+	int n = 0;
 	for (int i = 0; i < t->n && n < MAX_KEYS; i++)
 		if (key_in_variant(&t->keys[i], variant))
 			allowed[n++] = t->keys[i].name;
 	for (int i = 0; extra && extra[i] && n < MAX_KEYS; i++)
 		allowed[n++] = extra[i];
 	allowed[n] = NULL;
-	if ((rc = json_check_keys(c, obj, path, allowed)))
+	return json_check_keys(c, obj, path, allowed);
+}
+
+int keys_read(const struct json_ctx *c, const cJSON *obj, const char *path,
+	      const struct key_table *t, int variant, const char *const *extra, void *base)
+{
+	int rc = keys_check(c, obj, path, t, variant, extra);
+	if (rc)
 		return rc;
 	for (int i = 0; i < t->n; i++)
 		if (key_in_variant(&t->keys[i], variant) &&

@@ -99,6 +99,9 @@ static void write_lr_plot(FILE *f, const struct rundir *rd)
 	fputc('\n', f);
 }
 
+static const char *const formats[] = {"png", "svg", "pdf"};
+const struct name_map plot_format_names = NAME_MAP("format", formats);
+
 /* The gnuplot terminal for an output format (png, svg or pdf). */
 static const char *terminal_of(const char *format, int panels)
 {
@@ -252,8 +255,8 @@ int plot_dir(const char *dir)
 int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols)
 {
 	const char *ext = strrchr(out, '.');
-	const char *format = ext && (!strcmp(ext, ".png") || !strcmp(ext, ".svg") ||
-				     !strcmp(ext, ".pdf")) ? ext + 1 : NULL;
+	int fmt = ext ? name_map_find(&plot_format_names, ext + 1) : -1;
+	const char *format = fmt >= 0 ? plot_format_names.names[fmt] : NULL;
 	if (!format)
 		return err_set(ERR_INPUT, "'%s': the figure must end in .png, .svg or .pdf", out);
 	if (rows <= 0 || cols <= 0) {

@@ -3,6 +3,7 @@
 #include "overparam/rundir.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
+#include "overparam/plot.h"
 #include "overparam/output.h"
 #include "overparam/table.h"
 
@@ -180,8 +181,9 @@ static int load_metadata(struct rundir *rd, int required)
 	}
 	rd->logx = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(plot, "logx"));
 	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(plot, "format");
-	if (cJSON_IsString(fmt) && (!strcmp(fmt->valuestring, "svg") || !strcmp(fmt->valuestring, "pdf")))
-		rd->format = !strcmp(fmt->valuestring, "svg") ? "svg" : "pdf";
+	int f = cJSON_IsString(fmt) ? name_map_find(&plot_format_names, fmt->valuestring) : -1;
+	if (f >= 0)
+		rd->format = plot_format_names.names[f];
 	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
 	if (cJSON_IsString(desc))
 		rd->description = str_dup(desc->valuestring);

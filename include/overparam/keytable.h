@@ -74,8 +74,12 @@ void keys_set_defaults(const struct key_table *t, int variant, void *base);
 int key_read(const struct json_ctx *c, const cJSON *obj, const char *path,
 	     const struct config_key *k, void *base);
 
-/* Checks that obj's keys are among the table's keys of variant (and extra,
- * NULL-terminated, may be NULL), then reads each of them into base. */
+/* Checks that obj's keys are among the table's keys of variant and extra
+ * (NULL-terminated, may be NULL); the message lists them. */
+int keys_check(const struct json_ctx *c, const cJSON *obj, const char *path,
+	       const struct key_table *t, int variant, const char *const *extra);
+
+/* keys_check, then reads each of the table's keys of variant into base. */
 int keys_read(const struct json_ctx *c, const cJSON *obj, const char *path,
 	      const struct key_table *t, int variant, const char *const *extra, void *base);
 
