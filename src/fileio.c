@@ -2,11 +2,15 @@
 #include "overparam/fileio.h"
 #include "overparam/error.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 char *str_dup(const char *s)
@@ -85,6 +89,36 @@ int afile_write_text(const char *path, const char *text)
 		return rc;
 	fputs(text, af.f);
 	return afile_commit(&af);
+}
+
+int afile_is_stale(const char *name)
+{
+	const char *dot = strrchr(name, '.'); /* before the PID */
+	if (!dot || dot - name < 5 || strncmp(dot - 4, ".tmp", 4) != 0 ||
+	    !isdigit((unsigned char)dot[1]))
+		return 0;
+	char *end;
+	errno = 0;
+	long pid = strtol(dot + 1, &end, 10);
+	if (errno || end == dot + 1 || *end || pid <= 0 || pid > INT_MAX)
+		return 0;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+void afile_sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		if (!afile_is_stale(e->d_name))
+			continue;
+		char *p = path_join(dir, e->d_name);
+		if (p)
+			unlink(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
 }
 
 char *path_join(const char *dir, const char *name)

@@ -12,28 +12,35 @@
 #include <string.h>
 #include <unistd.h>
 
+static int is_csv_name(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && strcmp(name + n - 4, ".csv") == 0;
+}
+
 /* Removes the files a previous run wrote into dir (for --force). */
 void outdir_clear(const char *dir)
 {
-	char *weights = path_join(dir, "weights");
-	if (weights)
-		tree_remove(weights);
-	free(weights);
-	static const char *const files[] = {"summary.csv", "metadata.json", "plot.gp",
-					    "loss.png", "lr.png", "loss.svg", "lr.svg",
-					    "loss.pdf", "lr.pdf", "config.json"};
+	/* config.json first: it marks a run directory, so one cleared only
+	 * in part is never taken for a run to resume */
+	static const char *const files[] = {"config.json", "metadata.json", "summary.csv",
+					    "plot.gp", "loss.png", "lr.png", "loss.svg",
+					    "lr.svg", "loss.pdf", "lr.pdf"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *p = path_join(dir, files[i]);
 		if (p)
 			unlink(p);
 		free(p);
 	}
+	char *weights = path_join(dir, "weights");
+	if (weights)
+		tree_remove(weights);
+	free(weights);
 	char *runs = path_join(dir, "runs");
 	DIR *d = runs ? opendir(runs) : NULL;
 	struct dirent *e;
 	while (d && (e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n > 4 && strcmp(e->d_name + n - 4, ".csv") == 0) {
+		if (is_csv_name(e->d_name)) {
 			char *p = path_join(runs, e->d_name);
 			if (p)
 				unlink(p);
@@ -94,6 +101,47 @@ out:
 	return rc;
 }
 
+/* Whether a run was stopped in its start (SIGKILL, power loss) before it
+ * wrote metadata.json: it writes config.json, then summary.csv, then
+ * metadata.json, all before the first step, and every later write of
+ * metadata.json replaces it whole. So a directory with its config.json but
+ * no metadata.json and no run CSV holds nothing trained; one with run CSVs
+ * but no metadata.json was damaged otherwise and is refused. */
+static int start_was_cut(const char *outdir)
+{
+	char *meta = path_join(outdir, "metadata.json");
+	char *runs = path_join(outdir, "runs");
+	int cut = meta && runs && access(meta, F_OK) != 0;
+	DIR *d = cut ? opendir(runs) : NULL;
+	struct dirent *e;
+	while (d && cut && (e = readdir(d)) != NULL)
+		cut = !is_csv_name(e->d_name);
+	if (d)
+		closedir(d);
+	free(meta);
+	free(runs);
+	return cut;
+}
+
+/* Whether outdir holds only what a run killed before it wrote config.json
+ * can leave: an empty runs/ and stale temporaries. */
+static int only_start_litter(const char *outdir)
+{
+	DIR *d = opendir(outdir);
+	struct dirent *e;
+	int litter = d != NULL;
+	while (litter && (e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || afile_is_stale(e->d_name))
+			continue;
+		char *runs = strcmp(e->d_name, "runs") == 0 ? path_join(outdir, "runs") : NULL;
+		litter = runs && path_is_dir(runs) && !path_dir_nonempty(runs);
+		free(runs);
+	}
+	if (d)
+		closedir(d);
+	return litter;
+}
+
 /* Start, resume or leave outdir, by --resume, --continue and --force. */
 int outdir_decide(const struct run_options *o, const char *outdir,
 		      const char *config_text, const struct run_subset *sub,
@@ -118,7 +166,7 @@ int outdir_decide(const struct run_options *o, const char *outdir,
 		if (o->resume)
 			rc = err_set(ERR_INPUT, "cannot resume '%s': no config.json from an earlier run",
 				     outdir);
-		else if (path_dir_nonempty(outdir))
+		else if (path_dir_nonempty(outdir) && !only_start_litter(outdir))
 			rc = err_set(ERR_INPUT,
 				     "cannot continue '%s': it is not empty and holds no run (no config.json)",
 				     outdir);
@@ -126,15 +174,20 @@ int outdir_decide(const struct run_options *o, const char *outdir,
 		return rc;
 	}
 	char *old = file_read_all(copy, NULL);
-	int complete = 0;
+	int complete = 0, cut = 0;
 	if (!old)
 		rc = ERR_INPUT;
 	else if (strcmp(old, config_text) != 0)
 		rc = err_set(ERR_INPUT, "cannot %s '%s': '%s' differs from the config it was started with",
 			     cont_verb(o), outdir, o->config);
-	else
+	else if ((cut = start_was_cut(outdir))) {
+		/* Nothing trained yet: OUTDIR_START writes the records again. */
+		if (!o->quiet)
+			fprintf(stderr, "overparam: '%s' was stopped before its first record: starting it over\n",
+				outdir);
+	} else
 		rc = check_same_options(outdir, o, sub, &complete);
-	if (!rc)
+	if (!rc && !cut)
 		*act = complete && o->cont ? OUTDIR_COMPLETE : OUTDIR_RESUME;
 	free(old);
 	free(copy);

@@ -682,8 +682,11 @@ static int job_start_records(struct run_job *j)
 	struct experiment *ex = &j->ex;
 	if (j->o->force)
 		outdir_clear(j->outdir);
+	afile_sweep(j->outdir); /* what an earlier run killed mid-write left */
 	char *path = path_join(j->outdir, "runs");
 	int rc = !path ? err_set(ERR_RUNTIME, "out of memory") : path_mkdirs(path);
+	if (!rc)
+		afile_sweep(path);
 	free(path);
 	if (rc)
 		return rc;

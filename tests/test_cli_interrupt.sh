@@ -72,4 +72,46 @@ OVERPARAM_TEST_RAISE=INT2@4096 "$bin" run "$tmp/long.json" -o "$tmp/twice" --qui
 grep -q '^2,long,.*,interrupted,' "$tmp/twice/summary.csv" && ok || bad "second interrupt: summary not resumable"
 ls "$tmp/twice" | grep -q '\.tmp\.' && bad "second interrupt: a temporary file in place of a result" || ok
 
+# SIGKILL in a run's start (the states it can leave: an empty runs/ with
+# config.json's temporary; config.json alone; or with summary.csv and
+# metadata.json's temporary): --continue and --resume start it over, with the
+# bytes of a run never stopped and no temporary left. PID 999999999 is above
+# any pid_max, so its writer is gone. A temporary whose writer lives (this
+# shell) is not litter: refused. With a run CSV but no metadata.json nothing
+# says what the directory holds: refused, and left as it was.
+"$bin" run "$tmp/toy.json" -o "$tmp/cutA" --quiet --no-plot 2> /dev/null
+for how in continue resume; do
+	for left in temporary config summary; do
+		[ "$how:$left" = resume:temporary ] && continue # --resume needs config.json
+		c="$tmp/cut-$how-$left"
+		mkdir -p "$c/runs"
+		case $left in
+		temporary) echo '{' > "$c/config.json.tmp.999999999" ;;
+		config) cp "$tmp/toy.json" "$c/config.json" ;;
+		summary)
+			cp "$tmp/toy.json" "$c/config.json"
+			sed 's/,complete,/,interrupted,/' "$tmp/cutA/summary.csv" > "$c/summary.csv"
+			echo '{' > "$c/metadata.json.tmp.999999999"
+			;;
+		esac
+		expect_rc 0 "--$how of a start cut before metadata.json ($left)" \
+			"$bin" run "$tmp/toy.json" -o "$c" --"$how" --no-plot
+		[ "$left" = temporary ] || grep -q "stopped before its first record: starting it over" "$tmp/err" &&
+			ok || bad "--$how of a cut start: message '$(cat "$tmp/err")'"
+		cmp -s "$tmp/cutA/runs/01-gd.csv" "$c/runs/01-gd.csv" && ok || bad "--$how of a cut start ($left): CSV differs"
+		cmp -s "$tmp/cutA/summary.csv" "$c/summary.csv" && ok || bad "--$how of a cut start ($left): summary differs"
+		ls "$c" "$c/runs" | grep -q '\.tmp\.' && bad "--$how of a cut start ($left): temporary left" || ok
+	done
+done
+c="$tmp/cut-live"
+mkdir -p "$c/runs" && echo '{' > "$c/config.json.tmp.$$"
+expect_rc 2 "--continue beside a live writer's temporary" "$bin" run "$tmp/toy.json" -o "$c" --continue --quiet
+grep -q "it is not empty and holds no run" "$tmp/err" && [ -e "$c/config.json.tmp.$$" ] && ok ||
+	bad "live temporary: $(cat "$tmp/err")"
+c="$tmp/cut-damaged"
+mkdir -p "$c/runs" && cp "$tmp/toy.json" "$c/config.json" && cp "$tmp/cutA/runs/01-gd.csv" "$c/runs/"
+expect_rc 2 "--continue with a run CSV and no metadata.json" "$bin" run "$tmp/toy.json" -o "$c" --continue --quiet
+grep -q "cannot continue '$c': no readable metadata.json" "$tmp/err" && ok || bad "damaged: $(cat "$tmp/err")"
+cmp -s "$tmp/cutA/runs/01-gd.csv" "$c/runs/01-gd.csv" && [ ! -e "$c/summary.csv" ] && ok || bad "damaged: changed"
+
 finish test_cli_interrupt

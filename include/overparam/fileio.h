@@ -28,6 +28,15 @@ void afile_abort(struct afile *af);
 /* Writes the NUL-terminated text to path atomically. */
 int afile_write_text(const char *path, const char *text);
 
+/* Whether the file name is the temporary of an afile ("NAME.tmp.PID")
+ * whose writing process is gone on this machine (killed before it could
+ * commit or abort). */
+int afile_is_stale(const char *name);
+
+/* Removes the stale afile temporaries directly inside dir (none when dir
+ * is absent). */
+void afile_sweep(const char *dir);
+
 /* A malloc'ed copy of s (NULL without memory). */
 char *str_dup(const char *s);
 
