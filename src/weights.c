@@ -34,6 +34,8 @@ int weights_save(const char *dir, const char *tag, const struct model *mod)
 {
 	char *sub = path_join(dir, tag);
 	int rc = sub ? path_mkdirs(sub) : err_set(ERR_RUNTIME, "out of memory");
+	if (!rc)
+		afile_sweep(sub); /* a run killed while saving here left these */
 	for (int i = 1; !rc && i <= model_n_layers(mod); i++) {
 		int rows, cols;
 		const double *W = model_layer(mod, i, &rows, &cols);

@@ -49,7 +49,15 @@ interrupt_at INT@20000 # in the grid's batch
 [ -s "$tmp/resB/weights/03-grid-lr-0-001/checkpoint/state.txt" ] && ok || bad "resume: no batch checkpoint"
 interrupt_at INT@40000:5 --resume # in the run with a twin
 [ -s "$tmp/resB/weights/05-long/checkpoint/state.txt" ] && ok || bad "resume: no twin checkpoint"
+# What a SIGKILL mid-write leaves (PID 999999999 is above any pid_max): the
+# resumed run sweeps it where it writes.
+mkdir -p "$tmp/resB/weights/05-long/final"
+for f in summary.csv runs/05-long.csv weights/05-long/final/W1.npy; do
+	echo partial > "$tmp/resB/$f.tmp.999999999"
+done
 expect_rc 0 "resume" "$bin" run "$tmp/res.json" -o "$tmp/resB" --quiet --no-plot --resume
+left=$(find "$tmp/resB" -name '*.tmp.*')
+[ -z "$left" ] && ok || bad "resume: temporaries of a killed writer left: $left"
 expect_rc 0 "resumed = uninterrupted" "$bin" compare "$tmp/resA" "$tmp/resB" --rtol 0 --atol 0
 cmp -s "$tmp/resA/runs/05-long.csv" "$tmp/resB/runs/05-long.csv" && ok || bad "resume: CSV bytes differ"
 cmp -s "$tmp/resA/summary.csv" "$tmp/resB/summary.csv" && ok || bad "resume: summary differs"

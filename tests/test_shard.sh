@@ -99,8 +99,10 @@ for f in "$tmp"/n2/s1/runs/*.csv "$tmp/n2/s1/summary.csv"; do
 	cmp -s "$f" "$k/s1/${f#"$tmp"/n2/s1/}" || bad "after SIGKILL: ${f#"$tmp"/} differs"
 done
 ok
-# SIGKILL at random moments (wherever it lands: mid-step, mid-checkpoint,
-# mid-CSV), each continued; the result never depends on where.
+# SIGKILL at random moments (wherever it lands: in the start, mid-step,
+# mid-checkpoint, mid-CSV), each continued; the result never depends on
+# where, and no temporary of a killed writer is left (tests/
+# test_cli_interrupt.sh makes the states a kill in the start leaves).
 r="$tmp/rkill"
 for _ in 1 2 3 4 5 6 7 8; do
 	"$bin" run "$tmp/grid.json" --shard 2/2 -o "$r" --quiet --checkpoint-every 0 2> /dev/null &
@@ -114,6 +116,8 @@ for f in "$tmp"/n2/s2/runs/*.csv "$tmp/n2/s2/summary.csv"; do
 	cmp -s "$f" "$r/${f#"$tmp"/n2/s2/}" || bad "after random kills: ${f#"$tmp"/} differs"
 done
 ok
+left=$(find "$r" -name '*.tmp.*')
+[ -z "$left" ] && ok || bad "after random kills: temporaries left: $left"
 
 # --continue refusals.
 sed 's/"noise": 0.1/"noise": 0.2/' "$tmp/grid.json" > "$tmp/other.json"
