@@ -22,6 +22,12 @@ char *str_dup(const char *s)
 	return p;
 }
 
+int str_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
 int afile_open(struct afile *af, const char *path)
 {
 	memset(af, 0, sizeof(*af));

@@ -12,7 +12,7 @@
 static int read_bytes(const char *path, unsigned char **buf, size_t *len)
 {
 	size_t n = strlen(path);
-	if (n <= 3 || strcmp(path + n - 3, ".gz") != 0) {
+	if (!str_ends_with(path, ".gz")) {
 		*buf = (unsigned char *)file_read_all(path, len);
 		return *buf ? ERR_OK : ERR_INPUT;
 	}

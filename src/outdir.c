@@ -12,12 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int is_csv_name(const char *name)
-{
-	size_t n = strlen(name);
-	return n > 4 && strcmp(name + n - 4, ".csv") == 0;
-}
-
 /* Removes the files a previous run wrote into dir (for --force). */
 void outdir_clear(const char *dir)
 {
@@ -40,7 +34,7 @@ void outdir_clear(const char *dir)
 	DIR *d = runs ? opendir(runs) : NULL;
 	struct dirent *e;
 	while (d && (e = readdir(d)) != NULL) {
-		if (is_csv_name(e->d_name)) {
+		if (str_ends_with(e->d_name, ".csv")) {
 			char *p = path_join(runs, e->d_name);
 			if (p)
 				unlink(p);
@@ -115,7 +109,7 @@ static int start_was_cut(const char *outdir)
 	DIR *d = cut ? opendir(runs) : NULL;
 	struct dirent *e;
 	while (d && cut && (e = readdir(d)) != NULL)
-		cut = !is_csv_name(e->d_name);
+		cut = !str_ends_with(e->d_name, ".csv");
 	if (d)
 		closedir(d);
 	free(meta);

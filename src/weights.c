@@ -23,7 +23,7 @@ char *weights_run_dir(const char *dir, const char *csv)
 	const char *base = strrchr(csv, '/');
 	base = base ? base + 1 : csv;
 	size_t n = strlen(base);
-	if (n > 4 && strcmp(base + n - 4, ".csv") == 0)
+	if (str_ends_with(base, ".csv"))
 		n -= 4;
 	char stem[300];
 	snprintf(stem, sizeof(stem), "weights/%.*s", (int)n, base);

@@ -40,6 +40,9 @@ void afile_sweep(const char *dir);
 /* A malloc'ed copy of s (NULL without memory). */
 char *str_dup(const char *s);
 
+/* Whether s ends with suffix (and has something before it). */
+int str_ends_with(const char *s, const char *suffix);
+
 /* Returns malloc'ed "dir/name" (or name alone when name is absolute or dir
  * is NULL/empty). Caller frees. */
 char *path_join(const char *dir, const char *name);
