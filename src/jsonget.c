@@ -67,21 +67,31 @@ int json_check_keys(const struct json_ctx *c, const cJSON *obj, const char *path
 	return ERR_OK;
 }
 
+/* Looks key up in obj: *v is the member, or NULL when it is absent and
+ * optional; a missing required key fails. p (n bytes) gets the key's path
+ * for the caller's messages. */
+static int json_member(const struct json_ctx *c, const cJSON *obj, const char *path,
+		       const char *key, int required, char *p, size_t n, const cJSON **v)
+{
+	json_key_path(p, n, path, key);
+	*v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!*v && required)
+		return json_fail(c, p, "missing (required)");
+	return ERR_OK;
+}
+
 /* Optional object member; returns 0 and *out = NULL when absent. */
 int json_get_object(const struct json_ctx *c, const cJSON *obj, const char *path,
 		      const char *key, int required, const cJSON **out)
 {
 	char p[512];
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	*out = NULL;
-	if (!v) {
-		if (required)
-			return json_fail(c, json_key_path(p, sizeof(p), path, key), "missing (required)");
-		return ERR_OK;
-	}
+	const cJSON *v;
+	int rc = json_member(c, obj, path, key, required, p, sizeof(p), &v);
+	*out = NULL; /* the default of an object */
+	if (rc || !v)
+		return rc;
 	if (!cJSON_IsObject(v))
-		return json_fail(c, json_key_path(p, sizeof(p), path, key),
-			    "must be an object, got %s", json_type_name(v));
+		return json_fail(c, p, "must be an object, got %s", json_type_name(v));
 	*out = v;
 	return ERR_OK;
 }
@@ -92,14 +102,11 @@ int json_get_number(const struct json_ctx *c, const cJSON *obj, const char *path
 		      enum json_bound lo_b, double hi, double *out)
 {
 	char p[512];
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	json_key_path(p, sizeof(p), path, key);
-	if (!v) {
-		if (required)
-			return json_fail(c, p, "missing (required)");
-		*out = def;
-		return ERR_OK;
-	}
+	const cJSON *v;
+	int rc = json_member(c, obj, path, key, required, p, sizeof(p), &v);
+	*out = def;
+	if (rc || !v)
+		return rc;
 	if (!cJSON_IsNumber(v))
 		return json_fail(c, p, "must be a number, got %s", json_type_name(v));
 	double x = v->valuedouble;
@@ -120,14 +127,11 @@ int json_get_long(const struct json_ctx *c, const cJSON *obj, const char *path,
 		    long *out)
 {
 	char p[512];
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	json_key_path(p, sizeof(p), path, key);
-	if (!v) {
-		if (required)
-			return json_fail(c, p, "missing (required)");
-		*out = def;
-		return ERR_OK;
-	}
+	const cJSON *v;
+	int rc = json_member(c, obj, path, key, required, p, sizeof(p), &v);
+	*out = def;
+	if (rc || !v)
+		return rc;
 	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
 		return json_fail(c, p, "must be an integer, got %s",
 			    cJSON_IsNumber(v) ? "a fraction" : json_type_name(v));
@@ -153,16 +157,13 @@ int json_get_string(const struct json_ctx *c, const cJSON *obj, const char *path
 		      const char **out)
 {
 	char p[512];
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	if (!v) {
-		if (required)
-			return json_fail(c, json_key_path(p, sizeof(p), path, key), "missing (required)");
-		*out = def;
-		return ERR_OK;
-	}
+	const cJSON *v;
+	int rc = json_member(c, obj, path, key, required, p, sizeof(p), &v);
+	*out = def;
+	if (rc || !v)
+		return rc;
 	if (!cJSON_IsString(v))
-		return json_fail(c, json_key_path(p, sizeof(p), path, key),
-			    "must be a string, got %s", json_type_name(v));
+		return json_fail(c, p, "must be a string, got %s", json_type_name(v));
 	*out = v->valuestring;
 	return ERR_OK;
 }
@@ -171,15 +172,13 @@ int json_get_bool(const struct json_ctx *c, const cJSON *obj, const char *path,
 		    const char *key, int def, int *out)
 {
 	char p[512];
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	if (!v) {
-		*out = def;
-		return ERR_OK;
-	}
+	const cJSON *v;
+	int rc = json_member(c, obj, path, key, 0, p, sizeof(p), &v);
+	*out = def;
+	if (rc || !v)
+		return rc;
 	if (!cJSON_IsBool(v))
-		return json_fail(c, json_key_path(p, sizeof(p), path, key),
-			    "must be true or false, got %s", json_type_name(v));
+		return json_fail(c, p, "must be true or false, got %s", json_type_name(v));
 	*out = cJSON_IsTrue(v);
 	return ERR_OK;
 }
-

@@ -55,7 +55,7 @@ cmp -s "$tmp/toy/summary.csv" "$tmp/toy2/summary.csv" && ok || bad "rerun summar
 # within 5e-3 relative at every logged iteration (measured: 2.1e-3 at most, the O(lr) gap between two Euler discretizations of one flow).
 data="$src/data/gas-drift"
 sed -e "s|\"dir\": \"../data/gas-drift\"|\"dir\": \"$data\"|" \
-	-e 's|"iterations": 20000, "log_every": 50|"iterations": 3000, "log_every": 100|' \
+	-e 's|"iterations": 20000,|"iterations": 3000,|' -e 's|"log_every": 50|"log_every": 100|' \
 	"$src/configs/fig2_l4.json" > "$tmp/fig2.json"
 # Grid selection where the best point is known: l2 on x = e1, e2 from W = 0
 # has dL/dw = (w - y)/2, so Delta(t) = (1 - lr/2)^t Delta(0): lr = 2 solves
@@ -122,11 +122,13 @@ for pair in "01 03" "02 03" "04 06" "05 06"; do
 	set -- $pair
 	paste -d, "$runs/$1-"*.csv "$runs/$2-"*.csv | awk -F, -v p="$pair" '
 		NR > 1 { r = ($2 - $6) / $6; if (r < 0) r = -r; if (r > worst) worst = r }
-		END { printf "fig2 l4 runs %s: max relative loss gap %.2e\n", p, worst; exit worst > 5e-3 }' &&
-		ok || bad "fig2: runs $pair do not agree within 5e-3"
+		END { printf "fig2 l4 runs %s: max relative loss gap %.2e over %d rows\n", p, worst, NR - 1
+		      exit NR != 32 || worst > 5e-3 }' &&
+		ok || bad "fig2: runs $pair are not 31 rows that agree within 5e-3"
 done
-awk -F, 'NR > 1 && $2 >= 2.04 { late = 1 } END { exit late }' <(tail -n 1 "$runs/04-"*.csv) &&
-	ok || bad "fig2: depth-3 loss did not decrease"
+# The depth-3 run learns: 2.047 at iteration 0, 0.430 at 3000 (measured).
+awk -F, 'NR == 2 { first = $2 } END { exit !($1 == 3000 && $2 < first / 2) }' "$runs/04-"*.csv &&
+	ok || bad "fig2: depth-3 loss did not fall to half its start by iteration 3000"
 
 
 finish test_cli_basics
