@@ -162,13 +162,12 @@ static cJSON *num_array(const double *x, int n)
 	return a;
 }
 
-static cJSON *data_json(const struct experiment *ex, const struct dataset *ds,
-			const struct preprocess_info *pre)
+static cJSON *data_json(const struct experiment *ex, const struct run_context *rc,
+			const struct dataset *ds, const struct preprocess_info *pre)
 {
-	static const char *sources[] = {"gas_drift", "csv", "inline", "synthetic"};
 	const struct data_spec *d = &ex->data;
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "source", sources[d->source]);
+	cJSON_AddStringToObject(o, "source", name_map_name(&data_source_names, d->source));
 	if (d->path)
 		cJSON_AddStringToObject(o, "path", d->path);
 	if (d->source == DATA_GAS_DRIFT) {
@@ -197,6 +196,18 @@ static cJSON *data_json(const struct experiment *ex, const struct dataset *ds,
 	cJSON_AddNumberToObject(o, "m", ds->m);
 	cJSON_AddNumberToObject(o, "d", ds->d);
 	cJSON_AddNumberToObject(o, "k", ds->k);
+	if (rc->loss_floor) {
+		const struct lp_floor *f = rc->loss_floor;
+		cJSON *lf = cJSON_AddObjectToObject(o, "loss_floor");
+		cJSON_AddNumberToObject(lf, "value", f->loss);
+		cJSON_AddNumberToObject(lf, "at_zero", f->at_zero);
+		cJSON_AddNumberToObject(lf, "newton_steps", f->newton_steps);
+		cJSON_AddBoolToObject(lf, "converged", f->converged);
+		cJSON_AddStringToObject(lf, "note",
+					"min over one matrix W of the l_p loss on these (preprocessed) data: "
+					"no depth, width or optimizer goes below it; Newton's method with "
+					"BLAS/LAPACK, so the last bits may depend on the BLAS kernel");
+	}
 	cJSON *p = cJSON_AddObjectToObject(o, "preprocess");
 	cJSON_AddStringToObject(p, "mode", preprocess_mode_name(pre->mode));
 	cJSON_AddStringToObject(p, "std_convention", "population (divide by m)");
@@ -304,7 +315,7 @@ int output_metadata(const char *path, const struct experiment *ex,
 	if (rc->iterations_override)
 		cJSON_AddNumberToObject(root, "iterations_override",
 					(double)rc->iterations_override);
-	cJSON_AddItemToObject(root, "data", data_json(ex, ds, pre));
+	cJSON_AddItemToObject(root, "data", data_json(ex, rc, ds, pre));
 	cJSON *l = cJSON_AddObjectToObject(root, "loss");
 	if (ex->loss.kind == LOSS_SOFTMAX_CE) {
 		cJSON_AddStringToObject(l, "type", name_map_name(&loss_kind_names, LOSS_SOFTMAX_CE));

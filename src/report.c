@@ -229,6 +229,8 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		fprintf(f, "## %s\n\n", rd->title);
 		if (rd->description && *rd->description)
 			fprintf(f, "%s\n\n", rd->description);
+		if (rd->data_note)
+			fprintf(f, "%s\n\n", rd->data_note);
 		char name[16];
 		snprintf(name, sizeof(name), "loss.%s", rd->format);
 		char *png = path_join(rd->dir, name);

@@ -568,6 +568,7 @@ struct run_job {
 	struct preprocess_info *pre;
 	struct loss *loss;          /* prepared from ex.loss for each ds */
 	int *left_out;              /* [n_data] over batches: the batch left out */
+	struct lp_floor floor;      /* the l_p floor of ds[0] (metadata, report) */
 	struct par_pool *pool;
 	struct run_ctx ctx;         /* what training reads (results, CSV names) */
 	int *selected;
@@ -656,6 +657,13 @@ static int job_data(struct run_job *j)
 		if ((rc = preprocess_apply(&j->ds[d], ex->data.preprocess, &j->pre[d])) ||
 		    (rc = loss_prepare(&j->loss[d], &j->ds[d], j->pool)))
 			break;
+		/* informational: a failure leaves the metadata without a floor */
+		if (d == 0 && ls->kind == LOSS_LP) {
+			if (lp_floor(&j->ds[0], ls->p, &j->floor, NULL) == ERR_OK)
+				j->facts.loss_floor = &j->floor;
+			else
+				err_clear();
+		}
 		if (!j->o->quiet && ex->replicate_over == REPLICATE_BATCHES)
 			fprintf(stderr, "overparam: replicate %d: the data without batch%d.dat, %d rows\n",
 				d + 1, j->left_out[d], j->ds[d].m);

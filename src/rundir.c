@@ -8,6 +8,7 @@
 #include "overparam/table.h"
 
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ void rundir_release(struct rundir *rd)
 	free(rd->dir);
 	free(rd->title);
 	free(rd->description);
+	free(rd->data_note);
 	memset(rd, 0, sizeof(*rd));
 }
 
@@ -154,6 +156,77 @@ out:
 	return rc;
 }
 
+/* Appends printf-style text to buf (n bytes), truncating. */
+static void note_add(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	if (used + 1 >= n)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, n - used, fmt, ap);
+	va_end(ap);
+}
+
+/* "Data: gas_drift, ethanol (concentration): 1316 examples, 128 features;
+ * files not found: batch7.dat, batch10.dat." and, for l_p losses, the
+ * floor of the data ("The lowest loss any linear model reaches ..."), from
+ * metadata.json's "data" (and "replicate_data" for replicates over data
+ * subsets), so a report says what each figure ran on and how low its
+ * losses can go. NULL when the metadata has no data block. */
+static char *data_note(const cJSON *root)
+{
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+	const cJSON *source = cJSON_GetObjectItemCaseSensitive(data, "source");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(data, "m");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(data, "d");
+	if (!cJSON_IsString(source) || !cJSON_IsNumber(m) || !cJSON_IsNumber(d))
+		return NULL;
+	char buf[2048] = "";
+	note_add(buf, sizeof(buf), "Data: %s", source->valuestring);
+	const cJSON *gas = cJSON_GetObjectItemCaseSensitive(data, "gas");
+	const cJSON *target = cJSON_GetObjectItemCaseSensitive(data, "target");
+	if (cJSON_IsString(gas) && cJSON_IsString(target))
+		note_add(buf, sizeof(buf), ", %s (%s)", gas->valuestring, target->valuestring);
+	note_add(buf, sizeof(buf), ": %.0f examples, %.0f features", m->valuedouble,
+		 d->valuedouble);
+	int missing = 0;
+	const cJSON *file;
+	cJSON_ArrayForEach(file, cJSON_GetObjectItemCaseSensitive(data, "files")) {
+		const cJSON *path = cJSON_GetObjectItemCaseSensitive(file, "path");
+		if (!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(file, "present")) ||
+		    !cJSON_IsString(path))
+			continue;
+		const char *base = strrchr(path->valuestring, '/');
+		note_add(buf, sizeof(buf), "%s%s", missing++ ? ", " : "; files not found: ",
+			 base ? base + 1 : path->valuestring);
+	}
+	const cJSON *subsets = cJSON_GetObjectItemCaseSensitive(root, "replicate_data");
+	if (cJSON_GetArraySize(subsets) > 0) {
+		note_add(buf, sizeof(buf), "; replicate r leaves out batch file");
+		int r = 0;
+		const cJSON *one;
+		cJSON_ArrayForEach(one, subsets) {
+			const cJSON *b = cJSON_GetObjectItemCaseSensitive(one, "left_out_batch");
+			if (cJSON_IsNumber(b))
+				note_add(buf, sizeof(buf), "%s %d", r++ ? "," : "", b->valueint);
+		}
+		note_add(buf, sizeof(buf), " (the counts are replicate 1's)");
+	}
+	note_add(buf, sizeof(buf), ".");
+	const cJSON *lf = cJSON_GetObjectItemCaseSensitive(data, "loss_floor");
+	const cJSON *value = cJSON_GetObjectItemCaseSensitive(lf, "value");
+	const cJSON *at_zero = cJSON_GetObjectItemCaseSensitive(lf, "at_zero");
+	if (cJSON_IsNumber(value) && cJSON_IsNumber(at_zero) && at_zero->valuedouble > 0)
+		note_add(buf, sizeof(buf),
+			 " The lowest loss any linear model reaches on these data (one matrix W, "
+			 "Newton's method; no depth goes below it): %.4g, %.3g%% of the loss at W = 0%s.",
+			 value->valuedouble, 100 * value->valuedouble / at_zero->valuedouble,
+			 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lf, "converged"))
+			 ? "" : " (Newton did not converge: an upper bound)");
+	return str_dup(buf);
+}
+
 static int load_metadata(struct rundir *rd, int required)
 {
 	char *path = path_join(rd->dir, "metadata.json");
@@ -187,6 +260,7 @@ static int load_metadata(struct rundir *rd, int required)
 	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
 	if (cJSON_IsString(desc))
 		rd->description = str_dup(desc->valuestring);
+	rd->data_note = data_note(root);
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
 	int n = cJSON_IsArray(claims) ? cJSON_GetArraySize(claims) : 0;
 	rd->claims = calloc(n ? n : 1, sizeof(*rd->claims));

@@ -207,6 +207,18 @@ tr -d ' \t\n' < "$tmp/rb/metadata.json" | grep -q '"replicate_over":"batches","r
 	ok || bad "rb: metadata does not say which batch each replicate left out"
 expect_rc 0 "report over data subsets" "$bin" report "$tmp/rb"
 grep -Eq "d2 faster: holds in [0-2]/2 replicates" "$tmp/out" && ok || bad "rb report: $(grep 'd2 faster' "$tmp/out")"
+# The report says what the figure ran on; the reference counts the ethanol
+# rows ("1;" lines) of the batch files replicate 1 kept, and names the absent.
+m1=$(cd "$src/data/gas-drift" && ls batch*.dat | grep -vx batch1.dat | xargs cat | grep -c '^1;')
+absent=$(for i in 2 3 4 5 6 7 8 9 10; do [ -e "$src/data/gas-drift/batch$i.dat" ] || echo "batch$i.dat"; done | paste -sd, | sed 's/,/, /g')
+want="Data: gas_drift, ethanol (concentration): $m1 examples, 128 features${absent:+; files not found: $absent}; replicate r leaves out batch file 1, 2 (the counts are replicate 1's)."
+grep -qF "$want The lowest loss any linear model reaches on these data" "$tmp/out" && ok ||
+	bad "rb report: data line '$(grep '^Data' "$tmp/out")', want '$want The lowest loss ...'"
+# The l_p floor (metadata data.loss_floor; test_lpfloor checks its values)
+# is positive and no replicate-1 run goes below it.
+floor=$(tr -d ' \n\t' < "$tmp/rb/metadata.json" | grep -o '"loss_floor":{"value":[^,]*' | sed 's/.*://')
+awk -F, -v f="$floor" 'NR > 1 && $25 == 1 { n++; if ($21 < f) low = 1 } END { exit !(f > 0 && n == 2 && !low) }' \
+	"$tmp/rb/summary.csv" && ok || bad "rb: floor '$floor' is not positive or a run went below it"
 expect_rc 2 "batches with synthetic data" "$bin" run "$tmp/rb.json" -o "$tmp/rb_bad" --quiet \
 	--set 'data={"source": "synthetic", "m": 10, "d": 2}'
 grep -q "rb.json: replicate_over: \"batches\" needs gas_drift data" "$tmp/err" && ok || bad "rb refusal: $(cat "$tmp/err")"

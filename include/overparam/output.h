@@ -11,6 +11,7 @@
 
 #include "overparam/plan.h"
 #include "overparam/dataset.h"
+#include "overparam/lpfloor.h"
 #include "overparam/preprocess.h"
 #include "overparam/shard.h"
 #include "overparam/train.h"
@@ -46,6 +47,8 @@ struct run_context {
 	int n_subsets;            /* replicate_over "batches": replicate r ran on
 				     the data without batch left_out_batch[r] */
 	const int *left_out_batch;
+	const struct lp_floor *loss_floor; /* the l_p floor of replicate 1's
+					      data (lpfloor.h), or NULL */
 };
 
 /* Everything needed to rerun and to audit the run, for the runs of sub

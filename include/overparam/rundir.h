@@ -20,6 +20,7 @@ struct rundir_run {
 struct rundir {
 	char *dir;
 	char *title, *description; /* from metadata.json; title defaults to dir */
+	char *data_note;           /* "Data: ...: M examples, ..." or NULL */
 	int logx;
 	const char *format; /* plot format: "png" (default), "svg" or "pdf"; static */
 	struct rundir_run *runs;

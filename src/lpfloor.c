@@ -1,0 +1,129 @@
+/* lpfloor: Newton's method for the l_p floor of a dataset (see lpfloor.h). */
+#include "overparam/lpfloor.h"
+#include "overparam/error.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* (1/(p m)) sum_i |x_i . w - y_i|^p for output column r of Y; e (m) gets the
+ * residuals. */
+static double row_loss(const struct dataset *ds, int r, double p, const double *w, double *e)
+{
+	double sum = 0;
+	for (int i = 0; i < ds->m; i++) {
+		const double *x = ds->X + (size_t)i * ds->d;
+		double yhat = 0;
+		for (int j = 0; j < ds->d; j++)
+			yhat += x[j] * w[j];
+		e[i] = yhat - ds->Y[(size_t)i * ds->k + r];
+		sum += pow(fabs(e[i]), p);
+	}
+	return sum / (p * ds->m);
+}
+
+struct newton_work {
+	double *w, *trial, *e, *g, *s, *H, *Z;
+};
+
+/* Minimizes row r's loss from w = 0; returns ERR_OK or ERR_RUNTIME. */
+static int solve_row(const struct dataset *ds, int r, double p, struct newton_work *nw,
+		     double *loss, int *steps, int *converged)
+{
+	int m = ds->m, d = ds->d;
+	memset(nw->w, 0, (size_t)d * sizeof(double));
+	double L = row_loss(ds, r, p, nw->w, nw->e);
+	*steps = 0;
+	*converged = 0;
+	while (*steps < LP_FLOOR_MAX_STEPS) {
+		if (L == 0) {
+			*converged = 1;
+			break;
+		}
+		/* g and Z = sqrt(c_i) x_i with c_i = |e_i|^(p-2), H = (p-1)/m Z^T Z */
+		memset(nw->g, 0, (size_t)d * sizeof(double));
+		for (int i = 0; i < m; i++) {
+			const double *x = ds->X + (size_t)i * d;
+			double c = p == 2 ? 1 : pow(fabs(nw->e[i]), p - 2);
+			double gc = c * nw->e[i] / m, zc = sqrt(c);
+			for (int j = 0; j < d; j++) {
+				nw->g[j] += gc * x[j];
+				nw->Z[(size_t)i * d + j] = zc * x[j];
+			}
+		}
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, m, (p - 1) / m, nw->Z, d,
+			    0.0, nw->H, d);
+		double trace = 0;
+		for (int j = 0; j < d; j++)
+			trace += nw->H[(size_t)j * d + j];
+		for (int j = 0; j < d; j++)
+			nw->H[(size_t)j * d + j] += 1e-12 * trace / d + 1e-300;
+		memcpy(nw->s, nw->g, (size_t)d * sizeof(double));
+		lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', d, 1, nw->H, d, nw->s, 1);
+		if (info != 0)
+			return err_set(ERR_RUNTIME, "l_p floor: LAPACKE_dposv failed (info %d)",
+				       (int)info);
+		double dec = 0; /* Newton decrement squared: g . H^-1 g */
+		for (int j = 0; j < d; j++)
+			dec += nw->g[j] * nw->s[j];
+		(*steps)++;
+		if (!(dec > 1e-20 * L)) {
+			*converged = 1;
+			break;
+		}
+		/* backtracking (Armijo, 1/4) on w - t s */
+		double t = 1, Lt = L;
+		for (; t > 1e-12; t *= 0.5) {
+			for (int j = 0; j < d; j++)
+				nw->trial[j] = nw->w[j] - t * nw->s[j];
+			Lt = row_loss(ds, r, p, nw->trial, nw->e);
+			if (Lt <= L - 0.25 * t * dec)
+				break;
+		}
+		if (!(t > 1e-12)) { /* no decrease left at double precision */
+			*converged = dec <= 1e-10 * L;
+			break;
+		}
+		memcpy(nw->w, nw->trial, (size_t)d * sizeof(double));
+		L = Lt;
+	}
+	*loss = L;
+	return ERR_OK;
+}
+
+int lp_floor(const struct dataset *ds, double p, struct lp_floor *out, double *W)
+{
+	int m = ds->m, d = ds->d;
+	memset(out, 0, sizeof(*out));
+	struct newton_work nw = {
+		calloc(d, sizeof(double)), calloc(d, sizeof(double)), calloc(m, sizeof(double)),
+		calloc(d, sizeof(double)), calloc(d, sizeof(double)),
+		calloc((size_t)d * d, sizeof(double)), calloc((size_t)m * d, sizeof(double)),
+	};
+	int rc = nw.w && nw.trial && nw.e && nw.g && nw.s && nw.H && nw.Z
+		 ? ERR_OK : err_set(ERR_RUNTIME, "l_p floor: out of memory");
+	out->converged = 1;
+	for (int r = 0; r < ds->k && !rc; r++) {
+		double loss = 0;
+		int steps = 0, converged = 0;
+		memset(nw.s, 0, (size_t)d * sizeof(double));
+		out->at_zero += row_loss(ds, r, p, nw.s, nw.e);
+		rc = solve_row(ds, r, p, &nw, &loss, &steps, &converged);
+		out->loss += loss;
+		if (steps > out->newton_steps)
+			out->newton_steps = steps;
+		out->converged &= converged;
+		if (W && !rc)
+			memcpy(W + (size_t)r * d, nw.w, (size_t)d * sizeof(double));
+	}
+	free(nw.w);
+	free(nw.trial);
+	free(nw.e);
+	free(nw.g);
+	free(nw.s);
+	free(nw.H);
+	free(nw.Z);
+	return rc;
+}
