@@ -34,11 +34,14 @@ static int solve_row(const struct dataset *ds, int r, double p, struct newton_wo
 {
 	int m = ds->m, d = ds->d;
 	memset(nw->w, 0, (size_t)d * sizeof(double));
-	double L = row_loss(ds, r, p, nw->w, nw->e);
+	double L = row_loss(ds, r, p, nw->w, nw->e), L0 = L;
 	*steps = 0;
 	*converged = 0;
 	while (*steps < LP_FLOOR_MAX_STEPS) {
-		if (L == 0) {
+		/* an exact fit: H -> 0 there and Newton only gains a factor
+		 * (p-2)/(p-1) of the residual a step, so stop at a zero loss for
+		 * any report's purpose */
+		if (L <= LP_FLOOR_EXACT * L0) {
 			*converged = 1;
 			break;
 		}

@@ -168,8 +168,8 @@ static void note_add(char *buf, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "Data: gas_drift, ethanol (concentration): 1316 examples, 128 features;
- * files not found: batch7.dat, batch10.dat." and, for l_p losses, the
+/* "Data: gas_drift, gas ethanol, target concentration: 1316 examples, 128
+ * features; files not found: batch7.dat, batch10.dat." and, for l_p losses, the
  * floor of the data ("The lowest loss any linear model reaches ..."), from
  * metadata.json's "data" (and "replicate_data" for replicates over data
  * subsets), so a report says what each figure ran on and how low its
@@ -187,7 +187,8 @@ static char *data_note(const cJSON *root)
 	const cJSON *gas = cJSON_GetObjectItemCaseSensitive(data, "gas");
 	const cJSON *target = cJSON_GetObjectItemCaseSensitive(data, "target");
 	if (cJSON_IsString(gas) && cJSON_IsString(target))
-		note_add(buf, sizeof(buf), ", %s (%s)", gas->valuestring, target->valuestring);
+		note_add(buf, sizeof(buf), ", gas %s, target %s", gas->valuestring,
+			 target->valuestring);
 	note_add(buf, sizeof(buf), ": %.0f examples, %.0f features", m->valuedouble,
 		 d->valuedouble);
 	int missing = 0;

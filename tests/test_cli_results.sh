@@ -211,7 +211,7 @@ grep -Eq "d2 faster: holds in [0-2]/2 replicates" "$tmp/out" && ok || bad "rb re
 # rows ("1;" lines) of the batch files replicate 1 kept, and names the absent.
 m1=$(cd "$src/data/gas-drift" && ls batch*.dat | grep -vx batch1.dat | xargs cat | grep -c '^1;')
 absent=$(for i in 2 3 4 5 6 7 8 9 10; do [ -e "$src/data/gas-drift/batch$i.dat" ] || echo "batch$i.dat"; done | paste -sd, | sed 's/,/, /g')
-want="Data: gas_drift, ethanol (concentration): $m1 examples, 128 features${absent:+; files not found: $absent}; replicate r leaves out batch file 1, 2 (the counts are replicate 1's)."
+want="Data: gas_drift, gas ethanol, target concentration: $m1 examples, 128 features${absent:+; files not found: $absent}; replicate r leaves out batch file 1, 2 (the counts are replicate 1's)."
 grep -qF "$want The lowest loss any linear model reaches on these data" "$tmp/out" && ok ||
 	bad "rb report: data line '$(grep '^Data' "$tmp/out")', want '$want The lowest loss ...'"
 # The l_p floor (metadata data.loss_floor; test_lpfloor checks its values)

@@ -8,7 +8,7 @@
  *   the floor is never above GD's loss and agrees to 1e-10 relative, and
  *   the gradient at the returned W vanishes to 1e-9 of its size at W = 0;
  * - an exact fit (Y = X w*) for p = 4, where H -> 0 at the minimizer: the
- *   floor is below 1e-30 of L(0);
+ *   floor is at most LP_FLOOR_EXACT of L(0), and counts as converged;
  * - a duplicated feature (rank-deficient X), p = 2: the floor of the data
  *   without the copy. */
 #include "check.h"
@@ -153,8 +153,8 @@ static void exact_fit(void)
 	}
 	struct lp_floor f;
 	double W[4];
-	check_true("exact fit: solved", lp_floor(&ds, 4, &f, W) == 0);
-	check_true("exact fit: floor below 1e-30 L(0)", f.loss <= 1e-30 * f.at_zero);
+	check_true("exact fit: solved", lp_floor(&ds, 4, &f, W) == 0 && f.converged);
+	check_true("exact fit: floor at most LP_FLOOR_EXACT L(0)", f.loss <= LP_FLOOR_EXACT * f.at_zero);
 	check_close("exact fit: W = w*", W, wstar, 4, 1e-6, 0);
 	free(ds.X);
 	free(ds.Y);

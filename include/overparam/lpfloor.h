@@ -28,8 +28,11 @@ struct lp_floor {
 			     (about twice the gap to the floor) fell below
 			     1e-20 of its loss, or below 1e-10 where double
 			     precision allows no further decrease; or the
-			     row's loss is 0 */
+			     row's loss fell to LP_FLOOR_EXACT of its L(0)
+			     (an exact fit) */
 };
+
+#define LP_FLOOR_EXACT 1e-32
 
 /* Solves the floor of ds for p >= 2 into *out; W (k, d) row-major receives
  * the minimizer when not NULL. Returns ERR_OK, or ERR_RUNTIME (out of memory,
