@@ -45,19 +45,24 @@ static int solve_row(const struct dataset *ds, int r, double p, struct newton_wo
 			*converged = 1;
 			break;
 		}
-		/* g and Z = sqrt(c_i) x_i with c_i = |e_i|^(p-2), H = (p-1)/m Z^T Z */
+		/* g, and H = (p-1)/m sum over chunks of Z^T Z with rows
+		 * Z_i = sqrt(c_i) x_i, c_i = |e_i|^(p-2) (Z holds one chunk) */
 		memset(nw->g, 0, (size_t)d * sizeof(double));
-		for (int i = 0; i < m; i++) {
-			const double *x = ds->X + (size_t)i * d;
-			double c = p == 2 ? 1 : pow(fabs(nw->e[i]), p - 2);
-			double gc = c * nw->e[i] / m, zc = sqrt(c);
-			for (int j = 0; j < d; j++) {
-				nw->g[j] += gc * x[j];
-				nw->Z[(size_t)i * d + j] = zc * x[j];
+		for (int i0 = 0; i0 < m; i0 += LP_FLOOR_CHUNK) {
+			int rows = m - i0 < LP_FLOOR_CHUNK ? m - i0 : LP_FLOOR_CHUNK;
+			for (int i = i0; i < i0 + rows; i++) {
+				const double *x = ds->X + (size_t)i * d;
+				double c = p == 2 ? 1 : pow(fabs(nw->e[i]), p - 2);
+				double gc = c * nw->e[i] / m, zc = sqrt(c);
+				double *z = nw->Z + (size_t)(i - i0) * d;
+				for (int j = 0; j < d; j++) {
+					nw->g[j] += gc * x[j];
+					z[j] = zc * x[j];
+				}
 			}
+			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, rows, (p - 1) / m,
+				    nw->Z, d, i0 ? 1.0 : 0.0, nw->H, d);
 		}
-		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, m, (p - 1) / m, nw->Z, d,
-			    0.0, nw->H, d);
 		double trace = 0;
 		for (int j = 0; j < d; j++)
 			trace += nw->H[(size_t)j * d + j];
@@ -100,10 +105,15 @@ int lp_floor(const struct dataset *ds, double p, struct lp_floor *out, double *W
 {
 	int m = ds->m, d = ds->d;
 	memset(out, 0, sizeof(*out));
+	if ((double)m * d * d > LP_FLOOR_MAX_WORK) {
+		out->skipped = 1;
+		return ERR_OK;
+	}
+	int chunk = m < LP_FLOOR_CHUNK ? m : LP_FLOOR_CHUNK;
 	struct newton_work nw = {
 		calloc(d, sizeof(double)), calloc(d, sizeof(double)), calloc(m, sizeof(double)),
 		calloc(d, sizeof(double)), calloc(d, sizeof(double)),
-		calloc((size_t)d * d, sizeof(double)), calloc((size_t)m * d, sizeof(double)),
+		calloc((size_t)d * d, sizeof(double)), calloc((size_t)chunk * d, sizeof(double)),
 	};
 	int rc = nw.w && nw.trial && nw.e && nw.g && nw.s && nw.H && nw.Z
 		 ? ERR_OK : err_set(ERR_RUNTIME, "l_p floor: out of memory");

@@ -196,7 +196,13 @@ static cJSON *data_json(const struct experiment *ex, const struct run_context *r
 	cJSON_AddNumberToObject(o, "m", ds->m);
 	cJSON_AddNumberToObject(o, "d", ds->d);
 	cJSON_AddNumberToObject(o, "k", ds->k);
-	if (rc->loss_floor) {
+	if (rc->loss_floor && rc->loss_floor->skipped) {
+		cJSON *lf = cJSON_AddObjectToObject(o, "loss_floor");
+		char why[96];
+		snprintf(why, sizeof(why), "m d^2 above %g: a Newton step would take seconds",
+			 LP_FLOOR_MAX_WORK);
+		cJSON_AddStringToObject(lf, "skipped", why);
+	} else if (rc->loss_floor) {
 		const struct lp_floor *f = rc->loss_floor;
 		cJSON *lf = cJSON_AddObjectToObject(o, "loss_floor");
 		cJSON_AddNumberToObject(lf, "value", f->loss);

@@ -2,7 +2,8 @@
  * - closed forms: one feature x = 1 and labels 0, 2 put the minimizer at
  *   w = 1 with every residual +-1, so the floor is 2 / (p m) = 1/p;
  * - p = 2: least squares by QR (LAPACKE_dgels), not by Newton's normal
- *   equations; rtol 1e-12 on the loss, 1e-9 on W;
+ *   equations, with m below and above LP_FLOOR_CHUNK; rtol 1e-12 on the
+ *   loss, 1e-9 on W;
  * - p = 4: plain gradient descent written here, 200,000 steps on a small
  *   problem (strongly convex near its minimizer, so GD converges linearly):
  *   the floor is never above GD's loss and agrees to 1e-10 relative, and
@@ -100,10 +101,11 @@ static void qr_least_squares(const struct dataset *ds, double *W)
 	free(B);
 }
 
-static void least_squares(void)
+/* m rows (more than LP_FLOOR_CHUNK: H summed over chunks, the last partial). */
+static void least_squares(int m)
 {
 	struct dataset ds;
-	random_data(&ds, 40, 6, 2, 11);
+	random_data(&ds, m, 6, 2, 11);
 	double W[12], Wqr[12];
 	struct lp_floor f;
 	check_true("p=2: solved", lp_floor(&ds, 2, &f, W) == 0 && f.converged);
@@ -185,7 +187,12 @@ static void duplicated_feature(void)
 int main(void)
 {
 	closed_form();
-	least_squares();
+	least_squares(40);
+	least_squares(2 * LP_FLOOR_CHUNK + 300);
+	struct dataset huge = {.m = 1000000, .d = 200, .k = 1}; /* never read */
+	struct lp_floor f;
+	check_true("m d^2 above LP_FLOOR_MAX_WORK: skipped",
+		   lp_floor(&huge, 4, &f, NULL) == 0 && f.skipped);
 	quartic_against_gd();
 	exact_fit();
 	duplicated_feature();

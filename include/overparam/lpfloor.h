@@ -2,8 +2,9 @@
  *
  *   floor = min over W (k, d) of L(W) = (1/m) sum_i (1/p) sum_r |W_r x_i - y_ir|^p
  *
- * (loss.h's l_p loss). A depth-N linear network expresses exactly the
- * single matrix W, so no depth, width or optimizer goes below it: a report
+ * (loss.h's l_p loss). A depth-N linear network expresses one matrix W
+ * (of lower rank where a hidden layer is narrower than the output), so no
+ * depth, width or optimizer goes below it: a report
  * compares final losses with it to say how much the data allow. L is convex
  * and separable over the rows W_r, so each row is solved on its own by
  * Newton's method with a backtracking line search, from W_r = 0:
@@ -21,6 +22,7 @@
 #include "overparam/dataset.h"
 
 struct lp_floor {
+	int skipped;      /* 1: m d^2 > LP_FLOOR_MAX_WORK, nothing computed */
 	double loss;      /* min L(W) */
 	double at_zero;   /* L(0), for scale */
 	int newton_steps; /* the most any row took */
@@ -33,6 +35,13 @@ struct lp_floor {
 };
 
 #define LP_FLOOR_EXACT 1e-32
+
+/* H is summed over chunks of this many rows, so the work space is
+ * O(LP_FLOOR_CHUNK d + d^2) beside the data. A Newton step costs about
+ * m d^2 flops; above LP_FLOOR_MAX_WORK (seconds a step) the floor is
+ * skipped rather than add minutes to a run. */
+#define LP_FLOOR_CHUNK 1024
+#define LP_FLOOR_MAX_WORK 1e10
 
 /* Solves the floor of ds for p >= 2 into *out; W (k, d) row-major receives
  * the minimizer when not NULL. Returns ERR_OK, or ERR_RUNTIME (out of memory,
