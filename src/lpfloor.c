@@ -28,13 +28,15 @@ struct newton_work {
 	double *w, *trial, *e, *g, *s, *H, *Z;
 };
 
-/* Minimizes row r's loss from w = 0; returns ERR_OK or ERR_RUNTIME. */
+/* Minimizes row r's loss from w = 0 into *loss (*at_zero: its loss at
+ * w = 0); returns ERR_OK or ERR_RUNTIME. */
 static int solve_row(const struct dataset *ds, int r, double p, struct newton_work *nw,
-		     double *loss, int *steps, int *converged)
+		     double *loss, double *at_zero, int *steps, int *converged)
 {
 	int m = ds->m, d = ds->d;
 	memset(nw->w, 0, (size_t)d * sizeof(double));
 	double L = row_loss(ds, r, p, nw->w, nw->e), L0 = L;
+	*at_zero = L0;
 	*steps = 0;
 	*converged = 0;
 	while (*steps < LP_FLOOR_MAX_STEPS) {
@@ -119,12 +121,11 @@ int lp_floor(const struct dataset *ds, double p, struct lp_floor *out, double *W
 		 ? ERR_OK : err_set(ERR_RUNTIME, "l_p floor: out of memory");
 	out->converged = 1;
 	for (int r = 0; r < ds->k && !rc; r++) {
-		double loss = 0;
+		double loss = 0, at_zero = 0;
 		int steps = 0, converged = 0;
-		memset(nw.s, 0, (size_t)d * sizeof(double));
-		out->at_zero += row_loss(ds, r, p, nw.s, nw.e);
-		rc = solve_row(ds, r, p, &nw, &loss, &steps, &converged);
+		rc = solve_row(ds, r, p, &nw, &loss, &at_zero, &steps, &converged);
 		out->loss += loss;
+		out->at_zero += at_zero;
 		if (steps > out->newton_steps)
 			out->newton_steps = steps;
 		out->converged &= converged;
