@@ -10,19 +10,34 @@
 #   3. the same tests built with AddressSanitizer + UBSan (build-asan/)
 #   4. the libFuzzer harnesses for the config parser and the data loaders,
 #      60 s each (scripts/fuzz.sh)
-# usage: scripts/test.sh [--quick]   (--quick: step 1 only)
+# usage: scripts/test.sh [--quick | --slow]
+#   --quick  the fast tier only (ctest -L fast: unit and CLI tests, about
+#            30 s on 2 idle cores): what a developer runs after each change
+#   --slow   the slow tier only (ctest -L slow: convnet runs, kill storms,
+#            Slurm, bit identity, valgrind)
+#   (none)   everything above: both tiers, then steps 2-4 (what CI runs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-quick=0
-[ "${1:-}" = "--quick" ] && quick=1
+tier=all
+case "${1:-}" in
+--quick) tier=fast ;;
+--slow) tier=slow ;;
+"") ;;
+*) echo "test.sh: error: unknown option '$1' (--quick, --slow)" >&2; exit 2 ;;
+esac
 scripts/install-deps.sh
 scripts/build.sh
 scripts/fetch-data.sh
 scripts/fetch-data.sh mnist || echo "test.sh: MNIST not fetched: test_mnist is skipped"
-echo "== ctest (Release)"
+if [ "$tier" != all ]; then
+	echo "== ctest (Release): the $tier tier only (ctest -L $tier)"
+	(cd build && ctest --output-on-failure --timeout 900 -L "$tier")
+	echo "test.sh: the $tier tier passed (scripts/test.sh with no option runs every tier)"
+	exit 0
+fi
+echo "== ctest (Release): both tiers"
 (cd build && ctest --output-on-failure --timeout 900)
-[ "$quick" = 1 ] && exit 0
 echo "== bit identity across builds (clang Release; gcc RelWithDebInfo -march=native)"
 CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build-clang -j "$(nproc)" --target overparam > /dev/null

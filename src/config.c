@@ -454,7 +454,6 @@ struct grid_axis {
 	int n;
 };
 
-/* Parses one fully-resolved run object (no lists left) into r. */
 /* A log grid {"from": a, "to": b, "per_decade": n} in place of a grid list
  * becomes the list a 10^(k/n), k = 0, 1, ... while <= b (within 1e-9),
  * each rounded to 6 significant digits. The powers come from detmath, so
@@ -494,6 +493,7 @@ static int expand_log_grid(const struct json_ctx *c, const char *path, cJSON *se
 	return ERR_OK;
 }
 
+/* Parses one fully-resolved run object (no lists left) into r. */
 static int parse_run_object(const struct json_ctx *c, const cJSON *run, const char *path,
 			    const struct run_spec *train_defaults, struct run_spec *r)
 {

@@ -29,6 +29,7 @@
 #include "overparam/idx.h"
 #include "overparam/output.h"
 #include "overparam/plot.h"
+#include "overparam/stop.h"
 #include "overparam/table.h"
 #include "overparam/weights.h"
 
@@ -52,9 +53,10 @@ struct split {
  * checkpoint instead of final weights. */
 static int train_one(const struct convnet_run_spec *r, const struct split *train,
 		     const struct split *valid, const struct split *test, long steps,
-		     const char *label, const char *wdir, const char *csv_path, int resume,
+		     int run_index, const char *wdir, const char *csv_path, int resume,
 		     int quiet, struct convnet_result *res)
 {
+	const char *label = r->label;
 	struct convnet net;
 	int rc = convnet_create(&net, &r->net);
 	if (rc)
@@ -91,6 +93,7 @@ static int train_one(const struct convnet_run_spec *r, const struct split *train
 	double t0 = clock_seconds();
 	long t = start;
 	for (; t < steps; t++) {
+		stop_test_raise_tick(run_index, t);
 		if (stop_requested) {
 			res->status = "interrupted";
 			break;
@@ -300,7 +303,7 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 	}
 	for (int i = 0; i < ex.n_runs; i++)
 		max_batch = ex.runs[i].batch > max_batch ? ex.runs[i].batch : max_batch;
-	if ((rc = refuse_options(o)))
+	if ((rc = refuse_options(o)) || (rc = stop_test_raise_parse()))
 		goto out;
 	int complete = 0;
 	if ((rc = check_outdir(o, outdir, config_text, &complete, &meta)))
@@ -346,7 +349,7 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 			char *wdir = weights_run_dir(tmp, csv[i]);
 			char *cpath = path_join(tmp, csv[i]);
 			rc = wdir && cpath ? train_one(&ex.runs[i], &train, &valid, &test, steps[i],
-						       ex.runs[i].label, wdir, cpath, o->resume,
+						       i, wdir, cpath, o->resume,
 						       o->quiet, &res[i])
 					   : err_set(ERR_RUNTIME, "out of memory");
 			free(wdir);

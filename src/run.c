@@ -1,7 +1,8 @@
-/* run: what `overparam run` does with a linear config, from a parsed
- * command line to files on disk, in the phases of cmd_run (plan,
- * directory, data, first records, training, finish; a convnet config goes
- * to convnet_run.c). Data are loaded and preprocessed once;
+/* run: what `overparam run` does with a linear config, from the config's
+ * text to files on disk, in the phases of linear_cmd_run (plan,
+ * directory, data, first records, training, finish; run_command.c sends a
+ * convnet config to convnet_run.c instead). Data are loaded and
+ * preprocessed once;
  * runs go one after another (grid points of a group in blocks stepped
  * together), each CSV written as soon as its run or block ends, so an
  * interruption keeps every finished run and checkpoints the others. */
@@ -10,18 +11,17 @@
 #include "overparam/rundata.h"
 #include "overparam/clock.h"
 #include "overparam/config.h"
-#include "overparam/convnet_config.h"
 #include "overparam/refine.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/output.h"
-#include "overparam/overrides.h"
 #include "overparam/parallel.h"
 #include "overparam/plot.h"
 #include "overparam/rundir.h"
 #include "overparam/shard.h"
 #include "overparam/sweep.h"
 #include "overparam/table.h"
+#include "overparam/stop.h"
 #include "overparam/train.h"
 #include "overparam/weights.h"
 
@@ -32,33 +32,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-volatile sig_atomic_t stop_requested;
-
-/* The first SIGINT/SIGTERM asks the runs to stop after the current step
- * and checkpoint; a second one ends the process at once. Files are only
- * ever renamed into place complete, so what is on disk stays valid (the
- * interrupted runs then resume from their last checkpoint). */
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (stop_requested) {
-		static const char msg[] = "\noverparam: second interrupt: stopping now\n";
-		ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-		(void)w;
-		_exit(ERR_RUNTIME);
-	}
-	stop_requested = 1;
-}
-
-void stop_signals_install(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 /* What one block of runs shows while it trains: on a terminal a bar
  * redrawn at most 5 times a second (erased when the block ends), off one a
@@ -79,42 +52,10 @@ struct progress_state {
 	const char *weights_dir;   /* this run's weights/<stem> */
 	const char *init_from_dir; /* --init-from: <dir>/weights/<stem>, or NULL */
 	const char *csv_path;      /* this run's CSV */
+	long log_every;            /* its rows' cadence (the checkpoint records them) */
 	double checkpoint_every;   /* seconds; 0: every 4096 iterations */
 	double last_checkpoint;
 };
-
-/* For tests that interrupt or kill a run at a known point, not at a time:
- * OVERPARAM_TEST_RAISE=SIG@N[:R] (SIG one of INT, TERM, KILL, or INT2 for
- * two SIGINTs in a row) raises SIG once, at the first progress tick at
- * iteration >= N (after the checkpoint due there), of run R (1-based; any
- * run when not given). Read by cmd_run. */
-static int test_raise_sig, test_raise_twice;
-static long test_raise_at;
-static int test_raise_run;
-
-static int parse_test_raise(void)
-{
-	const char *v = getenv("OVERPARAM_TEST_RAISE");
-	if (!v || !*v)
-		return ERR_OK;
-	static const struct { const char *name; int sig; } sigs[] = {
-		{"INT@", SIGINT}, {"TERM@", SIGTERM}, {"KILL@", SIGKILL}, {"INT2@", SIGINT}};
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		size_t n = strlen(sigs[i].name);
-		char *end;
-		if (strncmp(v, sigs[i].name, n) == 0) {
-			test_raise_at = strtol(v + n, &end, 10);
-			int at_number = end != v + n;
-			test_raise_run = *end == ':' ? (int)strtol(end + 1, &end, 10) : 0;
-			if (!*end && at_number && test_raise_at > 0 && test_raise_run >= 0) {
-				test_raise_sig = sigs[i].sig;
-				test_raise_twice = i == 3;
-				return ERR_OK;
-			}
-		}
-	}
-	return err_set(ERR_INPUT, "OVERPARAM_TEST_RAISE: expected INT@N, INT2@N, TERM@N or KILL@N (and :RUN), got '%s'", v);
-}
 
 static int checkpoint_due(void *user)
 {
@@ -134,7 +75,7 @@ static int write_checkpoint(void *user, const struct checkpoint *ck,
 {
 	struct progress_state *p = user;
 	int rc = output_run_csv(p->csv_path, res);
-	return rc ? rc : checkpoint_save(p->weights_dir, ck);
+	return rc ? rc : checkpoint_save(p->weights_dir, ck, p->csv_path, p->log_every);
 }
 
 static int save_weights(void *user, const char *tag, const struct model *mod)
@@ -182,14 +123,7 @@ static int load_prior_rows(const char *path, long t, long K, int n_extra,
 static void on_progress(void *user, long iter, double loss)
 {
 	struct progress_state *p = user;
-	if (test_raise_sig && iter >= test_raise_at &&
-	    (!test_raise_run || test_raise_run == p->index + 1)) {
-		int sig = test_raise_sig;
-		test_raise_sig = 0;
-		raise(sig);
-		if (test_raise_twice)
-			raise(sig);
-	}
+	stop_test_raise_tick(p->index, iter);
 	struct progress_display *d = p->disp;
 	if (!d || !d->mode)
 		return;
@@ -265,22 +199,22 @@ static struct train_opts make_opts(const struct run_ctx *c, const struct run_spe
 	return t;
 }
 
-/* After run i ended: its checkpoint if interrupted, a line on stderr, its
- * CSV. */
+/* After run i ended: a line on stderr, its CSV, and its checkpoint if
+ * interrupted. */
 static int finish_run(const struct run_ctx *c, int i, const char *wdir)
 {
 	struct run_result *res = &c->res[i];
-	int rc = ERR_OK;
-	if (res->status == RUN_INTERRUPTED && (rc = checkpoint_save(wdir, &res->ckpt)))
-		return rc;
 	if (c->interactive)
 		fputs("\r\033[K", stderr);
 	if (!c->o->quiet)
 		fprintf(stderr, "overparam: [%d/%d] %s: %s, loss %.6g -> %.6g at iteration %ld (%.2f s)\n",
 			i + 1, c->ex->n_runs, c->ex->runs[i].label, run_status_name(res->status),
 			res->initial_loss, res->final_loss, res->last_iter, res->seconds);
+	/* the CSV first: the checkpoint records the rows a resume reads */
 	char *path = path_join(c->outdir, c->csv_names[i]);
-	rc = path ? output_run_csv(path, res) : err_set(ERR_RUNTIME, "out of memory");
+	int rc = path ? output_run_csv(path, res) : err_set(ERR_RUNTIME, "out of memory");
+	if (!rc && res->status == RUN_INTERRUPTED)
+		rc = checkpoint_save(wdir, &res->ckpt, path, c->ex->runs[i].log_every);
 	free(path);
 	return rc;
 }
@@ -308,14 +242,14 @@ static int member_prepare(const struct run_ctx *c, int i, int resume, struct mem
 		mb->idir = strdup(c->init_dirs[i]);
 	if (!mb->wdir || !mb->csv || (c->init_dirs && c->init_dirs[i] && !mb->idir))
 		return err_set(ERR_RUNTIME, "out of memory");
-	mb->ps = (struct progress_state){i, NULL, mb->wdir, mb->idir, mb->csv,
+	mb->ps = (struct progress_state){i, NULL, mb->wdir, mb->idir, mb->csv, r->log_every,
 					 c->o->checkpoint_every, clock_seconds()};
 	mb->opts = make_opts(c, r, &mb->ps);
 	if (!resume || !checkpoint_exists(mb->wdir))
 		return ERR_OK;
 	const struct dataset *ds = &c->ds[data_index(c, r)];
 	int n_extra = 2 * r->emulate + (r->singular_values ? (ds->k < ds->d ? ds->k : ds->d) : 0);
-	int rc = checkpoint_load(mb->wdir, &mb->ck);
+	int rc = checkpoint_load(mb->wdir, &mb->ck, mb->csv);
 	if (!rc)
 		rc = load_prior_rows(mb->csv, mb->ck.t, r->log_every, n_extra, &mb->prior,
 				     &mb->prior_extra, &mb->opts.n_prior);
@@ -536,20 +470,6 @@ static int grid_rounds(struct run_ctx *c, struct experiment *ex, struct run_subs
 	return rc;
 }
 
-/* The config's text with the --set overrides applied: what is validated,
- * and what the run directory keeps as config.json. */
-static int resolved_config(const struct run_options *o, char **text)
-{
-	*text = NULL;
-	char *file = file_read_all(o->config, NULL);
-	if (!file)
-		return ERR_INPUT;
-	int rc = *file ? overrides_apply(file, o->sets, o->n_sets, text)
-		       : err_set(ERR_INPUT, "%s: empty file", o->config);
-	free(file);
-	return rc;
-}
-
 /* Everything one `overparam run` of a linear config holds, phase to
  * phase (cmd_run): the plan, the command-line facts, the run directory, the
  * prepared data and loss, the results. */
@@ -605,7 +525,7 @@ static int job_plan(struct run_job *j)
 		snprintf(j->default_dir, sizeof(j->default_dir), "results/%s", j->ex.name);
 		j->outdir = j->default_dir;
 	}
-	return parse_test_raise();
+	return stop_test_raise_parse();
 }
 
 /* Phase 2: the run directory. What --resume / --continue find there, the
@@ -650,6 +570,10 @@ static int job_data(struct run_job *j)
 		    (rc = rundata_subset(ex, d, &spec, &j->left_out[d])))
 			break;
 		if ((rc = rundata_load(&spec, &j->ds[d])))
+			break;
+		/* a resumed directory's rows were trained on the data recorded at
+		 * its start (replicates over batches are not resumed) */
+		if (j->facts.resumed && (rc = rundata_check_unchanged(&j->ds[d], j->outdir)))
 			break;
 		if (d == 0)
 			rundata_report(ex, &j->ds[d], j->o->quiet);
@@ -803,16 +727,11 @@ static void job_release(struct run_job *j)
 	free(j->config_text);
 }
 
-int cmd_run(const struct run_options *o)
+int linear_cmd_run(const struct run_options *o, char *config_text)
 {
-	struct run_job j = {.o = o};
-	int rc = resolved_config(o, &j.config_text);
-	if (!rc && convnet_config_is(j.config_text)) {
-		rc = convnet_cmd_run(o, j.config_text);
-		free(j.config_text);
-		return rc;
-	}
-	if (rc || (rc = job_plan(&j)))
+	struct run_job j = {.o = o, .config_text = config_text};
+	int rc = job_plan(&j);
+	if (rc)
 		goto out;
 	/* BLAS calls are single-threaded: the data pass has its own threads,
 	 * whose chunked sums do not depend on the thread count. */

@@ -2,6 +2,9 @@
 #include "overparam/rundata.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
+#include "overparam/sha256.h"
+
+#include <cjson/cJSON.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,3 +104,72 @@ int rundata_subset(const struct experiment *ex, int r, struct data_spec *out, in
 	return ERR_OK;
 }
 
+
+/* The file record of metadata.json's data.files for path, or NULL. */
+static const cJSON *recorded_file(const cJSON *files, const char *path)
+{
+	const cJSON *f;
+	cJSON_ArrayForEach(f, files) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
+		if (cJSON_IsString(p) && strcmp(p->valuestring, path) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static int file_present(const cJSON *rec)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "present"));
+}
+
+int rundata_check_unchanged(const struct dataset *ds, const char *outdir)
+{
+	char *path = path_join(outdir, "metadata.json");
+	char *text = path ? file_read_all(path, NULL) : NULL;
+	cJSON *root = text ? cJSON_Parse(text) : NULL;
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(data, "files");
+	int rc = ERR_OK;
+	if (!cJSON_IsArray(files)) {
+		rc = err_set(ERR_INPUT, "%s: no data.files record: cannot check that the data are the ones the runs started on",
+			     path ? path : outdir);
+		goto out;
+	}
+	for (int i = 0; i < ds->n_files && !rc; i++) {
+		const char *f = ds->files[i].path;
+		const cJSON *rec = recorded_file(files, f);
+		int was = rec && file_present(rec), is = ds->files[i].present;
+		if (!rec)
+			rc = err_set(ERR_INPUT, "cannot continue '%s': data file '%s' was not read when it was started",
+				     outdir, f);
+		else if (was != is)
+			rc = err_set(ERR_INPUT, "cannot continue '%s': data file '%s' %s since it was started",
+				     outdir, f, is ? "appeared" : "disappeared");
+		else if (is) {
+			char hex[65];
+			const cJSON *h = cJSON_GetObjectItemCaseSensitive(rec, "sha256");
+			if ((rc = sha256_file(f, hex)))
+				break;
+			if (!cJSON_IsString(h) || strcmp(h->valuestring, hex) != 0)
+				rc = err_set(ERR_INPUT, "cannot continue '%s': data file '%s' changed since it was started (SHA-256 %.12s..., recorded %.12s...)",
+					     outdir, f, hex, cJSON_IsString(h) ? h->valuestring : "none");
+		}
+	}
+	const cJSON *rec;
+	cJSON_ArrayForEach(rec, files) {
+		if (rc)
+			break;
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(rec, "path");
+		int found = 0;
+		for (int i = 0; i < ds->n_files && !found; i++)
+			found = cJSON_IsString(p) && strcmp(p->valuestring, ds->files[i].path) == 0;
+		if (!found)
+			rc = err_set(ERR_INPUT, "cannot continue '%s': data file '%s' was read when it was started, not now",
+				     outdir, cJSON_IsString(p) ? p->valuestring : "?");
+	}
+out:
+	cJSON_Delete(root);
+	free(text);
+	free(path);
+	return rc;
+}

@@ -5,7 +5,8 @@
 #   - with MNIST in SOURCE_DIR/data/mnist (else the rest is skipped, exit
 #     77): the same bytes on 1 and 2 threads; a run stopped by SIGINT is
 #     recorded as interrupted with a checkpoint, and --resume gives the
-#     bytes of the uninterrupted run; configs/fig5_right_ci.json end to end, whose
+#     bytes of the uninterrupted run (both on a small size of the config);
+#     configs/fig5_right_ci.json end to end, whose
 #     report must find the overparameterized batch loss lower after the
 #     crossing, and the curve's first row must be the closed-form start:
 #     L2 term = 5e-4 * (sum of squares / 2) of the initial dense weights,
@@ -37,7 +38,6 @@ bad_config "duplicate label" "runs\[1\].label: 'original' is used twice" --set '
 bad_config "claim on no run" "claims\[0\].a: no run labelled 'x'" --set 'claims[0].a="x"'
 bad_config "unknown expect" "claims\[0\].expect: unknown 'quicker'" --set 'claims[0].expect="quicker"'
 bad_config "data source" "data.source: unknown 'cifar'" --set 'data.source="cifar"'
-bad_config "split too large" "validation 59000 + train 10000 needs more" --set 'data.validation=59000'
 bad_config "no data" "no-such-dir" --set "data.dir=\"$tmp/no-such-dir\""
 expect_rc 2 "--resume of nothing" "$bin" run "$cfg" -o "$tmp/r" --resume --quiet
 grep -q "cannot resume '$tmp/r': no config.json" "$tmp/err" && ok || bad "--resume message: $(cat "$tmp/err")"
@@ -55,6 +55,8 @@ if [ ! -f "$mnist/train-images-idx3-ubyte" ] && [ ! -f "$mnist/train-images-idx3
 	exit 1
 fi
 set_data=(--set "data.dir=\"$mnist\"")
+# (this one needs the data: the split is checked against the file's images)
+bad_config "split too large" "validation 59000 + train 10000 needs more" --set 'data.validation=59000'
 
 # ---- same bytes on 1 and 2 threads ----
 for t in 1 2; do
@@ -72,23 +74,31 @@ for k in $keys; do
 done
 
 # ---- SIGINT: the steps done, status interrupted, exit 1 ----
-"$bin" run "$cfg" -o "$tmp/int" --no-plot --quiet "${set_data[@]}" 2> "$tmp/int.err" &
-pid=$!
-for _ in $(seq 1 600); do # until the first run has started (its data loaded)
-	ls -d "$tmp"/int.run.* > /dev/null 2>&1 && break
-	sleep 0.1
-done
-sleep 1
-kill -INT "$pid"
-wait "$pid"
+# On the figure's protocol at a size that runs in a second (narrow layers,
+# small batches, 60 steps): SIGINT raised by the run itself before step 30
+# of run 1 (OVERPARAM_TEST_RAISE, so no wait on the clock), then --resume,
+# against the same config run without a stop.
+small=("${set_data[@]}" --set data.validation=64 --set data.test=64 --set data.train=1000
+	--set defaults.conv1=2 --set defaults.conv2=4 --set defaults.hidden=16 --set defaults.batch=16
+	--iterations 60 --no-plot)
+expect_rc 0 "small config uninterrupted" "$bin" run "$cfg" -o "$tmp/whole" --quiet "${small[@]}"
+OVERPARAM_TEST_RAISE=INT@30:1 "$bin" run "$cfg" -o "$tmp/int" --quiet "${small[@]}" 2> "$tmp/int.err"
 rc=$?
 [ "$rc" = 1 ] && ok || bad "SIGINT: exit $rc, want 1: $(cat "$tmp/int.err")"
 grep -Eq '"status":[[:space:]]*"interrupted"' "$tmp/int/metadata.json" 2> /dev/null && ok || bad "SIGINT: metadata status not interrupted"
 grep -q ',interrupted,' "$tmp/int/summary.csv" 2> /dev/null && ok || bad "SIGINT: summary has no interrupted run"
 ls "$tmp"/int/weights/01-original/checkpoint/params.npy > /dev/null 2>&1 && ok || bad "SIGINT: no checkpoint"
-expect_rc 0 "--resume" "$bin" run "$cfg" -o "$tmp/int" --resume --no-plot --quiet "${set_data[@]}"
-expect_rc 0 "--resume of a complete run" "$bin" run "$cfg" -o "$tmp/int" --resume --no-plot "${set_data[@]}"
+rows=$(($(wc -l < "$tmp/int/runs/01-original.csv") - 1))
+[ "$rows" = 30 ] && ok || bad "SIGINT at step 30: $rows rows, want 30"
+expect_rc 0 "--resume" "$bin" run "$cfg" -o "$tmp/int" --resume --quiet "${small[@]}"
+expect_rc 0 "--resume of a complete run" "$bin" run "$cfg" -o "$tmp/int" --resume "${small[@]}"
 grep -q "is complete: nothing to resume" "$tmp/err" && ok || bad "--resume complete: $(cat "$tmp/err")"
+# The run stopped by SIGINT and resumed: the bytes of the uninterrupted one.
+for f in runs/01-original.csv runs/02-overparameterized.csv summary.csv \
+	weights/01-original/final/dense1_a.npy weights/02-overparameterized/final/dense1_b.npy; do
+	cmp -s "$tmp/whole/$f" "$tmp/int/$f" && ok || bad "resumed: $f differs from the uninterrupted run"
+done
+[ ! -e "$tmp/int/weights/01-original/checkpoint" ] && ok || bad "resumed: checkpoint left behind"
 
 # ---- the CI-sized figure end to end ----
 expect_rc 0 "fig5_right_ci" "$bin" run "$cfg" -o "$tmp/ci" --quiet "${set_data[@]}"
@@ -97,12 +107,6 @@ for w in 01-original:8 02-overparameterized:10; do # tensors saved per run, init
 	n=$(ls "$tmp/ci/weights/${w%:*}/init" "$tmp/ci/weights/${w%:*}/final" 2> /dev/null | grep -c '\.npy$')
 	[ "$n" = $((2 * ${w#*:})) ] && ok || bad "${w%:*}: $n weight files, want $((2 * ${w#*:}))"
 done
-# The run stopped by SIGINT and resumed: the bytes of the uninterrupted one.
-for f in runs/01-original.csv runs/02-overparameterized.csv summary.csv \
-	weights/01-original/final/dense1_a.npy weights/02-overparameterized/final/dense1_b.npy; do
-	cmp -s "$tmp/ci/$f" "$tmp/int/$f" && ok || bad "resumed: $f differs from the uninterrupted run"
-done
-[ ! -e "$tmp/int/weights/01-original/checkpoint" ] && ok || bad "resumed: checkpoint left behind"
 rows=$(($(wc -l < "$tmp/ci/runs/02-overparameterized.csv") - 1))
 [ "$rows" = 800 ] && ok || bad "fig5_right_ci: $rows rows, want 800"
 expect_rc 0 "report" "$bin" report "$tmp/ci" -o "$tmp/ci/report.md"

@@ -3,7 +3,7 @@
 # (tests/reports/reproduce.md), not typed by hand: scripts/readme-numbers.sh
 # --check fails when they differ. Also checks that it catches a change, and
 # that every function the paper-to-code table names is defined in the file
-# it names, and that every key-table row `overparam keys` prints is in the
+# it names, that the module map names every src/ module, and that every key-table row `overparam keys` prints is in the
 # README's config reference as printed.
 # usage: test_readme.sh SOURCE_DIR OVERPARAM_BIN
 set -u
@@ -14,9 +14,20 @@ bash "$src/scripts/readme-numbers.sh" --check > "$tmp/out" 2>&1 && ok || bad "$(
 # A copy of the tree whose README says one more claim holds must fail.
 mkdir -p "$tmp/tree/scripts" "$tmp/tree/tests/reports"
 cp "$src/scripts/readme-numbers.sh" "$tmp/tree/scripts/"
-cp "$src/tests/reports/reproduce.md" "$tmp/tree/tests/reports/"
+cp "$src/tests/reports/reproduce.md" "$src/tests/reports/test-times.md" "$tmp/tree/tests/reports/"
 sed -E 's/^([0-9]+) of ([0-9]+) claims hold\.$/99 of \2 claims hold./' "$src/README.md" > "$tmp/tree/README.md"
 bash "$tmp/tree/scripts/readme-numbers.sh" --check > /dev/null 2>&1 && bad "a README with other numbers passed the check" || ok
+# The same for the test tiers' times (tests/reports/test-times.md).
+sed -E 's/^- fast: [0-9]+ s;/- fast: 9999 s;/' "$src/README.md" > "$tmp/tree/README.md"
+cmp -s "$tmp/tree/README.md" "$src/README.md" && bad "the planted test-times change did not apply" || ok
+bash "$tmp/tree/scripts/readme-numbers.sh" --check > /dev/null 2>&1 && bad "a README with other test times passed the check" || ok
+# The module map names every module of src/ (a new file cannot go unlisted).
+map=$(sed -n '/^Modules of `src\/` by role/,/^From the paper to the code:/p' "$src/README.md")
+for f in "$src"/src/*.c; do
+	m=$(basename "$f" .c)
+	case "$m" in kernels_*) continue ;; esac # listed as kernels' builds
+	grep -q "\`$m\`" <<< "$map" && ok || bad "README's module map does not name '$m' (src/$m.c)"
+done
 # The paper-to-code table: `name` (`src/file`) pairs, each a definition.
 pairs=$(sed -n '/^From the paper to the code:/,/^Dependencies/p' "$src/README.md" |
 	grep -o '`[a-z_0-9]*`[^`]*(`src/[a-z_0-9]*\.[ch]`' | sed -E 's/^`([a-z_0-9]*)`.*`(src\/[^`]*)`$/\1 \2/')

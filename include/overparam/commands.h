@@ -5,8 +5,6 @@
 
 #include "overparam/shard.h"
 
-#include <signal.h>
-
 struct run_options {
 	const char *config;  /* config file */
 	char *const *sets;   /* --set KEY=VALUE overrides, applied in order */
@@ -30,21 +28,21 @@ struct run_options {
 	int no_batch;        /* step grid points one at a time */
 };
 
-/* Set by the first SIGINT/SIGTERM after stop_signals_install(): runs stop
- * after their current step and checkpoint; a second signal ends the
- * process at once (exit 1). */
-extern volatile sig_atomic_t stop_requested;
-void stop_signals_install(void);
-
-/* overparam run: load, train every run, write the run directory, plot. */
+/* overparam run: reads the config, applies the --set overrides and hands
+ * the text to the runner of its kind (run_command.c). */
 int cmd_run(const struct run_options *o);
 
-/* overparam run for a convnet config (config_text holds the overrides):
- * see convnet_run.c. */
+/* overparam run for a linear config: load, train every run, write the run
+ * directory, plot (run.c). Takes ownership of config_text (the config with
+ * the overrides applied, kept as config.json) and frees it. */
+int linear_cmd_run(const struct run_options *o, char *config_text);
+
+/* overparam run for a convnet config (config_text holds the overrides;
+ * the caller keeps it): see convnet_run.c. */
 int convnet_cmd_run(const struct run_options *o, const char *config_text);
 
 /* overparam merge SHARD... -o OUT: the run directory of the whole plan
- * from the directories of its shards (see merge.h). */
+ * from the directories of its shards (see merge.c). */
 int cmd_merge(char *const *dirs, int n, const char *out, int no_plot, int quiet);
 
 

@@ -19,4 +19,11 @@ void rundata_report(const struct experiment *ex, const struct dataset *ds, int q
  * present. out shares ex->data's pointers. */
 int rundata_subset(const struct experiment *ex, int r, struct data_spec *out, int *left_out);
 
+/* For --resume and --continue: the data files just loaded into ds are the
+ * ones outdir/metadata.json recorded when the directory was started: the
+ * same files (batch files that appeared or disappeared count), each with
+ * the SHA-256 recorded then. ERR_INPUT naming the first file that differs:
+ * rows trained on other data cannot be continued on these. */
+int rundata_check_unchanged(const struct dataset *ds, const char *outdir);
+
 #endif

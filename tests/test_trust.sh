@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# What a command reads back from disk is verified before use: a resume or
+# continue refuses (exit 2, the file named) data that changed since the
+# directory was started, and a checkpoint with a state file missing or
+# changed, its state.txt edited, or the run CSV's rows before it cut or
+# changed; with the originals back, the resume gives the bytes of an
+# uninterrupted run (so the refusals come from the checks, not from
+# damage the resume could not have survived anyway).
+# usage: test_trust.sh OVERPARAM_BINARY SOURCE_DIR
+. "$(dirname "$0")/cli_fixtures.sh"
+
+# Two batch files of the mirror (739 rows), momentum (so the checkpoint
+# has optimizer state), depth 2: 3000 steps, interrupted at 1000.
+data="$tmp/data"
+mkdir -p "$data"
+cp "$src/data/gas-drift/batch1.dat" "$src/data/gas-drift/batch8.dat" "$data/" ||
+	{ echo "FAIL fixture: no data/gas-drift (scripts/fetch-data.sh)" >&2; exit 1; }
+cat > "$tmp/t.json" <<JSON
+{"data": {"source": "gas_drift", "dir": "$data", "batches": "all"}, "loss": {"p": 4},
+ "train": {"iterations": 3000, "log_every": 100},
+ "runs": [{"label": "m", "model": {"depth": 2, "width": 3},
+           "optimizer": {"name": "momentum", "lr": 1e-3, "momentum": 0.9}}]}
+JSON
+run() { "$bin" run "$tmp/t.json" --quiet --no-plot "$@"; }
+run -o "$tmp/whole" 2> /dev/null || bad "uninterrupted run failed"
+OVERPARAM_TEST_RAISE=INT@1000 run -o "$tmp/int" 2> /dev/null
+[ $? = 1 ] && ok || bad "the run was not interrupted"
+ck="weights/01-m/checkpoint"
+for f in params.npy opt_a.npy state.txt; do
+	[ -s "$tmp/int/$ck/$f" ] && ok || bad "interrupted: no $ck/$f"
+done
+
+# refused LABEL MESSAGE-PART: a fresh copy of the interrupted directory,
+# damaged by the commands read from stdin (run in it), must be refused by
+# --resume and by --continue with a message that has MESSAGE-PART.
+refused() {
+	local label="$1" msg="$2" how
+	how=$(cat)
+	for verb in --resume --continue; do
+		rm -rf "$tmp/d"
+		cp -r "$tmp/int" "$tmp/d"
+		(cd "$tmp/d" && eval "$how")
+		expect_rc 2 "$label ($verb)" run -o "$tmp/d" "$verb"
+		grep -qF -- "$msg" "$tmp/err" && ok || bad "$label ($verb): message '$(cat "$tmp/err")' lacks '$msg'"
+	done
+}
+refused "a state file missing" "opt_a.npy: missing" <<< "rm $ck/opt_a.npy"
+refused "params.npy changed" "params.npy: changed since the checkpoint" <<< \
+	"printf '\\x01' | dd of=$ck/params.npy bs=1 seek=200 conv=notrunc status=none"
+t=$(sed -n 's/^t //p' "$tmp/int/$ck/state.txt") # the first tick at or after 1000
+refused "state.txt edited" "state.txt: changed since it was written" <<< \
+	"sed -i 's/^t $t\$/t 900/' $ck/state.txt"
+refused "rows cut" "01-m.csv: its rows before iteration $t" <<< \
+	"sed -i '\$d' runs/01-m.csv; sed -i '\$d' runs/01-m.csv"
+refused "a row changed" "01-m.csv: its rows before iteration $t" <<< \
+	"sed -i '3s/,/,9/2' runs/01-m.csv"
+# The data: a value edited, a batch file added, one removed (restored after).
+cp "$data/batch8.dat" "$tmp/batch8.keep"
+sed -i '1s/1:191.678400/1:191.678401/' "$data/batch8.dat"
+cmp -s "$data/batch8.dat" "$tmp/batch8.keep" && bad "the planted data edit did not apply" || ok
+refused "a data value changed" "batch8.dat' changed since it was started" <<< ":"
+cp "$tmp/batch8.keep" "$data/batch8.dat"
+cp "$data/batch1.dat" "$data/batch2.dat"
+refused "a batch file added" "batch2.dat' appeared since it was started" <<< ":"
+rm "$data/batch2.dat"
+mv "$data/batch8.dat" "$tmp/batch8.away"
+refused "a batch file removed" "batch8.dat' disappeared since it was started" <<< ":"
+mv "$tmp/batch8.away" "$data/batch8.dat"
+
+# Undamaged, the same directory resumes to the uninterrupted bytes.
+expect_rc 0 "resume" run -o "$tmp/int" --resume
+for f in runs/01-m.csv summary.csv weights/01-m/final/W1.npy weights/01-m/final/W2.npy; do
+	cmp -s "$tmp/whole/$f" "$tmp/int/$f" && ok || bad "resumed: $f differs from the uninterrupted run"
+done
+finish test_trust
