@@ -7,10 +7,59 @@
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The PID holding a flock on the file with inode ino, from /proc/locks
+ * (lines "N: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE START END"); 0 when
+ * unknown. */
+static long flock_holder(unsigned long long ino)
+{
+	FILE *f = fopen("/proc/locks", "r");
+	char line[256];
+	long pid = 0;
+	while (f && !pid && fgets(line, sizeof(line), f)) {
+		char kind[16], dev[64];
+		long p;
+		unsigned long long i;
+		if (sscanf(line, "%*s %15s %*s %*s %ld %63s", kind, &p, dev) == 3 &&
+		    strcmp(kind, "FLOCK") == 0) {
+			const char *colon = strrchr(dev, ':');
+			if (colon && sscanf(colon + 1, "%llu", &i) == 1 && i == ino)
+				pid = p;
+		}
+	}
+	if (f)
+		fclose(f);
+	return pid;
+}
+
+int outdir_lock(const char *dir, int *fd)
+{
+	*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return err_set(ERR_INPUT, "cannot open '%s': %s", dir, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return ERR_OK;
+	int e = errno;
+	struct stat st;
+	long pid = e == EWOULDBLOCK && fstat(*fd, &st) == 0 ? flock_holder(st.st_ino) : 0;
+	close(*fd);
+	*fd = -1;
+	if (e != EWOULDBLOCK)
+		return err_set(ERR_RUNTIME, "cannot lock '%s': %s", dir, strerror(e));
+	if (pid)
+		return err_set(ERR_INPUT, "'%s' is being written by another overparam (PID %ld): one writer per directory",
+			       dir, pid);
+	return err_set(ERR_INPUT, "'%s' is being written by another overparam: one writer per directory",
+		       dir);
+}
 
 /* Removes the files a previous run wrote into dir (for --force). */
 void outdir_clear(const char *dir)

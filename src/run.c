@@ -481,6 +481,7 @@ struct run_job {
 	char default_dir[512];
 	const char *outdir;
 	enum outdir_action act;
+	int lock_fd;                /* holds the directory's lock, or -1 */
 	struct rundir prev;         /* the directory being resumed */
 	struct run_subset sub;      /* the runs of this process (a shard or all) */
 	int n_data;                 /* 1, or one per replicate over batches */
@@ -533,7 +534,11 @@ static int job_plan(struct run_job *j)
 static int job_directory(struct run_job *j)
 {
 	const struct run_options *o = j->o;
-	int rc = outdir_decide(o, j->outdir, j->config_text, &j->sub, &j->act);
+	/* one writer: a directory that exists is locked before it is judged;
+	 * a new one when it is made (job_start_records) */
+	int rc = path_is_dir(j->outdir) ? outdir_lock(j->outdir, &j->lock_fd) : ERR_OK;
+	if (!rc)
+		rc = outdir_decide(o, j->outdir, j->config_text, &j->sub, &j->act);
 	if (rc || j->act == OUTDIR_COMPLETE)
 		return rc;
 	j->facts.resumed = j->act == OUTDIR_RESUME;
@@ -617,6 +622,19 @@ static int job_start_records(struct run_job *j)
 	afile_sweep(j->outdir); /* what an earlier run killed mid-write left */
 	char *path = path_join(j->outdir, "runs");
 	int rc = !path ? err_set(ERR_RUNTIME, "out of memory") : path_mkdirs(path);
+	if (!rc && j->lock_fd < 0) {
+		/* made just now: locked now, and still empty but for runs/ (a
+		 * second `run` into the same new directory that got here first
+		 * holds the lock, or has written its records) */
+		if (!(rc = outdir_lock(j->outdir, &j->lock_fd)) && path_dir_nonempty(path))
+			rc = err_set(ERR_INPUT, "'%s' was started by another overparam meanwhile: one writer per directory",
+				     j->outdir);
+		char *copy = rc ? NULL : path_join(j->outdir, "config.json");
+		if (copy && access(copy, F_OK) == 0)
+			rc = err_set(ERR_INPUT, "'%s' was started by another overparam meanwhile: one writer per directory",
+				     j->outdir);
+		free(copy);
+	}
 	if (!rc)
 		afile_sweep(path);
 	free(path);
@@ -725,11 +743,13 @@ static void job_release(struct run_job *j)
 	par_free(j->pool);
 	experiment_release(&j->ex);
 	free(j->config_text);
+	if (j->lock_fd >= 0)
+		close(j->lock_fd); /* releases the lock */
 }
 
 int linear_cmd_run(const struct run_options *o, char *config_text)
 {
-	struct run_job j = {.o = o, .config_text = config_text};
+	struct run_job j = {.o = o, .config_text = config_text, .lock_fd = -1};
 	int rc = job_plan(&j);
 	if (rc)
 		goto out;

@@ -5,7 +5,9 @@
 # changed, its state.txt edited, or the run CSV's rows before it cut or
 # changed; with the originals back, the resume gives the bytes of an
 # uninterrupted run (so the refusals come from the checks, not from
-# damage the resume could not have survived anyway).
+# damage the resume could not have survived anyway). One writer per
+# directory: a second run, --continue, --resume or --force on a directory
+# being written exits 2 naming the writer's PID.
 # usage: test_trust.sh OVERPARAM_BINARY SOURCE_DIR
 . "$(dirname "$0")/cli_fixtures.sh"
 
@@ -72,4 +74,21 @@ expect_rc 0 "resume" run -o "$tmp/int" --resume
 for f in runs/01-m.csv summary.csv weights/01-m/final/W1.npy weights/01-m/final/W2.npy; do
 	cmp -s "$tmp/whole/$f" "$tmp/int/$f" && ok || bad "resumed: $f differs from the uninterrupted run"
 done
+# One writer per directory: while a run writes a directory, a second run
+# into it, --continue and --resume of it exit 2 at once naming its PID.
+"$bin" run "$tmp/long.json" -o "$tmp/busy" --quiet --no-plot 2> /dev/null &
+writer=$!
+for _ in $(seq 1 600); do # until it has written its first records
+	[ -s "$tmp/busy/metadata.json" ] && break
+	sleep 0.1
+done
+[ -s "$tmp/busy/metadata.json" ] && ok || bad "the first writer wrote no records"
+for opt in "" --continue --resume --force; do
+	expect_rc 2 "second writer ${opt:-(new run)}" "$bin" run "$tmp/long.json" -o "$tmp/busy" --quiet --no-plot $opt
+	grep -qF "'$tmp/busy' is being written by another overparam (PID $writer)" "$tmp/err" && ok ||
+		bad "second writer ${opt:-(new run)}: message '$(cat "$tmp/err")'"
+done
+kill -INT "$writer"
+wait "$writer"
+[ -s "$tmp/busy/config.json" ] && ok || bad "the first writer's records are gone"
 finish test_trust

@@ -23,6 +23,12 @@ enum outdir_action {
 int outdir_decide(const struct run_options *o, const char *outdir, const char *config_text,
 		  const struct run_subset *sub, enum outdir_action *act);
 
+/* One writer per run directory: an exclusive advisory lock (flock) on the
+ * directory itself, taken without waiting and held until the process
+ * exits. ERR_INPUT when another process holds it, naming that process's
+ * PID where /proc/locks tells it. *fd gets the descriptor that holds it. */
+int outdir_lock(const char *dir, int *fd);
+
 /* Removes the files a previous run wrote into dir (for --force). */
 void outdir_clear(const char *dir);
 
