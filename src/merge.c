@@ -84,6 +84,8 @@ static int shard_dir_load(struct shard_dir *s, const char *dir)
 	}
 	if (!rc)
 		rc = rundir_load(&s->rd, dir, 0);
+	if (!rc) /* a damaged run CSV is refused, not copied */
+		rc = rundir_check_curves(&s->rd);
 	free(text);
 	free(cp);
 	free(mp);

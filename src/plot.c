@@ -186,6 +186,10 @@ static int write_script(const char *dir, const char *gp_path)
 	int rc = rundir_load(&rd, dir, 0);
 	if (rc)
 		return rc;
+	if ((rc = rundir_check_curves(&rd))) {
+		rundir_release(&rd);
+		return rc;
+	}
 	struct afile af = {0};
 	if ((rc = afile_open(&af, gp_path))) {
 		rundir_release(&rd);
@@ -271,6 +275,8 @@ int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols)
 	int rc = ERR_OK, loaded = 0;
 	while (!rc && loaded < n && !(rc = rundir_load(&rd[loaded], dirs[loaded], 0)))
 		loaded++; /* a failed load releases itself */
+	for (int i = 0; i < loaded && !rc; i++)
+		rc = rundir_check_curves(&rd[i]);
 	size_t len = strlen(out) + 4;
 	char *gp = malloc(len);
 	struct afile af = {0};

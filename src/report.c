@@ -203,6 +203,10 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		loaded--;
 		goto out;
 	}
+	for (int i = 0; i < loaded && !rc; i++)
+		rc = rundir_check_curves(&rds[i]);
+	if (rc)
+		goto out;
 	struct afile af = {0};
 	FILE *f = stdout;
 	if (out_path) {

@@ -539,12 +539,17 @@ static int job_directory(struct run_job *j)
 	int rc = path_is_dir(j->outdir) ? outdir_lock(j->outdir, &j->lock_fd) : ERR_OK;
 	if (!rc)
 		rc = outdir_decide(o, j->outdir, j->config_text, &j->sub, &j->act);
-	if (rc || j->act == OUTDIR_COMPLETE)
+	if (rc)
 		return rc;
+	/* what is there is read back and checked, also when it is complete
+	 * and nothing is left to do */
+	if (j->act != OUTDIR_START && ((rc = rundir_load(&j->prev, j->outdir, 0)) ||
+				       (rc = outdir_check_rows(&j->prev, &j->sub, j->outdir)) ||
+				       (rc = rundir_check_curves(&j->prev))))
+		return rc;
+	if (j->act == OUTDIR_COMPLETE)
+		return ERR_OK;
 	j->facts.resumed = j->act == OUTDIR_RESUME;
-	if (j->facts.resumed && ((rc = rundir_load(&j->prev, j->outdir, 0)) ||
-				 (rc = outdir_check_rows(&j->prev, &j->sub, j->outdir))))
-		return rc;
 	if (o->init_from) {
 		j->ctx.init_dirs = calloc(j->ex.n_runs ? j->ex.n_runs : 1, sizeof(char *));
 		if (!j->ctx.init_dirs)

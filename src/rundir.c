@@ -367,5 +367,30 @@ int rundir_curve_column(const struct rundir *rd, int i, const char *column, stru
 	}
 	c->n = t.n_rows;
 	table_release(&t);
+	/* The CSV agrees with its summary row: a file cut or swapped after
+	 * the summary was written is refused, not read as a shorter run. */
+	const struct rundir_run *run = &rd->runs[i];
+	long last = c->n ? c->iter[c->n - 1] : -1;
+	if (run->last_iter >= 0 && last != run->last_iter) {
+		rc = err_set(ERR_INPUT, "%s/%s: its last row is iteration %ld, summary.csv says the run %s at %ld: the file was cut or changed (run the config again to recompute it)",
+			     rd->dir, run->csv, last, run->status, run->last_iter);
+		curve_release(c);
+		return rc;
+	}
+	return ERR_OK;
+}
+
+int rundir_check_curves(const struct rundir *rd)
+{
+	for (int i = 0; i < rd->n_runs; i++) {
+		const char *st = rd->runs[i].status;
+		if (strcmp(st, "ok") != 0 && strcmp(st, "diverged") != 0)
+			continue;
+		struct curve c;
+		int rc = rundir_curve(rd, i, &c);
+		if (rc)
+			return rc;
+		curve_release(&c);
+	}
 	return ERR_OK;
 }

@@ -74,6 +74,44 @@ expect_rc 0 "resume" run -o "$tmp/int" --resume
 for f in runs/01-m.csv summary.csv weights/01-m/final/W1.npy weights/01-m/final/W2.npy; do
 	cmp -s "$tmp/whole/$f" "$tmp/int/$f" && ok || bad "resumed: $f differs from the uninterrupted run"
 done
+# compare and report read summary.csv and the run CSVs: a final loss
+# changed in summary.csv, or a winner moved, fails compare --rtol 0
+# --atol 0; a run CSV cut after the summary was written is refused by
+# report and plot instead of read as a shorter run.
+cat > "$tmp/g.json" <<'JSON'
+{"data": {"source": "synthetic", "m": 50, "d": 4, "noise": 0.1}, "loss": {"p": 4},
+ "train": {"iterations": 300, "log_every": 50},
+ "runs": [{"label": "g", "model": {"depth": 2, "width": 2}, "optimizer": {"lr": [1e-3, 1e-2]}}]}
+JSON
+"$bin" run "$tmp/g.json" -o "$tmp/g" --quiet --no-plot 2> /dev/null || bad "grid run failed"
+expect_rc 0 "compare with itself" "$bin" compare "$tmp/g" "$tmp/g" --rtol 0 --atol 0
+# damaged NAME SED-PROGRAM: a copy of the grid's directory with summary.csv edited
+damaged() { rm -rf "$tmp/$1"; cp -r "$tmp/g" "$tmp/$1"; sed -i "$2" "$tmp/$1/summary.csv"; }
+# columns: ...,initial_loss(19),final_loss(20),min_loss(21),selected(22),...
+damaged fl '2s/^\(\([^,]*,\)\{19\}\)\([0-9]\)/\19/'
+cmp -s "$tmp/g/summary.csv" "$tmp/fl/summary.csv" && bad "the planted final_loss edit did not apply" || ok
+expect_rc 1 "compare: a final loss changed" "$bin" compare "$tmp/g" "$tmp/fl" --rtol 0 --atol 0
+grep -q "summary.csv column 'final_loss'" "$tmp/err" && ok || bad "compare final_loss: $(cat "$tmp/err")"
+damaged win '2s/,\([01]\),runs\//,W\1,runs\//; 3s/,\([01]\),runs\//,W\1,runs\//; s/,W0,runs/,1,runs/; s/,W1,runs/,0,runs/'
+cmp -s "$tmp/g/summary.csv" "$tmp/win/summary.csv" && bad "the planted winner swap did not apply" || ok
+expect_rc 1 "compare: the winner moved" "$bin" compare "$tmp/g" "$tmp/win" --rtol 0 --atol 0
+grep -q "its grid's winner" "$tmp/err" && ok || bad "compare winner: $(cat "$tmp/err")"
+rm -rf "$tmp/cut"; cp -r "$tmp/g" "$tmp/cut"; sed -i '$d' "$tmp/cut/runs/02-g-lr-0-01.csv"
+expect_rc 2 "report of a cut run CSV" "$bin" report "$tmp/cut"
+grep -q "02-g-lr-0-01.csv: its last row is iteration 250, summary.csv says the run ok at 300" "$tmp/err" && ok ||
+	bad "report of a cut CSV: $(cat "$tmp/err")"
+
+# A finished run's CSV missing or cut: --continue of the complete
+# directory and --resume refuse it by name (they said "complete" before).
+for verb in --continue --resume; do
+	rm -rf "$tmp/gone"; cp -r "$tmp/g" "$tmp/gone"; rm "$tmp/gone/runs/01-g-lr-0-001.csv"
+	expect_rc 2 "$verb with a finished run's CSV missing" "$bin" run "$tmp/g.json" -o "$tmp/gone" --quiet --no-plot $verb
+	grep -q "01-g-lr-0-001.csv" "$tmp/err" && ok || bad "$verb, CSV missing: $(cat "$tmp/err")"
+	expect_rc 2 "$verb with a finished run's CSV cut" "$bin" run "$tmp/g.json" -o "$tmp/cut" --quiet --no-plot $verb
+	grep -q "02-g-lr-0-01.csv: its last row is iteration 250" "$tmp/err" && ok || bad "$verb, CSV cut: $(cat "$tmp/err")"
+done
+expect_rc 0 "--continue of the complete directory" "$bin" run "$tmp/g.json" -o "$tmp/g" --quiet --no-plot --continue
+
 # One writer per directory: while a run writes a directory, a second run
 # into it, --continue and --resume of it exit 2 at once naming its PID.
 "$bin" run "$tmp/long.json" -o "$tmp/busy" --quiet --no-plot 2> /dev/null &

@@ -42,6 +42,13 @@ struct curve {
 int rundir_load(struct rundir *rd, const char *dir, int need_metadata);
 void rundir_release(struct rundir *rd);
 
+/* Reads the CSV of every run that finished (status ok or diverged) and
+ * checks it against its summary row (rundir_curve_column's check): a CSV
+ * missing, cut or changed after the summary was written is ERR_INPUT
+ * naming it. For the commands that read a directory back (report, plot,
+ * merge, resume) before they use it. */
+int rundir_check_curves(const struct rundir *rd);
+
 /* The value of key in a grid point "lr=0.01,std=0.1" into *value; 0 when
  * the point has no such key. */
 int rundir_grid_value(const char *point, const char *key, double *value);
@@ -56,7 +63,8 @@ int rundir_selected(const struct rundir *rd, const char *group, int replicate);
 int rundir_curve(const struct rundir *rd, int i, struct curve *c);
 
 /* The same with column (NULL: "loss") in c->loss; rows where it is nan
- * are kept. */
+ * are kept. ERR_INPUT when the CSV's last iteration is not the summary
+ * row's last_iter (the file was cut or changed). */
 int rundir_curve_column(const struct rundir *rd, int i, const char *column, struct curve *c);
 void curve_release(struct curve *c);
 
