@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,7 @@ static int load_summary(struct rundir *rd)
 	char *line = NULL, *fields[64];
 	size_t cap = 0;
 	long lineno = 0;
-	int col[N_COLS], rc = ERR_OK, alloc = 0, edge_col = -1, rep_col = -1;
+	int col[N_COLS], rc = ERR_OK, alloc = 0, edge_col = -1, rep_col = -1, iter_col = -1;
 	while (getline(&line, &cap, f) != -1) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
@@ -102,6 +103,8 @@ static int load_summary(struct rundir *rd)
 					edge_col = i;
 				else if (strcmp(fields[i], "replicate") == 0)
 					rep_col = i;
+				else if (strcmp(fields[i], "iterations") == 0)
+					iter_col = i;
 			continue;
 		}
 		int need = 0;
@@ -134,6 +137,7 @@ static int load_summary(struct rundir *rd)
 		r->replicate = rep_col >= 0 && rep_col < n ? (int)strtol(fields[rep_col], NULL, 10) : 1;
 		if (r->replicate > rd->n_replicates)
 			rd->n_replicates = r->replicate;
+		r->iterations = iter_col >= 0 && iter_col < n ? strtol(fields[iter_col], NULL, 10) : -1;
 		r->last_iter = strtol(fields[col[C_LAST]], NULL, 10);
 		r->diverged_at = strtol(fields[col[C_DIV]], NULL, 10);
 		r->reached_at = strtol(fields[col[C_REACH]], NULL, 10);
@@ -380,17 +384,39 @@ int rundir_curve_column(const struct rundir *rd, int i, const char *column, stru
 	return ERR_OK;
 }
 
+/* Equal, with NaN equal to NaN. */
+static int same_number(double a, double b)
+{
+	return a == b || (isnan(a) && isnan(b));
+}
+
 int rundir_check_curves(const struct rundir *rd)
 {
 	for (int i = 0; i < rd->n_runs; i++) {
 		const char *st = rd->runs[i].status;
 		if (strcmp(st, "ok") != 0 && strcmp(st, "diverged") != 0)
 			continue;
+		const struct rundir_run *r = &rd->runs[i];
 		struct curve c;
 		int rc = rundir_curve(rd, i, &c);
 		if (rc)
 			return rc;
+		/* the summary row's numbers are the CSV's (both printed to
+		 * round-trip), and an ok run ran its iterations */
+		const char *wrong = NULL;
+		if (c.n && !same_number(c.loss[0], r->initial_loss))
+			wrong = "initial_loss is not the loss of its first row";
+		else if (strcmp(st, "ok") == 0 && c.n && !same_number(c.loss[c.n - 1], r->final_loss))
+			wrong = "final_loss is not the loss of its last row";
+		/* a linear run's last row is iteration `iterations`, a convnet's
+		 * the last step's index, `iterations` - 1 */
+		else if (strcmp(st, "ok") == 0 && r->iterations >= 0 &&
+			 r->last_iter != r->iterations && r->last_iter != r->iterations - 1)
+			wrong = "status ok, but last_iter is not the run's iterations";
 		curve_release(&c);
+		if (wrong)
+			return err_set(ERR_INPUT, "%s/summary.csv: run %d ('%s'): %s: the file was changed (run the config again to recompute it)",
+				       rd->dir, r->index, r->label, wrong);
 	}
 	return ERR_OK;
 }

@@ -27,6 +27,7 @@ run() { "$bin" run "$tmp/t.json" --quiet --no-plot "$@"; }
 run -o "$tmp/whole" 2> /dev/null || bad "uninterrupted run failed"
 OVERPARAM_TEST_RAISE=INT@1000 run -o "$tmp/int" 2> /dev/null
 [ $? = 1 ] && ok || bad "the run was not interrupted"
+cp -r "$tmp/int" "$tmp/int0" # kept interrupted
 ck="weights/01-m/checkpoint"
 for f in params.npy opt_a.npy state.txt; do
 	[ -s "$tmp/int/$ck/$f" ] && ok || bad "interrupted: no $ck/$f"
@@ -96,6 +97,15 @@ damaged win '2s/,\([01]\),runs\//,W\1,runs\//; 3s/,\([01]\),runs\//,W\1,runs\//;
 cmp -s "$tmp/g/summary.csv" "$tmp/win/summary.csv" && bad "the planted winner swap did not apply" || ok
 expect_rc 1 "compare: the winner moved" "$bin" compare "$tmp/g" "$tmp/win" --rtol 0 --atol 0
 grep -q "its grid's winner" "$tmp/err" && ok || bad "compare winner: $(cat "$tmp/err")"
+# an interrupted run marked ok (the directory interrupted above), a first
+# loss edited
+rm -rf "$tmp/ok"; cp -r "$tmp/int0" "$tmp/ok"; sed -i 's/,interrupted,/,ok,/' "$tmp/ok/summary.csv"
+expect_rc 2 "report: an unfinished run marked ok" "$bin" report "$tmp/ok"
+grep -q "status ok, but last_iter is not the run's iterations" "$tmp/err" && ok || bad "report, ok at $t: $(cat "$tmp/err")"
+damaged init '2s/^\(\([^,]*,\)\{18\}\)\([0-9]\)/\19/'
+cmp -s "$tmp/g/summary.csv" "$tmp/init/summary.csv" && bad "the planted initial_loss edit did not apply" || ok
+expect_rc 2 "plot: initial_loss edited" "$bin" plot "$tmp/init"
+grep -q "initial_loss is not the loss of its first row" "$tmp/err" && ok || bad "plot, initial_loss: $(cat "$tmp/err")"
 rm -rf "$tmp/cut"; cp -r "$tmp/g" "$tmp/cut"; sed -i '$d' "$tmp/cut/runs/02-g-lr-0-01.csv"
 expect_rc 2 "report of a cut run CSV" "$bin" report "$tmp/cut"
 grep -q "02-g-lr-0-01.csv: its last row is iteration 250, summary.csv says the run ok at 300" "$tmp/err" && ok ||

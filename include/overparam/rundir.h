@@ -12,6 +12,7 @@ struct rundir_run {
 	char *grid_edge; /* "lr=largest" etc. for a winner at its grid's edge, or "" (owned) */
 	int index; /* 1-based, in the plan of the whole config */
 	int replicate; /* 1..n_replicates (1 without replicates) */
+	long iterations; /* the run's planned iterations, or -1 (not in the summary) */
 	long last_iter, diverged_at, reached_at;
 	double initial_loss, final_loss, min_loss;
 	int selected;
