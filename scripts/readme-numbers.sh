@@ -3,7 +3,7 @@
 # reports, never by hand. It writes two blocks of README.md, each between
 # its markers:
 #   <!-- reproduce:begin --> ... <!-- reproduce:end -->: the time the
-#     reproduction took, how many claims hold, and the claims table, from
+#     reproduction took, the count of each verdict, and the claims table, from
 #     tests/reports/reproduce.md (`scripts/reports.sh reproduce`);
 #   <!-- test-times:begin --> ... <!-- test-times:end -->: each test tier's
 #     time, from tests/reports/test-times.md (`scripts/test-times.sh`).
@@ -21,7 +21,7 @@ done
 reproduce_block() {
 	echo "<!-- reproduce:begin (scripts/readme-numbers.sh writes this from tests/reports/reproduce.md) -->"
 	sed -n 's/^# reproduce.sh: \(.*\)$/`scripts\/reproduce.sh` on the mirror data: \1./p' "$reproduce"
-	grep -m1 -E '^[0-9]+ of [0-9]+ claims hold\.$' "$reproduce"
+	grep -E "^(The paper's statements|Our extra checks \(not the paper's, counted apart\)): [0-9]+;" "$reproduce" | sed 's/^/- /'
 	echo
 	sed -n '/^| figure | claim | verdict |$/,/^$/p' "$reproduce" | sed '/^$/d'
 	echo "<!-- reproduce:end -->"

@@ -1,15 +1,28 @@
 /* claims: the verdict of a claim of the paper on a run directory (see
- * claims.h). The arithmetic:
- *   level   = the larger of the two selected runs' final losses, i.e. the
- *             lowest loss both reached (or the claim's target when it has one);
- *   t_a,t_b = first logged iteration at which each run's loss <= level;
- *   speedup = t_b / t_a; a is "faster" when speedup >= SPEEDUP_MARGIN,
- *             "slower" when speedup <= 1/SPEEDUP_MARGIN, "similar"
- *             otherwise; a run that never reaches the level is slower than
- *             one that does, and a run whose loss never fell 1% below its
- *             start ("stalled") is slower than one whose loss did;
- *   tracks  = max over common logged iterations of |L_a - L_b| / L_b < TRACK_TOL;
- *   lower   = a's mean over the last tenth of the rows <= 1/SPEEDUP_MARGIN of b's. */
+ * claims.h). The rule is fixed before any curve is looked at and is the
+ * same for every figure; claims_print_rule prints it from the constants
+ * below. On each replicate's selected runs a and b:
+ *   L(0)    = the larger of the two initial losses (values, for a column);
+ *   L*      = the l_p floor of the data the replicate ran on, where known
+ *             and below both curves; else the lowest final value of the
+ *             figure's selected runs in that replicate;
+ *   levels  = L* + eps (L(0) - L*) for eps in EPS (or the claim's target);
+ *   t_a,t_b = first logged iteration at or below a level (none: never);
+ *   s       = t_b / t_a at a level both reach; +inf when only a reaches it,
+ *             0 when only b does; a level neither reaches is not judged.
+ * Speed claims hold at a level when s >= MARGIN (faster), s <= 1/MARGIN
+ * (slower), s < MARGIN (not_faster), 1/MARGIN < s < MARGIN (similar):
+ * every judged level -> reproduced, some -> partly, none -> not reproduced,
+ * no level judged -> inconclusive. Before that, a claim that cannot fail
+ * here is labelled so: a run that never moved (its values stay above
+ * (1 - MOVED) of its start), or two curves that are the same (relative
+ * gap below SAME at every logged iteration). tracks: relative gap below
+ * TRACK_TOL at every logged iteration. lower: a's mean over the last tenth
+ * of the rows at most 1/MARGIN of b's. escapes: a's first iteration below
+ * (1 - MOVED) L(0) lies in [after, before] (reproduced), outside it
+ * (partly), or never (not reproduced); stuck: never. Over replicates: one
+ * verdict when they agree (those that cannot fail set apart), else
+ * inconclusive. */
 #include "overparam/claims.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
@@ -17,12 +30,41 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
-#define SPEEDUP_MARGIN 1.25
+#define MARGIN 1.25
 #define TRACK_TOL 1e-2
+#define MOVED 1e-2
+#define SAME 1e-9
+static const double EPS[] = {0.5, 0.1, 0.01, 0.001};
+enum { N_EPS = sizeof(EPS) / sizeof(EPS[0]) };
+/* The fixed iterations at which the report shows both losses. */
+static const long AT[] = {1000, 10000, 100000};
+enum { N_AT = sizeof(AT) / sizeof(AT[0]) };
+
+static const char *const verdict_words[N_VERDICTS] = {
+	"reproduced", "partly", "not reproduced", "inconclusive", "cannot fail here",
+	"not checked"};
+
+const char *claims_verdict_word(enum verdict v)
+{
+	return verdict_words[v];
+}
+
+/* Appends a formatted piece to buf (n bytes, NUL-terminated). */
+static void add(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	if (len + 1 >= n)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, n - len, fmt, ap);
+	va_end(ap);
+}
 
 /* Mean of c over its last tenth of rows (at least one). */
 static double tail_mean(const struct curve *c)
@@ -42,140 +84,303 @@ long curve_first_reach(const struct curve *c, double level)
 	return -1;
 }
 
-/* Evaluates one claim on one replicate's selected runs; writes a sentence
- * with the numbers into buf and a's speed-up over b into *speedup (NAN for
- * tracks). Returns 1 if it holds, 0 if not, -1 if it cannot be checked. */
-static int eval_claim(const struct rundir *rd, const struct claim *cl, int rep, char *buf,
-		      size_t n, double *speedup_out)
+static double curve_min(const struct curve *c)
 {
-	*speedup_out = NAN;
+	double m = INFINITY;
+	for (int i = 0; i < c->n; i++)
+		if (c->loss[i] < m)
+			m = c->loss[i];
+	return m;
+}
+
+/* The value at the last logged iteration <= it, or NAN. */
+static double curve_at(const struct curve *c, long it)
+{
+	double v = NAN;
+	for (int i = 0; i < c->n && c->iter[i] <= it; i++)
+		v = c->loss[i];
+	return v;
+}
+
+/* Largest relative gap |a - b| / |b| over the iterations both logged (in
+ * order); *at gets its iteration, *common how many were compared. */
+static double curve_gap(const struct curve *a, const struct curve *b, long *at, int *common)
+{
+	double gap = 0;
+	*at = 0;
+	*common = a->n < b->n ? a->n : b->n;
+	for (int i = 0; i < *common && a->iter[i] == b->iter[i]; i++) {
+		double g = fabs(a->loss[i] - b->loss[i]) / fabs(b->loss[i]);
+		if (!(g <= gap)) {
+			gap = g;
+			*at = a->iter[i];
+		}
+	}
+	return gap;
+}
+
+/* One replicate's verdict: the word, a short reason, the speed-up at each
+ * level (NAN where not judged). */
+struct judged {
+	enum verdict v;
+	char why[600];
+	double s[N_EPS];
+};
+
+/* L* of replicate rep for a loss claim: the floor when known and below
+ * both curves, else the lowest final loss of the selected runs. */
+static double floor_of(const struct rundir *rd, const struct claim *cl, int rep,
+		       const struct curve *ca, const struct curve *cb, const char **what)
+{
+	double lo = fmin(curve_min(ca), curve_min(cb));
+	double f = cl->column ? NAN : rundir_loss_floor(rd, rep);
+	if (isfinite(f) && f <= lo) {
+		*what = "the data's l_p floor";
+		return f;
+	}
+	*what = "the lowest final value of the figure";
+	double m = lo;
+	for (int i = 0; !cl->column && i < rd->n_runs; i++)
+		if (rd->runs[i].selected && rd->runs[i].replicate == rep &&
+		    rd->runs[i].final_loss < m)
+			m = rd->runs[i].final_loss;
+	return m;
+}
+
+static int speed_holds(enum claim_expect e, double s)
+{
+	switch (e) {
+	case CLAIM_FASTER: return s >= MARGIN;
+	case CLAIM_SLOWER: return s <= 1 / MARGIN;
+	case CLAIM_NOT_FASTER: return s < MARGIN;
+	default: return s > 1 / MARGIN && s < MARGIN;
+	}
+}
+
+/* faster / slower / similar / not_faster at each level. */
+static void judge_speed(const struct rundir *rd, const struct claim *cl, int rep,
+			const struct curve *ca, const struct curve *cb, struct judged *j)
+{
+	const char *fwhat;
+	double L0 = fmax(ca->loss[0], cb->loss[0]);
+	double Ls = floor_of(rd, cl, rep, ca, cb, &fwhat);
+	int n_lv = cl->target > 0 ? 1 : N_EPS, judged = 0, held = 0;
+	char at_held[128] = "", at_not[128] = "", nums[400] = "";
+	for (int k = 0; k < n_lv; k++) {
+		double level = cl->target > 0 ? cl->target : Ls + EPS[k] * (L0 - Ls);
+		level *= 1 + 1e-12;
+		long ta = curve_first_reach(ca, level), tb = curve_first_reach(cb, level);
+		char name[32];
+		if (cl->target > 0)
+			snprintf(name, sizeof(name), "target %.3g", cl->target);
+		else
+			snprintf(name, sizeof(name), "eps %g", EPS[k]);
+		if (ta < 0 && tb < 0) {
+			add(nums, sizeof(nums), "%s%s: neither", *nums ? "; " : "", name);
+			continue;
+		}
+		double s = ta >= 0 && tb >= 0 ? (ta > 0 ? (double)tb / ta : tb > 0 ? INFINITY : 1)
+					      : ta >= 0 ? INFINITY : 0;
+		j->s[k] = s;
+		judged++;
+		int h = speed_holds(cl->expect, s);
+		held += h;
+		add(h ? at_held : at_not, 128, "%s%s", *(h ? at_held : at_not) ? ", " : "", name);
+		if (ta >= 0 && tb >= 0)
+			add(nums, sizeof(nums), "%s%s: %ld vs %ld (%.2fx)", *nums ? "; " : "", name, ta,
+			    tb, s);
+		else
+			add(nums, sizeof(nums), "%s%s: only '%s' (at %ld)", *nums ? "; " : "", name,
+			    ta >= 0 ? cl->a : cl->b, ta >= 0 ? ta : tb);
+	}
+	if (!judged) {
+		j->v = VERDICT_INCONCLUSIVE;
+		snprintf(j->why, sizeof(j->why), "neither run reached the first level (L* = %.4g, %s; L(0) = %.4g)",
+			 Ls, fwhat, L0);
+		return;
+	}
+	j->v = held == judged ? VERDICT_REPRODUCED : held ? VERDICT_PARTLY : VERDICT_NOT_REPRODUCED;
+	snprintf(j->why, sizeof(j->why), "iterations to L* + eps (L(0) - L*), '%s' vs '%s' (L* = %.4g, %s; L(0) = %.4g): %s",
+		 cl->a, cl->b, Ls, fwhat, L0, nums);
+	if (j->v == VERDICT_PARTLY)
+		add(j->why, sizeof(j->why), "; holds at %s, not at %s", at_held, at_not);
+}
+
+/* A run's first logged iteration below (1 - MOVED) of its start, or -1. */
+static long escape_iter(const struct curve *c)
+{
+	return c->n ? curve_first_reach(c, (1 - MOVED) * c->loss[0] * (1 - 1e-12)) : -1;
+}
+
+static void judge_escape(const struct claim *cl, const struct curve *ca, struct judged *j)
+{
+	long e = escape_iter(ca), last = ca->n ? ca->iter[ca->n - 1] : 0;
+	if (cl->expect == CLAIM_STUCK) {
+		j->v = e < 0 ? VERDICT_REPRODUCED : VERDICT_NOT_REPRODUCED;
+		if (e < 0)
+			snprintf(j->why, sizeof(j->why), "'%s' never falls below 0.99 L(0) in %ld iterations", cl->a, last);
+		else
+			snprintf(j->why, sizeof(j->why), "'%s' falls below 0.99 L(0) at iteration %ld", cl->a, e);
+		return;
+	}
+	int in = e >= 0 && e >= cl->after && (cl->before <= 0 || e <= cl->before);
+	j->v = e < 0 ? VERDICT_NOT_REPRODUCED : in ? VERDICT_REPRODUCED : VERDICT_PARTLY;
+	if (e < 0)
+		snprintf(j->why, sizeof(j->why), "'%s' never falls below 0.99 L(0) in %ld iterations (the window: %.0f to %.0f)",
+			 cl->a, last, cl->after, cl->before);
+	else
+		snprintf(j->why, sizeof(j->why), "'%s' falls below 0.99 L(0) at iteration %ld (%s the window %.0f to %.0f)",
+			 cl->a, e, in ? "inside" : "outside", cl->after, cl->before);
+}
+
+/* Evaluates one claim on one replicate's selected runs. */
+static void judge(const struct rundir *rd, const struct claim *cl, int rep, struct judged *j)
+{
+	memset(j, 0, sizeof(*j));
+	for (int k = 0; k < N_EPS; k++)
+		j->s[k] = NAN;
+	j->v = VERDICT_UNCHECKED;
 	int ia = rundir_selected(rd, cl->a, rep), ib = rundir_selected(rd, cl->b, rep);
 	if (ia < 0 || ib < 0) {
-		snprintf(buf, n, "cannot be checked: no selected (non-diverged) run for '%s'",
+		snprintf(j->why, sizeof(j->why), "no selected (non-diverged) run for '%s'",
 			 ia < 0 ? cl->a : cl->b);
-		return -1;
+		return;
 	}
 	struct curve ca, cb;
 	if (rundir_curve_column(rd, ia, cl->column, &ca)) {
-		snprintf(buf, n, "cannot be checked: %s", err_message());
-		return -1;
+		snprintf(j->why, sizeof(j->why), "%s", err_message());
+		return;
 	}
 	if (rundir_curve_column(rd, ib, cl->column, &cb)) {
-		snprintf(buf, n, "cannot be checked: %s", err_message());
+		snprintf(j->why, sizeof(j->why), "%s", err_message());
 		curve_release(&ca);
-		return -1;
+		return;
 	}
-	const struct rundir_run *a = &rd->runs[ia], *b = &rd->runs[ib];
-	int holds;
-	const char *what = cl->column ? cl->column : "loss";
-	if (cl->expect == CLAIM_LOWER) {
-		double ma = tail_mean(&ca), mb = tail_mean(&cb);
-		holds = mb >= SPEEDUP_MARGIN * ma;
-		snprintf(buf, n,
-			 "mean %s over the last tenth of the logged rows: '%s' %.4g, '%s' %.4g ('%s' %.2fx lower)",
-			 what, a->label, ma, b->label, mb, a->label, mb / ma);
-		*speedup_out = mb / ma;
-	} else if (cl->expect == CLAIM_TRACKS) {
-		double gap = 0;
-		long at = 0;
-		int common = ca.n < cb.n ? ca.n : cb.n;
-		for (int i = 0; i < common && ca.iter[i] == cb.iter[i]; i++) {
-			double g = fabs(ca.loss[i] - cb.loss[i]) / fabs(cb.loss[i]);
-			if (!(g <= gap)) {
-				gap = g;
-				at = ca.iter[i];
-			}
-		}
-		holds = gap < TRACK_TOL;
-		snprintf(buf, n,
-			 "largest relative loss gap between '%s' and '%s' over %d logged iterations: %.2e (at iteration %ld; tolerance %.0e)",
-			 a->label, b->label, common, gap, at, TRACK_TOL);
+	if (!ca.n || !cb.n) {
+		snprintf(j->why, sizeof(j->why), "a run has no rows");
+	} else if (cl->expect == CLAIM_ESCAPES || cl->expect == CLAIM_STUCK) {
+		judge_escape(cl, &ca, j);
+	} else if (escape_iter(&ca) < 0 || escape_iter(&cb) < 0) {
+		const char *who = escape_iter(&ca) < 0 ? cl->a : cl->b;
+		j->v = VERDICT_CANNOT_FAIL;
+		snprintf(j->why, sizeof(j->why), "'%s' never moved: its %s stays within 1%% of its start (%.4g)",
+			 who, cl->column ? cl->column : "loss",
+			 escape_iter(&ca) < 0 ? ca.loss[0] : cb.loss[0]);
 	} else {
-		/* Another column than the loss: its own first and last values. */
-		double a0 = cl->column && ca.n ? ca.loss[0] : a->initial_loss;
-		double b0 = cl->column && cb.n ? cb.loss[0] : b->initial_loss;
-		double a1 = cl->column && ca.n ? ca.loss[ca.n - 1] : a->final_loss;
-		double b1 = cl->column && cb.n ? cb.loss[cb.n - 1] : b->final_loss;
-		double level = cl->target > 0 ? cl->target : fmax(a1, b1) * (1 + 1e-12);
-		long ta = curve_first_reach(&ca, level), tb = curve_first_reach(&cb, level);
-		double speedup = ta > 0 ? (double)tb / ta : (tb > 0 ? INFINITY : 1.0);
-		/* A run that never got 1% below its start is stalled: slower
-		 * than any run that did (the common level is then its own). */
-		int stall_a = !(a1 < 0.99 * a0);
-		int stall_b = !(b1 < 0.99 * b0);
-		if (stall_a != stall_b)
-			speedup = stall_a ? 0.0 : INFINITY;
-		int faster = speedup >= SPEEDUP_MARGIN, slower = speedup <= 1 / SPEEDUP_MARGIN;
-		switch (cl->expect) {
-		case CLAIM_FASTER: holds = faster; break;
-		case CLAIM_SLOWER: holds = slower; break;
-		case CLAIM_NOT_FASTER: holds = !faster; break;
-		default: holds = !faster && !slower; break;
+		long at;
+		int common;
+		double gap = curve_gap(&ca, &cb, &at, &common);
+		if (cl->expect == CLAIM_TRACKS) {
+			j->v = gap < TRACK_TOL ? VERDICT_REPRODUCED : VERDICT_NOT_REPRODUCED;
+			snprintf(j->why, sizeof(j->why), "largest relative gap between '%s' and '%s' over %d logged iterations: %.2e (at iteration %ld; tolerance %.0e)",
+				 cl->a, cl->b, common, gap, at, TRACK_TOL);
+		} else if (gap < SAME && ca.n == cb.n) {
+			j->v = VERDICT_CANNOT_FAIL;
+			snprintf(j->why, sizeof(j->why), "'%s' and '%s' are the same curve (largest relative gap %.1e over %d logged iterations): identical by construction",
+				 cl->a, cl->b, gap, common);
+		} else if (cl->expect == CLAIM_LOWER) {
+			double ma = tail_mean(&ca), mb = tail_mean(&cb);
+			j->v = mb >= MARGIN * ma ? VERDICT_REPRODUCED : VERDICT_NOT_REPRODUCED;
+			j->s[0] = mb / ma;
+			snprintf(j->why, sizeof(j->why), "mean %s over the last tenth of the logged rows: '%s' %.4g, '%s' %.4g ('%s' %.2fx lower)",
+				 cl->column ? cl->column : "loss", cl->a, ma, cl->b, mb, cl->a, mb / ma);
+		} else {
+			judge_speed(rd, cl, rep, &ca, &cb, j);
 		}
-		if (ta < 0 || tb < 0)
-			holds = cl->expect == CLAIM_FASTER ? ta >= 0
-				: cl->expect == CLAIM_SIMILAR ? 0 : tb >= 0;
-		snprintf(buf, n,
-			 "'%s' reaches %s %.4g at iteration %ld, '%s' at iteration %ld: '%s' is %.2fx as fast (final %s %.4g and %.4g)",
-			 a->label, what, level, ta, b->label, tb, a->label, speedup,
-			 cl->column ? "values" : "losses", a1, b1);
-		*speedup_out = speedup;
+	}
+	if (j->v != VERDICT_UNCHECKED && cl->expect != CLAIM_TRACKS) {
+		add(j->why, sizeof(j->why), "; %s at", cl->column ? cl->column : "loss");
+		for (int k = 0; k < N_AT; k++)
+			add(j->why, sizeof(j->why), " %ld: %.4g vs %.4g,", AT[k], curve_at(&ca, AT[k]),
+			    curve_at(&cb, AT[k]));
+		add(j->why, sizeof(j->why), " the end (%ld): %.4g vs %.4g", ca.iter[ca.n - 1],
+		    ca.loss[ca.n - 1], cb.loss[cb.n - 1]);
 	}
 	curve_release(&ca);
 	curve_release(&cb);
-	return holds;
 }
 
-/* A claim over every replicate: holds when it holds in each. With one
- * replicate, eval_claim's sentence; with S, "holds in k/S replicates",
- * the range of a's speed-up, and whether the range comes within 5% of the
- * 1.25 (or 1/1.25) threshold ("at the margin"), then replicate 1's
- * numbers. Returns 1, 0 or -1 (no replicate could be checked). */
-int claims_verdict(const struct rundir *rd, const struct claim *cl, char *buf, size_t n)
+enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl, char *buf,
+			    size_t n)
 {
-	double s;
-	int S = rd->n_replicates;
-	if (S <= 1)
-		return eval_claim(rd, cl, 1, buf, n, &s);
-	int holds = 0, checked = 0, margin = 0;
-	double lo = INFINITY, hi = -INFINITY;
-	char first[600] = "", one[600];
-	for (int r = 1; r <= S; r++) {
-		int v = eval_claim(rd, cl, r, one, sizeof(one), &s);
-		if (r == 1)
-			snprintf(first, sizeof(first), "%s", one);
-		checked += v >= 0;
-		holds += v == 1;
-		if (!isnan(s)) {
-			lo = fmin(lo, s);
-			hi = fmax(hi, s);
-			for (int k = -1; k <= 1; k += 2) {
-				double t = pow(SPEEDUP_MARGIN, k);
-				margin |= s > t / 1.05 && s < t * 1.05;
-			}
-		}
+	int S = rd->n_replicates > 1 ? rd->n_replicates : 1;
+	int count[N_VERDICTS] = {0};
+	double lo[N_EPS], hi[N_EPS];
+	struct judged j, first, cannot;
+	for (int k = 0; k < N_EPS; k++) {
+		lo[k] = INFINITY;
+		hi[k] = -INFINITY;
 	}
-	int len = snprintf(buf, n, "holds in %d/%d replicates", holds, S);
-	if (checked < S)
-		len += snprintf(buf + len, n - len, " (%d could not be checked)", S - checked);
-	if (lo <= hi)
-		len += snprintf(buf + len, n - len, ", speed-up %.2fx-%.2fx", lo, hi);
-	if (margin)
-		len += snprintf(buf + len, n - len, ", at the margin (within 5%% of %.2fx)",
-				SPEEDUP_MARGIN);
-	snprintf(buf + len, n - len, "; replicate 1: %s", first);
-	if (checked == 0)
-		return -1;
-	return holds == S ? 1 : 0;
+	cannot.why[0] = '\0';
+	for (int r = 1; r <= S; r++) {
+		judge(rd, cl, r, &j);
+		if (r == 1)
+			first = j;
+		if (j.v == VERDICT_CANNOT_FAIL && !cannot.why[0])
+			cannot = j;
+		count[j.v]++;
+		for (int k = 0; k < N_EPS; k++)
+			if (!isnan(j.s[k])) {
+				lo[k] = fmin(lo[k], j.s[k]);
+				hi[k] = fmax(hi[k], j.s[k]);
+			}
+	}
+	/* the replicates that can fail decide; the others are set apart */
+	enum verdict v = VERDICT_UNCHECKED;
+	int kinds = 0;
+	for (int w = 0; w < VERDICT_CANNOT_FAIL; w++)
+		if (count[w]) {
+			kinds++;
+			v = (enum verdict)w;
+		}
+	if (kinds > 1)
+		v = VERDICT_INCONCLUSIVE;
+	else if (!kinds && count[VERDICT_CANNOT_FAIL])
+		v = VERDICT_CANNOT_FAIL;
+	buf[0] = '\0';
+	if (S == 1) {
+		snprintf(buf, n, "%s", first.why);
+		return v;
+	}
+	add(buf, n, "%d replicates:", S);
+	for (int w = 0; w < N_VERDICTS; w++)
+		if (count[w])
+			add(buf, n, " %d %s,", count[w], verdict_words[w]);
+	buf[strlen(buf) - 1] = '\0';
+	for (int k = 0, any = 0; k < N_EPS; k++) {
+		if (!(lo[k] <= hi[k]))
+			continue;
+		char at[32];
+		if (cl->target > 0)
+			snprintf(at, sizeof(at), "the target");
+		else if (cl->expect == CLAIM_LOWER)
+			snprintf(at, sizeof(at), "the tail");
+		else
+			snprintf(at, sizeof(at), "eps %g", EPS[k]);
+		add(buf, n, "%s %s %.2fx-%.2fx", any++ ? "," : "; speed-up over replicates at", at,
+		    lo[k], hi[k]);
+	}
+	if (count[VERDICT_CANNOT_FAIL] && v != VERDICT_CANNOT_FAIL)
+		add(buf, n, "; set apart, a replicate that cannot fail: %s", cannot.why);
+	add(buf, n, "; replicate 1: %s", first.why);
+	return v;
 }
 
 void claims_print_rule(FILE *f)
 {
-	fprintf(f, "Each claim in the configs is checked on the selected (best, non-diverged) run of each model: "
-		"'faster' means reaching the level both reached (the larger of the two final losses, or the claim's target) in at most 1/%g of the iterations; "
-		"'tracks' means losses within %g relative at every logged iteration; "
-		"'lower' means a mean over the last tenth of the logged rows at most 1/%g of the other's.",
-		SPEEDUP_MARGIN, TRACK_TOL, SPEEDUP_MARGIN);
+	fprintf(f, "Each claim is judged on the selected (best, non-diverged) run of each model, by one rule per kind, fixed before the runs and the same for every figure. "
+		"Levels: L* + eps (L(0) - L*) for eps =");
+	for (int k = 0; k < N_EPS; k++)
+		fprintf(f, " %g%s", EPS[k], k + 1 < N_EPS ? "," : "");
+	fprintf(f, ", with L(0) the larger initial loss of the two runs and L* the l_p floor of the data (else the lowest final loss of the figure); a claim with a target uses that level alone. "
+		"The speed-up at a level is the ratio of the iterations the two runs need to reach it. "
+		"'faster' holds at a level when the speed-up is at least %g, 'slower' when it is at most 1/%g, 'not_faster' when it is below %g, 'similar' when it is between: "
+		"at every level either run reached -> **reproduced**, at some -> **partly**, at none -> **not reproduced**, no level reached -> **inconclusive**. "
+		"'tracks': relative gap below %g at every logged iteration; 'lower': mean over the last tenth of the rows at most 1/%g of the other's; "
+		"'escapes': the first iteration below 0.99 L(0) inside the stated window (outside it: partly); 'stuck': none. "
+		"A claim that cannot fail in its setting is labelled **cannot fail here**, never counted as reproduced: a run that never moved (within %g%% of its start), or two curves that are the same (relative gap below %g). "
+		"Over replicates: their common verdict, else **inconclusive**; replicates that cannot fail are set apart.",
+		MARGIN, MARGIN, MARGIN, TRACK_TOL, MARGIN, 100 * MOVED, SAME);
 }
 
 static int has_label(const struct label_field *l, const char *s)
@@ -197,7 +402,8 @@ int claims_parse(const struct json_ctx *c, const cJSON *arr, const struct label_
 	*n_out = 0;
 	if (!*out)
 		return err_set(ERR_RUNTIME, "out of memory");
-	static const char *const keys[] = {"text", "a", "b", "expect", "target", "column", NULL};
+	static const char *const keys[] = {"text", "a", "b", "expect", "target", "column",
+					   "after", "before", "extra", NULL};
 	for (const cJSON *it = arr->child; it; it = it->next, i++) {
 		char path[64], p[128];
 		snprintf(path, sizeof(path), "claims[%d]", i);
@@ -219,8 +425,17 @@ int claims_parse(const struct json_ctx *c, const cJSON *arr, const struct label_
 					 expect, name_map_list(&claim_expect_names, list, sizeof(list)));
 		const char *column;
 		if ((rc = json_get_number(c, it, path, "target", 0, 0, 0, JSON_OPEN, 1e300, &cl->target)) ||
+		    (rc = json_get_number(c, it, path, "after", 0, 0, 0, JSON_CLOSED, 1e15, &cl->after)) ||
+		    (rc = json_get_number(c, it, path, "before", 0, 0, 0, JSON_CLOSED, 1e15, &cl->before)) ||
+		    (rc = json_get_bool(c, it, path, "extra", 0, &cl->extra)) ||
 		    (rc = json_get_string(c, it, path, "column", 0, NULL, &column)))
 			return rc;
+		if ((cl->after > 0 || cl->before > 0) && e != CLAIM_ESCAPES)
+			return json_fail(c, json_key_path(p, sizeof(p), path, "after"),
+					 "'after' and 'before' are for \"expect\": \"escapes\"");
+		if (cl->before > 0 && cl->after >= cl->before)
+			return json_fail(c, json_key_path(p, sizeof(p), path, "before"),
+					 "must be > after (%g), got %g", cl->after, cl->before);
 		if (column && (!*column || !strcmp(column, "iteration")))
 			return json_fail(c, json_key_path(p, sizeof(p), path, "column"),
 					 "must name a column of the run CSVs other than 'iteration'");

@@ -309,6 +309,8 @@ int output_metadata(const char *path, const struct experiment *ex,
 			cJSON *one = cJSON_CreateObject();
 			cJSON_AddNumberToObject(one, "replicate", r + 1);
 			cJSON_AddNumberToObject(one, "left_out_batch", rc->left_out_batch[r]);
+			if (rc->subset_floor && !isnan(rc->subset_floor[r]))
+				cJSON_AddNumberToObject(one, "loss_floor", rc->subset_floor[r]);
 			cJSON_AddItemToArray(subsets, one);
 		}
 		cJSON_AddStringToObject(root, "replicate_data_note",
@@ -411,6 +413,12 @@ cJSON *output_claims_json(const struct claim *claims, int n)
 			cJSON_AddNumberToObject(o, "target", claims[i].target);
 		if (claims[i].column)
 			cJSON_AddStringToObject(o, "column", claims[i].column);
+		if (claims[i].after > 0)
+			cJSON_AddNumberToObject(o, "after", claims[i].after);
+		if (claims[i].before > 0)
+			cJSON_AddNumberToObject(o, "before", claims[i].before);
+		if (claims[i].extra)
+			cJSON_AddBoolToObject(o, "extra", 1);
 		cJSON_AddItemToArray(cl, o);
 	}
 	return cl;

@@ -14,7 +14,8 @@ static const char *const select_by_spellings[] = {"final_loss", "time_to_target"
 const struct name_map select_by_names = NAME_MAP("criterion", select_by_spellings);
 
 static const char *const claim_expect_spellings[] = {"faster", "slower", "similar",
-						     "not_faster", "tracks", "lower"};
+						     "not_faster", "tracks", "lower", "escapes",
+						     "stuck"};
 const struct name_map claim_expect_names = NAME_MAP("", claim_expect_spellings);
 
 const char *claim_expect_name(enum claim_expect e)

@@ -214,20 +214,35 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 			goto out;
 		f = af.f;
 	}
-	int hold = 0, total = 0;
-	char buf[1024];
+	int count[2][N_VERDICTS] = {{0}}, total = 0;
+	char buf[4096];
 	fputs("# overparam report\n\n", f);
 	claims_print_rule(f);
 	fputs("\n\n| figure | claim | verdict |\n|---|---|---|\n", f);
 	for (int d = 0; d < n; d++)
 		for (int c = 0; c < rds[d].n_claims; c++) {
-			int v = claims_verdict(&rds[d], &rds[d].claims[c], buf, sizeof(buf));
-			hold += v == 1;
+			const struct claim *cl = &rds[d].claims[c];
+			enum verdict v = claims_verdict(&rds[d], cl, buf, sizeof(buf));
+			count[cl->extra][v]++;
 			total++;
-			fprintf(f, "| %s | %s | %s |\n", rds[d].title, rds[d].claims[c].text,
-				v == 1 ? "holds" : v == 0 ? "**does not hold**" : "not checked");
+			fprintf(f, "| %s | %s%s | %s%s%s |\n", rds[d].title, cl->extra ? "(extra) " : "",
+				cl->text, v == VERDICT_REPRODUCED ? "" : "**",
+				claims_verdict_word(v), v == VERDICT_REPRODUCED ? "" : "**");
 		}
-	fprintf(f, "\n%d of %d claims hold.\n\n", hold, total);
+	fputc('\n', f);
+	for (int e = 0; e < 2; e++) {
+		int all = 0;
+		for (int v = 0; v < N_VERDICTS; v++)
+			all += count[e][v];
+		if (!all)
+			continue;
+		fprintf(f, "%s: %d;", e ? "Our extra checks (not the paper's, counted apart)"
+					: "The paper's statements", all);
+		for (int v = 0; v < N_VERDICTS; v++)
+			fprintf(f, " %s %d%s", claims_verdict_word((enum verdict)v), count[e][v],
+				v + 1 < N_VERDICTS ? "," : ".\n");
+	}
+	fputc('\n', f);
 	for (int d = 0; d < n; d++) {
 		const struct rundir *rd = &rds[d];
 		fprintf(f, "## %s\n\n", rd->title);
@@ -248,17 +263,18 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		grid_edge_notes(f, rd);
 		stability_notes(f, rd);
 		for (int c = 0; c < rd->n_claims; c++) {
-			int v = claims_verdict(rd, &rd->claims[c], buf, sizeof(buf));
-			fprintf(f, "- **%s** (expected: %s) %s: %s.\n",
-				v == 1 ? "holds" : v == 0 ? "does not hold" : "not checked",
-				claim_expect_name(rd->claims[c].expect), rd->claims[c].text, buf);
+			const struct claim *cl = &rd->claims[c];
+			enum verdict v = claims_verdict(rd, cl, buf, sizeof(buf));
+			fprintf(f, "- **%s** (expected: %s) %s%s: %s.\n", claims_verdict_word(v),
+				claim_expect_name(cl->expect), cl->extra ? "(extra) " : "", cl->text,
+				buf);
 		}
 		if (rd->n_claims)
 			fputc('\n', f);
 		grid_notes(f, rd);
 	}
 	if (n_hold)
-		*n_hold = hold;
+		*n_hold = count[0][VERDICT_REPRODUCED] + count[1][VERDICT_REPRODUCED];
 	if (n_claims)
 		*n_claims = total;
 	if (out_path)

@@ -26,6 +26,7 @@
 #include "overparam/weights.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,6 +491,7 @@ struct run_job {
 	struct loss *loss;          /* prepared from ex.loss for each ds */
 	int *left_out;              /* [n_data] over batches: the batch left out */
 	struct lp_floor floor;      /* the l_p floor of ds[0] (metadata, report) */
+	double *subset_floor;       /* [n_data]: each one's floor, or NAN */
 	struct par_pool *pool;
 	struct run_ctx ctx;         /* what training reads (results, CSV names) */
 	int *selected;
@@ -571,9 +573,12 @@ static int job_data(struct run_job *j)
 	j->pre = calloc(j->n_data, sizeof(*j->pre));
 	j->loss = calloc(j->n_data, sizeof(*j->loss));
 	j->left_out = calloc(j->n_data, sizeof(int));
-	if (!j->ds || !j->pre || !j->loss || !j->left_out)
+	j->subset_floor = malloc(j->n_data * sizeof(double));
+	if (!j->ds || !j->pre || !j->loss || !j->left_out || !j->subset_floor)
 		return err_set(ERR_RUNTIME, "out of memory");
 	int rc = par_create(&j->pool, j->facts.threads);
+	for (int d = 0; d < j->n_data; d++)
+		j->subset_floor[d] = NAN;
 	for (int d = 0; d < j->n_data && !rc; d++) {
 		struct data_spec spec = ex->data;
 		if (ex->replicate_over == REPLICATE_BATCHES &&
@@ -591,12 +596,19 @@ static int job_data(struct run_job *j)
 		if ((rc = preprocess_apply(&j->ds[d], ex->data.preprocess, &j->pre[d])) ||
 		    (rc = loss_prepare(&j->loss[d], &j->ds[d], j->pool)))
 			break;
-		/* informational: a failure leaves the metadata without a floor */
-		if (d == 0 && ls->kind == LOSS_LP) {
-			if (lp_floor(&j->ds[0], ls->p, &j->floor, NULL) == ERR_OK)
-				j->facts.loss_floor = &j->floor;
-			else
+		/* informational: a failure leaves the metadata without a floor;
+		 * each data subset of a replicate has its own (the report's
+		 * thresholds are set from it) */
+		if (ls->kind == LOSS_LP) {
+			struct lp_floor f;
+			int ok = lp_floor(&j->ds[d], ls->p, &f, NULL) == ERR_OK;
+			if (!ok)
 				err_clear();
+			if (ok && d == 0) {
+				j->floor = f;
+				j->facts.loss_floor = &j->floor;
+			}
+			j->subset_floor[d] = ok && !f.skipped ? f.loss : NAN;
 		}
 		if (!j->o->quiet && ex->replicate_over == REPLICATE_BATCHES)
 			fprintf(stderr, "overparam: replicate %d: the data without batch%d.dat, %d rows\n",
@@ -607,6 +619,7 @@ static int job_data(struct run_job *j)
 	j->facts.loss_form = loss_form_used(&j->loss[0]);
 	j->facts.n_subsets = ex->replicate_over == REPLICATE_BATCHES ? j->n_data : 0;
 	j->facts.left_out_batch = j->left_out;
+	j->facts.subset_floor = j->subset_floor;
 	j->ctx.ex = ex;
 	j->ctx.o = j->o;
 	j->ctx.facts = &j->facts;
@@ -745,6 +758,7 @@ static void job_release(struct run_job *j)
 	free(j->loss);
 	free(j->ds);
 	free(j->left_out);
+	free(j->subset_floor);
 	par_free(j->pool);
 	experiment_release(&j->ex);
 	free(j->config_text);

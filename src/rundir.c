@@ -59,6 +59,7 @@ void rundir_release(struct rundir *rd)
 	free(rd->title);
 	free(rd->description);
 	free(rd->data_note);
+	free(rd->subset_floor);
 	memset(rd, 0, sizeof(*rd));
 }
 
@@ -266,6 +267,19 @@ static int load_metadata(struct rundir *rd, int required)
 	if (cJSON_IsString(desc))
 		rd->description = str_dup(desc->valuestring);
 	rd->data_note = data_note(root);
+	const cJSON *lf = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "data"),
+						 "loss_floor"), "value");
+	rd->loss_floor = cJSON_IsNumber(lf) ? lf->valuedouble : NAN;
+	const cJSON *subsets = cJSON_GetObjectItemCaseSensitive(root, "replicate_data");
+	int ns = cJSON_IsArray(subsets) ? cJSON_GetArraySize(subsets) : 0;
+	if (ns && (rd->subset_floor = malloc(ns * sizeof(double)))) {
+		const cJSON *one;
+		cJSON_ArrayForEach(one, subsets) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(one, "loss_floor");
+			rd->subset_floor[rd->n_subset_floor++] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+		}
+	}
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
 	int n = cJSON_IsArray(claims) ? cJSON_GetArraySize(claims) : 0;
 	rd->claims = calloc(n ? n : 1, sizeof(*rd->claims));
@@ -289,6 +303,11 @@ static int load_metadata(struct rundir *rd, int required)
 		const cJSON *target = cJSON_GetObjectItemCaseSensitive(c, "target");
 		if (cJSON_IsNumber(target))
 			cl->target = target->valuedouble;
+		const cJSON *after = cJSON_GetObjectItemCaseSensitive(c, "after");
+		const cJSON *before = cJSON_GetObjectItemCaseSensitive(c, "before");
+		cl->after = cJSON_IsNumber(after) ? after->valuedouble : 0;
+		cl->before = cJSON_IsNumber(before) ? before->valuedouble : 0;
+		cl->extra = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "extra"));
 		const cJSON *column = cJSON_GetObjectItemCaseSensitive(c, "column");
 		if (cJSON_IsString(column))
 			cl->column = str_dup(column->valuestring);
@@ -310,6 +329,7 @@ int rundir_load(struct rundir *rd, const char *dir, int need_metadata)
 	rd->title = str_dup(dir);
 	rd->format = "png";
 	rd->n_replicates = 1;
+	rd->loss_floor = NAN;
 	int rc = load_summary(rd);
 	if (!rc)
 		rc = load_metadata(rd, need_metadata);
@@ -419,4 +439,12 @@ int rundir_check_curves(const struct rundir *rd)
 				       rd->dir, r->index, r->label, wrong);
 	}
 	return ERR_OK;
+}
+
+double rundir_loss_floor(const struct rundir *rd, int replicate)
+{
+	if (rd->subset_floor)
+		return replicate >= 1 && replicate <= rd->n_subset_floor
+			       ? rd->subset_floor[replicate - 1] : NAN;
+	return rd->loss_floor;
 }

@@ -30,13 +30,19 @@ struct label_field {
 int claims_parse(const struct json_ctx *c, const struct cJSON *arr,
 		 const struct label_field *labels, struct claim **out, int *n_out);
 
-/* A claim over every replicate of rd: holds when it holds in each. Writes
- * into buf the sentence with the numbers: with one replicate, the levels,
- * iterations and speed-up; with S, "holds in k/S replicates", the range of
- * a's speed-up, whether it comes within 5% of the margin, then replicate
- * 1's numbers. Returns 1 (holds), 0 (does not) or -1 (cannot be checked:
- * no selected run, or no such column). */
-int claims_verdict(const struct rundir *rd, const struct claim *cl, char *buf, size_t n);
+/* The verdict words, in the order of the report's counts. */
+enum verdict { VERDICT_REPRODUCED, VERDICT_PARTLY, VERDICT_NOT_REPRODUCED,
+	       VERDICT_INCONCLUSIVE, VERDICT_CANNOT_FAIL, VERDICT_UNCHECKED, N_VERDICTS };
+const char *claims_verdict_word(enum verdict v);
+
+/* A claim over every replicate of rd, by the rule claims_print_rule
+ * states (claims.c's opening comment has the arithmetic). Writes into buf
+ * the reason with its numbers: with S replicates, how many gave each
+ * verdict and the range of the speed-up at each level, then replicate 1's
+ * numbers. VERDICT_UNCHECKED when no replicate could be checked (no
+ * selected run, no such column). */
+enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl, char *buf,
+			    size_t n);
 
 /* The rule, one paragraph, from the constants claims_verdict uses. */
 void claims_print_rule(FILE *f);

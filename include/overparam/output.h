@@ -47,6 +47,7 @@ struct run_context {
 	int n_subsets;            /* replicate_over "batches": replicate r ran on
 				     the data without batch left_out_batch[r] */
 	const int *left_out_batch;
+	const double *subset_floor; /* [n_subsets]: each subset's l_p floor, or NAN */
 	const struct lp_floor *loss_floor; /* the l_p floor of replicate 1's
 					      data (lpfloor.h), or NULL */
 };

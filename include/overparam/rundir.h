@@ -27,6 +27,10 @@ struct rundir {
 	struct rundir_run *runs;
 	int n_runs;
 	int n_replicates; /* the largest replicate number in the summary */
+	double loss_floor;    /* the data's l_p floor (metadata.json), or NAN */
+	double *subset_floor; /* replicates over data subsets: replicate r's
+				 floor at [r - 1] (NAN unknown), owned; or NULL */
+	int n_subset_floor;
 	struct claim *claims; /* from metadata.json, owned */
 	int n_claims;
 };
@@ -56,6 +60,10 @@ int rundir_grid_value(const char *point, const char *key, double *value);
 
 /* The result a summary row records (no curve). */
 void rundir_run_result(const struct rundir_run *r, struct run_result *res);
+
+/* The l_p floor of the data replicate (1-based) ran on: its subset's for
+ * replicates over data subsets, else the data's; NAN when unknown. */
+double rundir_loss_floor(const struct rundir *rd, int replicate);
 
 /* Index of the selected run of group in replicate (1-based), or -1. */
 int rundir_selected(const struct rundir *rd, const char *group, int replicate);
