@@ -10,9 +10,10 @@
 #                      Eq. 10's SVD) move with the OpenBLAS core type:
 #                      configs/gas_classes.json, 2,000 iterations, against
 #                      the run with OPENBLAS_CORETYPE unset
-#   reproduce.md       scripts/reproduce.sh --replicates 2's report.md (every
-#                      figure's claims over two init seeds, with their
-#                      numbers) with the time it took; the
+#   reproduce.md       scripts/reproduce.sh's report.md (its default protocol:
+#                      every figure's claims over leave-one-batch-out
+#                      replicates, with their numbers) with the time it
+#                      took and each figure's; the
 #                      README's reproduction block is written from it by
 #                      scripts/readme-numbers.sh
 #   reproduce_1m.md    scripts/reproduce.sh --horizon 1000000's report.md:
@@ -28,7 +29,7 @@
 #                      wall time; fig5_right.png its plot
 #   convnet_peers.txt  scripts/bench-convnet-peers.sh: the convnet step
 #                      against PyTorch, float32 and float64, 1 and 2 threads
-# usage: scripts/reports.sh [reproduce | horizon [OUT_DIR] | subsets [OUT_DIR] |
+# usage: scripts/reports.sh [reproduce [OUT_DIR] | horizon [OUT_DIR] | subsets [OUT_DIR] |
 #                           convnet [RUN_DIR]]   (after
 #        scripts/build.sh and fetch-data.sh; "reproduce": only reproduce.md,
 #        about 10 minutes; "convnet": only the two convnet reports, about 20
@@ -49,14 +50,23 @@ clean=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OVERPARAM_KERNELS)
 stamp() { echo "# $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $("$bin" --version | head -n 1); made by scripts/reports.sh"; }
 
 if [ "${1:-}" = reproduce ]; then
-	t0=$(date +%s)
-	"${clean[@]}" OVERPARAM_BIN="$bin" bash scripts/reproduce.sh --replicates 2 --out "$tmp/reproduce" > "$tmp/log"
-	secs=$(( $(date +%s) - t0 ))
+	dir="${2:-}"
+	if [ -z "$dir" ]; then
+		dir="$tmp/reproduce"
+		mkdir -p "$dir"
+		t0=$(date +%s)
+		"${clean[@]}" OVERPARAM_BIN="$bin" bash scripts/reproduce.sh --out "$dir" > "$dir/log"
+		echo "reproduce: wall time $(( $(date +%s) - t0 )) s" >> "$dir/log"
+	fi
+	[ -f "$dir/report.md" ] && [ -f "$dir/log" ] ||
+		{ echo "reports: error: '$dir' has no report.md and log of reproduce.sh" >&2; exit 2; }
+	secs=$(sed -n 's/^reproduce: wall time \([0-9]*\) s$/\1/p' "$dir/log")
 	{
 		stamp
-		echo "# reproduce.sh: $secs s on $(nproc) cores (plots in results/reproduce/ after running it)"
+		echo "# reproduce.sh: ${secs:-?} s on $(nproc) cores, its default protocol: $(sed -n 's/^reproduce: \([0-9]* figures, .*\)$/\1/p' "$dir/log") (plots in results/reproduce/ after running it)"
+		grep '^reproduce: .* done in' "$dir/log" | sed 's/^/#   /'
 		echo
-		cat "$tmp/reproduce/report.md"
+		cat "$dir/report.md"
 	} > "$tmp/reproduce.md"
 	mv "$tmp/reproduce.md" "$out/reproduce.md"
 	echo "reports: $out/reproduce.md ($secs s); now run scripts/readme-numbers.sh"

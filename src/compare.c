@@ -126,18 +126,18 @@ static int compare_csv(const char *exp_path, const char *act_path, const char *w
 }
 
 /* The summary rows of one run in both directories: whether it won its
- * grid, and its losses and iterations (within the tolerance). Returns 1 and
- * records where when they part. */
-static int summary_differs(const struct rundir_run *e, const struct rundir_run *a,
+ * grid, and its losses and iterations (within the tolerance). Records the
+ * first place they part in t. */
+static void summary_differs(const struct rundir_run *e, const struct rundir_run *a,
 			   const char *what, const struct compare_opts *o, struct tally *t)
 {
 	if (t->parted)
-		return 0;
+		return;
 	if (e->selected != a->selected) {
 		t->parted = 1;
 		snprintf(t->first, sizeof(t->first), "%s: summary.csv: %s its grid's winner in the expected directory, %s in the actual",
 			 what, e->selected ? "is" : "is not", a->selected ? "is" : "is not");
-		return 1;
+		return;
 	}
 	const struct { const char *name; double e, a; } v[] = {
 		{"initial_loss", e->initial_loss, a->initial_loss},
@@ -153,10 +153,10 @@ static int summary_differs(const struct rundir_run *e, const struct rundir_run *
 			snprintf(t->first, sizeof(t->first),
 				 "%s: summary.csv column '%s': expected %.17g, got %.17g (|diff| %.3g)",
 				 what, v[k].name, v[k].e, v[k].a, dev);
-			return 1;
+			return;
 		}
 	}
-	return 0;
+	return;
 }
 
 static int compare_dirs(const char *exp, const char *act, const struct compare_opts *o,
@@ -195,8 +195,8 @@ static int compare_dirs(const char *exp, const char *act, const struct compare_o
 				 what, e.runs[i].status, a.runs[j].status);
 			continue;
 		}
-		if (summary_differs(&e.runs[i], &a.runs[j], what, o, t))
-			continue;
+		/* the curves are compared too: the largest deviation covers them */
+		summary_differs(&e.runs[i], &a.runs[j], what, o, t);
 		char *pe = path_join(exp, e.runs[i].csv), *pa = path_join(act, a.runs[j].csv);
 		rc = pe && pa ? compare_csv(pe, pa, what, o, t) : err_set(ERR_RUNTIME, "out of memory");
 		free(pe);
