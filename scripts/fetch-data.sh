@@ -7,7 +7,10 @@
 #
 # Order of sources: --mirror DIR, else $OVERPARAM_DATA_MIRROR, else a download
 # of the UCI archive, else the sibling mirror ../shared/data/gas-drift (for
-# machines without internet). A mirror's SHA256SUMS, when present, is checked.
+# machines without internet). Every file is checked against the published
+# SHA-256 in scripts/gas-drift.sha256 (the archive and all ten batch files;
+# a mirror's own SHA256SUMS too, when present): a file that differs is
+# refused by name and nothing is kept.
 # Files already in place are kept. Exit status 0 when at least one batch file
 # is in place, 2 otherwise.
 set -euo pipefail
@@ -32,6 +35,20 @@ while [ $# -gt 0 ]; do
 done
 
 have_data() { compgen -G "$dest/batch*.dat" > /dev/null; }
+sums="$root/scripts/gas-drift.sha256"
+
+# check_published DIR FILE...: each FILE (a name in DIR) has the SHA-256
+# that scripts/gas-drift.sha256 publishes for it.
+check_published() {
+	local dir="$1" f want got
+	shift
+	for f in "$@"; do
+		want=$(awk -v n="$f" '$2 == n { print $1 }' "$sums")
+		[ -n "$want" ] || { echo "fetch-data: error: '$f' is not a file of the UCI archive" >&2; return 2; }
+		got=$(sha256sum "$dir/$f" | cut -d' ' -f1)
+		[ "$got" = "$want" ] || { echo "fetch-data: error: '$dir/$f': SHA-256 $got, published $want" >&2; return 2; }
+	done
+}
 
 copy_mirror() {
 	local src="$1"
@@ -42,6 +59,9 @@ copy_mirror() {
 		(cd "$src" && sha256sum --quiet -c SHA256SUMS) ||
 			{ echo "fetch-data: error: checksum mismatch in mirror '$src'" >&2; return 2; }
 	fi
+	local names=()
+	for f in "$src"/batch*.dat; do names+=("$(basename "$f")"); done
+	check_published "$src" "${names[@]}" || return 2
 	mkdir -p "$dest"
 	local f
 	for f in "$src"/batch*.dat; do
@@ -63,6 +83,7 @@ download() {
 	else
 		return 1
 	fi
+	check_published "$tmp" archive.zip || return 2
 	# The archive may hold the batch files directly or inside a nested zip.
 	(cd "$tmp" && unzip -q -o archive.zip) || return 1
 	local inner
@@ -71,10 +92,15 @@ download() {
 	done < <(find "$tmp" -name '*.zip' ! -name archive.zip)
 	mkdir -p "$dest"
 	local n=0 f
+	local found=()
 	while IFS= read -r f; do
+		check_published "$(dirname "$f")" "$(basename "$f")" || return 2
+		found+=("$f")
+	done < <(find "$tmp" -name 'batch*.dat')
+	for f in "${found[@]}"; do # all checked first: nothing kept from a bad archive
 		cp "$f" "$dest/$(basename "$f")"
 		n=$((n + 1))
-	done < <(find "$tmp" -name 'batch*.dat')
+	done
 	[ "$n" -gt 0 ] || return 1
 	echo "fetch-data: downloaded $n batch files into '$dest'"
 }
@@ -83,9 +109,13 @@ if [ -n "$mirror" ]; then
 	copy_mirror "$mirror" || exit 2
 elif have_data; then
 	echo "fetch-data: '$dest' already holds $(ls "$dest"/batch*.dat | wc -l) batch files"
-elif download 2> /dev/null; then
-	:
-elif [ -d "$root/../shared/data/gas-drift" ]; then
+elif download 2> "${TMPDIR:-/tmp}/fetch-data.$$"; then
+	rm -f "${TMPDIR:-/tmp}/fetch-data.$$"
+elif [ $? = 2 ]; then # downloaded, but not the published bytes
+	grep 'fetch-data: error' "${TMPDIR:-/tmp}/fetch-data.$$" >&2
+	rm -f "${TMPDIR:-/tmp}/fetch-data.$$"
+	exit 2
+elif rm -f "${TMPDIR:-/tmp}/fetch-data.$$" && [ -d "$root/../shared/data/gas-drift" ]; then
 	echo "fetch-data: no download possible; using the local mirror ../shared/data/gas-drift"
 	copy_mirror "$root/../shared/data/gas-drift" || exit 2
 else

@@ -70,6 +70,18 @@ mv "$data/batch8.dat" "$tmp/batch8.away"
 refused "a batch file removed" "batch8.dat' disappeared since it was started" <<< ":"
 mv "$tmp/batch8.away" "$data/batch8.dat"
 
+# scripts/fetch-data.sh checks every batch file against the published
+# SHA-256 (scripts/gas-drift.sha256): a mirror with a changed file is
+# refused by name, and nothing is copied.
+mkdir -p "$tmp/mirror"
+cp "$src/data/gas-drift/batch1.dat" "$src/data/gas-drift/batch8.dat" "$tmp/mirror/"
+expect_rc 0 "fetch-data from a good mirror" bash "$src/scripts/fetch-data.sh" --mirror "$tmp/mirror" --dest "$tmp/fetched"
+[ -f "$tmp/fetched/batch8.dat" ] && ok || bad "fetch-data copied nothing"
+echo "1;1.0 1:1" >> "$tmp/mirror/batch8.dat"
+expect_rc 2 "fetch-data from a changed mirror" bash "$src/scripts/fetch-data.sh" --mirror "$tmp/mirror" --dest "$tmp/fetched2"
+grep -q "batch8.dat': SHA-256 [0-9a-f]*, published 58146b3e" "$tmp/err" && ok || bad "fetch-data message: $(cat "$tmp/err")"
+[ ! -e "$tmp/fetched2" ] && ok || bad "fetch-data copied files from a changed mirror"
+
 # Undamaged, the same directory resumes to the uninterrupted bytes.
 expect_rc 0 "resume" run -o "$tmp/int" --resume
 for f in runs/01-m.csv summary.csv weights/01-m/final/W1.npy weights/01-m/final/W2.npy; do
