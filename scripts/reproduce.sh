@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # reproduce.sh: runs every figure config of the paper's linear experiments
 # (configs/*.json but quickstart and the convnet configs) and writes
-# results/reproduce/: one directory (with loss.png) per figure panel and
-# report.md, which states each claim of Section 8 and whether our curves
+# results/reproduce/: one directory (with loss.png) per figure panel,
+# figureN.png and figureN.pdf in the paper's panel layout (each model's
+# median over the replicates with its min-max band, and the data's l_p
+# floor), and report.md, which states each claim of Section 8 and whether our curves
 # bear it out, with the numbers.
 # With no options it runs the protocol of the committed report
 # (tests/reports/reproduce.md): every figure at its own horizon, each over
@@ -75,5 +77,17 @@ for c in "${configs[@]}"; do
 	echo "reproduce: $c done in $(( $(date +%s) - t0 )) s"
 done
 cd "$out"
+# The paper's panel layout, one PNG and one PDF per figure, where both
+# panels ran (Figure 5's right panel is the convnet: the scale sweep of
+# the left one stands beside it here).
+for fig in "figure2 fig2_l2 fig2_l4" "figure3 fig3_l2 fig3_l4" "figure4 fig4_left fig4_right" \
+	"figure5 fig5_left fig5_left_scales"; do
+	read -r name left right <<< "$fig"
+	[ -f "$left/summary.csv" ] && [ -f "$right/summary.csv" ] || continue
+	for ext in png pdf; do
+		"$bin" plot "$left" "$right" -o "$name.$ext" || exit 1
+	done
+	echo "reproduce: $out/$name.png and .pdf ($left | $right)"
+done
 "$bin" report "${configs[@]}" -o report.md
 echo "reproduce: all figures in $(( $(date +%s) - start )) s; report: $out/report.md"

@@ -1,10 +1,13 @@
 /* plot: writes plot.gp from summary.csv and runs gnuplot (see plot.h). */
 #include "overparam/plot.h"
+#include "overparam/bands.h"
 #include "overparam/error.h"
+#include "overparam/output.h"
 #include "overparam/fileio.h"
 #include "overparam/rundir.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,11 +119,52 @@ static const char *terminal_of(const char *format, int panels)
 	return buf;
 }
 
+/* The bands of rd's groups over replicates: for each group its min-max
+ * band (shaded) and its median (a line). The data go to f as datablocks
+ * (names unique in the script: panel is the panel's number), the plot
+ * elements to plot. Returns the groups drawn, -1 on failure. */
+static int emit_bands(FILE *f, const struct rundir *rd, int panel, const char *x, FILE *plot)
+{
+	struct band *b;
+	int n;
+	if (bands_compute(rd, &b, &n))
+		return -1;
+	int drawn = 0;
+	for (int k = 0; k < n; k++) {
+		if (!b[k].n)
+			continue;
+		fprintf(f, "$band_%d_%d << EOD\n", panel, k);
+		for (int r = 0; r < b[k].n; r++) {
+			fprintf(f, "%ld,", b[k].iter[r]);
+			output_put_num(f, b[k].lo[r]);
+			fputc(',', f);
+			output_put_num(f, b[k].med[r]);
+			fputc(',', f);
+			output_put_num(f, b[k].hi[r]);
+			fputc('\n', f);
+		}
+		fputs("EOD\n", f);
+		fprintf(plot, "%s$band_%d_%d using %s:2:4 with filledcurves fs transparent solid 0.2 noborder lc %d notitle, \\\n"
+			"     $band_%d_%d using %s:3 with lines lw 2 lc %d title ",
+			drawn ? ", \\\n     " : "plot ", panel, k, x, drawn + 1, panel, k, x, drawn + 1);
+		char title[512];
+		snprintf(title, sizeof(title), "%s (median, min-max of %d)", b[k].group,
+			 b[k].n_reps);
+		put_gp_string(plot, title);
+		drawn++;
+	}
+	bands_release(b, n);
+	return drawn;
+}
+
 /* One panel: the loss curves of rd, CSV paths prefixed with prefix (the
  * run directory as seen from gnuplot's working directory). Each group's
  * winner; a group without one (every run diverged) shows its longest-lived
- * run, dotted, as diverged with no winner. Returns the curves drawn. */
-static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix)
+ * run, dotted, as diverged with no winner. With replicates, each group's
+ * median over them and its min-max band instead. A dashed line marks the
+ * data's l_p floor where metadata.json has it. Returns the curves drawn
+ * (-1 on failure). */
+static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix, int panel)
 {
 	fputs("set datafile separator ','\n"
 	      "unset logscale\n"
@@ -137,19 +181,31 @@ static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix)
 	fputs("set title ", f);
 	if (rd->n_replicates > 1) {
 		char title[600];
-		snprintf(title, sizeof(title), "%s (seed replicate 1 of %d)", rd->title,
-			 rd->n_replicates);
+		snprintf(title, sizeof(title), "%s (%d replicates: median and min-max band)",
+			 rd->title, rd->n_replicates);
 		put_gp_string(f, title);
 	} else {
 		put_gp_string(f, rd->title);
 	}
 	fputc('\n', f);
 	int n_plotted = 0;
-	for (int i = 0; i < rd->n_runs; i++) {
+	if (rd->n_replicates > 1) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *plot = open_memstream(&text, &len);
+		if (!plot)
+			return err_set(ERR_RUNTIME, "out of memory"), -1;
+		n_plotted = emit_bands(f, rd, panel, x, plot);
+		fclose(plot);
+		if (n_plotted >= 0)
+			fputs(text, f);
+		free(text);
+		if (n_plotted < 0)
+			return -1;
+	}
+	for (int i = 0; i < rd->n_runs && rd->n_replicates <= 1; i++) {
 		const struct rundir_run *r = &rd->runs[i];
 		int shown = r->selected;
-		if (r->replicate != 1) /* replicates: the first one's curves */
-			continue;
 		if (!shown && rundir_selected(rd, r->group, 1) < 0) {
 			int longest = i;
 			for (int j = 0; j < rd->n_runs; j++)
@@ -176,6 +232,13 @@ static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix)
 		}
 		n_plotted++;
 	}
+	double floor = rundir_loss_floor(rd, 1);
+	if (n_plotted > 0 && isfinite(floor) && floor > 0) {
+		fputs(", \\\n     ", f);
+		output_put_num(f, floor);
+		fprintf(f, " with lines dt 4 lw 1 lc rgb 'gray40' title 'l_p floor of the data%s'",
+			rd->n_replicates > 1 ? " (replicate 1)" : "");
+	}
 	fputc('\n', f);
 	return n_plotted;
 }
@@ -200,9 +263,11 @@ static int write_script(const char *dir, const char *gp_path)
 		   "set terminal %s\n"
 		   "set output 'loss.%s'\n",
 		terminal_of(rd.format, 1), rd.format);
-	int n_plotted = emit_panel(f, &rd, "");
+	int n_plotted = emit_panel(f, &rd, "", 0);
 	write_lr_plot(f, &rd);
-	if (n_plotted == 0)
+	if (n_plotted < 0)
+		rc = ERR_RUNTIME;
+	else if (n_plotted == 0)
 		rc = err_set(ERR_RUNTIME, "'%s': no run to plot (all diverged or failed?)", dir);
 	rundir_release(&rd);
 	if (rc) {
@@ -296,7 +361,10 @@ int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols)
 		for (int d = 0; d < n && !rc; d++) {
 			char prefix[1024];
 			snprintf(prefix, sizeof(prefix), "%s/", dirs[d]);
-			if (emit_panel(f, &rd[d], prefix) == 0)
+			int drawn = emit_panel(f, &rd[d], prefix, d);
+			if (drawn < 0)
+				rc = ERR_RUNTIME;
+			else if (drawn == 0)
 				rc = err_set(ERR_RUNTIME, "'%s': no run to plot", dirs[d]);
 		}
 		fputs("unset multiplot\n", f);

@@ -179,7 +179,18 @@ expect_rc 0 "seed 2 alone" "$bin" run "$tmp/rep2.json" -o "$tmp/rep2" --quiet --
 cmp -s "$tmp/rep/runs/10-depth-3-lr-0-1-2.csv" "$tmp/rep2/runs/04-depth-3-lr-0-1.csv" && ok || bad "replicate 2 is not the run with seed 2"
 expect_rc 0 "report over replicates" "$bin" report "$tmp/rep"
 grep -Eq "depth 3 faster: 3 replicates: [0-9] [a-z ]+(, [0-9] [a-z ]+)*; speed-up over replicates at eps 0.5 [0-9.]+x-[0-9.]+x" "$tmp/out" && ok || bad "report: $(grep 'depth 3 faster' "$tmp/out")"
-grep -q "seed replicate 1 of 3" "$tmp/rep/plot.gp" && ok || bad "plot does not say which replicate it shows"
+# The plot shows each group's median over the replicates and its min-max
+# band: the datablock's row at iteration 700 against the three winners'
+# CSVs, recomputed here (awk: min, middle, max of the three losses).
+grep -q "3 replicates: median and min-max band" "$tmp/rep/plot.gp" && ok || bad "plot does not say it shows bands"
+want=$(for r in 1 2 3; do
+	csv=$(awk -F, -v r="$r" 'NR > 1 && $22 == 1 && $25 == r && $2 ~ /depth 3/ { print $23 }' "$tmp/rep/summary.csv")
+	awk -F, '$1 == 700 { print $2 }' "$tmp/rep/$csv"
+done | sort -g | tr '\n' ' ' | awk '{ print $1 "," $2 "," $3 }')
+got=$(awk '/^\$band_0_1 << EOD/ { on = 1; next } /^EOD/ { on = 0 } on && /^700,/' "$tmp/rep/plot.gp" | cut -d, -f2-)
+[ -n "$want" ] && [ "$(echo "$got" | awk -F, '{ printf "%.12g,%.12g,%.12g", $1, $2, $3 }')" = "$(echo "$want" | awk -F, '{ printf "%.12g,%.12g,%.12g", $1, $2, $3 }')" ] &&
+	ok || bad "band of depth 3 at 700: got '$got', want '$want'"
+grep -q "l_p floor of the data (replicate 1)" "$tmp/rep/plot.gp" && ok || bad "plot has no floor line"
 
 # "replicate_over": "batches": replicate r trains on the data without its
 # r-th batch file (same init seed), byte for byte the run of a config whose
