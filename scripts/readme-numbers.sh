@@ -23,7 +23,7 @@ reproduce_block() {
 	sed -n 's/^# reproduce.sh: \(.*\)$/`scripts\/reproduce.sh` on the mirror data: \1./p' "$reproduce"
 	grep -E "^(The paper's statements|Our extra checks \(not the paper's, counted apart\)): [0-9]+;" "$reproduce" | sed 's/^/- /'
 	echo
-	sed -n '/^| figure | claim | verdict |$/,/^$/p' "$reproduce" | sed '/^$/d'
+	sed -n '/^| figure | claim | verdict | /,/^$/p' "$reproduce" | sed '/^$/d'
 	echo "<!-- reproduce:end -->"
 }
 times_block() {

@@ -124,7 +124,10 @@ static double curve_gap(const struct curve *a, const struct curve *b, long *at, 
 struct judged {
 	enum verdict v;
 	char why[600];
-	double s[N_EPS];
+	char label[120]; /* cannot fail or not checked: the reason, briefly */
+	double s[N_EPS]; /* speed-up at each level (lower: s[0] the tail ratio) */
+	double gap;      /* tracks: the largest relative gap, else NAN */
+	long escape;     /* escapes, stuck: a's escape iteration, -1 none, -2 n/a */
 };
 
 /* L* of replicate rep for a loss claim: the floor when known and below
@@ -239,11 +242,14 @@ static void judge(const struct rundir *rd, const struct claim *cl, int rep, stru
 	memset(j, 0, sizeof(*j));
 	for (int k = 0; k < N_EPS; k++)
 		j->s[k] = NAN;
+	j->gap = NAN;
+	j->escape = -2;
 	j->v = VERDICT_UNCHECKED;
 	int ia = rundir_selected(rd, cl->a, rep), ib = rundir_selected(rd, cl->b, rep);
 	if (ia < 0 || ib < 0) {
 		snprintf(j->why, sizeof(j->why), "no selected (non-diverged) run for '%s'",
 			 ia < 0 ? cl->a : cl->b);
+		snprintf(j->label, sizeof(j->label), "no winner for '%s'", ia < 0 ? cl->a : cl->b);
 		return;
 	}
 	struct curve ca, cb;
@@ -260,24 +266,28 @@ static void judge(const struct rundir *rd, const struct claim *cl, int rep, stru
 		snprintf(j->why, sizeof(j->why), "a run has no rows");
 	} else if (cl->expect == CLAIM_ESCAPES || cl->expect == CLAIM_STUCK) {
 		judge_escape(cl, &ca, j);
+		j->escape = escape_iter(&ca);
 	} else if (escape_iter(&ca) < 0 || escape_iter(&cb) < 0) {
 		const char *who = escape_iter(&ca) < 0 ? cl->a : cl->b;
 		j->v = VERDICT_CANNOT_FAIL;
 		snprintf(j->why, sizeof(j->why), "'%s' never moved: its %s stays within 1%% of its start (%.4g)",
 			 who, cl->column ? cl->column : "loss",
 			 escape_iter(&ca) < 0 ? ca.loss[0] : cb.loss[0]);
+		snprintf(j->label, sizeof(j->label), "'%s' never moved", who);
 	} else {
 		long at;
 		int common;
 		double gap = curve_gap(&ca, &cb, &at, &common);
 		if (cl->expect == CLAIM_TRACKS) {
 			j->v = gap < TRACK_TOL ? VERDICT_REPRODUCED : VERDICT_NOT_REPRODUCED;
+			j->gap = gap;
 			snprintf(j->why, sizeof(j->why), "largest relative gap between '%s' and '%s' over %d logged iterations: %.2e (at iteration %ld; tolerance %.0e)",
 				 cl->a, cl->b, common, gap, at, TRACK_TOL);
 		} else if (gap < SAME && ca.n == cb.n) {
 			j->v = VERDICT_CANNOT_FAIL;
 			snprintf(j->why, sizeof(j->why), "'%s' and '%s' are the same curve (largest relative gap %.1e over %d logged iterations): identical by construction",
 				 cl->a, cl->b, gap, common);
+			snprintf(j->label, sizeof(j->label), "the same curve twice");
 		} else if (cl->expect == CLAIM_LOWER) {
 			double ma = tail_mean(&ca), mb = tail_mean(&cb);
 			j->v = mb >= MARGIN * ma ? VERDICT_REPRODUCED : VERDICT_NOT_REPRODUCED;
@@ -300,12 +310,64 @@ static void judge(const struct rundir *rd, const struct claim *cl, int rep, stru
 	curve_release(&cb);
 }
 
+/* A speed-up for the brief: "2.1x", "only a" (inf), "only b" (0). */
+static void put_ratio(char *buf, size_t n, double s)
+{
+	if (isinf(s))
+		add(buf, n, "only a");
+	else if (s == 0)
+		add(buf, n, "only b");
+	else
+		add(buf, n, "%.2fx", s);
+}
+
+/* The brief: the numbers the verdict rests on, ranges over replicates. */
+static void write_brief(const struct claim *cl, enum verdict v, const struct judged *first,
+			const struct judged *cannot, const double *lo, const double *hi,
+			double gap, long esc_lo, long esc_hi, int never, int S, char *brief,
+			size_t nb)
+{
+	brief[0] = '\0';
+	if (v == VERDICT_UNCHECKED || v == VERDICT_CANNOT_FAIL) {
+		add(brief, nb, "%s", v == VERDICT_CANNOT_FAIL ? cannot->label : first->label);
+		return;
+	}
+	if (cl->expect == CLAIM_TRACKS) {
+		add(brief, nb, "largest gap %.1e", gap);
+	} else if (cl->expect == CLAIM_ESCAPES || cl->expect == CLAIM_STUCK) {
+		if (esc_lo >= 0)
+			add(brief, nb, esc_lo == esc_hi ? "escape at %ld" : "escape at %ld-%ld", esc_lo,
+			    esc_hi);
+		if (never)
+			add(brief, nb, "%sno escape in %d of %d", esc_lo >= 0 ? "; " : "", never, S);
+	} else {
+		int n_lv = cl->target > 0 || cl->expect == CLAIM_LOWER ? 1 : N_EPS;
+		add(brief, nb, cl->expect == CLAIM_LOWER ? "tail ratio " :
+			       cl->target > 0 ? "speed-up at the target: " :
+			       "speed-up at eps 0.5, 0.1, 0.01, 0.001: ");
+		for (int k = 0; k < n_lv; k++) {
+			if (k)
+				add(brief, nb, ", ");
+			if (!(lo[k] <= hi[k])) {
+				add(brief, nb, "-");
+				continue;
+			}
+			put_ratio(brief, nb, lo[k]);
+			if (hi[k] != lo[k]) {
+				add(brief, nb, " to ");
+				put_ratio(brief, nb, hi[k]);
+			}
+		}
+	}
+}
+
 enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl, char *buf,
-			    size_t n)
+			    size_t n, char *brief, size_t nb)
 {
 	int S = rd->n_replicates > 1 ? rd->n_replicates : 1;
-	int count[N_VERDICTS] = {0};
-	double lo[N_EPS], hi[N_EPS];
+	int count[N_VERDICTS] = {0}, never = 0;
+	double lo[N_EPS], hi[N_EPS], gap = 0;
+	long esc_lo = -1, esc_hi = -1;
 	struct judged j, first, cannot;
 	for (int k = 0; k < N_EPS; k++) {
 		lo[k] = INFINITY;
@@ -324,6 +386,14 @@ enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl, cha
 				lo[k] = fmin(lo[k], j.s[k]);
 				hi[k] = fmax(hi[k], j.s[k]);
 			}
+		if (!isnan(j.gap))
+			gap = fmax(gap, j.gap);
+		if (j.escape == -1)
+			never++;
+		else if (j.escape >= 0) {
+			esc_lo = esc_lo < 0 || j.escape < esc_lo ? j.escape : esc_lo;
+			esc_hi = j.escape > esc_hi ? j.escape : esc_hi;
+		}
 	}
 	/* the replicates that can fail decide; the others are set apart */
 	enum verdict v = VERDICT_UNCHECKED;
@@ -337,6 +407,7 @@ enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl, cha
 		v = VERDICT_INCONCLUSIVE;
 	else if (!kinds && count[VERDICT_CANNOT_FAIL])
 		v = VERDICT_CANNOT_FAIL;
+	write_brief(cl, v, &first, &cannot, lo, hi, gap, esc_lo, esc_hi, never, S, brief, nb);
 	buf[0] = '\0';
 	if (S == 1) {
 		snprintf(buf, n, "%s", first.why);

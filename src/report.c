@@ -218,16 +218,18 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 	char buf[4096];
 	fputs("# overparam report\n\n", f);
 	claims_print_rule(f);
-	fputs("\n\n| figure | claim | verdict |\n|---|---|---|\n", f);
+	fputs("\n\n| figure | claim | verdict | numbers (a vs b; ranges over replicates) |\n|---|---|---|---|\n", f);
 	for (int d = 0; d < n; d++)
 		for (int c = 0; c < rds[d].n_claims; c++) {
 			const struct claim *cl = &rds[d].claims[c];
-			enum verdict v = claims_verdict(&rds[d], cl, buf, sizeof(buf));
+			char brief[512];
+			enum verdict v = claims_verdict(&rds[d], cl, buf, sizeof(buf), brief,
+							sizeof(brief));
 			count[cl->extra][v]++;
 			total++;
-			fprintf(f, "| %s | %s%s | %s%s%s |\n", rds[d].title, cl->extra ? "(extra) " : "",
-				cl->text, v == VERDICT_REPRODUCED ? "" : "**",
-				claims_verdict_word(v), v == VERDICT_REPRODUCED ? "" : "**");
+			fprintf(f, "| %s | %s%s | %s%s%s | %s |\n", rds[d].title,
+				cl->extra ? "(extra) " : "", cl->text, v == VERDICT_REPRODUCED ? "" : "**",
+				claims_verdict_word(v), v == VERDICT_REPRODUCED ? "" : "**", brief);
 		}
 	fputc('\n', f);
 	for (int e = 0; e < 2; e++) {
@@ -264,7 +266,8 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		stability_notes(f, rd);
 		for (int c = 0; c < rd->n_claims; c++) {
 			const struct claim *cl = &rd->claims[c];
-			enum verdict v = claims_verdict(rd, cl, buf, sizeof(buf));
+			char brief[512];
+			enum verdict v = claims_verdict(rd, cl, buf, sizeof(buf), brief, sizeof(brief));
 			fprintf(f, "- **%s** (expected: %s) %s%s: %s.\n", claims_verdict_word(v),
 				claim_expect_name(cl->expect), cl->extra ? "(extra) " : "", cl->text,
 				buf);

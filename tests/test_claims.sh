@@ -130,6 +130,11 @@ grep -qF "k1 A faster than B: iterations to L* + eps (L(0) - L*), 'A' vs 'B' (L*
 	bad "k1 numbers: $(grep -m1 ' k1 ' "$tmp/report.md")"
 grep -qF "k19 P faster than Q: iterations to L* + eps (L(0) - L*), 'P' vs 'Q' (L* = 0.1, the lowest final value of the figure; L(0) = 1): eps 0.5: 100 vs 200 (2.00x); eps 0.1: 300 vs 300 (1.00x); eps 0.01: 300 vs 300 (1.00x); eps 0.001: 300 vs 300 (1.00x); holds at eps 0.5, not at eps 0.1, eps 0.01, eps 0.001" "$tmp/report.md" && ok ||
 	bad "k19 numbers: $(grep -m1 ' k19 ' "$tmp/report.md")"
+# The summary table's numbers column: the speed-up at each level.
+grep -qF "| known answers | k1 A faster than B | reproduced | speed-up at eps 0.5, 0.1, 0.01, 0.001: 3.00x, only a, only a, only a |" "$tmp/report.md" && ok ||
+	bad "k1 table row: $(grep -m1 '| k1 ' "$tmp/report.md")"
+grep -qF "| known answers | k9 A faster than stalled D | **cannot fail here** | 'D' never moved |" "$tmp/report.md" && ok ||
+	bad "k9 table row: $(grep -m1 '| k9 ' "$tmp/report.md")"
 grep -qF "k9 A faster than stalled D: 'D' never moved: its loss stays within 1% of its start (1)" "$tmp/report.md" && ok ||
 	bad "k9 reason: $(grep -m1 ' k9 ' "$tmp/report.md")"
 grep -qF "k20 R similar to A: 'R' and 'A' are the same curve" "$tmp/report.md" && ok ||

@@ -39,10 +39,12 @@ const char *claims_verdict_word(enum verdict v);
  * states (claims.c's opening comment has the arithmetic). Writes into buf
  * the reason with its numbers: with S replicates, how many gave each
  * verdict and the range of the speed-up at each level, then replicate 1's
- * numbers. VERDICT_UNCHECKED when no replicate could be checked (no
- * selected run, no such column). */
+ * numbers; into brief the numbers the verdict rests on in one line (the
+ * speed-up at each level, as ranges over replicates; the gap; the escape
+ * iteration; or why it cannot fail). VERDICT_UNCHECKED when no replicate
+ * could be checked (no selected run, no such column). */
 enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl, char *buf,
-			    size_t n);
+			    size_t n, char *brief, size_t nb);
 
 /* The rule, one paragraph, from the constants claims_verdict uses. */
 void claims_print_rule(FILE *f);
