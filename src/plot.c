@@ -27,6 +27,12 @@ static void put_gp_string(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
+/* overparam runs a script with suffix set to ".tmp.PID", so gnuplot writes
+ * each figure under a temporary name that publish() renames into place
+ * once gnuplot has succeeded; run by hand, the script writes the figures
+ * directly. */
+static const char suffix_line[] = "if (!exists('suffix')) suffix = ''\n";
+
 static int grid_lr(const char *point, double *lr)
 {
 	return rundir_grid_value(point, "lr", lr);
@@ -66,7 +72,7 @@ static void write_lr_plot(FILE *f, const struct rundir *rd)
 			continue;
 		if (n_groups == 0)
 			fprintf(f, "\n# Final loss per learning rate\n"
-				   "set output 'lr.%s'\n"
+				   "set output 'lr.%s'.suffix\n"
 				   "set datafile separator whitespace\n"
 				   "set logscale xy\n"
 				   "set format x '%%g'\n"
@@ -260,9 +266,10 @@ static int write_script(const char *dir, const char *gp_path)
 	}
 	FILE *f = af.f;
 	fprintf(f, "# Made by overparam from summary.csv; rerun with: gnuplot plot.gp\n"
+		   "%s"
 		   "set terminal %s\n"
-		   "set output 'loss.%s'\n",
-		terminal_of(rd.format, 1), rd.format);
+		   "set output 'loss.%s'.suffix\n",
+		suffix_line, terminal_of(rd.format, 1), rd.format);
 	int n_plotted = emit_panel(f, &rd, "", 0);
 	write_lr_plot(f, &rd);
 	if (n_plotted < 0)
@@ -277,7 +284,8 @@ static int write_script(const char *dir, const char *gp_path)
 	return afile_commit(&af);
 }
 
-/* Runs gnuplot on script, in dir (NULL: the current directory). */
+/* Runs gnuplot on script, in dir (NULL: the current directory), with
+ * suffix = ".tmp.PID". */
 static int run_gnuplot(const char *dir, const char *script)
 {
 	const char *prog = getenv("OVERPARAM_GNUPLOT");
@@ -290,7 +298,9 @@ static int run_gnuplot(const char *dir, const char *script)
 	if (pid == 0) {
 		if (dir && chdir(dir) != 0)
 			_exit(126);
-		execlp(prog, prog, script, (char *)NULL);
+		char set[64];
+		snprintf(set, sizeof(set), "suffix='.tmp.%ld'", (long)getppid());
+		execlp(prog, prog, "-e", set, script, (char *)NULL);
 		_exit(127);
 	}
 	int status;
@@ -307,6 +317,30 @@ static int run_gnuplot(const char *dir, const char *script)
 	return ERR_OK;
 }
 
+/* After gnuplot: each figure's temporary (NAME.tmp.PID in dir, or the
+ * current directory) renamed to NAME when ok, removed when not. */
+static int publish(const char *dir, char *const *names, int n, int ok)
+{
+	int rc = ERR_OK;
+	for (int i = 0; i < n; i++) {
+		char tmp[1100], *from = NULL, *to = NULL;
+		snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", names[i], (long)getpid());
+		from = dir ? path_join(dir, tmp) : strdup(tmp);
+		to = dir ? path_join(dir, names[i]) : strdup(names[i]);
+		if (!from || !to)
+			rc = err_set(ERR_RUNTIME, "out of memory");
+		else if (access(from, F_OK) != 0)
+			; /* not drawn (lr.png when there is no grid) */
+		else if (!ok)
+			unlink(from);
+		else if (rename(from, to) != 0 && !rc)
+			rc = err_set(ERR_RUNTIME, "cannot rename '%s': %s", from, strerror(errno));
+		free(from);
+		free(to);
+	}
+	return rc;
+}
+
 int plot_dir(const char *dir)
 {
 	if (!path_is_dir(dir))
@@ -318,7 +352,19 @@ int plot_dir(const char *dir)
 	free(gp);
 	if (rc)
 		return rc;
-	return run_gnuplot(dir, "plot.gp");
+	struct rundir rd;
+	const char *format = "png";
+	if (rundir_load(&rd, dir, 0) == ERR_OK) {
+		format = rd.format; /* static */
+		rundir_release(&rd);
+	}
+	char loss[32], lr[32];
+	snprintf(loss, sizeof(loss), "loss.%s", format);
+	snprintf(lr, sizeof(lr), "lr.%s", format);
+	char *names[] = {loss, lr};
+	rc = run_gnuplot(dir, "plot.gp");
+	int prc = publish(dir, names, 2, rc == ERR_OK);
+	return rc ? rc : prc;
 }
 
 int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols)
@@ -353,11 +399,11 @@ int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols)
 	}
 	if (!rc) {
 		FILE *f = af.f;
-		fprintf(f, "# Made by overparam plot; rerun with: gnuplot %s\nset terminal %s\n"
+		fprintf(f, "# Made by overparam plot; rerun with: gnuplot %s\n%sset terminal %s\n"
 			   "set output ",
-			gp, terminal_of(format, cols));
+			gp, suffix_line, terminal_of(format, cols));
 		put_gp_string(f, out);
-		fprintf(f, "\nset multiplot layout %d,%d\n", rows, cols);
+		fprintf(f, ".suffix\nset multiplot layout %d,%d\n", rows, cols);
 		for (int d = 0; d < n && !rc; d++) {
 			char prefix[1024];
 			snprintf(prefix, sizeof(prefix), "%s/", dirs[d]);
@@ -376,8 +422,12 @@ int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols)
 	for (int d = 0; d < loaded; d++)
 		rundir_release(&rd[d]);
 	free(rd);
-	if (!rc)
+	if (!rc) {
+		char *names[] = {(char *)out};
 		rc = run_gnuplot(NULL, gp);
+		int prc = publish(NULL, names, 1, rc == ERR_OK);
+		rc = rc ? rc : prc;
+	}
 	free(gp);
 	return rc;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Interrupts and resumption: SIGINT finishes the step and leaves resumable
-# records, --resume gives the bytes of an uninterrupted run, a second Ctrl-C
+# records, --resume gives the bytes of an uninterrupted run, a third Ctrl-C
 # stops at once, and the saved weights check against an independent reader.
 # usage: test_cli_interrupt.sh OVERPARAM_BINARY SOURCE_DIR
 . "$(dirname "$0")/cli_fixtures.sh"
@@ -74,11 +74,17 @@ for run in 01-short 03-grid-lr-0-001 05-long 06-after; do
 	python3 "$src/tests/ref/check_npy.py" "$tmp/resA/weights/$run" "$tmp/resA/runs/$run.csv" > /dev/null &&
 		ok || bad "npy of $run does not give the logged ||W_e||"
 done
-# A second Ctrl-C stops at once; what is on disk stays resumable.
-OVERPARAM_TEST_RAISE=INT2@4096 "$bin" run "$tmp/long.json" -o "$tmp/twice" --quiet --no-plot 2> "$tmp/err"
-[ $? = 1 ] && grep -q "second interrupt: stopping now" "$tmp/err" && ok || bad "second interrupt: exit $?, $(cat "$tmp/err")"
-grep -q '^2,long,.*,interrupted,' "$tmp/twice/summary.csv" && ok || bad "second interrupt: summary not resumable"
-ls "$tmp/twice" | grep -q '\.tmp\.' && bad "second interrupt: a temporary file in place of a result" || ok
+# Two interrupts together (`timeout -s INT` signals the process, then its
+# group) still checkpoint; a third stops at once, and what is on disk stays
+# resumable.
+OVERPARAM_TEST_RAISE=INT2@4096 "$bin" run "$tmp/long.json" -o "$tmp/two" --quiet --no-plot 2> "$tmp/err"
+[ $? = 1 ] && grep -q "interrupted again: still writing the checkpoint" "$tmp/err" && ok || bad "two interrupts: exit $?, $(cat "$tmp/err")"
+[ -s "$tmp/two/weights/02-long/checkpoint/state.txt" ] && ok || bad "two interrupts: no checkpoint"
+grep -q '^2,long,.*,interrupted,' "$tmp/two/summary.csv" && ok || bad "two interrupts: run 2 not marked interrupted"
+OVERPARAM_TEST_RAISE=INT3@4096 "$bin" run "$tmp/long.json" -o "$tmp/twice" --quiet --no-plot 2> "$tmp/err"
+[ $? = 1 ] && grep -q "third interrupt: stopping now" "$tmp/err" && ok || bad "third interrupt: exit $?, $(cat "$tmp/err")"
+grep -q '^2,long,.*,interrupted,' "$tmp/twice/summary.csv" && ok || bad "third interrupt: summary not resumable"
+ls "$tmp/twice" | grep -q '\.tmp\.' && bad "third interrupt: a temporary file in place of a result" || ok
 
 # SIGKILL in a run's start (the states it can leave: an empty runs/ with
 # config.json's temporary; config.json alone; or with summary.csv and

@@ -236,4 +236,12 @@ grep -q "rb.json: replicate_over: \"batches\" needs gas_drift data" "$tmp/err" &
 expect_rc 2 "batches with --shard" "$bin" run "$tmp/rb.json" -o "$tmp/rb_shard" --quiet --shard 1/2
 grep -q "not with --shard" "$tmp/err" && ok || bad "rb shard refusal: $(cat "$tmp/err")"
 
+# Figures are written under a temporary name and renamed when gnuplot
+# succeeds: a gnuplot that fails leaves the old figure as it was and no
+# temporary behind.
+cp "$tmp/toy/loss.png" "$tmp/loss.before"
+OVERPARAM_GNUPLOT=false "$bin" plot "$tmp/toy" 2> "$tmp/err"
+[ $? = 1 ] && ok || bad "a failing gnuplot: not exit 1"
+cmp -s "$tmp/toy/loss.png" "$tmp/loss.before" && ok || bad "a failing gnuplot changed loss.png"
+ls "$tmp/toy" | grep -q '\.tmp\.' && bad "a failing gnuplot left a temporary: $(ls "$tmp/toy")" || ok
 finish test_cli_results
