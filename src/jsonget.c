@@ -5,6 +5,7 @@
 #include "overparam/error.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -181,4 +182,45 @@ int json_get_bool(const struct json_ctx *c, const cJSON *obj, const char *path,
 		return json_fail(c, p, "must be true or false, got %s", json_type_name(v));
 	*out = cJSON_IsTrue(v);
 	return ERR_OK;
+}
+
+/* Replaces each number under item that cJSON would print inexactly by a
+ * raw item with its exact shortest form. */
+static int exact_numbers(cJSON *item)
+{
+	for (cJSON *c = item ? item->child : NULL; c; c = c->next) {
+		if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
+			if (!exact_numbers(c))
+				return 0;
+			continue;
+		}
+		if (!cJSON_IsNumber(c) || !isfinite(c->valuedouble))
+			continue;
+		double d = c->valuedouble;
+		char buf[40];
+		snprintf(buf, sizeof(buf), "%1.15g", d);
+		if (strtod(buf, NULL) == d)
+			continue; /* cJSON prints it so, and it reads back exactly */
+		for (int digits = 16; digits <= 17; digits++) {
+			snprintf(buf, sizeof(buf), "%1.*g", digits, d);
+			if (strtod(buf, NULL) == d)
+				break;
+		}
+		cJSON *raw = cJSON_CreateRaw(buf);
+		/* in an object the replacement takes the member's name */
+		int ok = raw && (cJSON_IsObject(item) && c->string
+				 ? cJSON_ReplaceItemInObjectCaseSensitive(item, c->string, raw)
+				 : cJSON_ReplaceItemViaPointer(item, c, raw));
+		if (!ok) {
+			cJSON_Delete(raw);
+			return 0;
+		}
+		c = raw;
+	}
+	return 1;
+}
+
+char *json_print_exact(cJSON *root)
+{
+	return exact_numbers(root) ? cJSON_Print(root) : NULL;
 }

@@ -20,6 +20,7 @@
 #include "overparam/config.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
+#include "overparam/jsonget.h"
 #include "overparam/output.h"
 #include "overparam/plot.h"
 #include "overparam/rundir.h"
@@ -260,7 +261,7 @@ static int write_metadata(const char *path, struct shard_dir *sh, int n_shards,
 			}
 			cJSON_AddItemToArray(from, o);
 		}
-		char *text = cJSON_Print(root);
+		char *text = json_print_exact(root);
 		size_t n = text ? strlen(text) : 0;
 		char *with_nl = text ? malloc(n + 2) : NULL;
 		if (!with_nl) {

@@ -4,6 +4,7 @@
 #include "overparam/kernels.h"
 #include "overparam/fileio.h"
 #include "overparam/config.h"
+#include "overparam/jsonget.h"
 #include "overparam/keytable.h"
 #include "overparam/sha256.h"
 #include "overparam/sweep.h"
@@ -426,7 +427,7 @@ cJSON *output_claims_json(const struct claim *claims, int n)
 
 int output_json(const char *path, cJSON *root)
 {
-	char *text = cJSON_Print(root);
+	char *text = json_print_exact(root);
 	cJSON_Delete(root);
 	if (!text)
 		return err_set(ERR_RUNTIME, "out of memory");

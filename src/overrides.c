@@ -1,5 +1,6 @@
 /* overrides: --set KEY=VALUE on a config's JSON (see overrides.h). */
 #include "overparam/overrides.h"
+#include "overparam/jsonget.h"
 #include "overparam/error.h"
 
 #include <cjson/cJSON.h>
@@ -105,7 +106,7 @@ int overrides_apply(const char *text, char *const *sets, int n, char **out)
 	int rc = ERR_OK;
 	for (int i = 0; !rc && i < n; i++)
 		rc = apply_one(root, sets[i]);
-	char *printed = rc ? NULL : cJSON_Print(root);
+	char *printed = rc ? NULL : json_print_exact(root);
 	cJSON_Delete(root);
 	if (rc)
 		return rc;

@@ -34,4 +34,22 @@ lr|--set 'lr': expected KEY=VALUE
 EOF
 
 
+# Numbers keep their bits through --set, config.json and metadata.json: a
+# seed of 2^53 - 1 and a rate one ulp above 1e-3 (cJSON's own printer turns
+# them into ...990 and 0.001), and the edge values of a double.
+cat > "$tmp/bits.json" <<'JSON'
+{"name": "bits", "seed": 9007199254740991, "data": {"source": "synthetic", "m": 20, "d": 3, "noise": 0.1},
+ "loss": {"p": 4}, "train": {"iterations": 10, "log_every": 5},
+ "runs": [{"label": "a", "model": {"depth": 2}, "optimizer": {"lr": 0.0010000000000000002}}]}
+JSON
+expect_rc 0 "bits: as written" "$bin" run "$tmp/bits.json" -o "$tmp/bits1" --quiet --no-plot
+expect_rc 0 "bits: an unrelated --set" "$bin" run "$tmp/bits.json" -o "$tmp/bits2" --quiet --no-plot --set description=x
+cmp -s "$tmp/bits1/runs/01-a.csv" "$tmp/bits2/runs/01-a.csv" && ok || bad "bits: an unrelated --set changed the curve"
+grep -q '"seed":[[:space:]]*9007199254740991,' "$tmp/bits2/config.json" && grep -q '"lr":[[:space:]]*0.0010000000000000002' "$tmp/bits2/config.json" &&
+	ok || bad "bits: config.json lost bits: $(grep -E '"(seed|lr)"' "$tmp/bits2/config.json")"
+[ "$(grep -c '"seed":[[:space:]]*9007199254740991' "$tmp/bits1/metadata.json")" -ge 2 ] && ok || bad "bits: metadata.json lost the seed's bits"
+expect_rc 0 "bits: edge values" "$bin" run "$tmp/bits.json" -o "$tmp/bits3" --quiet --no-plot \
+	--set 'description=x' --set 'data.noise=2.2250738585072014e-308' --set 'runs[0].optimizer.lr=0.30000000000000004'
+grep -q '"noise":[[:space:]]*2.2250738585072014e-308' "$tmp/bits3/config.json" && grep -q '"lr":[[:space:]]*0.30000000000000004' "$tmp/bits3/config.json" &&
+	ok || bad "bits: edge values: $(grep -E '"(noise|lr)"' "$tmp/bits3/config.json")"
 finish test_cli_set

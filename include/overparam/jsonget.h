@@ -58,4 +58,12 @@ int json_get_string(const struct json_ctx *c, const cJSON *obj, const char *path
 int json_get_bool(const struct json_ctx *c, const cJSON *obj, const char *path,
 		  const char *key, int def, int *out);
 
+/* cJSON_Print(root) with every number printed so that it reads back to
+ * the same double: cJSON's own printer keeps 15 digits whenever they come
+ * within a relative DBL_EPSILON of the value, which turns a seed of
+ * 9007199254740991 into ...990 and 0.0010000000000000002 into 0.001. Each
+ * such number of root becomes a raw item holding the shortest of %.15g,
+ * %.16g, %.17g that reads back exactly (root is changed; free the text). */
+char *json_print_exact(cJSON *root);
+
 #endif
