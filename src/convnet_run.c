@@ -325,6 +325,7 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 		goto out;
 	}
 	snprintf(tmp, len, "%s.run.%ld", outdir, (long)getpid());
+	path_sweep_stale(outdir, ".run."); /* of runs killed before */
 	if ((rc = start_workdir(o, outdir, tmp, config_text)))
 		goto out;
 	stop_signals_install();

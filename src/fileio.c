@@ -97,18 +97,46 @@ int afile_write_text(const char *path, const char *text)
 	return afile_commit(&af);
 }
 
+/* 1 if text (after a prefix) is a decimal PID of no live process. */
+static int dead_pid(const char *text)
+{
+	char *end;
+	errno = 0;
+	long pid = strtol(text, &end, 10);
+	if (errno || end == text || *end || pid <= 0 || pid > INT_MAX)
+		return 0;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 int afile_is_stale(const char *name)
 {
 	const char *dot = strrchr(name, '.'); /* before the PID */
 	if (!dot || dot - name < 5 || strncmp(dot - 4, ".tmp", 4) != 0 ||
 	    !isdigit((unsigned char)dot[1]))
 		return 0;
-	char *end;
-	errno = 0;
-	long pid = strtol(dot + 1, &end, 10);
-	if (errno || end == dot + 1 || *end || pid <= 0 || pid > INT_MAX)
-		return 0;
-	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+	return dead_pid(dot + 1);
+}
+
+void path_sweep_stale(const char *path, const char *tag)
+{
+	char *dir = path_dirname(path);
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t nb = strlen(base), nt = strlen(tag);
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, base, nb) != 0 || strncmp(e->d_name + nb, tag, nt) != 0 ||
+		    !isdigit((unsigned char)e->d_name[nb + nt]) || !dead_pid(e->d_name + nb + nt))
+			continue;
+		char *p = path_join(dir, e->d_name);
+		if (p)
+			tree_remove(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
 }
 
 void afile_sweep(const char *dir)

@@ -399,6 +399,7 @@ int cmd_merge(char *const *dirs, int n, const char *out, int no_plot, int quiet)
 	}
 	if (!rc) {
 		tree_remove(tmp);
+		path_sweep_stale(out, ".merge."); /* of merges killed before */
 		rc = write_merged(tmp, sh, n, first, &ex, owner, csv_names, no_plot);
 		if (!rc && path_is_dir(out))
 			rmdir(out); /* empty, checked above */

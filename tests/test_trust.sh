@@ -123,6 +123,21 @@ expect_rc 2 "report of a cut run CSV" "$bin" report "$tmp/cut"
 grep -q "02-g-lr-0-01.csv: its last row is iteration 250, summary.csv says the run ok at 300" "$tmp/err" && ok ||
 	bad "report of a cut CSV: $(cat "$tmp/err")"
 
+# merge reads its shards back: a shard whose run CSV was cut is refused by
+# name, not copied; what a merge killed earlier left beside OUT
+# (OUT.merge.PID of a dead process) is removed by the next merge.
+for k in 1 2; do
+	"$bin" run "$tmp/g.json" --shard $k/2 -o "$tmp/sh$k" --quiet 2> /dev/null || bad "shard $k/2 failed"
+done
+mkdir -p "$tmp/merged.merge.999999999" && echo partial > "$tmp/merged.merge.999999999/summary.csv"
+expect_rc 0 "merge" "$bin" merge "$tmp/sh1" "$tmp/sh2" -o "$tmp/merged" --quiet --no-plot
+[ ! -e "$tmp/merged.merge.999999999" ] && ok || bad "merge left a dead merge's directory"
+csv=$(ls "$tmp/sh1/runs" | head -1)
+sed -i '$d' "$tmp/sh1/runs/$csv"
+expect_rc 2 "merge of a shard with a cut CSV" "$bin" merge "$tmp/sh1" "$tmp/sh2" -o "$tmp/merged2" --quiet --no-plot
+grep -q "$csv: its last row is iteration" "$tmp/err" && ok || bad "merge of a cut CSV: $(cat "$tmp/err")"
+[ ! -e "$tmp/merged2" ] && ok || bad "a refused merge wrote its output"
+
 # A finished run's CSV missing or cut: --continue of the complete
 # directory and --resume refuse it by name (they said "complete" before).
 for verb in --continue --resume; do

@@ -37,6 +37,11 @@ int afile_is_stale(const char *name);
  * is absent). */
 void afile_sweep(const char *dir);
 
+/* Removes the directories beside path named "<path's name><tag><PID>"
+ * (tag ".merge." or ".run.") whose process is gone on this machine: what
+ * a merge or a convnet run killed before its rename left. */
+void path_sweep_stale(const char *path, const char *tag);
+
 /* A malloc'ed copy of s (NULL without memory). */
 char *str_dup(const char *s);
 
