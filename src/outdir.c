@@ -288,9 +288,9 @@ int outdir_init_dirs(const char *dir, const struct experiment *ex,
 
 /* The rows of the directory being resumed are the runs of sub, in order. */
 int outdir_check_rows(const struct rundir *prev, const struct run_subset *sub,
-			   const char *outdir)
+			   const char *outdir, int rounds)
 {
-	if (prev->n_runs != sub->n)
+	if (rounds ? prev->n_runs < sub->n : prev->n_runs != sub->n)
 		return err_set(ERR_INPUT, "cannot resume '%s': %d runs recorded, the config has %d",
 			       outdir, prev->n_runs, sub->n);
 	for (int p = 0; p < sub->n; p++)

@@ -421,11 +421,39 @@ static int train_runs(const struct run_ctx *c, const struct run_subset *sub,
 	return rc;
 }
 
+/* A run a grid round appends, on --resume or --continue: the result the
+ * directory recorded for it (prev's row of the same plan index, which
+ * must have the same label: the rounds are replayed from the same results,
+ * so they append the same runs), or RUN_INTERRUPTED to train it (from its
+ * checkpoint when it has one). */
+static int round_run_start(const struct rundir *prev, const struct experiment *ex, int i,
+			   struct run_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = RUN_INTERRUPTED;
+	r->diverged_at = r->reached_at = -1;
+	for (int p = 0; prev && p < prev->n_runs; p++) {
+		const struct rundir_run *q = &prev->runs[p];
+		if (q->index != i + 1)
+			continue;
+		if (strcmp(q->label, ex->runs[i].label) != 0)
+			return err_set(ERR_INPUT, "cannot resume '%s': run %d of its grid rounds is '%s', the rounds replayed now make it '%s'",
+				       prev->dir, i + 1, q->label, ex->runs[i].label);
+		if (strcmp(q->status, "interrupted") != 0)
+			rundir_run_result(q, r); /* CSV kept */
+		break;
+	}
+	return ERR_OK;
+}
+
 /* Grid rounds (refine.h) after the plan's runs: each appends runs to ex,
  * which are trained and written like the others, until none is added.
- * c->res and c->csv_names (and *selected) grow with ex->runs. */
+ * c->res and c->csv_names (and *selected) grow with ex->runs. With prev
+ * (a resumed directory), the rounds are replayed: runs it finished are
+ * taken as recorded, the others trained (resumed from a checkpoint). */
 static int grid_rounds(struct run_ctx *c, struct experiment *ex, struct run_subset *all,
-		       const struct preprocess_info *pre, int **selected, int *interrupted)
+		       const struct preprocess_info *pre, int **selected, int *interrupted,
+		       const struct rundir *prev)
 {
 	int rc = ERR_OK;
 	while (!rc && !*interrupted) {
@@ -454,9 +482,8 @@ static int grid_rounds(struct run_ctx *c, struct experiment *ex, struct run_subs
 		for (int i = before; i < n; i++)
 			c->csv_names[i] = NULL; /* freed with the others on any failure */
 		for (int i = before; i < n; i++) {
-			memset(&c->res[i], 0, sizeof(c->res[i]));
-			c->res[i].status = RUN_INTERRUPTED;
-			c->res[i].diverged_at = c->res[i].reached_at = -1;
+			if ((rc = round_run_start(prev, ex, i, &c->res[i])))
+				return rc;
 			(*selected)[i] = 0;
 			all->rows[all->n++] = i;
 			if (!(c->csv_names[i] = output_run_filename(i, ex->runs[i].label)))
@@ -466,7 +493,7 @@ static int grid_rounds(struct run_ctx *c, struct experiment *ex, struct run_subs
 			fprintf(stderr, "overparam: grid round (%s %d): %d more runs\n",
 				ex->rounds_extended && ex->rounds_refined == 0 ? "extension" : "refinement",
 				ex->rounds_refined ? ex->rounds_refined : ex->rounds_extended, n - before);
-		rc = train_runs(c, &fresh, all, pre, *selected, 0, interrupted);
+		rc = train_runs(c, &fresh, all, pre, *selected, prev != NULL, interrupted);
 	}
 	return rc;
 }
@@ -514,9 +541,9 @@ static int job_plan(struct run_job *j)
 	j->facts.init_from = o->init_from;
 	j->facts.batched = o->no_batch ? 0 : MAX_BATCH;
 	if ((j->ex.select.extend || j->ex.select.refine) &&
-	    (o->shard.count || o->shard_plan || o->resume || o->cont || o->init_from))
+	    (o->shard.count || o->shard_plan || o->init_from))
 		return err_set(ERR_INPUT,
-			       "%s: select.extend and select.refine run their grid rounds in one process: not with --shard, --resume, --continue or --init-from",
+			       "%s: select.extend and select.refine run their grid rounds in one process: not with --shard or --init-from",
 			       o->config);
 	if (j->ex.replicate_over == REPLICATE_BATCHES &&
 	    (o->shard.count || o->shard_plan || o->resume || o->cont))
@@ -546,7 +573,8 @@ static int job_directory(struct run_job *j)
 	/* what is there is read back and checked, also when it is complete
 	 * and nothing is left to do */
 	if (j->act != OUTDIR_START && ((rc = rundir_load(&j->prev, j->outdir, 0)) ||
-				       (rc = outdir_check_rows(&j->prev, &j->sub, j->outdir)) ||
+				       (rc = outdir_check_rows(&j->prev, &j->sub, j->outdir,
+							      j->ex.select.extend || j->ex.select.refine)) ||
 				       (rc = rundir_check_curves(&j->prev))))
 		return rc;
 	if (j->act == OUTDIR_COMPLETE)
@@ -698,7 +726,8 @@ static int job_train(struct run_job *j)
 			     &j->interrupted)))
 		return rc;
 	if ((j->ex.select.extend || j->ex.select.refine) && !j->sub.shard.count)
-		rc = grid_rounds(&j->ctx, &j->ex, &j->sub, j->pre, &j->selected, &j->interrupted);
+		rc = grid_rounds(&j->ctx, &j->ex, &j->sub, j->pre, &j->selected, &j->interrupted,
+				 j->facts.resumed ? &j->prev : NULL);
 	return rc;
 }
 

@@ -5,7 +5,9 @@
 # diverges, then refine every group's winner by the same factor (after 2
 # rounds every winner's neighbours are within 10^(1/2)^(1/4) = 1.334x),
 # leave no winner at an unbounded edge, and give an added point the bytes
-# it has when listed in the config. Refusals exit 2.
+# it has when listed in the config; interrupted or killed in any round,
+# --resume and --continue give the bytes of the uninterrupted run. Refusals
+# exit 2.
 # usage: test_refine.sh OVERPARAM_BINARY SOURCE_DIR
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -59,6 +61,32 @@ sed -e "s/\"select\": {\"extend\": 10, \"refine\": 2},//" \
 expect_rc 0 "the added rate alone" "$bin" run "$tmp/one.json" -o "$tmp/one" --quiet --no-plot
 cmp -s "$tmp/rounds/$csv" "$tmp/one/runs/01-depth-1-lr-${added//./-}.csv" && ok ||
 	bad "depth 1 [lr=$added]: other bytes than when listed ($csv vs $(ls "$tmp/one/runs"))"
+# Grid rounds resume: interrupted in the plan, in an extension round and
+# in a refinement round (the run of the plan index given), each time
+# --resume (or --continue) continues to the bytes of the uninterrupted
+# run; a SIGKILL between two rounds' blocks, then --continue, likewise.
+ext=$(awk -F, 'NR > 7 && $15 == "ok" { print $1; exit }' "$sum")  # the first added run
+last=$(awk -F, 'NR > 1 && $15 == "ok" { i = $1 } END { print i }' "$sum") # the last run that lived, a refinement's
+resume=()
+for at in "INT@400:2" "INT@400:$ext" "INT@400:$last"; do
+	OVERPARAM_TEST_RAISE=$at "$bin" run "$tmp/grid.json" -o "$tmp/res" --quiet --no-plot "${resume[@]}" 2> "$tmp/err"
+	[ $? = 1 ] && ok || bad "$at: not interrupted: $(cat "$tmp/err")"
+	resume=(--resume)
+done
+expect_rc 0 "resume the rounds" "$bin" run "$tmp/grid.json" -o "$tmp/res" --quiet --no-plot --resume
+OVERPARAM_TEST_RAISE=INT@400:$ext "$bin" run "$tmp/grid.json" -o "$tmp/res2" --quiet --no-plot 2> /dev/null
+OVERPARAM_TEST_RAISE=KILL@1:$last "$bin" run "$tmp/grid.json" -o "$tmp/res2" --quiet --no-plot --continue 2> /dev/null
+[ $? = 137 ] && ok || bad "KILL in the last round: not killed"
+expect_rc 0 "continue after a kill in the rounds" "$bin" run "$tmp/grid.json" -o "$tmp/res2" --quiet --no-plot --continue
+for d in res res2; do
+	cmp -s "$sum" "$tmp/$d/summary.csv" && ok || bad "$d: summary differs from the uninterrupted run's"
+	for f in "$tmp"/rounds/runs/*.csv; do
+		cmp -s "$f" "$tmp/$d/runs/$(basename "$f")" || { bad "$d: $(basename "$f") differs"; break; }
+	done
+	ok
+done
+expect_rc 0 "--continue of the complete rounds" "$bin" run "$tmp/grid.json" -o "$tmp/res" --no-plot --continue
+grep -q "is complete: nothing to do" "$tmp/err" && ok || bad "complete rounds: $(cat "$tmp/err")"
 # Refusals.
 expect_rc 2 "rounds with --shard" "$bin" run "$tmp/grid.json" -o "$tmp/s" --shard 1/2 --quiet
 grep -q "grid rounds in one process" "$tmp/err" && ok || bad "--shard message: $(cat "$tmp/err")"

@@ -32,9 +32,11 @@ int outdir_lock(const char *dir, int *fd);
 /* Removes the files a previous run wrote into dir (for --force). */
 void outdir_clear(const char *dir);
 
-/* The rows of the directory being resumed are the runs of sub, in order. */
+/* The rows of the directory being resumed are the runs of sub, in order;
+ * with grid rounds (rounds != 0) they may be followed by the rounds' runs
+ * (checked as the rounds are replayed). */
 int outdir_check_rows(const struct rundir *prev, const struct run_subset *sub,
-		      const char *outdir);
+		      const char *outdir, int rounds);
 
 /* --init-from DIR: each run of sub starts from the final weights of the
  * run with its label in DIR; init_dirs[i] (malloc'ed) gets that run's
