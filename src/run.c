@@ -17,6 +17,7 @@
 #include "overparam/output.h"
 #include "overparam/parallel.h"
 #include "overparam/plot.h"
+#include "overparam/progress.h"
 #include "overparam/rundir.h"
 #include "overparam/shard.h"
 #include "overparam/sweep.h"
@@ -34,22 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* What one block of runs shows while it trains: on a terminal a bar
- * redrawn at most 5 times a second (erased when the block ends), off one a
- * line every 10 s at most, with nothing under --quiet. */
-struct progress_display {
-	int mode;            /* 0 none, 1 terminal bar, 2 plain lines */
-	int first, n_members, n_runs;
-	const char *label;   /* the block's group */
-	long total;
-	double start, last;  /* when the first tick came, when last drawn */
-	long iter0;          /* iteration at the first tick, -1 before it */
-};
-
 /* One run's callbacks' state (train_opts.user). */
 struct progress_state {
 	int index;                 /* the run's index in the plan */
-	struct progress_display *disp; /* its block's, shared */
+	struct progress *disp; /* its block's, shared */
 	const char *weights_dir;   /* this run's weights/<stem> */
 	const char *init_from_dir; /* --init-from: <dir>/weights/<stem>, or NULL */
 	const char *csv_path;      /* this run's CSV */
@@ -125,40 +114,7 @@ static void on_progress(void *user, long iter, double loss)
 {
 	struct progress_state *p = user;
 	stop_test_raise_tick(p->index, iter);
-	struct progress_display *d = p->disp;
-	if (!d || !d->mode)
-		return;
-	double now = clock_seconds();
-	if (d->iter0 < 0) {
-		d->iter0 = iter;
-		d->start = d->last = now;
-		return;
-	}
-	if (now - d->last < (d->mode == 1 ? 0.2 : 10.0))
-		return;
-	d->last = now;
-	double rate = (iter - d->iter0) / (now - d->start);
-	double left = rate > 0 ? (d->total - iter) / rate : 0;
-	double frac = d->total ? (double)iter / d->total : 1;
-	char who[64];
-	if (d->n_members > 1)
-		snprintf(who, sizeof(who), "%d-%d/%d", d->first + 1, d->first + d->n_members,
-			 d->n_runs);
-	else
-		snprintf(who, sizeof(who), "%d/%d", d->first + 1, d->n_runs);
-	if (d->mode == 2) {
-		fprintf(stderr, "overparam: [%s] %s: iteration %ld/%ld (%.0f%%), loss %.4g, %.0f it/s, %.0f s left\n",
-			who, d->label, iter, d->total, 100 * frac, loss, rate, left);
-		return;
-	}
-	char bar[21];
-	int fill = (int)(20 * frac);
-	for (int i = 0; i < 20; i++)
-		bar[i] = i < fill ? '#' : '.';
-	bar[20] = '\0';
-	fprintf(stderr, "\r\033[K[%s] %.28s%s [%s] %3.0f%% %ld/%ld loss %.4g %.3gk it/s %ld:%02ld left",
-		who, d->label, d->n_members > 1 ? " (grid)" : "", bar, 100 * frac, iter, d->total,
-		loss, rate / 1000, (long)left / 60, (long)left % 60);
+	progress_tick(p->disp, iter, loss);
 }
 
 #define MAX_BATCH 32
@@ -284,7 +240,7 @@ static int run_members(const struct run_ctx *c, const int *idx, int n, int batch
 	int rc = mb && opts && runs && res ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
 	int made = 0;
 	const struct run_spec *r0 = &c->ex->runs[idx[0]];
-	struct progress_display disp = {
+	struct progress disp = {
 		.mode = c->o->quiet ? 0 : c->interactive ? 1 : 2, .first = idx[0], .n_members = n,
 		.n_runs = c->ex->n_runs, .label = n > 1 ? r0->group : r0->label,
 		.total = r0->iterations, .iter0 = -1};

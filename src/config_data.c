@@ -1,0 +1,213 @@
+/* config_data: the "data" section of an experiment file, by source
+ * (gas_drift, csv, inline, synthetic), into a data_spec; its paths are
+ * resolved against the config file's directory. Part of the config parser
+ * (config.c reads the rest); errors name the key path. */
+#include "overparam/config_data.h"
+#include "overparam/error.h"
+#include "overparam/fileio.h"
+#include "overparam/jsonget.h"
+#include "overparam/keytable.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads a numeric array (or, with allow_matrix, an array of equal-length
+ * numeric arrays) into a malloc'ed row-major buffer. */
+static int get_matrix(const struct json_ctx *c, const cJSON *v, const char *path,
+		      int *rows, int *cols, double **out)
+{
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+		return json_fail(c, path, "must be a non-empty array");
+	int m = cJSON_GetArraySize(v), n = -1, i = 0;
+	for (const cJSON *r = v->child; r; r = r->next, i++) {
+		int len = cJSON_IsArray(r) ? cJSON_GetArraySize(r) : 0;
+		if (!cJSON_IsArray(r) && !cJSON_IsNumber(r))
+			return json_fail(c, path, "element %d must be a number or an array", i);
+		if (cJSON_IsArray(r) && len == 0)
+			return json_fail(c, path, "row %d is empty", i);
+		int w = cJSON_IsArray(r) ? len : 0;
+		if (n < 0)
+			n = w;
+		else if (n != w)
+			return json_fail(c, path, "row %d has %d entries, row 0 has %d", i, w, n);
+	}
+	int width = n == 0 ? 1 : n;
+	double *buf = malloc((size_t)m * width * sizeof(double));
+	if (!buf)
+		return err_set(ERR_RUNTIME, "out of memory");
+	i = 0;
+	for (const cJSON *r = v->child; r; r = r->next, i++) {
+		const cJSON *e = cJSON_IsArray(r) ? r->child : r;
+		for (int j = 0; j < width; j++, e = e->next) {
+			if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble)) {
+				free(buf);
+				return json_fail(c, path, "row %d, entry %d: must be a finite number", i, j);
+			}
+			buf[(size_t)i * width + j] = e->valuedouble;
+		}
+	}
+	*rows = m;
+	*cols = width;
+	*out = buf;
+	return ERR_OK;
+}
+
+static char *resolve_path(const struct json_ctx *c, const char *p)
+{
+	return path_join(c->base_dir, p);
+}
+
+/* data of source gas_drift: dir, batches ("all" or a list), gas, target. */
+static int parse_gas_drift(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
+{
+	int rc;
+	static const char *const keys[] = {"source", "preprocess", "dir",
+					   "batches", "gas", "target", NULL};
+	const char *dir;
+	if ((rc = json_check_keys(c, obj, "data", keys)) ||
+	    (rc = json_get_string(c, obj, "data", "dir", 1, NULL, &dir)))
+		return rc;
+	ds->path = resolve_path(c, dir);
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(obj, "batches");
+	if (!b || (cJSON_IsString(b) && strcmp(b->valuestring, "all") == 0)) {
+		ds->batches_all = 1;
+		ds->n_batches = GAS_DRIFT_BATCHES;
+		for (int i = 0; i < GAS_DRIFT_BATCHES; i++)
+			ds->batches[i] = i + 1;
+	} else if (cJSON_IsArray(b) && cJSON_GetArraySize(b) > 0 &&
+		   cJSON_GetArraySize(b) <= GAS_DRIFT_BATCHES) {
+		int i = 0;
+		for (const cJSON *e = b->child; e; e = e->next, i++) {
+			if (!cJSON_IsNumber(e) || e->valuedouble != floor(e->valuedouble) ||
+			    e->valuedouble < 1 || e->valuedouble > GAS_DRIFT_BATCHES)
+				return json_fail(c, "data.batches",
+					    "entry %d must be an integer 1..%d", i,
+					    GAS_DRIFT_BATCHES);
+			ds->batches[i] = (int)e->valuedouble;
+			for (int j = 0; j < i; j++)
+				if (ds->batches[j] == ds->batches[i])
+					return json_fail(c, "data.batches",
+						    "batch %d listed twice", ds->batches[i]);
+		}
+		ds->n_batches = i;
+	} else {
+		return json_fail(c, "data.batches",
+			    "must be \"all\" or a non-empty list of batch numbers 1..10");
+	}
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(obj, "gas");
+	char list[128];
+	ds->gas_class = 1;
+	if (g && cJSON_IsString(g)) {
+		ds->gas_class = gas_drift_class(g->valuestring);
+		if (!ds->gas_class)
+			return json_fail(c, "data.gas", "unknown gas '%s' (%s)", g->valuestring,
+					 name_map_list(&gas_drift_names, list, sizeof(list)));
+	} else if (g) {
+		rc = json_get_int(c, obj, "data", "gas", 1, 1, 1, 6, &ds->gas_class);
+		if (rc)
+			return rc;
+	}
+	/* target: the concentration of one gas (k = 1), or the gas itself
+	 * as a one-hot class (k = 6). */
+	static const char *const targets[] = {"concentration", "gas"};
+	static const struct name_map target_names = NAME_MAP("target", targets);
+	static const struct config_key target_key = {
+		"target", KEY_ENUM, 0, 0, 0, 0, JSON_NONE, JSON_NONE, &target_names, 0, 0,
+		"what is regressed", NULL};
+	int by_gas = 0; /* the index of the target's name */
+	if ((rc = key_read(c, obj, "data", &target_key, &by_gas)))
+		return rc;
+	if (by_gas && g)
+		return json_fail(c, "data.gas",
+				 "not used with \"target\": \"gas\" (every gas is a class)");
+	ds->gas_class = by_gas ? 0 : ds->gas_class;
+	ds->k = by_gas ? 6 : 1;
+	return ERR_OK;
+}
+
+/* data of source csv: path and the label columns at the end of each row. */
+static int parse_csv(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
+{
+	int rc;
+	static const char *const keys[] = {"source", "preprocess", "path",
+					   "labels", NULL};
+	const char *p;
+	if ((rc = json_check_keys(c, obj, "data", keys)) ||
+	    (rc = json_get_string(c, obj, "data", "path", 1, NULL, &p)) ||
+	    (rc = json_get_int(c, obj, "data", "labels", 0, 1, 1, 100000, &ds->labels)))
+		return rc;
+	ds->k = ds->labels;
+	ds->path = resolve_path(c, p);
+	return ERR_OK;
+}
+
+/* data of source inline: x (rows) and y (numbers or rows). */
+static int parse_inline(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
+{
+	int rc;
+	static const char *const keys[] = {"source", "preprocess", "x", "y", NULL};
+	if ((rc = json_check_keys(c, obj, "data", keys)))
+		return rc;
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, "x");
+	const cJSON *y = cJSON_GetObjectItemCaseSensitive(obj, "y");
+	if (!x)
+		return json_fail(c, "data.x", "missing (required)");
+	if (!y)
+		return json_fail(c, "data.y", "missing (required)");
+	int my;
+	if ((rc = get_matrix(c, x, "data.x", &ds->m, &ds->d, &ds->X)) ||
+	    (rc = get_matrix(c, y, "data.y", &my, &ds->k, &ds->Y)))
+		return rc;
+	if (my != ds->m)
+		return json_fail(c, "data.y", "has %d rows, data.x has %d", my, ds->m);
+	return ERR_OK;
+}
+
+/* data of source synthetic: m, d, k, noise and seed. */
+static int parse_synthetic(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
+{
+	int rc;
+	static const char *const keys[] = {"source", "preprocess", "m", "d",
+					   "k", "noise", "seed", NULL};
+	long seed;
+	if ((rc = json_check_keys(c, obj, "data", keys)) ||
+	    (rc = json_get_int(c, obj, "data", "m", 1, 0, 1, 10000000, &ds->m)) ||
+	    (rc = json_get_int(c, obj, "data", "d", 1, 0, 1, 100000, &ds->d)) ||
+	    (rc = json_get_int(c, obj, "data", "k", 0, 1, 1, 100000, &ds->k)) ||
+	    (rc = json_get_number(c, obj, "data", "noise", 0, 0.0, 0, JSON_CLOSED, 1e300,
+			     &ds->noise)) ||
+	    (rc = json_get_long(c, obj, "data", "seed", 0, (long)c->seed, 0, 1L << 53,
+			   &seed)))
+		return rc;
+	if ((double)ds->m * ds->d > 1e9)
+		return json_fail(c, "data", "synthetic m * d is too large");
+	ds->seed = (unsigned long long)seed;
+	return ERR_OK;
+}
+
+int config_parse_data(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
+{
+	static const struct config_key source_key = {
+		"source", KEY_ENUM, offsetof(struct data_spec, source), 0, 0, 0, JSON_NONE,
+		JSON_NONE, &data_source_names, KEY_REQUIRED, 0, "where the data come from", NULL};
+	static const struct config_key preprocess_key = {
+		"preprocess", KEY_ENUM, offsetof(struct data_spec, preprocess),
+		PREPROCESS_STANDARDIZE, 0, 0, JSON_NONE, JSON_NONE, &preprocess_mode_names, 0, 0,
+		"what is standardized", NULL};
+	ds->preprocess = PREPROCESS_STANDARDIZE;
+	int rc;
+	if ((rc = key_read(c, obj, "data", &source_key, ds)) ||
+	    (rc = key_read(c, obj, "data", &preprocess_key, ds)))
+		return rc;
+	switch (ds->source) {
+	case DATA_GAS_DRIFT: return parse_gas_drift(c, obj, ds);
+	case DATA_CSV: return parse_csv(c, obj, ds);
+	case DATA_INLINE: return parse_inline(c, obj, ds);
+	case DATA_SYNTHETIC: return parse_synthetic(c, obj, ds);
+	}
+	return ERR_OK;
+}
+
