@@ -30,7 +30,6 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,18 +51,6 @@ static const char *const verdict_words[N_VERDICTS] = {
 const char *claims_verdict_word(enum verdict v)
 {
 	return verdict_words[v];
-}
-
-/* Appends a formatted piece to buf (n bytes, NUL-terminated). */
-static void add(char *buf, size_t n, const char *fmt, ...)
-{
-	size_t len = strlen(buf);
-	if (len + 1 >= n)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf + len, n - len, fmt, ap);
-	va_end(ap);
 }
 
 /* Mean of c over its last tenth of rows (at least one). */
@@ -179,7 +166,7 @@ static void judge_speed(const struct rundir *rd, const struct claim *cl, int rep
 		else
 			snprintf(name, sizeof(name), "eps %g", EPS[k]);
 		if (ta < 0 && tb < 0) {
-			add(nums, sizeof(nums), "%s%s: neither", *nums ? "; " : "", name);
+			str_append(nums, sizeof(nums), "%s%s: neither", *nums ? "; " : "", name);
 			continue;
 		}
 		double s = ta >= 0 && tb >= 0 ? (ta > 0 ? (double)tb / ta : tb > 0 ? INFINITY : 1)
@@ -188,12 +175,12 @@ static void judge_speed(const struct rundir *rd, const struct claim *cl, int rep
 		judged++;
 		int h = speed_holds(cl->expect, s);
 		held += h;
-		add(h ? at_held : at_not, 128, "%s%s", *(h ? at_held : at_not) ? ", " : "", name);
+		str_append(h ? at_held : at_not, 128, "%s%s", *(h ? at_held : at_not) ? ", " : "", name);
 		if (ta >= 0 && tb >= 0)
-			add(nums, sizeof(nums), "%s%s: %ld vs %ld (%.2fx)", *nums ? "; " : "", name, ta,
+			str_append(nums, sizeof(nums), "%s%s: %ld vs %ld (%.2fx)", *nums ? "; " : "", name, ta,
 			    tb, s);
 		else
-			add(nums, sizeof(nums), "%s%s: only '%s' (at %ld)", *nums ? "; " : "", name,
+			str_append(nums, sizeof(nums), "%s%s: only '%s' (at %ld)", *nums ? "; " : "", name,
 			    ta >= 0 ? cl->a : cl->b, ta >= 0 ? ta : tb);
 	}
 	if (!judged) {
@@ -206,7 +193,7 @@ static void judge_speed(const struct rundir *rd, const struct claim *cl, int rep
 	snprintf(j->why, sizeof(j->why), "iterations to L* + eps (L(0) - L*), '%s' vs '%s' (L* = %.4g, %s; L(0) = %.4g): %s",
 		 cl->a, cl->b, Ls, fwhat, L0, nums);
 	if (j->v == VERDICT_PARTLY)
-		add(j->why, sizeof(j->why), "; holds at %s, not at %s", at_held, at_not);
+		str_append(j->why, sizeof(j->why), "; holds at %s, not at %s", at_held, at_not);
 }
 
 /* A run's first logged iteration below (1 - MOVED) of its start, or -1. */
@@ -299,11 +286,11 @@ static void judge(const struct rundir *rd, const struct claim *cl, int rep, stru
 		}
 	}
 	if (j->v != VERDICT_UNCHECKED && cl->expect != CLAIM_TRACKS) {
-		add(j->why, sizeof(j->why), "; %s at", cl->column ? cl->column : "loss");
+		str_append(j->why, sizeof(j->why), "; %s at", cl->column ? cl->column : "loss");
 		for (int k = 0; k < N_AT; k++)
-			add(j->why, sizeof(j->why), " %ld: %.4g vs %.4g,", AT[k], curve_at(&ca, AT[k]),
+			str_append(j->why, sizeof(j->why), " %ld: %.4g vs %.4g,", AT[k], curve_at(&ca, AT[k]),
 			    curve_at(&cb, AT[k]));
-		add(j->why, sizeof(j->why), " the end (%ld): %.4g vs %.4g", ca.iter[ca.n - 1],
+		str_append(j->why, sizeof(j->why), " the end (%ld): %.4g vs %.4g", ca.iter[ca.n - 1],
 		    ca.loss[ca.n - 1], cb.loss[cb.n - 1]);
 	}
 	curve_release(&ca);
@@ -314,11 +301,11 @@ static void judge(const struct rundir *rd, const struct claim *cl, int rep, stru
 static void put_ratio(char *buf, size_t n, double s)
 {
 	if (isinf(s))
-		add(buf, n, "only a");
+		str_append(buf, n, "only a");
 	else if (s == 0)
-		add(buf, n, "only b");
+		str_append(buf, n, "only b");
 	else
-		add(buf, n, "%.2fx", s);
+		str_append(buf, n, "%.2fx", s);
 }
 
 /* The brief: the numbers the verdict rests on, ranges over replicates. */
@@ -329,32 +316,32 @@ static void write_brief(const struct claim *cl, enum verdict v, const struct jud
 {
 	brief[0] = '\0';
 	if (v == VERDICT_UNCHECKED || v == VERDICT_CANNOT_FAIL) {
-		add(brief, nb, "%s", v == VERDICT_CANNOT_FAIL ? cannot->label : first->label);
+		str_append(brief, nb, "%s", v == VERDICT_CANNOT_FAIL ? cannot->label : first->label);
 		return;
 	}
 	if (cl->expect == CLAIM_TRACKS) {
-		add(brief, nb, "largest gap %.1e", gap);
+		str_append(brief, nb, "largest gap %.1e", gap);
 	} else if (cl->expect == CLAIM_ESCAPES || cl->expect == CLAIM_STUCK) {
 		if (esc_lo >= 0)
-			add(brief, nb, esc_lo == esc_hi ? "escape at %ld" : "escape at %ld-%ld", esc_lo,
+			str_append(brief, nb, esc_lo == esc_hi ? "escape at %ld" : "escape at %ld-%ld", esc_lo,
 			    esc_hi);
 		if (never)
-			add(brief, nb, "%sno escape in %d of %d", esc_lo >= 0 ? "; " : "", never, S);
+			str_append(brief, nb, "%sno escape in %d of %d", esc_lo >= 0 ? "; " : "", never, S);
 	} else {
 		int n_lv = cl->target > 0 || cl->expect == CLAIM_LOWER ? 1 : N_EPS;
-		add(brief, nb, cl->expect == CLAIM_LOWER ? "tail ratio " :
+		str_append(brief, nb, cl->expect == CLAIM_LOWER ? "tail ratio " :
 			       cl->target > 0 ? "speed-up at the target: " :
 			       "speed-up at eps 0.5, 0.1, 0.01, 0.001: ");
 		for (int k = 0; k < n_lv; k++) {
 			if (k)
-				add(brief, nb, ", ");
+				str_append(brief, nb, ", ");
 			if (!(lo[k] <= hi[k])) {
-				add(brief, nb, "-");
+				str_append(brief, nb, "-");
 				continue;
 			}
 			put_ratio(brief, nb, lo[k]);
 			if (hi[k] != lo[k]) {
-				add(brief, nb, " to ");
+				str_append(brief, nb, " to ");
 				put_ratio(brief, nb, hi[k]);
 			}
 		}
@@ -413,10 +400,10 @@ enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl, cha
 		snprintf(buf, n, "%s", first.why);
 		return v;
 	}
-	add(buf, n, "%d replicates:", S);
+	str_append(buf, n, "%d replicates:", S);
 	for (int w = 0; w < N_VERDICTS; w++)
 		if (count[w])
-			add(buf, n, " %d %s,", count[w], verdict_words[w]);
+			str_append(buf, n, " %d %s,", count[w], verdict_words[w]);
 	buf[strlen(buf) - 1] = '\0';
 	for (int k = 0, any = 0; k < N_EPS; k++) {
 		if (!(lo[k] <= hi[k]))
@@ -428,12 +415,12 @@ enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl, cha
 			snprintf(at, sizeof(at), "the tail");
 		else
 			snprintf(at, sizeof(at), "eps %g", EPS[k]);
-		add(buf, n, "%s %s %.2fx-%.2fx", any++ ? "," : "; speed-up over replicates at", at,
+		str_append(buf, n, "%s %s %.2fx-%.2fx", any++ ? "," : "; speed-up over replicates at", at,
 		    lo[k], hi[k]);
 	}
 	if (count[VERDICT_CANNOT_FAIL] && v != VERDICT_CANNOT_FAIL)
-		add(buf, n, "; set apart, a replicate that cannot fail: %s", cannot.why);
-	add(buf, n, "; replicate 1: %s", first.why);
+		str_append(buf, n, "; set apart, a replicate that cannot fail: %s", cannot.why);
+	str_append(buf, n, "; replicate 1: %s", first.why);
 	return v;
 }
 

@@ -8,7 +8,6 @@
 #include "overparam/table.h"
 
 #include <cjson/cJSON.h>
-#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,17 +160,6 @@ out:
 	return rc;
 }
 
-/* Appends printf-style text to buf (n bytes), truncating. */
-static void note_add(char *buf, size_t n, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	if (used + 1 >= n)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, n - used, fmt, ap);
-	va_end(ap);
-}
 
 /* "Data: gas_drift, gas ethanol, target concentration: 1316 examples, 128
  * features; files not found: batch7.dat, batch10.dat." and, for l_p losses, the
@@ -188,13 +176,13 @@ static char *data_note(const cJSON *root)
 	if (!cJSON_IsString(source) || !cJSON_IsNumber(m) || !cJSON_IsNumber(d))
 		return NULL;
 	char buf[2048] = "";
-	note_add(buf, sizeof(buf), "Data: %s", source->valuestring);
+	str_append(buf, sizeof(buf), "Data: %s", source->valuestring);
 	const cJSON *gas = cJSON_GetObjectItemCaseSensitive(data, "gas");
 	const cJSON *target = cJSON_GetObjectItemCaseSensitive(data, "target");
 	if (cJSON_IsString(gas) && cJSON_IsString(target))
-		note_add(buf, sizeof(buf), ", gas %s, target %s", gas->valuestring,
+		str_append(buf, sizeof(buf), ", gas %s, target %s", gas->valuestring,
 			 target->valuestring);
-	note_add(buf, sizeof(buf), ": %.0f examples, %.0f features", m->valuedouble,
+	str_append(buf, sizeof(buf), ": %.0f examples, %.0f features", m->valuedouble,
 		 d->valuedouble);
 	int missing = 0;
 	const cJSON *file;
@@ -204,27 +192,27 @@ static char *data_note(const cJSON *root)
 		    !cJSON_IsString(path))
 			continue;
 		const char *base = strrchr(path->valuestring, '/');
-		note_add(buf, sizeof(buf), "%s%s", missing++ ? ", " : "; files not found: ",
+		str_append(buf, sizeof(buf), "%s%s", missing++ ? ", " : "; files not found: ",
 			 base ? base + 1 : path->valuestring);
 	}
 	const cJSON *subsets = cJSON_GetObjectItemCaseSensitive(root, "replicate_data");
 	if (cJSON_GetArraySize(subsets) > 0) {
-		note_add(buf, sizeof(buf), "; replicate r leaves out batch file");
+		str_append(buf, sizeof(buf), "; replicate r leaves out batch file");
 		int r = 0;
 		const cJSON *one;
 		cJSON_ArrayForEach(one, subsets) {
 			const cJSON *b = cJSON_GetObjectItemCaseSensitive(one, "left_out_batch");
 			if (cJSON_IsNumber(b))
-				note_add(buf, sizeof(buf), "%s %d", r++ ? "," : "", b->valueint);
+				str_append(buf, sizeof(buf), "%s %d", r++ ? "," : "", b->valueint);
 		}
-		note_add(buf, sizeof(buf), " (the counts are replicate 1's)");
+		str_append(buf, sizeof(buf), " (the counts are replicate 1's)");
 	}
-	note_add(buf, sizeof(buf), ".");
+	str_append(buf, sizeof(buf), ".");
 	const cJSON *lf = cJSON_GetObjectItemCaseSensitive(data, "loss_floor");
 	const cJSON *value = cJSON_GetObjectItemCaseSensitive(lf, "value");
 	const cJSON *at_zero = cJSON_GetObjectItemCaseSensitive(lf, "at_zero");
 	if (cJSON_IsNumber(value) && cJSON_IsNumber(at_zero) && at_zero->valuedouble > 0)
-		note_add(buf, sizeof(buf),
+		str_append(buf, sizeof(buf),
 			 " The lowest loss any linear model reaches on these data (one matrix W, "
 			 "Newton's method; no depth goes below it): %.4g, %.3g%% of the loss at W = 0%s.",
 			 value->valuedouble, 100 * value->valuedouble / at_zero->valuedouble,

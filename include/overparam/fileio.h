@@ -42,6 +42,11 @@ void afile_sweep(const char *dir);
  * a merge or a convnet run killed before its rename left. */
 void path_sweep_stale(const char *path, const char *tag);
 
+/* Appends printf-style text to buf (n bytes, NUL-terminated), truncating
+ * at its end. */
+void str_append(char *buf, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* A malloc'ed copy of s (NULL without memory). */
 char *str_dup(const char *s);
 
