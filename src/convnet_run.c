@@ -278,6 +278,48 @@ static int start_workdir(const struct run_options *o, const char *outdir, const 
 	return rc;
 }
 
+struct splits {
+	const struct split *train, *valid, *test;
+};
+
+/* Trains (or with --resume keeps or continues) every run of ex in the
+ * work directory tmp, writing each run's CSV as it ends; csv[i] and
+ * steps[i] are set for every run, *interrupted when a signal stopped one. */
+static int train_runs(const struct run_options *o, const struct convnet_experiment *ex,
+		      const struct splits *data, const char *tmp, const cJSON *meta,
+		      struct convnet_result *res, char **csv, long *steps, int *interrupted)
+{
+	int rc = ERR_OK;
+	for (int i = 0; i < ex->n_runs && !rc; i++) {
+		steps[i] = convnet_run_steps(&ex->runs[i], data->train->n, o->iterations);
+		if (!(csv[i] = output_run_filename(i, ex->runs[i].label)))
+			return err_set(ERR_RUNTIME, "out of memory");
+		int done = 0;
+		if (o->resume && (rc = load_finished(tmp, meta, i, csv[i], &res[i], &done)))
+			break;
+		if (done)
+			continue; /* its CSV is in the copy as it was */
+		char *wdir = weights_run_dir(tmp, csv[i]);
+		char *cpath = path_join(tmp, csv[i]);
+		if (!wdir || !cpath) {
+			rc = err_set(ERR_RUNTIME, "out of memory");
+		} else if (stop_requested) {
+			res[i].status = "interrupted";
+			res[i].diverged_at = -1;
+		} else {
+			rc = train_one(&ex->runs[i], data->train, data->valid, data->test, steps[i], i,
+				       wdir, cpath, o->resume, o->quiet, &res[i]);
+		}
+		if (!rc) {
+			*interrupted |= strcmp(res[i].status, "interrupted") == 0;
+			rc = convnet_write_run_csv(cpath, &res[i]);
+		}
+		free(wdir);
+		free(cpath);
+	}
+	return rc;
+}
+
 int convnet_cmd_run(const struct run_options *o, const char *config_text)
 {
 	struct convnet_experiment ex;
@@ -332,42 +374,9 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 	if (!o->quiet)
 		fprintf(stderr, "overparam: MNIST from '%s': %d training, %d validation, %d test images\n",
 			ex.data_path, train.n, valid.n, test.n);
-	for (int i = 0; i < ex.n_runs && !rc; i++) {
-		steps[i] = convnet_run_steps(&ex.runs[i], train.n, o->iterations);
-		if (!(csv[i] = output_run_filename(i, ex.runs[i].label))) {
-			rc = err_set(ERR_RUNTIME, "out of memory");
-			break;
-		}
-		int done = 0;
-		if (o->resume && (rc = load_finished(tmp, meta, i, csv[i], &res[i], &done)))
-			break;
-		if (done)
-			continue; /* its CSV is in the copy as it was */
-		if (stop_requested) {
-			res[i].status = "interrupted";
-			res[i].diverged_at = -1;
-		} else {
-			char *wdir = weights_run_dir(tmp, csv[i]);
-			char *cpath = path_join(tmp, csv[i]);
-			rc = wdir && cpath ? train_one(&ex.runs[i], &train, &valid, &test, steps[i],
-						       i, wdir, cpath, o->resume,
-						       o->quiet, &res[i])
-					   : err_set(ERR_RUNTIME, "out of memory");
-			free(wdir);
-			free(cpath);
-			if (rc)
-				break;
-		}
-		interrupted |= strcmp(res[i].status, "interrupted") == 0;
-		free(path);
-		if (!(path = path_join(tmp, csv[i])))
-			rc = err_set(ERR_RUNTIME, "out of memory");
-		else
-			rc = convnet_write_run_csv(path, &res[i]);
-	}
-	if (rc)
+	struct splits data = {&train, &valid, &test};
+	if ((rc = train_runs(o, &ex, &data, tmp, meta, res, csv, steps, &interrupted)))
 		goto out;
-	free(path);
 	path = path_join(tmp, "summary.csv");
 	if (!path || (rc = convnet_write_summary(path, &ex, res, csv, steps)))
 		goto out;
@@ -376,12 +385,8 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 	if (!path || (rc = convnet_write_metadata(path, &ex, res, csv, steps, train.n, test.n, threads,
 					  interrupted ? "interrupted" : "complete")))
 		goto out;
-	if (path_is_dir(outdir))
-		tree_remove(outdir); /* empty, a run directory under --force, or resumed */
-	if (rename(tmp, outdir) != 0) {
-		rc = err_set(ERR_RUNTIME, "cannot rename '%s' to '%s'", tmp, outdir);
+	if ((rc = dir_replace(tmp, outdir)))
 		goto out;
-	}
 	free(tmp);
 	tmp = NULL;
 	if (interrupted) {

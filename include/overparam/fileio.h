@@ -37,6 +37,12 @@ int afile_is_stale(const char *name);
  * is absent). */
 void afile_sweep(const char *dir);
 
+/* Puts directory src in place of dst (which may be absent), so that a
+ * process killed at any instant leaves one complete dst: the old or the
+ * new (an atomic exchange where the kernel and filesystem offer it, then
+ * the old one removed). ERR_RUNTIME naming both on failure. */
+int dir_replace(const char *src, const char *dst);
+
 /* Removes the directories beside path named "<path's name><tag><PID>"
  * (tag ".merge." or ".run.") whose process is gone on this machine: what
  * a merge or a convnet run killed before its rename left. */
