@@ -412,6 +412,35 @@ static int replicate_runs(struct experiment *ex)
 	return rc;
 }
 
+/* The grid lists of merged (a run with its defaults), as axes[0..*n_axes)
+ * in grid_key order; *total their product (the runs they make). */
+static int grid_axes(const struct json_ctx *c, const char *path, cJSON *merged,
+		     const char *grid_key[][2], int n_grid_keys, struct grid_axis *axes,
+		     int *n_axes, long *total)
+{
+	char p[512];
+	int rc = ERR_OK;
+	for (int g = 0; g < n_grid_keys && !rc; g++) {
+		cJSON *sec = cJSON_GetObjectItemCaseSensitive(merged, grid_key[g][0]);
+		cJSON *v = sec ? cJSON_GetObjectItemCaseSensitive(sec, grid_key[g][1]) : NULL;
+		if (!v || !cJSON_IsArray(v))
+			continue;
+		snprintf(p, sizeof(p), "%s.%s.%s", path, grid_key[g][0], grid_key[g][1]);
+		int n = cJSON_GetArraySize(v);
+		if (n == 0)
+			return json_fail(c, p, "grid list is empty");
+		for (const cJSON *e = v->child; e && !rc; e = e->next)
+			if (!cJSON_IsNumber(e))
+				rc = json_fail(c, p, "grid list entries must be numbers, got %s",
+					       json_type_name(e));
+		axes[(*n_axes)++] = (struct grid_axis){v, grid_key[g][0], grid_key[g][1], n};
+		*total *= n;
+		if (*total > MAX_GRID_RUNS)
+			rc = json_fail(c, path, "grid expands to more than %d runs", MAX_GRID_RUNS);
+	}
+	return rc;
+}
+
 /* Expands runs[idx] (merged with defaults) over its grid lists. */
 static int expand_run(const struct json_ctx *c, struct experiment *ex, int *cap,
 		      const cJSON *defaults, const cJSON *run, int idx,
@@ -456,26 +485,8 @@ static int expand_run(const struct json_ctx *c, struct experiment *ex, int *cap,
 	struct grid_axis axes[MAX_GRID_KEYS];
 	int n_axes = 0;
 	long total = 1;
-	for (int g = 0; g < n_grid_keys && !rc; g++) {
-		cJSON *sec = cJSON_GetObjectItemCaseSensitive(merged, grid_key[g][0]);
-		cJSON *v = sec ? cJSON_GetObjectItemCaseSensitive(sec, grid_key[g][1]) : NULL;
-		if (!v || !cJSON_IsArray(v))
-			continue;
-		snprintf(p, sizeof(p), "%s.%s.%s", path, grid_key[g][0], grid_key[g][1]);
-		int n = cJSON_GetArraySize(v);
-		if (n == 0) {
-			rc = json_fail(c, p, "grid list is empty");
-			break;
-		}
-		for (const cJSON *e = v->child; e && !rc; e = e->next)
-			if (!cJSON_IsNumber(e))
-				rc = json_fail(c, p, "grid list entries must be numbers, got %s",
-					  json_type_name(e));
-		axes[n_axes++] = (struct grid_axis){v, grid_key[g][0], grid_key[g][1], n};
-		total *= n;
-		if (total > MAX_GRID_RUNS)
-			rc = json_fail(c, path, "grid expands to more than %d runs", MAX_GRID_RUNS);
-	}
+	if (!rc)
+		rc = grid_axes(c, path, merged, grid_key, n_grid_keys, axes, &n_axes, &total);
 	for (long combo = 0; combo < total && !rc; combo++) {
 		cJSON *point = cJSON_Duplicate(merged, 1);
 		char grid[512] = "";

@@ -133,6 +133,30 @@ static int parse_data(const struct json_ctx *c, const cJSON *data, struct convne
 	return ex->data_path ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
 }
 
+/* The "runs" array: each run over the defaults, labels distinct. */
+static int parse_runs(const struct json_ctx *c, const cJSON *root, const cJSON *defaults,
+		      struct convnet_experiment *ex)
+{
+	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
+	if (!cJSON_IsArray(runs) || cJSON_GetArraySize(runs) < 1)
+		return json_fail(c, "runs", "must be a non-empty array");
+	int n = cJSON_GetArraySize(runs), rc = ERR_OK;
+	ex->runs = calloc((size_t)n, sizeof(*ex->runs));
+	if (!ex->runs)
+		return err_set(ERR_RUNTIME, "out of memory");
+	for (const cJSON *r = runs->child; r && !rc; r = r->next, ex->n_runs++)
+		rc = parse_run(c, defaults, r, ex->n_runs, &ex->runs[ex->n_runs]);
+	for (int i = 0; !rc && i < ex->n_runs; i++)
+		for (int j = 0; j < i; j++)
+			if (strcmp(ex->runs[i].label, ex->runs[j].label) == 0) {
+				char p[64];
+				snprintf(p, sizeof(p), "runs[%d].label", i);
+				rc = json_fail(c, p, "'%s' is used twice", ex->runs[i].label);
+				break;
+			}
+	return rc;
+}
+
 int convnet_config_parse(struct convnet_experiment *ex, const char *text, const char *path)
 {
 	memset(ex, 0, sizeof(*ex));
@@ -181,28 +205,7 @@ int convnet_config_parse(struct convnet_experiment *ex, const char *text, const 
 	}
 	if ((rc = parse_data(&c, data, ex)))
 		goto out;
-	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
-	if (!cJSON_IsArray(runs) || cJSON_GetArraySize(runs) < 1) {
-		rc = json_fail(&c, "runs", "must be a non-empty array");
-		goto out;
-	}
-	int n = cJSON_GetArraySize(runs);
-	ex->runs = calloc((size_t)n, sizeof(*ex->runs));
-	if (!ex->runs) {
-		rc = err_set(ERR_RUNTIME, "out of memory");
-		goto out;
-	}
-	for (const cJSON *r = runs->child; r && !rc; r = r->next, ex->n_runs++)
-		rc = parse_run(&c, defaults, r, ex->n_runs, &ex->runs[ex->n_runs]);
-	for (int i = 0; !rc && i < ex->n_runs; i++)
-		for (int j = 0; j < i; j++)
-			if (strcmp(ex->runs[i].label, ex->runs[j].label) == 0) {
-				char p[64];
-				snprintf(p, sizeof(p), "runs[%d].label", i);
-				rc = json_fail(&c, p, "'%s' is used twice", ex->runs[i].label);
-				break;
-			}
-	if (rc)
+	if ((rc = parse_runs(&c, root, defaults, ex)))
 		goto out;
 	const char *title = ex->name, *format = "png";
 	if (plot) {

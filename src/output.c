@@ -281,6 +281,65 @@ int output_blas_independent(const struct dataset *ds, const struct experiment *e
 	return ds->k == 1 && ex->data.preprocess != PREPROCESS_WHITEN;
 }
 
+/* metadata.json's "loss" and "select": what is minimized and how each
+ * group's winner is chosen (and the grid rounds that ran). */
+static void add_loss_select(cJSON *root, const struct experiment *ex,
+			    const struct run_context *rc)
+{
+	cJSON *l = cJSON_AddObjectToObject(root, "loss");
+	if (ex->loss.kind == LOSS_SOFTMAX_CE) {
+		cJSON_AddStringToObject(l, "type", name_map_name(&loss_kind_names, LOSS_SOFTMAX_CE));
+		cJSON_AddStringToObject(l, "definition",
+					"L(W) = (1/m) sum_i [logsumexp(W x_i) - <y_i, W x_i>]");
+	} else {
+		cJSON_AddStringToObject(l, "type", name_map_name(&loss_kind_names, LOSS_LP));
+		cJSON_AddNumberToObject(l, "p", ex->loss.p);
+		cJSON_AddStringToObject(l, "definition",
+					"L(W) = (1/m) sum_i (1/p) sum_r |(W x_i - y_i)_r|^p");
+	}
+	cJSON_AddStringToObject(l, "form", rc->loss_form);
+	cJSON *s = cJSON_AddObjectToObject(root, "select");
+	cJSON_AddStringToObject(s, "by", name_map_name(&select_by_names, ex->select.by));
+	if (ex->select.by == SELECT_TIME_TO_TARGET)
+		cJSON_AddNumberToObject(s, "target", ex->select.target);
+	if (ex->select.extend || ex->select.refine) {
+		cJSON_AddNumberToObject(s, "extend", ex->select.extend);
+		cJSON_AddNumberToObject(s, "refine", ex->select.refine);
+		cJSON_AddNumberToObject(s, "plan_runs", ex->plan_runs);
+		cJSON_AddNumberToObject(s, "extension_rounds_run", ex->rounds_extended);
+		cJSON_AddNumberToObject(s, "refine_rounds_run", ex->rounds_refined);
+		cJSON_AddStringToObject(s, "rounds",
+					"runs after the first plan_runs were added by grid rounds (see refine.h)");
+	}
+}
+
+/* metadata.json's facts of the machine and the build: libraries, threads,
+ * batching, kernel variant, and whether the results depend on BLAS. */
+static void add_machine_facts(cJSON *root, const struct experiment *ex,
+			      const struct run_context *rc, const struct dataset *ds)
+{
+	cJSON *lib = cJSON_AddObjectToObject(root, "libraries");
+	struct lib_versions v;
+	lib_versions_get(&v);
+	cJSON_AddStringToObject(lib, "openblas", v.openblas);
+	cJSON_AddStringToObject(lib, "lapack", v.lapack);
+	cJSON_AddStringToObject(lib, "cjson", v.cjson);
+	cJSON_AddNumberToObject(lib, "blas_threads", openblas_get_num_threads());
+	cJSON_AddNumberToObject(root, "threads", rc->threads);
+	char batching[256] = "off: every run stepped alone";
+	if (rc->batched)
+		snprintf(batching, sizeof(batching),
+			 "on: up to %d grid points of a group (one output, no diagnostics) share one data pass per step; each gives the same bytes as when run alone",
+			 rc->batched);
+	cJSON_AddStringToObject(root, "grid_batching", batching);
+	cJSON_AddStringToObject(root, "threads_note",
+				"data-pass threads; results are identical for any thread count");
+	cJSON_AddStringToObject(root, "kernels", kern_variant());
+	cJSON_AddStringToObject(root, "kernels_note",
+				"one output: the training step runs in fixed-order kernels (not BLAS), so CSVs and weights are the same bytes for any kernel variant, OpenBLAS core type, thread count, batching and compiler; k > 1 and whitening use BLAS/LAPACK");
+	cJSON_AddBoolToObject(root, "blas_independent", output_blas_independent(ds, ex));
+}
+
 int output_metadata(const char *path, const struct experiment *ex,
 		    const struct run_context *rc,
 		    const struct run_subset *sub, const struct dataset *ds,
@@ -325,31 +384,7 @@ int output_metadata(const char *path, const struct experiment *ex,
 		cJSON_AddNumberToObject(root, "iterations_override",
 					(double)rc->iterations_override);
 	cJSON_AddItemToObject(root, "data", data_json(ex, rc, ds, pre));
-	cJSON *l = cJSON_AddObjectToObject(root, "loss");
-	if (ex->loss.kind == LOSS_SOFTMAX_CE) {
-		cJSON_AddStringToObject(l, "type", name_map_name(&loss_kind_names, LOSS_SOFTMAX_CE));
-		cJSON_AddStringToObject(l, "definition",
-					"L(W) = (1/m) sum_i [logsumexp(W x_i) - <y_i, W x_i>]");
-	} else {
-		cJSON_AddStringToObject(l, "type", name_map_name(&loss_kind_names, LOSS_LP));
-		cJSON_AddNumberToObject(l, "p", ex->loss.p);
-		cJSON_AddStringToObject(l, "definition",
-					"L(W) = (1/m) sum_i (1/p) sum_r |(W x_i - y_i)_r|^p");
-	}
-	cJSON_AddStringToObject(l, "form", rc->loss_form);
-	cJSON *s = cJSON_AddObjectToObject(root, "select");
-	cJSON_AddStringToObject(s, "by", name_map_name(&select_by_names, ex->select.by));
-	if (ex->select.by == SELECT_TIME_TO_TARGET)
-		cJSON_AddNumberToObject(s, "target", ex->select.target);
-	if (ex->select.extend || ex->select.refine) {
-		cJSON_AddNumberToObject(s, "extend", ex->select.extend);
-		cJSON_AddNumberToObject(s, "refine", ex->select.refine);
-		cJSON_AddNumberToObject(s, "plan_runs", ex->plan_runs);
-		cJSON_AddNumberToObject(s, "extension_rounds_run", ex->rounds_extended);
-		cJSON_AddNumberToObject(s, "refine_rounds_run", ex->rounds_refined);
-		cJSON_AddStringToObject(s, "rounds",
-					"runs after the first plan_runs were added by grid rounds (see refine.h)");
-	}
+	add_loss_select(root, ex, rc);
 	cJSON *pl = cJSON_AddObjectToObject(root, "plot");
 	cJSON_AddStringToObject(pl, "title", ex->plot_title);
 	cJSON_AddBoolToObject(pl, "logx", ex->plot_logx);
@@ -368,26 +403,7 @@ int output_metadata(const char *path, const struct experiment *ex,
 		cJSON_AddItemToArray(runs, run_json(&ex->runs[i], &res[i], selected[i],
 						    csv_names[i]));
 	}
-	cJSON *lib = cJSON_AddObjectToObject(root, "libraries");
-	struct lib_versions v;
-	lib_versions_get(&v);
-	cJSON_AddStringToObject(lib, "openblas", v.openblas);
-	cJSON_AddStringToObject(lib, "lapack", v.lapack);
-	cJSON_AddStringToObject(lib, "cjson", v.cjson);
-	cJSON_AddNumberToObject(lib, "blas_threads", openblas_get_num_threads());
-	cJSON_AddNumberToObject(root, "threads", rc->threads);
-	char batching[256] = "off: every run stepped alone";
-	if (rc->batched)
-		snprintf(batching, sizeof(batching),
-			 "on: up to %d grid points of a group (one output, no diagnostics) share one data pass per step; each gives the same bytes as when run alone",
-			 rc->batched);
-	cJSON_AddStringToObject(root, "grid_batching", batching);
-	cJSON_AddStringToObject(root, "threads_note",
-				"data-pass threads; results are identical for any thread count");
-	cJSON_AddStringToObject(root, "kernels", kern_variant());
-	cJSON_AddStringToObject(root, "kernels_note",
-				"one output: the training step runs in fixed-order kernels (not BLAS), so CSVs and weights are the same bytes for any kernel variant, OpenBLAS core type, thread count, batching and compiler; k > 1 and whitening use BLAS/LAPACK");
-	cJSON_AddBoolToObject(root, "blas_independent", output_blas_independent(ds, ex));
+	add_machine_facts(root, ex, rc, ds);
 	if (sub->shard.count) {
 		cJSON *sh = cJSON_AddObjectToObject(root, "shard");
 		cJSON_AddNumberToObject(sh, "index", sub->shard.index);

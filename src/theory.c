@@ -47,6 +47,48 @@ out:
 }
 
 /* One Claim 1 case; returns the worst of the three residuals (relative). */
+/* W (k, d), zeroed by the caller, += `rank` random outer products a b^T
+ * (k, d <= 64). */
+static void random_rank(double *W, int k, int d, int rank, struct rng *g)
+{
+	for (int q = 0; q < rank; q++) {
+		double a[64], b[64];
+		for (int i = 0; i < k; i++)
+			a[i] = rng_normal(g);
+		for (int i = 0; i < d; i++)
+			b[i] = rng_normal(g);
+		for (int i = 0; i < k; i++)
+			for (int j = 0; j < d; j++)
+				W[i * d + j] += a[i] * b[j];
+	}
+}
+
+/* Claim 1's eigenpairs from the SVD W = U S V^T: P vec(u_r v_r'^T) =
+ * lambda vec(u_r v_r'^T) with lambda = sum_j s_r^(2(N-j)/N) s_r'^(2(j-1)/N)
+ * (0^0 = 1). Returns the largest |P v - lambda v| over all (r, r');
+ * v and Pv are (k d) work space. */
+static double eigenpair_residual(const double *P, const double *U, const double *Vt,
+				 const double *s, int k, int d, int N, double *v, double *Pv)
+{
+	int kd = k * d;
+	double worst = 0;
+	for (int r = 0; r < k; r++)
+		for (int r2 = 0; r2 < d; r2++) {
+			for (int c = 0; c < d; c++)
+				for (int a = 0; a < k; a++)
+					v[c * k + a] = U[a * k + r] * Vt[r2 * d + c];
+			double lam = 0;
+			for (int j = 1; j <= N; j++) {
+				double e1 = 2.0 * (N - j) / N, e2 = 2.0 * (j - 1) / N;
+				lam += (e1 == 0 ? 1 : pow(s[r], e1)) * (e2 == 0 ? 1 : pow(s[r2], e2));
+			}
+			cblas_dgemv(CblasRowMajor, CblasNoTrans, kd, kd, 1, P, kd, v, 1, 0, Pv, 1);
+			for (int i = 0; i < kd; i++)
+				worst = fmax(worst, fabs(Pv[i] - lam * v[i]));
+		}
+	return worst;
+}
+
 static double claim1_case(FILE *out, int k, int d, int N, int rank, struct rng *g)
 {
 	int kd = k * d;
@@ -67,17 +109,7 @@ static double claim1_case(FILE *out, int k, int d, int N, int rank, struct rng *
 	double *PG = malloc((size_t)k * d * sizeof(double));
 	double *v = malloc(kd * sizeof(double)), *Pv = malloc(kd * sizeof(double));
 	double worst = INFINITY;
-	/* W = sum of `rank` random outer products */
-	for (int q = 0; q < rank; q++) {
-		double a[64], b[64];
-		for (int i = 0; i < k; i++)
-			a[i] = rng_normal(g);
-		for (int i = 0; i < d; i++)
-			b[i] = rng_normal(g);
-		for (int i = 0; i < k; i++)
-			for (int j = 0; j < d; j++)
-				W[i * d + j] += a[i] * b[j];
-	}
+	random_rank(W, k, d, rank, g);
 	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, k, d, 1, W, d, W, d, 0, WWt, k);
 	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, k, 1, W, d, W, d, 0, WtW, d);
 	for (int j = 1; j <= N; j++) {
@@ -110,23 +142,7 @@ static double claim1_case(FILE *out, int k, int d, int N, int rank, struct rng *
 	for (int i = 0; i < (k < d ? k : d); i++)
 		if (s[i] <= tol_rank)
 			s[i] = 0;
-	double eig_res = 0;
-	for (int r = 0; r < k; r++)
-		for (int r2 = 0; r2 < d; r2++) {
-			for (int c = 0; c < d; c++)
-				for (int a = 0; a < k; a++)
-					v[c * k + a] = U[a * k + r] * Vt[r2 * d + c];
-			double lam = 0;
-			for (int j = 1; j <= N; j++) {
-				double e1 = 2.0 * (N - j) / N, e2 = 2.0 * (j - 1) / N;
-				lam += (e1 == 0 ? 1 : pow(s[r], e1)) * (e2 == 0 ? 1 : pow(s[r2], e2));
-			}
-			cblas_dgemv(CblasRowMajor, CblasNoTrans, kd, kd, 1, P, kd, v, 1, 0, Pv, 1);
-			double res = 0;
-			for (int i = 0; i < kd; i++)
-				res = fmax(res, fabs(Pv[i] - lam * v[i]));
-			eig_res = fmax(eig_res, res / pmax);
-		}
+	double eig_res = eigenpair_residual(P, U, Vt, s, k, d, N, v, Pv) / pmax;
 	/* P vec(G) against e2e_precondition */
 	for (int i = 0; i < k * d; i++)
 		G[i] = rng_normal(g);
