@@ -21,7 +21,17 @@
  * `overparam CMD --help` one. */
 struct command_help {
 	const char *name, *synopsis, *summary, *options;
+	int (*main)(int argc, char **argv); /* runs it: argv[1] is the name */
 };
+
+static int main_run(int argc, char **argv);
+static int main_merge(int argc, char **argv);
+static int main_plot(int argc, char **argv);
+static int main_report(int argc, char **argv);
+static int main_compare(int argc, char **argv);
+static int main_check(int argc, char **argv);
+static int main_keys(int argc, char **argv);
+static int main_bench(int argc, char **argv);
 
 static const struct command_help commands[] = {
 	{"run",
@@ -57,7 +67,8 @@ static const struct command_help commands[] = {
 	 "                       SIGKILL), exit 0 if complete; exit 2 if it was made from\n"
 	 "                       another config or other options\n"
 	 "  --checkpoint-every S save each running run's state every S seconds (default\n"
-	 "                       60; 0: every 4096 iterations; -1: only on SIGINT/SIGTERM)\n"},
+	 "                       60; 0: every 4096 iterations; -1: only on SIGINT/SIGTERM)\n",
+	 main_run},
 	{"merge", "merge SHARD_DIR... -o OUTDIR [--no-plot] [--quiet]",
 	 "  merge DIR...   one run directory from the shards of a run (--shard): the\n"
 	 "                 bytes of a single-machine run; refuses (exit 2) shards that\n"
@@ -65,39 +76,39 @@ static const struct command_help commands[] = {
 	 "options for merge:\n"
 	 "  -o, --output OUTDIR  where to write (refused if it exists and is not empty)\n"
 	 "  --no-plot            do not run gnuplot\n"
-	 "  -q, --quiet          no summary line on stderr\n"},
+	 "  -q, --quiet          no summary line on stderr\n", main_merge},
 	{"plot", "plot DIR | plot DIR... -o FILE [--layout ROWSxCOLS]",
 	 "  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n"
 	 "  plot DIR... -o FILE  one figure (.png, .svg, .pdf) with a panel per DIR\n",
 	 "options for plot:\n"
 	 "  -o, --output FILE    the figure; its gnuplot script is FILE.gp\n"
-	 "  --layout RxC         panels in R rows and C columns (default: one row)\n"},
+	 "  --layout RxC         panels in R rows and C columns (default: one row)\n", main_plot},
 	{"report", "report DIR... [-o FILE]",
 	 "  report DIR...  Markdown report of run directories: loss levels reached,\n"
 	 "                 the verdict of each claim in their configs (to FILE or stdout)\n",
 	 "options for report:\n"
-	 "  -o, --output FILE    write the report to FILE instead of stdout\n"},
+	 "  -o, --output FILE    write the report to FILE instead of stdout\n", main_report},
 	{"compare", "compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...]",
 	 "  compare E A    compare two run directories (or two run CSVs) point by point:\n"
 	 "                 |a - e| <= atol + rtol |e| (defaults 1e-9, 1e-12); exit 0 if\n"
 	 "                 within tolerance, 1 if not (says where they part), 2 on bad input\n",
 	 "options for compare:\n"
 	 "  --rtol R, --atol A   tolerances (>= 0)\n"
-	 "  --columns C,...      compare only these CSV columns\n"},
+	 "  --columns C,...      compare only these CSV columns\n", main_compare},
 	{"check", "check [claim1|theorem2|all]",
 	 "  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
-	 "                 if either fails)\n", NULL},
+	 "                 if either fails)\n", NULL, main_check},
 	{"keys", "keys",
 	 "  keys           the config keys of every flat section as the README's reference\n"
 	 "                 table rows (markdown), printed from the tables the parser reads\n",
-	 NULL},
+	 NULL, main_keys},
 	{"bench", "bench [convnet] [STEPS]",
 	 "  bench [STEPS]  microseconds per training step on the Ethanol problem's shape,\n"
 	 "                 with ratios to one streaming read of the data (default 2000)\n"
 	 "  bench convnet [STEPS]\n"
 	 "                 milliseconds per step of Figure 5 (right)'s convnet, with the\n"
 	 "                 GFLOP/s of a plain GEMM of its conv 2 (default 20 steps)\n",
-	 NULL},
+	 NULL, main_bench},
 };
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
 
@@ -368,6 +379,42 @@ static int main_report(int argc, char **argv)
 	return finish(report_write(dirs, n, out, NULL, NULL));
 }
 
+static int main_check(int argc, char **argv)
+{
+	const char *what = argc >= 3 ? argv[2] : "all";
+	if (argc > 3 || !theory_check_known(what))
+		return usage_error(argv[1], "%s", "'check' takes claim1, theorem2 or all");
+	return finish(theory_check(stdout, what));
+}
+
+static int main_keys(int argc, char **argv)
+{
+	if (argc > 2)
+		return usage_error(argv[1], "%s", "'keys' takes no arguments");
+	config_print_keys(stdout);
+	convnet_config_print_keys(stdout);
+	return finish(fflush(stdout) == 0 && !ferror(stdout)
+			      ? ERR_OK : err_set(ERR_RUNTIME, "cannot write to stdout"));
+}
+
+static int main_bench(int argc, char **argv)
+{
+	const char *cmd = argv[1];
+	int convnet = argc > 2 && strcmp(argv[2], "convnet") == 0;
+	long steps = convnet ? 20 : 2000;
+	if (argc > 3 + convnet)
+		return usage_error(cmd, "%s", "'bench' takes at most [convnet] STEPS");
+	if (argc == 3 + convnet) {
+		char *end;
+		steps = strtol(argv[2 + convnet], &end, 10);
+		if (*end || end == argv[2 + convnet] || steps < 1 || steps > 100000000)
+			return usage_error(cmd, "STEPS must be an integer 1..100000000, got '%s'",
+					   argv[2 + convnet]);
+	}
+	return finish(convnet ? bench_convnet(stdout, steps) : bench_run(stdout, steps));
+}
+
+/* The command table drives dispatch, --help and `CMD --help`. */
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -399,41 +446,5 @@ int main(int argc, char **argv)
 		print_command_help(stdout, help);
 		return finish(ERR_OK);
 	}
-	if (!strcmp(cmd, "run"))
-		return main_run(argc, argv);
-	if (!strcmp(cmd, "merge"))
-		return main_merge(argc, argv);
-	if (!strcmp(cmd, "report"))
-		return main_report(argc, argv);
-	if (!strcmp(cmd, "compare"))
-		return main_compare(argc, argv);
-	if (!strcmp(cmd, "plot"))
-		return main_plot(argc, argv);
-	if (!strcmp(cmd, "check")) {
-		const char *what = argc >= 3 ? argv[2] : "all";
-		if (argc > 3 || !theory_check_known(what))
-			return usage_error(cmd, "%s", "'check' takes claim1, theorem2 or all");
-		return finish(theory_check(stdout, what));
-	}
-	if (!strcmp(cmd, "keys")) {
-		if (argc > 2)
-			return usage_error(cmd, "%s", "'keys' takes no arguments");
-		config_print_keys(stdout);
-		convnet_config_print_keys(stdout);
-		return finish(fflush(stdout) == 0 && !ferror(stdout)
-				      ? ERR_OK : err_set(ERR_RUNTIME, "cannot write to stdout"));
-	}
-	/* bench */
-	int convnet = argc > 2 && strcmp(argv[2], "convnet") == 0;
-	long steps = convnet ? 20 : 2000;
-	if (argc > 3 + convnet)
-		return usage_error(cmd, "%s", "'bench' takes at most [convnet] STEPS");
-	if (argc == 3 + convnet) {
-		char *end;
-		steps = strtol(argv[2 + convnet], &end, 10);
-		if (*end || end == argv[2 + convnet] || steps < 1 || steps > 100000000)
-			return usage_error(cmd, "STEPS must be an integer 1..100000000, got '%s'",
-					   argv[2 + convnet]);
-	}
-	return finish(convnet ? bench_convnet(stdout, steps) : bench_run(stdout, steps));
+	return help->main(argc, argv);
 }
