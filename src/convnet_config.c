@@ -7,7 +7,6 @@
 #include "overparam/config.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
-#include "overparam/plot.h"
 #include "overparam/jsonget.h"
 #include "overparam/keytable.h"
 

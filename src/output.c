@@ -3,7 +3,7 @@
 #include "overparam/error.h"
 #include "overparam/kernels.h"
 #include "overparam/fileio.h"
-#include "overparam/config.h"
+#include "overparam/config_keys.h"
 #include "overparam/jsonget.h"
 #include "overparam/keytable.h"
 #include "overparam/sha256.h"

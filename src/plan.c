@@ -13,6 +13,9 @@ const struct name_map replicate_over_names = NAME_MAP("replicate_over", replicat
 static const char *const select_by_spellings[] = {"final_loss", "time_to_target"};
 const struct name_map select_by_names = NAME_MAP("criterion", select_by_spellings);
 
+static const char *const plot_format_spellings[] = {"png", "svg", "pdf"};
+const struct name_map plot_format_names = NAME_MAP("format", plot_format_spellings);
+
 static const char *const claim_expect_spellings[] = {"faster", "slower", "similar",
 						     "not_faster", "tracks", "lower", "escapes",
 						     "stuck"};

@@ -108,8 +108,6 @@ static void write_lr_plot(FILE *f, const struct rundir *rd)
 	fputc('\n', f);
 }
 
-static const char *const formats[] = {"png", "svg", "pdf"};
-const struct name_map plot_format_names = NAME_MAP("format", formats);
 
 /* The gnuplot terminal for an output format (png, svg or pdf). */
 static const char *terminal_of(const char *format, int panels)

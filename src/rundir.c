@@ -3,7 +3,6 @@
 #include "overparam/rundir.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
-#include "overparam/plot.h"
 #include "overparam/output.h"
 #include "overparam/table.h"
 

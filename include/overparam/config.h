@@ -24,9 +24,7 @@ struct cJSON;
 
 /* The key tables of the flat sections (keytable.h): they drive parsing,
  * the metadata writer and `overparam keys` (the README's reference). */
-struct key_table;
-extern const struct key_table config_model_keys, config_init_keys, config_optimizer_keys,
-	config_train_keys, config_diagnostics_keys, config_loss_keys, config_select_keys;
+#include "overparam/config_keys.h" /* the key tables, for their readers */
 
 /* The README's config reference rows of those tables (`overparam keys`). */
 void config_print_keys(FILE *f);

@@ -116,6 +116,11 @@ struct claim {
 			  report counts the two apart) */
 };
 
+/* The plot output formats, "png" (the default), "svg", "pdf": the config's
+ * plot.format and a panel figure's extension (a table of names here, below
+ * the parsers and the readers that use it). */
+extern const struct name_map plot_format_names;
+
 /* "faster", "slower", ... in enum order */
 extern const struct name_map claim_expect_names;
 const char *claim_expect_name(enum claim_expect e);

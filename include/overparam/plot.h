@@ -9,11 +9,7 @@
 #ifndef OVERPARAM_PLOT_H
 #define OVERPARAM_PLOT_H
 
-#include "overparam/names.h"
-
-/* The output formats, "png" (the default), "svg", "pdf": the config's
- * plot.format and a panel figure's extension. */
-extern const struct name_map plot_format_names;
+#include "overparam/plan.h" /* plot_format_names */
 
 /* Returns ERR_OK; ERR_INPUT when DIR is not a run directory; ERR_RUNTIME
  * when gnuplot is missing or fails (plot.gp is still written). */
