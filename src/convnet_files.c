@@ -200,6 +200,37 @@ int convnet_write_summary(const char *path, const struct convnet_experiment *ex,
 static const char *const mnist_files[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
 					  "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
 
+int convnet_check_data(const cJSON *meta, const char *data_path, const char *outdir)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(meta, "data");
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(d, "sha256");
+	if (!cJSON_IsObject(files) || !files->child)
+		return err_set(ERR_INPUT, "cannot resume '%s': its metadata.json records no data digests",
+			       outdir);
+	for (int i = 0; i < 4; i++) {
+		const char *found = NULL;
+		char name[64], hex[65];
+		for (int gz = 0; gz < 2 && !found; gz++) {
+			snprintf(name, sizeof(name), "%s%s", mnist_files[i], gz ? ".gz" : "");
+			char *p = path_join(data_path, name);
+			if (p && access(p, R_OK) == 0) {
+				int rc = sha256_file(p, hex);
+				free(p);
+				if (rc)
+					return rc;
+				found = name;
+			} else {
+				free(p);
+			}
+		}
+		const cJSON *rec = found ? cJSON_GetObjectItemCaseSensitive(files, found) : NULL;
+		if (found && (!cJSON_IsString(rec) || strcmp(rec->valuestring, hex) != 0))
+			return err_set(ERR_INPUT, "cannot resume '%s': data file '%s/%s' %s since it was started",
+				       outdir, data_path, found, rec ? "changed" : "is not the one read");
+	}
+	return ERR_OK;
+}
+
 static cJSON *data_json(const struct convnet_experiment *ex, int n_train, int n_test)
 {
 	cJSON *d = cJSON_CreateObject();

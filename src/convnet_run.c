@@ -355,6 +355,8 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 			fprintf(stderr, "overparam: '%s' is complete: nothing to resume\n", outdir);
 		goto out;
 	}
+	if (o->resume && meta && (rc = convnet_check_data(meta, ex.data_path, outdir)))
+		goto out;
 	if ((rc = load_splits(&ex, &m, &train, &valid, &test, max_batch)))
 		goto out;
 	int threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);

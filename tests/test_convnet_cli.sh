@@ -100,6 +100,21 @@ for f in runs/01-original.csv runs/02-overparameterized.csv summary.csv \
 done
 [ ! -e "$tmp/int/weights/01-original/checkpoint" ] && ok || bad "resumed: checkpoint left behind"
 
+# --resume checks the data against the SHA-256 recorded at the start: a
+# changed file is refused by name; the same files resume.
+mkdir -p "$tmp/mn"
+for f in "$mnist"/*-ubyte*; do ln -s "$f" "$tmp/mn/$(basename "$f")"; done
+moved=(--set "data.dir=\"$tmp/mn\"" "${small[@]:2}")
+OVERPARAM_TEST_RAISE=INT@30:1 "$bin" run "$cfg" -o "$tmp/mnint" --quiet "${moved[@]}" 2> /dev/null
+[ $? = 1 ] && ok || bad "data check: the run was not interrupted"
+labels=$(ls "$tmp/mn" | grep '^t10k-labels')
+cp --remove-destination "$mnist/$labels" "$tmp/mn/$labels"
+printf '\001' | dd of="$tmp/mn/$labels" bs=1 seek=100 conv=notrunc status=none
+expect_rc 2 "--resume with a changed data file" "$bin" run "$cfg" -o "$tmp/mnint" --resume --quiet "${moved[@]}"
+grep -q "data file '$tmp/mn/$labels' changed since it was started" "$tmp/err" && ok || bad "data check message: $(cat "$tmp/err")"
+ln -sf "$mnist/$labels" "$tmp/mn/$labels"
+expect_rc 0 "--resume with the same data" "$bin" run "$cfg" -o "$tmp/mnint" --resume --quiet "${moved[@]}"
+
 # ---- the CI-sized figure end to end ----
 expect_rc 0 "fig5_right_ci" "$bin" run "$cfg" -o "$tmp/ci" --quiet "${set_data[@]}"
 [ -s "$tmp/ci/loss.png" ] && ok || bad "fig5_right_ci: no loss.png"

@@ -53,4 +53,10 @@ int convnet_write_metadata(const char *path, const struct convnet_experiment *ex
 			   const struct convnet_result *res, char *const *csv, const long *steps,
 			   int n_train, int n_test, int threads, const char *status);
 
+/* For --resume: the MNIST files in data_path are the ones meta (the
+ * directory's metadata.json) recorded, by SHA-256. ERR_INPUT naming the
+ * file that changed. */
+struct cJSON;
+int convnet_check_data(const struct cJSON *meta, const char *data_path, const char *outdir);
+
 #endif
