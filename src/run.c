@@ -8,6 +8,7 @@
  * interruption keeps every finished run and checkpoints the others. */
 #include "overparam/commands.h"
 #include "overparam/outdir.h"
+#include "overparam/addrspace.h"
 #include "overparam/rundata.h"
 #include "overparam/clock.h"
 #include "overparam/config.h"
@@ -560,7 +561,10 @@ static int job_data(struct run_job *j)
 	j->subset_floor = malloc(j->n_data * sizeof(double));
 	if (!j->ds || !j->pre || !j->loss || !j->left_out || !j->subset_floor)
 		return err_set(ERR_RUNTIME, "out of memory");
-	int rc = par_create(&j->pool, j->facts.threads);
+	/* before the first BLAS call (the l_p floor): OpenBLAS would hang */
+	int rc = addrspace_check(j->facts.threads + 1, 0);
+	if (!rc)
+		rc = par_create(&j->pool, j->facts.threads);
 	for (int d = 0; d < j->n_data; d++)
 		j->subset_floor[d] = NAN;
 	for (int d = 0; d < j->n_data && !rc; d++) {
