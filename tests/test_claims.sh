@@ -92,7 +92,8 @@ claim() { printf '{"text": "%s", "a": "%s", "b": "%s", "expect": "%s"%s}' "$1" "
 	claim "k23 D stuck" D A stuck; echo ,
 	claim "k24 D escapes" D A escapes ', "after": 1'; echo ,
 	claim "k25 A stuck" A B stuck; echo ,
-	claim "k26 A faster than B, our own" A B faster ', "extra": true'
+	claim "k26 A faster than B, our own" A B faster ', "extra": true'; echo ,
+	claim "k27 C faster than A" C A faster
 	echo ']}'
 } > "$d/metadata.json"
 expect_rc 0 "report" "$bin" report "$d" -o "$tmp/report.md"
@@ -128,10 +129,10 @@ verdict k25 "not reproduced"
 verdict k26 reproduced
 grep -qF "k1 A faster than B: iterations to L* + eps (L(0) - L*), 'A' vs 'B' (L* = 0.1, the lowest final value of the figure; L(0) = 1): eps 0.5: 100 vs 300 (3.00x); eps 0.1: only 'A' (at 300); eps 0.01: only 'A' (at 300); eps 0.001: only 'A' (at 300)" "$tmp/report.md" && ok ||
 	bad "k1 numbers: $(grep -m1 ' k1 ' "$tmp/report.md")"
-grep -qF "k19 P faster than Q: iterations to L* + eps (L(0) - L*), 'P' vs 'Q' (L* = 0.1, the lowest final value of the figure; L(0) = 1): eps 0.5: 100 vs 200 (2.00x); eps 0.1: 300 vs 300 (1.00x); eps 0.01: 300 vs 300 (1.00x); eps 0.001: 300 vs 300 (1.00x); holds at eps 0.5, not at eps 0.1, eps 0.01, eps 0.001" "$tmp/report.md" && ok ||
+grep -qF "k19 P faster than Q: iterations to L* + eps (L(0) - L*), 'P' vs 'Q' (L* = 0.1, the lowest final value of the figure; L(0) = 1): eps 0.5: 100 vs 200 (2.00x); eps 0.1: 300 vs 300 (1.00x); eps 0.01: 300 vs 300 (1.00x); eps 0.001: 300 vs 300 (1.00x); eps 0.0001: 300 vs 300 (1.00x); eps 1e-06: 300 vs 300 (1.00x); eps 1e-08: 300 vs 300 (1.00x); holds at eps 0.5, not at eps 0.1, eps 0.01, eps 0.001, eps 0.0001, eps 1e-06, eps 1e-08" "$tmp/report.md" && ok ||
 	bad "k19 numbers: $(grep -m1 ' k19 ' "$tmp/report.md")"
 # The summary table's numbers column: the speed-up at each level.
-grep -qF "| known answers | k1 A faster than B | reproduced | speed-up at eps 0.5, 0.1, 0.01, 0.001: 3.00x, only a, only a, only a |" "$tmp/report.md" && ok ||
+grep -qF "| known answers | k1 A faster than B | reproduced | speed-up by eps: 0.5 3.00x, 0.1 only a, 0.01 only a, 0.001 only a, 0.0001 only a, 1e-06 only a, 1e-08 only a |" "$tmp/report.md" && ok ||
 	bad "k1 table row: $(grep -m1 '| k1 ' "$tmp/report.md")"
 grep -qF "| known answers | k9 A faster than stalled D | **cannot fail here** | 'D' never moved |" "$tmp/report.md" && ok ||
 	bad "k9 table row: $(grep -m1 '| k9 ' "$tmp/report.md")"
@@ -141,8 +142,14 @@ grep -qF "k20 R similar to A: 'R' and 'A' are the same curve" "$tmp/report.md" &
 	bad "k20 reason: $(grep -m1 ' k20 ' "$tmp/report.md")"
 grep -q "k16 B lower than A in ce: mean ce over the last tenth of the logged rows: 'B' 0.2, 'A' 0.7 ('B' 3.50x lower)" "$tmp/report.md" && ok ||
 	bad "k16 numbers: $(grep -m1 ' k16 ' "$tmp/report.md")"
-# The paper's statements (25) and the extra check (1), counted apart.
-grep -qx "The paper's statements: 25; reproduced 9, partly 2, not reproduced 8, inconclusive 1, cannot fail here 3, not checked 2." "$tmp/report.md" && ok ||
+# A level both runs reach at their first logged row is not resolved by the
+# logging: C and A both pass 0.55 at iteration 100 (not judged); at 0.19
+# both at 300 (1.00x, judged): not reproduced.
+verdict k27 "not reproduced"
+grep -qF "k27 C faster than A: iterations to L* + eps (L(0) - L*), 'C' vs 'A' (L* = 0.1, the lowest final value of the figure; L(0) = 1.005): eps 0.5: both at the first logged row (100), not resolved; eps 0.1: 300 vs 300 (1.00x)" "$tmp/report.md" && ok ||
+	bad "k27 numbers: $(grep -m1 ' k27 ' "$tmp/report.md")"
+# The paper's statements (26) and the extra check (1), counted apart.
+grep -qx "The paper's statements: 26; reproduced 9, partly 2, not reproduced 9, inconclusive 1, cannot fail here 3, not checked 2." "$tmp/report.md" && ok ||
 	bad "headline: $(grep "statements" "$tmp/report.md")"
 grep -qx "Our extra checks (not the paper's, counted apart): 1; reproduced 1, partly 0, not reproduced 0, inconclusive 0, cannot fail here 0, not checked 0." "$tmp/report.md" && ok ||
 	bad "extra headline: $(grep "extra checks" "$tmp/report.md")"
