@@ -7,16 +7,20 @@
 # is left out of the timed tiers: it checks the README against this report.
 # With --full it also times the whole of scripts/test.sh (what CI runs),
 # idle only: its builds are timed too, so run it on a fresh clone.
-# usage: scripts/test-times.sh [--out FILE] [--tiers "fast slow"] [--full]
+# --loaded "TIERS" times only these tiers under load too (default: every
+# timed tier).
+# usage: scripts/test-times.sh [--out FILE] [--tiers "fast slow"] [--loaded "fast"] [--full]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/tests/reports/test-times.md"
 tiers="fast slow"
+loaded=""
 full=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out="$2"; shift 2 ;;
 	--tiers) tiers="$2"; shift 2 ;;
+	--loaded) loaded="$2"; shift 2 ;;
 	--full) full=1; shift ;;
 	*) echo "test-times: error: unknown argument '$1'" >&2; exit 2 ;;
 	esac
@@ -52,18 +56,30 @@ tier_times() {
 	echo "ctest timeout is 900 s (120 s for the C unit tests). test_readme (0.2 s) is left"
 	echo "out: it checks the README against this report."
 } > "$tmp/report"
+[ -n "$loaded" ] || loaded="$tiers"
 for tier in $tiers; do
 	tier_times "$tier" idle
-	tier_times "$tier" loaded
-	{
-		echo
-		echo "## $tier: $(cat "$tmp/$tier.idle.wall") s idle, $(cat "$tmp/$tier.loaded.wall") s loaded"
-		echo
-		echo "| test | idle | loaded |"
-		echo "|---|---:|---:|"
-		join <(sort "$tmp/$tier.idle") <(sort "$tmp/$tier.loaded") |
-			sort -k2,2gr | awk '{ printf "| %s | %.1f | %.1f |\n", $1, $2, $3 }'
-	} >> "$tmp/report"
+	if [[ " $loaded " == *" $tier "* ]]; then
+		tier_times "$tier" loaded
+		{
+			echo
+			echo "## $tier: $(cat "$tmp/$tier.idle.wall") s idle, $(cat "$tmp/$tier.loaded.wall") s loaded"
+			echo
+			echo "| test | idle | loaded |"
+			echo "|---|---:|---:|"
+			join <(sort "$tmp/$tier.idle") <(sort "$tmp/$tier.loaded") |
+				sort -k2,2gr | awk '{ printf "| %s | %.1f | %.1f |\n", $1, $2, $3 }'
+		} >> "$tmp/report"
+	else
+		{
+			echo
+			echo "## $tier: $(cat "$tmp/$tier.idle.wall") s idle"
+			echo
+			echo "| test | idle |"
+			echo "|---|---:|"
+			sort -k2,2gr "$tmp/$tier.idle" | awk '{ printf "| %s | %.1f |\n", $1, $2 }'
+		} >> "$tmp/report"
+	fi
 done
 if [ "$full" = 1 ]; then
 	t0=$(date +%s)

@@ -41,11 +41,13 @@ OVERPARAM_TEST_RAISE=INT@4096 "$bin" run "$g" --shard 2/2 -o "$tmp/s2" -q --iter
 run 0 "shard 2/2 resumed" "$bin" run "$g" --shard 2/2 -o "$tmp/s2" -q --iterations 5000
 run 0 "merge" "$bin" merge "$tmp/s1" "$tmp/s2" -o "$tmp/m" -q --no-plot
 run 2 "merge refused" "$bin" merge "$tmp/s1" -o "$tmp/m2" -q
-# No allocation inside the training loop: 1000 and 4000 iterations make the
-# same number of heap allocations (single and batched runs, 2 threads).
+# No allocation inside the training loop: 1000 and 4000 iterations make
+# the same number of heap allocations up to a handful (single and batched
+# runs, 2 threads; no periodic checkpoint, whose timing depends on how slow
+# valgrind runs).
 allocs() {
 	valgrind "$bin" run "$src/tests/golden/configs/synthetic_l4.json" -o "$tmp/al$1" \
-		--no-plot -q --threads 2 --iterations "$1" 2>&1 |
+		--no-plot -q --threads 2 --iterations "$1" --checkpoint-every -1 2>&1 |
 		sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'
 }
 # Grid rounds (refine.c): runs appended and trained after the plan's.
@@ -61,10 +63,25 @@ run 0 "replicates over batches" "$bin" run "$tmp/gc.json" -o "$tmp/rb" --iterati
 # The convnet: its unit test, and (with MNIST) three steps of the CI-sized
 # figure with a validation and a test pass, then a SIGINT-free --resume.
 run 0 "convnet unit test" "$(dirname "$bin")/tests/test_convnet"
-if [ -f "$src/data/mnist/train-images-idx3-ubyte" ] || [ -f "$src/data/mnist/train-images-idx3-ubyte.gz" ]; then
+if [ -f "$src/data/mnist/train-images-idx3-ubyte" ]; then
+	# A small MNIST in the same IDX format (the first 1100 training and
+	# 100 test images and their labels, the headers' counts rewritten):
+	# the same loader and runner, a fortieth of the bytes valgrind reads
+	# and hashes (the full files took over 3 minutes a run under it).
+	mkdir -p "$tmp/mnist"
+	be32() { printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)))"; }
+	for f in train:1100 t10k:100; do
+		n=${f#*:}
+		for kind in images-idx3:16:784 labels-idx1:8:1; do
+			IFS=: read -r name head size <<< "$kind"
+			in="$src/data/mnist/${f%:*}-$name-ubyte"
+			out="$tmp/mnist/${f%:*}-$name-ubyte"
+			{ head -c 4 "$in"; be32 "$n"; tail -c +9 "$in" | head -c $((head - 8 + n * size)); } > "$out"
+		done
+	done
 	# Narrow layers and small batches: the same code paths at a size
 	# valgrind runs in seconds.
-	small=(--set "data.dir=\"$src/data/mnist\"" --set data.validation=64 --set data.test=64
+	small=(--set "data.dir=\"$tmp/mnist\"" --set data.validation=64 --set data.test=64
 		--set data.train=1000 --set defaults.conv1=2 --set defaults.conv2=4
 		--set defaults.hidden=16 --set defaults.batch=16)
 	run 0 "convnet run" "$bin" run "$src/configs/fig5_right_ci.json" -o "$tmp/cn" --no-plot -q \
@@ -74,5 +91,9 @@ if [ -f "$src/data/mnist/train-images-idx3-ubyte" ] || [ -f "$src/data/mnist/tra
 fi
 a1=$(allocs 1000)
 a4=$(allocs 4000)
-[ -n "$a1" ] && [ "$a1" = "$a4" ] && ok || bad "allocations grow with iterations: $a1 vs $a4"
+# A loop that allocated once per step (or per logged row, every 10 steps)
+# would add 3000 (300) allocations; what differs besides is the number
+# of values metadata.json prints in their exact form (a handful).
+d=$(( ${a4//,/} - ${a1//,/} ))
+[ -n "$a1" ] && [ -n "$a4" ] && [ "${d#-}" -lt 100 ] && ok || bad "allocations grow with iterations: $a1 vs $a4"
 finish test_memcheck
