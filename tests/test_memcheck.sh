@@ -15,7 +15,8 @@ bin="$1"
 src=$(cd "$2" && pwd)
 . "$src/tests/lib.sh"
 vg=(valgrind -q --error-exitcode=99 --leak-check=full
-	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect)
+	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+	--suppressions="$src/tests/valgrind.supp")
 run() { # run WANT_RC LABEL cmd...
 	local want="$1" label="$2"
 	shift 2
