@@ -247,7 +247,8 @@ static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix, int 
 	return n_plotted;
 }
 
-static int write_script(const char *dir, const char *gp_path)
+/* Writes dir's plot.gp; *format gets its figures' format (a static name). */
+static int write_script(const char *dir, const char *gp_path, const char **format)
 {
 	struct rundir rd;
 	int rc = rundir_load(&rd, dir, 0);
@@ -263,6 +264,7 @@ static int write_script(const char *dir, const char *gp_path)
 		return rc;
 	}
 	FILE *f = af.f;
+	*format = rd.format;
 	fprintf(f, "# Made by overparam from summary.csv; rerun with: gnuplot plot.gp\n"
 		   "%s"
 		   "set terminal %s\n"
@@ -346,16 +348,11 @@ int plot_dir(const char *dir)
 	char *gp = path_join(dir, "plot.gp");
 	if (!gp)
 		return err_set(ERR_RUNTIME, "out of memory");
-	int rc = write_script(dir, gp);
+	const char *format = "png";
+	int rc = write_script(dir, gp, &format);
 	free(gp);
 	if (rc)
 		return rc;
-	struct rundir rd;
-	const char *format = "png";
-	if (rundir_load(&rd, dir, 0) == ERR_OK) {
-		format = rd.format; /* static */
-		rundir_release(&rd);
-	}
 	char loss[32], lr[32];
 	snprintf(loss, sizeof(loss), "loss.%s", format);
 	snprintf(lr, sizeof(lr), "lr.%s", format);
