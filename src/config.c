@@ -126,7 +126,7 @@ static int merge_section(const cJSON *defaults, const cJSON *run,
  * KEY_GRID of these tables. */
 static const struct key_table *const grid_tables[] = {&config_optimizer_keys,
 						      &config_init_keys};
-#define MAX_GRID_KEYS 32
+#define MAX_GRID_KEYS GRID_MAX_AXES /* every grid key can be an axis */
 
 /* Fills keys[] with {section, key} of every grid-able key; returns the count. */
 static int grid_keys(const char *keys[][2])
@@ -282,7 +282,6 @@ static int replicate_runs(struct experiment *ex)
 				snprintf(label, sizeof(label), "%s #%d", src->label, r + 1);
 				dst->label = str_dup(label);
 				dst->group = str_dup(src->group);
-				dst->grid_point = str_dup(src->grid_point);
 				dst->hidden = malloc((src->depth > 1 ? src->depth - 1 : 1) * sizeof(int));
 				if (dst->hidden)
 					memcpy(dst->hidden, src->hidden,
@@ -290,7 +289,7 @@ static int replicate_runs(struct experiment *ex)
 				dst->seed = src->seed +
 					    (ex->replicate_over == REPLICATE_SEEDS ? (unsigned long long)r : 0);
 				dst->replicate = r;
-				if (!dst->label || !dst->group || !dst->grid_point || !dst->hidden)
+				if (!dst->label || !dst->group || !dst->hidden)
 					rc = err_set(ERR_RUNTIME, "out of memory");
 			}
 	}
@@ -379,35 +378,35 @@ static int expand_run(const struct json_ctx *c, struct experiment *ex, int *cap,
 		rc = grid_axes(c, path, merged, grid_key, n_grid_keys, axes, &n_axes, &total);
 	for (long combo = 0; combo < total && !rc; combo++) {
 		cJSON *point = cJSON_Duplicate(merged, 1);
-		char grid[512] = "";
+		int pick[MAX_GRID_KEYS];
 		long rest = combo;
-		for (int a = n_axes - 1; a >= 0; a--) {
-			int pick = (int)(rest % axes[a].n);
+		for (int a = n_axes - 1; a >= 0; a--) { /* the last axis varies fastest */
+			pick[a] = (int)(rest % axes[a].n);
 			rest /= axes[a].n;
+		}
+		struct grid_point grid = {0};
+		for (int a = 0; a < n_axes; a++) {
 			cJSON *sec = cJSON_GetObjectItemCaseSensitive(point, axes[a].section);
-			double val = cJSON_GetArrayItem(axes[a].list, pick)->valuedouble;
+			double val = cJSON_GetArrayItem(axes[a].list, pick[a])->valuedouble;
 			cJSON_ReplaceItemInObjectCaseSensitive(sec, axes[a].key, cJSON_CreateNumber(val));
-			/* axes are walked backwards: prepend */
-			char tmp[512];
-			snprintf(tmp, sizeof(tmp), "%s=%g%s%s", axes[a].key, val,
-				 grid[0] ? "," : "", grid);
-			strcpy(grid, tmp);
+			grid_point_add(&grid, axes[a].key, val); /* keys are short; at most MAX_GRID_KEYS */
 		}
 		struct run_spec r = {0};
 		rc = parse_run_object(c, point, path, train_defaults, &r);
 		cJSON_Delete(point);
 		if (!rc) {
-			char auto_label[128], full[700];
+			char auto_label[128], text[512], full[700];
 			default_label(&r, auto_label, sizeof(auto_label));
 			const char *group = label ? label : auto_label;
+			grid_point_format(&grid, text, sizeof(text));
 			if (n_axes)
-				snprintf(full, sizeof(full), "%s [%s]", group, grid);
+				snprintf(full, sizeof(full), "%s [%s]", group, text);
 			else
 				snprintf(full, sizeof(full), "%s", group);
 			r.group = str_dup(group);
 			r.label = str_dup(full);
-			r.grid_point = str_dup(grid);
-			if (!r.group || !r.label || !r.grid_point)
+			r.grid = grid;
+			if (!r.group || !r.label)
 				rc = err_set(ERR_RUNTIME, "out of memory");
 		}
 		for (int i = 0; i < ex->n_runs && !rc; i++)

@@ -132,7 +132,9 @@ int output_summary(const char *path, const struct experiment *ex,
 		fputc(',', f);
 		output_put_field(f, r->group);
 		fputc(',', f);
-		output_put_field(f, r->grid_point);
+		char text[512];
+		grid_point_format(&r->grid, text, sizeof(text));
+		output_put_field(f, text);
 		fprintf(f, ",%s,%d,%s,%s,", name_map_name(&model_kind_names, r->model),
 			r->depth, widths, optim_kind_name(r->optim.kind));
 		output_put_num(f, r->optim.lr);
@@ -148,8 +150,10 @@ int output_summary(const char *path, const struct experiment *ex,
 		output_put_num(f, s->final_loss);
 		fputc(',', f);
 		output_put_num(f, s->min_loss);
-		char edge[128];
-		sweep_edge(ex, selected, i, edge, sizeof(edge));
+		enum grid_side side[GRID_MAX_AXES];
+		char edge[512];
+		sweep_edge(ex, selected, i, side);
+		grid_edge_format(&r->grid, side, edge, sizeof(edge));
 		fprintf(f, ",%d,%s,%s,%d\n", selected[i], csv_names[i], edge, r->replicate + 1);
 	}
 	return afile_commit(&af);
@@ -234,7 +238,9 @@ static cJSON *run_json(const struct run_spec *r, const struct run_result *s,
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "label", r->label);
 	cJSON_AddStringToObject(o, "group", r->group);
-	cJSON_AddStringToObject(o, "grid_point", r->grid_point);
+	char text[512];
+	grid_point_format(&r->grid, text, sizeof(text));
+	cJSON_AddStringToObject(o, "grid_point", text);
 	cJSON_AddNumberToObject(o, "replicate", r->replicate + 1);
 	cJSON *m = cJSON_AddObjectToObject(o, "model");
 	cJSON_AddStringToObject(m, "type", name_map_name(&model_kind_names, r->model));

@@ -41,7 +41,6 @@ void run_spec_release(struct run_spec *r)
 {
 	free(r->label);
 	free(r->group);
-	free(r->grid_point);
 	free(r->hidden);
 	memset(r, 0, sizeof(*r));
 }

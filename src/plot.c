@@ -33,9 +33,9 @@ static void put_gp_string(FILE *f, const char *s)
  * directly. */
 static const char suffix_line[] = "if (!exists('suffix')) suffix = ''\n";
 
-static int grid_lr(const char *point, double *lr)
+static int grid_lr(const struct grid_point *point, double *lr)
 {
-	return rundir_grid_value(point, "lr", lr);
+	return grid_point_value(point, "lr", lr);
 }
 
 /* 1 if run i is the first of its group and the group has at least two
@@ -52,7 +52,7 @@ static int lr_group(const struct rundir *rd, int i)
 	double lr;
 	for (int j = i; j < rd->n_runs; j++)
 		if (strcmp(rd->runs[j].group, group) == 0 && rd->runs[j].replicate == 1 &&
-		    grid_lr(rd->runs[j].grid_point, &lr)) {
+		    grid_lr(&rd->runs[j].grid, &lr)) {
 			points++;
 			alive += strcmp(rd->runs[j].status, "diverged") != 0;
 		}
@@ -84,7 +84,7 @@ static void write_lr_plot(FILE *f, const struct rundir *rd)
 		for (int j = i; j < rd->n_runs; j++) {
 			const struct rundir_run *q = &rd->runs[j];
 			if (strcmp(q->group, r->group) != 0 || q->replicate != 1 ||
-			    !grid_lr(q->grid_point, &lr))
+			    !grid_lr(&q->grid, &lr))
 				continue;
 			int div = strcmp(q->status, "diverged") == 0;
 			fprintf(f, "%.17g %.17g %.17g\n", lr, div ? NAN : q->final_loss,

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 1 if run i's grid point varies the learning rate alone. */
+/* 1 if run r's grid point varies the learning rate alone. */
 static int lr_only(const struct run_spec *r)
 {
-	return strncmp(r->grid_point, "lr=", 3) == 0 && !strchr(r->grid_point, ',');
+	return grid_point_lr_only(&r->grid);
 }
 
 /* The nearest learning rates below and above run w's among the runs of
@@ -63,7 +63,9 @@ static int add_rate(struct experiment *ex, int w, double lr, int *added)
 	struct run_spec *dst = &ex->runs[ex->n_runs];
 	*dst = *src;
 	char point[64], label[800];
-	snprintf(point, sizeof(point), "lr=%g", lr);
+	dst->grid = (struct grid_point){0};
+	grid_point_add(&dst->grid, "lr", lr);
+	grid_point_format(&dst->grid, point, sizeof(point));
 	if (ex->replicates > 1)
 		snprintf(label, sizeof(label), "%s [%s] #%d", src->group, point, src->replicate + 1);
 	else
@@ -71,12 +73,10 @@ static int add_rate(struct experiment *ex, int w, double lr, int *added)
 	int nh = src->depth > 1 ? src->depth - 1 : 0;
 	dst->label = str_dup(label);
 	dst->group = str_dup(src->group);
-	dst->grid_point = str_dup(point);
 	dst->hidden = malloc((size_t)(nh ? nh : 1) * sizeof(int));
-	if (!dst->label || !dst->group || !dst->grid_point || !dst->hidden) {
+	if (!dst->label || !dst->group || !dst->hidden) {
 		free(dst->label);
 		free(dst->group);
-		free(dst->grid_point);
 		free(dst->hidden);
 		return err_set(ERR_RUNTIME, "out of memory");
 	}
@@ -95,13 +95,13 @@ int refine_round(struct experiment *ex, const int *selected, int *added)
 		for (int w = 0; w < n && !rc; w++) {
 			if (!selected[w] || !lr_only(&ex->runs[w]))
 				continue;
-			char edge[128];
+			enum grid_side side[GRID_MAX_AXES];
 			double lo, hi, x = ex->runs[w].optim.lr;
-			sweep_edge(ex, selected, w, edge, sizeof(edge));
+			sweep_edge(ex, selected, w, side); /* lr_only: side[0] is the rate's */
 			neighbours(ex, w, &lo, &hi);
-			if (strstr(edge, "lr=largest") && lo > 0)
+			if (side[0] == GRID_LARGEST && lo > 0)
 				rc = add_rate(ex, w, x * x / lo, added);
-			else if (strstr(edge, "lr=smallest") && hi > 0)
+			else if (side[0] == GRID_SMALLEST && hi > 0)
 				rc = add_rate(ex, w, x * x / hi, added);
 		}
 		if (*added || rc) {

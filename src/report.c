@@ -100,7 +100,7 @@ static void stability_notes(FILE *f, const struct rundir *rd)
 	for (int i = 0; i < rd->n_runs; i++) {
 		const struct rundir_run *w = &rd->runs[i];
 		double lr;
-		if (!w->selected || w->replicate != 1 || !rundir_grid_value(w->grid_point, "lr", &lr))
+		if (!w->selected || w->replicate != 1 || !grid_point_value(&w->grid, "lr", &lr))
 			continue;
 		double div = INFINITY;
 		int larger = 0;
@@ -108,7 +108,7 @@ static void stability_notes(FILE *f, const struct rundir *rd)
 			const struct rundir_run *q = &rd->runs[j];
 			double v;
 			if (j == i || strcmp(q->group, w->group) != 0 || q->replicate != 1 ||
-			    !rundir_grid_value(q->grid_point, "lr", &v) || v <= lr)
+			    !grid_point_value(&q->grid, "lr", &v) || v <= lr)
 				continue;
 			larger++;
 			if (strcmp(q->status, "diverged") == 0 && v < div)
@@ -170,7 +170,7 @@ static void grid_notes(FILE *f, const struct rundir *rd)
 	int any = 0, diverged = 0, grid = 0;
 	for (int i = 0; i < rd->n_runs; i++) {
 		const struct rundir_run *r = &rd->runs[i];
-		grid += *r->grid_point != '\0';
+		grid += r->grid.n > 0;
 		diverged += strcmp(r->status, "diverged") == 0;
 		int w = rundir_selected(rd, r->group, r->replicate);
 		if (w < 0 || strcmp(r->status, "diverged") != 0 ||

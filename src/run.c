@@ -297,12 +297,15 @@ static int write_records(const struct run_ctx *c, const struct run_subset *sub,
 static void warn_grid_edges(const struct experiment *ex, const int *selected)
 {
 	for (int i = 0; i < ex->n_runs; i++) {
-		char edge[128];
-		sweep_edge(ex, selected, i, edge, sizeof(edge));
+		enum grid_side side[GRID_MAX_AXES];
+		char point[512], edge[512];
+		sweep_edge(ex, selected, i, side);
+		grid_edge_format(&ex->runs[i].grid, side, edge, sizeof(edge));
+		grid_point_format(&ex->runs[i].grid, point, sizeof(point));
 		if (*edge)
 			fprintf(stderr, "overparam: warning: '%s': the winner %s is at the edge of its grid (%s): extend the grid\n",
 				ex->replicates > 1 ? ex->runs[i].label : ex->runs[i].group,
-				ex->runs[i].grid_point, edge);
+				point, edge);
 	}
 }
 

@@ -12,17 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int rundir_grid_value(const char *point, const char *key, double *value)
-{
-	size_t n = strlen(key);
-	for (const char *p = point; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (strncmp(p, key, n) == 0 && p[n] == '=') {
-			*value = strtod(p + n + 1, NULL);
-			return 1;
-		}
-	return 0;
-}
-
 void rundir_run_result(const struct rundir_run *r, struct run_result *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -147,6 +136,11 @@ static int load_summary(struct rundir *rd)
 		if (!r->label || !r->group || !r->grid_point || !r->model || !r->status ||
 		    !r->csv || !r->grid_edge) {
 			rc = err_set(ERR_RUNTIME, "out of memory");
+			goto out;
+		}
+		if (grid_point_parse(&r->grid, r->grid_point)) {
+			rc = err_set(ERR_INPUT, "%s:%ld: grid_point '%s' is not key=number[,key=number...]",
+				     path, lineno, r->grid_point);
 			goto out;
 		}
 	}

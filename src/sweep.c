@@ -54,51 +54,30 @@ void sweep_select(const struct experiment *ex, const struct run_result *res,
 	}
 }
 
-/* Splits "k1=v1,k2=v2" into at most max keys and values; returns the count. */
-static int grid_axes(const char *point, char keys[][32], double *vals, int max)
+void sweep_edge(const struct experiment *ex, const int *selected, int i,
+		enum grid_side side[GRID_MAX_AXES])
 {
-	int n = 0;
-	const char *p = point;
-	while (*p && n < max) {
-		const char *eq = strchr(p, '=');
-		if (!eq)
-			break;
-		snprintf(keys[n], 32, "%.*s", (int)(eq - p), p);
-		char *end;
-		vals[n++] = strtod(eq + 1, &end);
-		p = *end == ',' ? end + 1 : end;
-	}
-	return n;
-}
-
-void sweep_edge(const struct experiment *ex, const int *selected, int i, char *buf,
-		size_t size)
-{
-	buf[0] = '\0';
+	const struct grid_point *g = &ex->runs[i].grid;
+	for (int a = 0; a < GRID_MAX_AXES; a++)
+		side[a] = GRID_INSIDE;
 	if (!selected[i])
 		return;
-	char keys[8][32], other[8][32];
-	double vals[8], ov[8];
-	int n = grid_axes(ex->runs[i].grid_point, keys, vals, 8);
-	for (int a = 0; a < n; a++) {
+	for (int a = 0; a < g->n; a++) {
 		int below = 0, above = 0;
 		for (int j = 0; j < ex->n_runs; j++) {
-			if (j == i || !same_group(ex, i, j))
-				continue;
-			if (grid_axes(ex->runs[j].grid_point, other, ov, 8) != n)
+			const struct grid_point *o = &ex->runs[j].grid;
+			if (j == i || !same_group(ex, i, j) || o->n != g->n)
 				continue;
 			int same = 1; /* the other coordinates equal the winner's */
-			for (int b = 0; b < n && same; b++)
-				same = strcmp(other[b], keys[b]) == 0 && (b == a || ov[b] == vals[b]);
+			for (int b = 0; b < g->n && same; b++)
+				same = strcmp(o->key[b], g->key[b]) == 0 &&
+				       (b == a || o->value[b] == g->value[b]);
 			if (!same)
 				continue;
-			below |= ov[a] < vals[a];
-			above |= ov[a] > vals[a];
+			below |= o->value[a] < g->value[a];
+			above |= o->value[a] > g->value[a];
 		}
-		if (below == above) /* inside the grid, or a grid of one value */
-			continue;
-		size_t len = strlen(buf);
-		snprintf(buf + len, size - len, "%s%s=%s", len ? ";" : "", keys[a],
-			 above ? "smallest" : "largest");
+		if (below != above) /* else inside the grid, or a grid of one value */
+			side[a] = above ? GRID_SMALLEST : GRID_LARGEST;
 	}
 }

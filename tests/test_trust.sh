@@ -118,6 +118,11 @@ damaged init '2s/^\(\([^,]*,\)\{18\}\)\([0-9]\)/\19/'
 cmp -s "$tmp/g/summary.csv" "$tmp/init/summary.csv" && bad "the planted initial_loss edit did not apply" || ok
 expect_rc 2 "plot: initial_loss edited" "$bin" plot "$tmp/init"
 grep -q "initial_loss is not the loss of its first row" "$tmp/err" && ok || bad "plot, initial_loss: $(cat "$tmp/err")"
+# a grid point that is not key=number: refused at load, not read as lr 0
+damaged gp '2s/,lr=0\.01,/,lr=0.01x,/; 3s/,lr=0\.01,/,lr=0.01x,/'
+cmp -s "$tmp/g/summary.csv" "$tmp/gp/summary.csv" && bad "the planted grid_point edit did not apply" || ok
+expect_rc 2 "report: a grid_point that is not key=number" "$bin" report "$tmp/gp"
+grep -q "summary.csv:[23]: grid_point 'lr=0.01x' is not key=number" "$tmp/err" && ok || bad "report, grid_point: $(cat "$tmp/err")"
 rm -rf "$tmp/cut"; cp -r "$tmp/g" "$tmp/cut"; sed -i '$d' "$tmp/cut/runs/02-g-lr-0-01.csv"
 expect_rc 2 "report of a cut run CSV" "$bin" report "$tmp/cut"
 grep -q "02-g-lr-0-01.csv: its last row is iteration 250, summary.csv says the run ok at 300" "$tmp/err" && ok ||

@@ -8,6 +8,7 @@
 #ifndef OVERPARAM_PLAN_H
 #define OVERPARAM_PLAN_H
 
+#include "overparam/gridpoint.h"
 #include "overparam/linnet.h"
 #include "overparam/loss.h"
 #include "overparam/names.h"
@@ -42,7 +43,7 @@ extern const struct name_map model_kind_names;
 struct run_spec {
 	char *label;        /* unique; "group [lr=...]" for grid points */
 	char *group;        /* the label written in the config */
-	char *grid_point;   /* "lr=0.001" or "" when not a grid point */
+	struct grid_point grid; /* the values it varies (n == 0: not a grid point) */
 	enum model_kind model;
 	int depth;          /* N >= 1 */
 	int *hidden;        /* depth - 1 hidden widths (deep: the network;

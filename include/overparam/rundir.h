@@ -9,6 +9,7 @@
 
 struct rundir_run {
 	char *label, *group, *grid_point, *model, *status, *csv; /* owned */
+	struct grid_point grid; /* grid_point's values (checked at load) */
 	char *grid_edge; /* "lr=largest" etc. for a winner at its grid's edge, or "" (owned) */
 	int index; /* 1-based, in the plan of the whole config */
 	int replicate; /* 1..n_replicates (1 without replicates) */
@@ -53,10 +54,6 @@ void rundir_release(struct rundir *rd);
  * naming it. For the commands that read a directory back (report, plot,
  * merge, resume) before they use it. */
 int rundir_check_curves(const struct rundir *rd);
-
-/* The value of key in a grid point "lr=0.01,std=0.1" into *value; 0 when
- * the point has no such key. */
-int rundir_grid_value(const char *point, const char *key, double *value);
 
 /* The result a summary row records (no curve). */
 void rundir_run_result(const struct rundir_run *r, struct run_result *res);

@@ -19,12 +19,13 @@
 void sweep_select(const struct experiment *ex, const struct run_result *res,
 		  int *selected);
 
-/* Whether run i, a group's winner, sits at the edge of its grid: for each
- * grid axis (the keys of its grid_point) where every other tried value of
- * the group (with its other coordinates) lies on one side, "lr=largest" or
- * "lr=smallest", ';'-separated; "" inside the grid or when i is not a
- * winner. The grid should then be extended that way. */
-void sweep_edge(const struct experiment *ex, const int *selected, int i, char *buf,
-		size_t size);
+/* Whether run i, a group's winner, sits at the edge of its grid: side[a]
+ * for each axis a of its grid point where every other tried value of the
+ * group (with its other coordinates) lies on one side (GRID_LARGEST: i has
+ * the largest value tried, GRID_SMALLEST the smallest); GRID_INSIDE
+ * elsewhere, and on every axis when i is not a winner. The grid should
+ * then be extended that way (grid_edge_format gives "lr=largest"). */
+void sweep_edge(const struct experiment *ex, const int *selected, int i,
+		enum grid_side side[GRID_MAX_AXES]);
 
 #endif
