@@ -262,7 +262,7 @@ static cJSON *data_json(const struct convnet_experiment *ex, int n_train, int n_
 
 int convnet_write_metadata(const char *path, const struct convnet_experiment *ex,
 			  const struct convnet_result *res, char *const *csv, const long *steps,
-			  int n_train, int n_test, int threads, const char *status)
+			  const struct convnet_facts *facts)
 {
 	cJSON *root = cJSON_CreateObject();
 	if (!root)
@@ -272,8 +272,10 @@ int convnet_write_metadata(const char *path, const struct convnet_experiment *ex
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	cJSON_AddStringToObject(root, "overparam_version", OVERPARAM_VERSION);
 	cJSON_AddStringToObject(root, "finished_utc", stamp);
-	cJSON_AddStringToObject(root, "status", status);
+	cJSON_AddStringToObject(root, "status", facts->status);
 	cJSON_AddStringToObject(root, "model", "convnet");
+	if (facts->iterations_override)
+		cJSON_AddNumberToObject(root, "iterations_override", (double)facts->iterations_override);
 	cJSON_AddStringToObject(root, "config_file", ex->config_path);
 	cJSON_AddStringToObject(root, "config_copy", "config.json");
 	cJSON_AddStringToObject(root, "weights",
@@ -281,7 +283,7 @@ int convnet_write_metadata(const char *path, const struct convnet_experiment *ex
 	cJSON_AddStringToObject(root, "name", ex->name);
 	cJSON_AddStringToObject(root, "description", ex->description);
 	cJSON_AddNumberToObject(root, "seed", (double)ex->seed);
-	cJSON_AddItemToObject(root, "data", data_json(ex, n_train, n_test));
+	cJSON_AddItemToObject(root, "data", data_json(ex, facts->n_train, facts->n_test));
 	cJSON *pl = cJSON_AddObjectToObject(root, "plot");
 	cJSON_AddStringToObject(pl, "title", ex->plot_title);
 	cJSON_AddBoolToObject(pl, "logx", 0);
@@ -325,7 +327,7 @@ int convnet_write_metadata(const char *path, const struct convnet_experiment *ex
 	cJSON *lib = cJSON_AddObjectToObject(root, "libraries");
 	cJSON_AddStringToObject(lib, "openblas", v.openblas);
 	cJSON_AddStringToObject(lib, "cjson", v.cjson);
-	cJSON_AddNumberToObject(root, "threads", threads);
+	cJSON_AddNumberToObject(root, "threads", facts->threads);
 	cJSON_AddStringToObject(root, "threads_note",
 				"BLAS threads; the same config, seed and machine give the same bytes for any thread count");
 	cJSON_AddBoolToObject(root, "blas_independent", 0);

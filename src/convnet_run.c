@@ -9,8 +9,11 @@
  * last, nan elsewhere. The test error comes at the end. Weights (float64
  * .npy, one per tensor) go to weights/NN-label/{init,final}/.
  *
- * The directory is written under OUT.run.PID and renamed into place when
- * done (or stopped by SIGINT/SIGTERM, status "interrupted"), so a failure
+ * The output directory follows the rules of linear runs (outdir.c): one
+ * writer at a time (a lock on the directory), --force only over a run
+ * directory (what else is in it stays), --resume only of a directory
+ * started with the same config and --iterations. It is written under
+ * OUT.run.PID and renamed into place when done (or stopped by SIGINT/SIGTERM, status "interrupted"), so a failure
  * leaves no half-written directory. summary.csv has the linear runs'
  * columns, so plot, report and compare read it as they read theirs.
  * A run stopped by SIGINT/SIGTERM saves a checkpoint (weights, momentum,
@@ -27,6 +30,7 @@
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/idx.h"
+#include "overparam/outdir.h"
 #include "overparam/output.h"
 #include "overparam/plot.h"
 #include "overparam/stop.h"
@@ -164,34 +168,6 @@ static int load_splits(const struct convnet_experiment *ex, struct mnist *m,
 	return ERR_OK;
 }
 
-/* --resume: outdir holds a run of the same config text. *complete: it
- * finished. *meta: its metadata.json, parsed (delete it after). */
-static int check_resume(const struct run_options *o, const char *outdir, const char *config_text,
-			int *complete, cJSON **meta)
-{
-	*meta = NULL;
-	char *copy = path_join(outdir, "config.json"), *mpath = path_join(outdir, "metadata.json");
-	char *old = copy && access(copy, F_OK) == 0 ? file_read_all(copy, NULL) : NULL;
-	char *mtext = old && mpath ? file_read_all(mpath, NULL) : NULL;
-	int rc = ERR_OK;
-	if (!old)
-		rc = err_set(ERR_INPUT, "cannot resume '%s': no config.json from an earlier run", outdir);
-	else if (strcmp(old, config_text) != 0)
-		rc = err_set(ERR_INPUT, "cannot resume '%s': '%s' differs from the config it was started with",
-			     outdir, o->config);
-	else if (!mtext || !(*meta = cJSON_Parse(mtext)))
-		rc = err_set(ERR_INPUT, "cannot resume '%s': no readable metadata.json", outdir);
-	if (!rc) {
-		const cJSON *st = cJSON_GetObjectItemCaseSensitive(*meta, "status");
-		*complete = cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0;
-	}
-	free(copy);
-	free(mpath);
-	free(old);
-	free(mtext);
-	return rc;
-}
-
 /* Run i of a directory being resumed, if it had finished (ok or
  * diverged): its rows from its CSV and its results from metadata.json.
  * *done = 0 when it had not. */
@@ -233,42 +209,59 @@ static int refuse_options(const struct run_options *o)
 	return ERR_OK;
 }
 
-/* What the output directory allows: --resume of a started run (*complete
- * when there is nothing left, *meta its metadata.json), or a new run in an
- * empty directory, or --force over a run directory (never another one). */
-static int check_outdir(const struct run_options *o, const char *outdir, const char *config_text,
-			int *complete, cJSON **meta)
+/* The output directory, by the rules linear runs follow (outdir.c): one
+ * writer (the directory is made if need be and locked; *made when this
+ * call made it, so a failure removes it again), and what --resume and
+ * --force may do there. *act: OUTDIR_START or OUTDIR_RESUME; with
+ * OUTDIR_RESUME, *meta is the directory's metadata.json (delete it after)
+ * and *complete whether it finished. */
+static int open_outdir(const struct run_options *o, const char *outdir, const char *config_text,
+		       int *lock_fd, int *made, enum outdir_action *act, cJSON **meta,
+		       int *complete)
 {
-	if (o->resume && o->force)
-		return err_set(ERR_INPUT, "--resume and --force exclude each other");
-	if (o->resume)
-		return check_resume(o, outdir, config_text, complete, meta);
-	if (!path_dir_nonempty(outdir))
-		return ERR_OK;
-	char *copy = path_join(outdir, "config.json");
-	int is_run = copy && access(copy, F_OK) == 0;
-	free(copy);
-	if (!o->force)
-		return err_set(ERR_INPUT,
-			       "output directory '%s' exists and is not empty (use --force to replace it, or -o DIR)",
-			       outdir);
-	if (!is_run)
-		return err_set(ERR_INPUT,
-			       "--force: '%s' is not empty and holds no run (no config.json): not replacing it",
-			       outdir);
-	return ERR_OK;
+	*meta = NULL;
+	*complete = 0;
+	*made = !path_is_dir(outdir);
+	if (*made && path_mkdirs(outdir))
+		return err_set(ERR_INPUT, "cannot make output directory '%s'", outdir);
+	struct run_subset whole = {0}; /* no shards for convnet configs */
+	int rc = outdir_lock(outdir, lock_fd);
+	if (!rc)
+		rc = outdir_decide(o, outdir, config_text, &whole, act);
+	if (rc || *act != OUTDIR_RESUME)
+		return rc;
+	char *mpath = path_join(outdir, "metadata.json");
+	char *mtext = mpath ? file_read_all(mpath, NULL) : NULL;
+	if (!mtext || !(*meta = cJSON_Parse(mtext)))
+		rc = err_set(ERR_INPUT, "cannot resume '%s': no readable metadata.json", outdir);
+	else {
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(*meta, "status");
+		*complete = cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0;
+	}
+	free(mpath);
+	free(mtext);
+	return rc;
 }
 
 /* The work directory tmp, renamed into place at the end: a copy of the
- * directory being resumed (which stays as it was until done), or a new one
- * with runs/ and config.json. */
-static int start_workdir(const struct run_options *o, const char *outdir, const char *tmp,
-			 const char *config_text)
+ * directory being resumed (which stays as it was until done); for a new
+ * start, runs/ and config.json, in a copy of outdir with the earlier run's
+ * files removed (outdir_clear) when --force replaces one, so what else the
+ * user keeps there stays, as with linear runs. */
+static int start_workdir(const struct run_options *o, enum outdir_action act,
+			 const char *outdir, const char *tmp, const char *config_text)
 {
-	if (o->resume)
+	if (act == OUTDIR_RESUME)
 		return tree_copy(outdir, tmp);
+	int rc = ERR_OK;
+	if (o->force && path_dir_nonempty(outdir)) {
+		if (!(rc = tree_copy(outdir, tmp)))
+			outdir_clear(tmp);
+		afile_sweep(tmp);
+	}
 	char *path = path_join(tmp, "runs");
-	int rc = path ? path_mkdirs(path) : err_set(ERR_RUNTIME, "out of memory");
+	if (!rc)
+		rc = path ? path_mkdirs(path) : err_set(ERR_RUNTIME, "out of memory");
 	free(path);
 	if (rc)
 		return rc;
@@ -295,7 +288,7 @@ static int train_runs(const struct run_options *o, const struct convnet_experime
 		if (!(csv[i] = output_run_filename(i, ex->runs[i].label)))
 			return err_set(ERR_RUNTIME, "out of memory");
 		int done = 0;
-		if (o->resume && (rc = load_finished(tmp, meta, i, csv[i], &res[i], &done)))
+		if (meta && (rc = load_finished(tmp, meta, i, csv[i], &res[i], &done)))
 			break;
 		if (done)
 			continue; /* its CSV is in the copy as it was */
@@ -308,7 +301,7 @@ static int train_runs(const struct run_options *o, const struct convnet_experime
 			res[i].diverged_at = -1;
 		} else {
 			rc = train_one(&ex->runs[i], data->train, data->valid, data->test, steps[i], i,
-				       wdir, cpath, o->resume, o->quiet, &res[i]);
+				       wdir, cpath, meta != NULL, o->quiet, &res[i]);
 		}
 		if (!rc) {
 			*interrupted |= strcmp(res[i].status, "interrupted") == 0;
@@ -338,7 +331,8 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 		snprintf(default_dir, sizeof(default_dir), "results/%s", ex.name);
 		outdir = default_dir;
 	}
-	int interrupted = 0, max_batch = 1;
+	int interrupted = 0, max_batch = 1, lock_fd = -1, made = 0;
+	enum outdir_action act = OUTDIR_START;
 	if (!res || !csv || !steps) {
 		rc = err_set(ERR_RUNTIME, "out of memory");
 		goto out;
@@ -348,14 +342,14 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 	if ((rc = refuse_options(o)) || (rc = stop_test_raise_parse()))
 		goto out;
 	int complete = 0;
-	if ((rc = check_outdir(o, outdir, config_text, &complete, &meta)))
+	if ((rc = open_outdir(o, outdir, config_text, &lock_fd, &made, &act, &meta, &complete)))
 		goto out;
 	if (complete) {
 		if (!o->quiet)
 			fprintf(stderr, "overparam: '%s' is complete: nothing to resume\n", outdir);
 		goto out;
 	}
-	if (o->resume && meta && (rc = convnet_check_data(meta, ex.data_path, outdir)))
+	if (meta && (rc = convnet_check_data(meta, ex.data_path, outdir)))
 		goto out;
 	if ((rc = load_splits(&ex, &m, &train, &valid, &test, max_batch)))
 		goto out;
@@ -370,25 +364,28 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 	}
 	snprintf(tmp, len, "%s.run.%ld", outdir, (long)getpid());
 	path_sweep_stale(outdir, ".run."); /* of runs killed before */
-	if ((rc = start_workdir(o, outdir, tmp, config_text)))
+	if ((rc = start_workdir(o, act, outdir, tmp, config_text)))
 		goto out;
 	stop_signals_install();
 	if (!o->quiet)
 		fprintf(stderr, "overparam: MNIST from '%s': %d training, %d validation, %d test images\n",
 			ex.data_path, train.n, valid.n, test.n);
 	struct splits data = {&train, &valid, &test};
-	if ((rc = train_runs(o, &ex, &data, tmp, meta, res, csv, steps, &interrupted)))
+	if ((rc = train_runs(o, &ex, &data, tmp, act == OUTDIR_RESUME ? meta : NULL, res, csv,
+			     steps, &interrupted)))
 		goto out;
 	path = path_join(tmp, "summary.csv");
 	if (!path || (rc = convnet_write_summary(path, &ex, res, csv, steps)))
 		goto out;
 	free(path);
 	path = path_join(tmp, "metadata.json");
-	if (!path || (rc = convnet_write_metadata(path, &ex, res, csv, steps, train.n, test.n, threads,
-					  interrupted ? "interrupted" : "complete")))
+	struct convnet_facts facts = {train.n, test.n, threads, o->iterations > 0 ? o->iterations : 0,
+				      interrupted ? "interrupted" : "complete"};
+	if (!path || (rc = convnet_write_metadata(path, &ex, res, csv, steps, &facts)))
 		goto out;
 	if ((rc = dir_replace(tmp, outdir)))
 		goto out;
+	made = 0; /* in place: kept whatever follows */
 	free(tmp);
 	tmp = NULL;
 	if (interrupted) {
@@ -405,6 +402,10 @@ out:
 		tree_remove(tmp);
 		free(tmp);
 	}
+	if (made && !path_dir_nonempty(outdir))
+		rmdir(outdir); /* made by this run, which wrote nothing */
+	if (lock_fd >= 0)
+		close(lock_fd);
 	free(path);
 	for (int i = 0; res && i < ex.n_runs; i++)
 		free(res[i].rows);

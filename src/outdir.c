@@ -193,18 +193,24 @@ int outdir_decide(const struct run_options *o, const char *outdir,
 	*act = OUTDIR_START;
 	if ((o->resume || o->cont) && o->force)
 		return err_set(ERR_INPUT, "--%s and --force exclude each other", cont_verb(o));
-	if (!o->resume && !o->cont) {
-		if (path_dir_nonempty(outdir) && !o->force)
-			return err_set(ERR_INPUT,
-				       "output directory '%s' exists and is not empty (use --force to replace it, --resume to continue it, or -o DIR)",
-				       outdir);
-		return ERR_OK;
-	}
 	char *copy = path_join(outdir, "config.json");
 	if (!copy)
 		return err_set(ERR_RUNTIME, "out of memory");
 	int has_copy = access(copy, F_OK) == 0;
 	int rc = ERR_OK;
+	if (!o->resume && !o->cont) {
+		if (path_dir_nonempty(outdir) && !o->force)
+			rc = err_set(ERR_INPUT,
+				     "output directory '%s' exists and is not empty (use --force to replace it, --resume to continue it, or -o DIR)",
+				     outdir);
+		else if (o->force && !has_copy && path_dir_nonempty(outdir) &&
+			 !only_start_litter(outdir))
+			rc = err_set(ERR_INPUT,
+				     "--force: '%s' is not empty and holds no run (no config.json): not replacing it",
+				     outdir);
+		free(copy);
+		return rc;
+	}
 	if (!has_copy) {
 		if (o->resume)
 			rc = err_set(ERR_INPUT, "cannot resume '%s': no config.json from an earlier run",

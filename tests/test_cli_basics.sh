@@ -105,6 +105,11 @@ grep -Eq '"grid_batching":[[:space:]]*"on' "$tmp/bt1/metadata.json" && ok || bad
 expect_rc 2 "existing outdir" "$bin" run "$tmp/toy.json" -o "$tmp/toy" --quiet
 grep -q "exists and is not empty" "$tmp/err" && ok || bad "existing outdir message"
 expect_rc 0 "--force" "$bin" run "$tmp/toy.json" -o "$tmp/toy" --quiet --force
+# --force replaces a run directory only (the convnet's rule too, outdir.c)
+mkdir -p "$tmp/mine" && echo keep > "$tmp/mine/thesis.tex"
+expect_rc 2 "--force on a directory that holds no run" "$bin" run "$tmp/toy.json" -o "$tmp/mine" --quiet --force
+grep -q "holds no run (no config.json): not replacing it" "$tmp/err" && ok || bad "--force non-run message: $(cat "$tmp/err")"
+[ "$(cat "$tmp/mine/thesis.tex")" = keep ] && [ "$(ls "$tmp/mine")" = thesis.tex ] && ok || bad "--force touched a directory that holds no run"
 
 # gnuplot missing: CSVs written, clear message, exit 1.
 OVERPARAM_GNUPLOT=/nonexistent/gnuplot expect_rc 1 "gnuplot missing" \

@@ -99,6 +99,15 @@ for f in runs/01-original.csv runs/02-overparameterized.csv summary.csv \
 	cmp -s "$tmp/whole/$f" "$tmp/int/$f" && ok || bad "resumed: $f differs from the uninterrupted run"
 done
 [ ! -e "$tmp/int/weights/01-original/checkpoint" ] && ok || bad "resumed: checkpoint left behind"
+# The output directory by the linear runs' rules (outdir.c): --resume with
+# other --iterations is refused; --force over a run directory keeps what
+# else is there and writes the same run.
+expect_rc 2 "--resume with other --iterations" "$bin" run "$cfg" -o "$tmp/int" --resume --quiet "${small[@]}" --iterations 50
+grep -q "it was started with --iterations 60, this run has 50" "$tmp/err" && ok || bad "--resume --iterations: $(cat "$tmp/err")"
+cp -r "$tmp/int" "$tmp/forced" && echo "my notes" > "$tmp/forced/NOTES"
+expect_rc 0 "--force over a run directory" "$bin" run "$cfg" -o "$tmp/forced" --force --quiet "${small[@]}"
+[ "$(cat "$tmp/forced/NOTES" 2> /dev/null)" = "my notes" ] && ok || bad "--force lost the directory's NOTES"
+cmp -s "$tmp/whole/summary.csv" "$tmp/forced/summary.csv" && ok || bad "--force: summary.csv differs from the run's"
 
 # --resume checks the data against the SHA-256 recorded at the start: a
 # changed file is refused by name; the same files resume.

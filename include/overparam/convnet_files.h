@@ -49,9 +49,15 @@ int convnet_load_rows(const char *csv_path, long n, struct convnet_row *rows);
  * steps indexed like ex->runs); status "complete" or "interrupted". */
 int convnet_write_summary(const char *path, const struct convnet_experiment *ex,
 			  const struct convnet_result *res, char *const *csv, const long *steps);
+/* What metadata.json records beyond the config and the results. */
+struct convnet_facts {
+	int n_train, n_test, threads;
+	long iterations_override; /* --iterations, or 0 (outdir.c checks it on --resume) */
+	const char *status;       /* "complete" or "interrupted" */
+};
 int convnet_write_metadata(const char *path, const struct convnet_experiment *ex,
 			   const struct convnet_result *res, char *const *csv, const long *steps,
-			   int n_train, int n_test, int threads, const char *status);
+			   const struct convnet_facts *facts);
 
 /* For --resume: the MNIST files in data_path are the ones meta (the
  * directory's metadata.json) recorded, by SHA-256. ERR_INPUT naming the
