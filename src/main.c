@@ -1,6 +1,7 @@
 /* main: maps the command line to a command and its result to an exit code.
  * Nothing else lives here. */
 #include "overparam/addrspace.h"
+#include "overparam/args.h"
 #include "overparam/bench.h"
 #include "overparam/commands.h"
 #include "overparam/compare.h"
@@ -13,17 +14,132 @@
 #include "overparam/report.h"
 #include "overparam/theory.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* One sub-command's help: its synopsis (after "overparam "), what it does,
- * and its options (NULL: none). `overparam --help` prints them all;
- * `overparam CMD --help` one. */
-struct command_help {
-	const char *name, *synopsis, *summary, *options;
-	int (*main)(int argc, char **argv); /* runs it: argv[1] is the name */
+/* The options of each sub-command: one table each, read by the parser and
+ * printed by --help (args.h). Each command's values go to its struct. */
+#define OPT(name, alias, meta, kind, type, field, lo, hi, help) \
+	{name, alias, meta, kind, offsetof(type, field), lo, hi, NULL, help}
+#define FLAG(name, alias, type, field, help) OPT(name, alias, NULL, ARG_FLAG, type, field, 0, 0, help)
+
+/* overparam run: the options, and the --set values before they join them */
+struct run_args {
+	struct run_options o;
+	struct arg_list sets;
+};
+
+static int parse_shard(const char *text, void *field)
+{
+	return shard_parse(text, field); /* its message names --shard */
+}
+
+static const struct arg_option run_opts[] = {
+	OPT("--output", "-o", "OUTDIR", ARG_STRING, struct run_args, o.outdir, 0, 0,
+	    "where to write (refused if it exists and is not empty)"),
+	FLAG("--force", NULL, struct run_args, o.force,
+	     "replace the files of an existing run directory (what else\n"
+	     "is there stays); refused on a directory that holds no run"),
+	FLAG("--no-plot", NULL, struct run_args, o.no_plot,
+	     "write the CSVs and metadata, do not run gnuplot"),
+	FLAG("--quiet", "-q", struct run_args, o.quiet, "no data report or progress on stderr"),
+	OPT("--iterations", NULL, "N", ARG_LONG, struct run_args, o.iterations, 1, 1e9,
+	    "run every run for N iterations (a quick smoke test)"),
+	OPT("--set", NULL, "KEY=VALUE", ARG_APPEND, struct run_args, sets, 0, 0,
+	    "change the config before it is validated, e.g.\n"
+	    "--set runs[2].optimizer.lr=0.01, --set train.iterations=5e4,\n"
+	    "--set 'defaults.optimizer.lr=[1e-3,3e-3]' (VALUE is JSON,\n"
+	    "else a string); OUTDIR/config.json is the result"),
+	FLAG("--resume", NULL, struct run_args, o.resume,
+	     "continue the interrupted run in OUTDIR (same config) to\n"
+	     "the result an uninterrupted run would have given"),
+	OPT("--init-from", NULL, "DIR", ARG_STRING, struct run_args, o.init_from, 0, 0,
+	    "start each run from the final weights of the run with\n"
+	    "the same name in run directory DIR"),
+	OPT("--threads", NULL, "N", ARG_INT, struct run_args, o.threads, 1, 256,
+	    "threads for the data pass (default: the CPUs); the\n"
+	    "results are the same bytes for any N"),
+	FLAG("--no-batch", NULL, struct run_args, o.no_batch,
+	     "step grid points one by one instead of up to 32 together\n"
+	     "over one data pass (one output: the same bytes)"),
+	{"--shard", NULL, "I/N", ARG_PARSE, offsetof(struct run_args, o.shard), 0, 0, parse_shard,
+	 "run only part I of N of the plan (runs and grid points,\n"
+	 "split by iterations); implies --continue; no plot"},
+	FLAG("--shard-plan", NULL, struct run_args, o.shard_plan,
+	     "with --shard: print which runs each shard gets, run nothing"),
+	FLAG("--continue", NULL, struct run_args, o.cont,
+	     "start OUTDIR if absent, resume it if unfinished (even after\n"
+	     "SIGKILL), exit 0 if complete; exit 2 if it was made from\n"
+	     "another config or other options"),
+	OPT("--checkpoint-every", NULL, "S", ARG_DOUBLE, struct run_args, o.checkpoint_every, -1,
+	    1e9,
+	    "save each running run's state every S seconds (default\n"
+	    "60; 0: every 4096 iterations; -1: only on SIGINT/SIGTERM)"),
+};
+
+struct merge_args {
+	const char *out;
+	int no_plot, quiet;
+};
+static const struct arg_option merge_opts[] = {
+	OPT("--output", "-o", "OUTDIR", ARG_STRING, struct merge_args, out, 0, 0,
+	    "where to write (refused if it exists and is not empty)"),
+	FLAG("--no-plot", NULL, struct merge_args, no_plot, "do not run gnuplot"),
+	FLAG("--quiet", "-q", struct merge_args, quiet, "no summary line on stderr"),
+};
+
+struct plot_args {
+	const char *out;
+	int layout[2]; /* rows, columns; 0: one row */
+};
+
+static int parse_layout(const char *text, void *field)
+{
+	int *rc = field;
+	char x, extra;
+	if (sscanf(text, "%d%c%d%c", &rc[0], &x, &rc[1], &extra) != 3 || x != 'x' || rc[0] < 1 ||
+	    rc[1] < 1 || rc[0] > 20 || rc[1] > 20)
+		return err_set(ERR_INPUT, "--layout needs ROWSxCOLS (1..20 each), got '%s'", text);
+	return ERR_OK;
+}
+
+static const struct arg_option plot_opts[] = {
+	OPT("--output", "-o", "FILE", ARG_STRING, struct plot_args, out, 0, 0,
+	    "the figure; its gnuplot script is FILE.gp"),
+	{"--layout", NULL, "RxC", ARG_PARSE, offsetof(struct plot_args, layout), 0, 0, parse_layout,
+	 "panels in R rows and C columns (default: one row)"},
+};
+
+struct report_args {
+	const char *out;
+};
+static const struct arg_option report_opts[] = {
+	OPT("--output", "-o", "FILE", ARG_STRING, struct report_args, out, 0, 0,
+	    "write the report to FILE instead of stdout"),
+};
+
+static const struct arg_option compare_opts[] = {
+	OPT("--rtol", NULL, "R", ARG_DOUBLE, struct compare_opts, rtol, 0, 1e300,
+	    "relative tolerance (default 1e-9)"),
+	OPT("--atol", NULL, "A", ARG_DOUBLE, struct compare_opts, atol, 0, 1e300,
+	    "absolute tolerance (default 1e-12)"),
+	OPT("--columns", NULL, "C,...", ARG_STRING, struct compare_opts, columns, 0, 0,
+	    "compare only these CSV columns"),
+};
+
+#define OPTIONS(table) table, (int)(sizeof(table) / sizeof(table[0]))
+
+/* One sub-command: its synopsis (after "overparam "), what it does, its
+ * options (none: NULL, 0) and the function that runs it (argv[1] is the
+ * name). `overparam --help` prints them all; `overparam CMD --help` one. */
+struct command {
+	const char *name, *synopsis, *summary;
+	const struct arg_option *opts;
+	int n_opts;
+	int (*main)(int argc, char **argv);
 };
 
 static int main_run(int argc, char **argv);
@@ -35,7 +151,7 @@ static int main_check(int argc, char **argv);
 static int main_keys(int argc, char **argv);
 static int main_bench(int argc, char **argv);
 
-static const struct command_help commands[] = {
+static const struct command commands[] = {
 	{"run",
 	 "run CONFIG [-o OUTDIR] [--force] [--no-plot] [--quiet]\n"
 	 "                     [--iterations N] [--resume] [--init-from DIR] [--threads N]\n"
@@ -44,73 +160,39 @@ static const struct command_help commands[] = {
 	 "  run CONFIG     train every run of the JSON experiment CONFIG; writes\n"
 	 "                 OUTDIR (default results/<name>): runs/*.csv, summary.csv,\n"
 	 "                 metadata.json, config.json, plot.gp, loss.png, weights/\n",
-	 "options for run:\n"
-	 "  -o, --output OUTDIR  where to write (refused if it exists and is not empty)\n"
-	 "  --force              replace the files of an existing run directory\n"
-	 "  --no-plot            write the CSVs and metadata, do not run gnuplot\n"
-	 "  -q, --quiet          no data report or progress on stderr\n"
-	 "  --iterations N       run every run for N iterations (a quick smoke test)\n"
-	 "  --set KEY=VALUE      change the config before it is validated, e.g.\n"
-	 "                       --set runs[2].optimizer.lr=0.01, --set train.iterations=5e4,\n"
-	 "                       --set 'defaults.optimizer.lr=[1e-3,3e-3]' (VALUE is JSON,\n"
-	 "                       else a string); OUTDIR/config.json is the result\n"
-	 "  --resume             continue the interrupted run in OUTDIR (same config) to\n"
-	 "                       the result an uninterrupted run would have given\n"
-	 "  --init-from DIR      start each run from the final weights of the run with\n"
-	 "                       the same name in run directory DIR\n"
-	 "  --threads N          threads for the data pass (default: the CPUs); the\n"
-	 "                       results are the same bytes for any N\n"
-	 "  --no-batch           step grid points one by one instead of up to 32 together\n"
-	 "                       over one data pass (one output: the same bytes)\n"
-	 "  --shard I/N          run only part I of N of the plan (runs and grid points,\n"
-	 "                       split by iterations); implies --continue; no plot\n"
-	 "  --shard-plan         with --shard: print which runs each shard gets, run nothing\n"
-	 "  --continue           start OUTDIR if absent, resume it if unfinished (even after\n"
-	 "                       SIGKILL), exit 0 if complete; exit 2 if it was made from\n"
-	 "                       another config or other options\n"
-	 "  --checkpoint-every S save each running run's state every S seconds (default\n"
-	 "                       60; 0: every 4096 iterations; -1: only on SIGINT/SIGTERM)\n",
-	 main_run},
+	 OPTIONS(run_opts), main_run},
 	{"merge", "merge SHARD_DIR... -o OUTDIR [--no-plot] [--quiet]",
 	 "  merge DIR...   one run directory from the shards of a run (--shard): the\n"
 	 "                 bytes of a single-machine run; refuses (exit 2) shards that\n"
 	 "                 are missing, unfinished or from other configs or options\n",
-	 "options for merge:\n"
-	 "  -o, --output OUTDIR  where to write (refused if it exists and is not empty)\n"
-	 "  --no-plot            do not run gnuplot\n"
-	 "  -q, --quiet          no summary line on stderr\n", main_merge},
+	 OPTIONS(merge_opts), main_merge},
 	{"plot", "plot DIR | plot DIR... -o FILE [--layout ROWSxCOLS]",
 	 "  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n"
 	 "  plot DIR... -o FILE  one figure (.png, .svg, .pdf) with a panel per DIR\n",
-	 "options for plot:\n"
-	 "  -o, --output FILE    the figure; its gnuplot script is FILE.gp\n"
-	 "  --layout RxC         panels in R rows and C columns (default: one row)\n", main_plot},
+	 OPTIONS(plot_opts), main_plot},
 	{"report", "report DIR... [-o FILE]",
 	 "  report DIR...  Markdown report of run directories: loss levels reached,\n"
 	 "                 the verdict of each claim in their configs (to FILE or stdout)\n",
-	 "options for report:\n"
-	 "  -o, --output FILE    write the report to FILE instead of stdout\n", main_report},
+	 OPTIONS(report_opts), main_report},
 	{"compare", "compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...]",
 	 "  compare E A    compare two run directories (or two run CSVs) point by point:\n"
 	 "                 |a - e| <= atol + rtol |e| (defaults 1e-9, 1e-12); exit 0 if\n"
 	 "                 within tolerance, 1 if not (says where they part), 2 on bad input\n",
-	 "options for compare:\n"
-	 "  --rtol R, --atol A   tolerances (>= 0)\n"
-	 "  --columns C,...      compare only these CSV columns\n", main_compare},
+	 OPTIONS(compare_opts), main_compare},
 	{"check", "check [claim1|theorem2|all]",
 	 "  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
-	 "                 if either fails)\n", NULL, main_check},
+	 "                 if either fails)\n", NULL, 0, main_check},
 	{"keys", "keys",
 	 "  keys           the config keys of every flat section as the README's reference\n"
 	 "                 table rows (markdown), printed from the tables the parser reads\n",
-	 NULL, main_keys},
+	 NULL, 0, main_keys},
 	{"bench", "bench [convnet] [STEPS]",
 	 "  bench [STEPS]  microseconds per training step on the Ethanol problem's shape,\n"
 	 "                 with ratios to one streaming read of the data (default 2000)\n"
 	 "  bench convnet [STEPS]\n"
 	 "                 milliseconds per step of Figure 5 (right)'s convnet, with the\n"
 	 "                 GFLOP/s of a plain GEMM of its conv 2 (default 20 steps)\n",
-	 NULL, main_bench},
+	 NULL, 0, main_bench},
 };
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
 
@@ -122,7 +204,7 @@ static const char exit_codes_help[] =
 	"exit codes: 0 success, 1 runtime failure (I/O, gnuplot, interrupted),\n"
 	"            2 usage or invalid input (config, data, arguments)\n";
 
-static const struct command_help *find_command(const char *name)
+static const struct command *find_command(const char *name)
 {
 	for (int i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(commands[i].name, name))
@@ -139,16 +221,20 @@ static void print_help(FILE *f)
 	for (int i = 0; i < N_COMMANDS; i++)
 		fputs(commands[i].summary, f);
 	for (int i = 0; i < N_COMMANDS; i++)
-		if (commands[i].options)
-			fprintf(f, "\n%s", commands[i].options);
+		if (commands[i].n_opts) {
+			fprintf(f, "\noptions for %s:\n", commands[i].name);
+			args_print_help(f, commands[i].opts, commands[i].n_opts);
+		}
 	fprintf(f, "\n%s\n%s", environment_help, exit_codes_help);
 }
 
-static void print_command_help(FILE *f, const struct command_help *c)
+static void print_command_help(FILE *f, const struct command *c)
 {
 	fprintf(f, "usage: overparam %s\n\n%s", c->synopsis, c->summary);
-	if (c->options)
-		fprintf(f, "\n%s", c->options);
+	if (c->n_opts) {
+		fprintf(f, "\noptions for %s:\n", c->name);
+		args_print_help(f, c->opts, c->n_opts);
+	}
 	if (!strcmp(c->name, "run") || !strcmp(c->name, "bench"))
 		fprintf(f, "\n%s", environment_help);
 	fprintf(f, "\n%s", exit_codes_help);
@@ -192,175 +278,70 @@ static int finish(int rc)
 	return rc;
 }
 
+/* Parses argv[2..] by cmd's table into args; positional arguments into pos. */
+static int parse_command(int argc, char **argv, void *args, char **pos, int max_pos, int *n_pos)
+{
+	const struct command *c = find_command(argv[1]);
+	if (args_parse(argc, argv, 2, c->opts, c->n_opts, args, pos, max_pos, n_pos))
+		return usage_error(c->name, "%s", err_message());
+	return ERR_OK;
+}
+
 static int main_run(int argc, char **argv)
 {
 	static char *sets[256];
-	struct run_options o = {.checkpoint_every = 60, .sets = sets};
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (i + 1 >= argc)
-				return usage_error("run", "'%s' needs a directory", a);
-			o.outdir = argv[++i];
-		} else if (!strcmp(a, "--iterations")) {
-			char *end;
-			if (i + 1 >= argc)
-				return usage_error("run", "'%s' needs a number", a);
-			o.iterations = strtol(argv[++i], &end, 10);
-			if (*end || end == argv[i] || o.iterations < 1 || o.iterations > 1000000000)
-				return usage_error("run", "--iterations needs an integer 1..1000000000, got '%s'",
-						   argv[i]);
-		} else if (!strcmp(a, "--threads")) {
-			char *end;
-			if (i + 1 >= argc)
-				return usage_error("run", "'%s' needs a number", a);
-			long n = strtol(argv[++i], &end, 10);
-			if (*end || end == argv[i] || n < 1 || n > 256)
-				return usage_error("run", "--threads needs an integer 1..256, got '%s'", argv[i]);
-			o.threads = (int)n;
-		} else if (!strcmp(a, "--set")) {
-			if (i + 1 >= argc)
-				return usage_error("run", "'%s' needs KEY=VALUE", a);
-			if (o.n_sets == (int)(sizeof(sets) / sizeof(sets[0])))
-				return usage_error("run", "%s", "at most 256 --set");
-			sets[o.n_sets++] = argv[++i];
-		} else if (!strcmp(a, "--shard")) {
-			if (i + 1 >= argc)
-				return usage_error("run", "'%s' needs I/N", a);
-			if (shard_parse(argv[++i], &o.shard))
-				return usage_error("run", "%s", err_message());
-		} else if (!strcmp(a, "--shard-plan")) {
-			o.shard_plan = 1;
-		} else if (!strcmp(a, "--continue")) {
-			o.cont = 1;
-		} else if (!strcmp(a, "--checkpoint-every")) {
-			char *end;
-			if (i + 1 >= argc)
-				return usage_error("run", "'%s' needs a number of seconds", a);
-			o.checkpoint_every = strtod(argv[++i], &end);
-			if (*end || end == argv[i] || !(o.checkpoint_every >= -1) ||
-			    o.checkpoint_every > 1e9)
-				return usage_error("run", "--checkpoint-every needs seconds -1..1e9, got '%s'",
-						   argv[i]);
-		} else if (!strcmp(a, "--no-batch")) {
-			o.no_batch = 1;
-		} else if (!strcmp(a, "--resume")) {
-			o.resume = 1;
-		} else if (!strcmp(a, "--init-from")) {
-			if (i + 1 >= argc)
-				return usage_error("run", "'%s' needs a run directory", a);
-			o.init_from = argv[++i];
-		} else if (!strcmp(a, "--force")) {
-			o.force = 1;
-		} else if (!strcmp(a, "--no-plot")) {
-			o.no_plot = 1;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			o.quiet = 1;
-		} else if (a[0] == '-' && a[1]) {
-			return usage_error("run", "unknown option '%s'", a);
-		} else if (!o.config) {
-			o.config = a;
-		} else {
-			return usage_error("run", "unexpected argument '%s'", a);
-		}
-	}
-	if (!o.config)
+	struct run_args a = {.o = {.checkpoint_every = 60}, .sets = {sets, 0, 256}};
+	char *config[1];
+	int n;
+	if (parse_command(argc, argv, &a, config, 1, &n))
+		return ERR_INPUT;
+	a.o.config = n ? config[0] : NULL;
+	a.o.sets = sets;
+	a.o.n_sets = a.sets.n;
+	if (!a.o.config)
 		return usage_error("run", "%s", "'run' needs a CONFIG file");
-	if (o.shard_plan && !o.shard.count)
+	if (a.o.shard_plan && !a.o.shard.count)
 		return usage_error("run", "%s", "--shard-plan needs --shard I/N");
 	/* A shard is meant to be resubmitted until it is complete. */
-	if (o.shard.count && !o.force && !o.resume)
-		o.cont = 1;
-	return finish(cmd_run(&o));
+	if (a.o.shard.count && !a.o.force && !a.o.resume)
+		a.o.cont = 1;
+	return finish(cmd_run(&a.o));
 }
 
 static int main_plot(int argc, char **argv)
 {
-	const char *out = NULL;
-	char **dirs = argv + 2;
-	int n = 0, rows = 0, cols = 0;
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (i + 1 >= argc)
-				return usage_error("plot", "'%s' needs a file", a);
-			out = argv[++i];
-		} else if (!strcmp(a, "--layout")) {
-			char x;
-			if (i + 1 >= argc || sscanf(argv[++i], "%d%c%d", &rows, &x, &cols) != 3 ||
-			    x != 'x' || rows < 1 || cols < 1 || rows > 20 || cols > 20)
-				return usage_error("plot", "--layout needs ROWSxCOLS (1..20 each), got '%s'",
-						   i < argc ? argv[i] : "");
-		} else if (a[0] == '-' && a[1]) {
-			return usage_error("plot", "unknown option '%s'", a);
-		} else {
-			dirs[n++] = argv[i];
-		}
-	}
+	struct plot_args a = {0};
+	char **dirs = argv + 2; /* the positional arguments, in place */
+	int n;
+	if (parse_command(argc, argv, &a, dirs, argc, &n))
+		return ERR_INPUT;
 	if (n == 0)
 		return usage_error("plot", "%s", "'plot' needs a DIR");
-	if (!out && (n > 1 || rows))
+	if (!a.out && (n > 1 || a.layout[0]))
 		return usage_error("plot", "%s", "several DIRs or --layout make one figure: give -o FILE");
-	return finish(out ? plot_panels(dirs, n, out, rows, cols) : plot_dir(dirs[0]));
+	return finish(a.out ? plot_panels(dirs, n, a.out, a.layout[0], a.layout[1])
+			    : plot_dir(dirs[0]));
 }
 
 static int main_merge(int argc, char **argv)
 {
-	const char *out = NULL;
+	struct merge_args a = {0};
 	char **dirs = argv + 2;
-	int n = 0, no_plot = 0, quiet = 0;
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (i + 1 >= argc)
-				return usage_error("merge", "'%s' needs a directory", a);
-			out = argv[++i];
-		} else if (!strcmp(a, "--no-plot")) {
-			no_plot = 1;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			quiet = 1;
-		} else if (a[0] == '-' && a[1]) {
-			return usage_error("merge", "unknown option '%s'", a);
-		} else {
-			dirs[n++] = argv[i];
-		}
-	}
-	if (n == 0 || !out)
+	int n;
+	if (parse_command(argc, argv, &a, dirs, argc, &n))
+		return ERR_INPUT;
+	if (n == 0 || !a.out)
 		return usage_error("merge", "%s", "'merge' needs SHARD_DIR... and -o OUTDIR");
-	return finish(cmd_merge(dirs, n, out, no_plot, quiet));
-}
-
-/* Strict number parsing for option values. */
-static int parse_double(const char *s, double lo, double *out)
-{
-	char *end;
-	*out = strtod(s, &end);
-	return end != s && !*end && *out >= lo && *out < 1e300;
+	return finish(cmd_merge(dirs, n, a.out, a.no_plot, a.quiet));
 }
 
 static int main_compare(int argc, char **argv)
 {
 	struct compare_opts o = {1e-9, 1e-12, NULL};
-	const char *paths[2];
-	int n = 0;
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--rtol") || !strcmp(a, "--atol") || !strcmp(a, "--columns")) {
-			if (i + 1 >= argc)
-				return usage_error("compare", "'%s' needs a value", a);
-			const char *v = argv[++i];
-			if (!strcmp(a, "--columns"))
-				o.columns = v;
-			else if (!parse_double(v, 0, !strcmp(a, "--rtol") ? &o.rtol : &o.atol))
-				return usage_error("compare", "tolerances must be numbers >= 0, got '%s'", v);
-		} else if (a[0] == '-' && a[1]) {
-			return usage_error("compare", "unknown option '%s'", a);
-		} else if (n < 2) {
-			paths[n++] = a;
-		} else {
-			return usage_error("compare", "unexpected argument '%s'", a);
-		}
-	}
+	char *paths[2];
+	int n;
+	if (parse_command(argc, argv, &o, paths, 2, &n))
+		return ERR_INPUT;
 	if (n != 2)
 		return usage_error("compare", "%s", "'compare' needs EXPECTED and ACTUAL");
 	return finish(compare_paths(paths[0], paths[1], &o, stdout));
@@ -368,23 +349,14 @@ static int main_compare(int argc, char **argv)
 
 static int main_report(int argc, char **argv)
 {
-	const char *out = NULL;
+	struct report_args a = {0};
 	char **dirs = argv + 2;
-	int n = 0;
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-			if (i + 1 >= argc)
-				return usage_error("report", "'%s' needs a file", argv[i]);
-			out = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_error("report", "unknown option '%s'", argv[i]);
-		} else {
-			dirs[n++] = argv[i];
-		}
-	}
+	int n;
+	if (parse_command(argc, argv, &a, dirs, argc, &n))
+		return ERR_INPUT;
 	if (n == 0)
 		return usage_error("report", "%s", "'report' needs at least one DIR");
-	return finish(report_write(dirs, n, out, NULL, NULL));
+	return finish(report_write(dirs, n, a.out, NULL, NULL));
 }
 
 static int main_check(int argc, char **argv)
@@ -433,7 +405,7 @@ int main(int argc, char **argv)
 	if (kern_select_from_env())
 		return finish(ERR_INPUT);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-		const struct command_help *c = argc >= 3 ? find_command(argv[2]) : NULL;
+		const struct command *c = argc >= 3 ? find_command(argv[2]) : NULL;
 		if (c)
 			print_command_help(stdout, c);
 		else
@@ -447,7 +419,7 @@ int main(int argc, char **argv)
 		       v.openblas, v.lapack, v.cjson);
 		return finish(ERR_OK);
 	}
-	const struct command_help *help = find_command(cmd);
+	const struct command *help = find_command(cmd);
 	if (!help)
 		return usage_error(NULL, "unknown command '%s'", cmd);
 	if (wants_help(argc, argv)) {

@@ -30,6 +30,27 @@ expect_rc 2 "no command" "$bin"
 expect_rc 2 "unknown command" "$bin" frobnicate
 expect_rc 2 "run without config" "$bin" run
 expect_rc 2 "unknown option" "$bin" run x.json --bogus
+# One option parser for every command (args.c): each problem in one line
+# naming the option, then the command's help hint; exit 2.
+usage_case() { # LABEL MESSAGE ARGS...
+	local label=$1 want=$2
+	shift 2
+	expect_rc 2 "$label" "$bin" "$@"
+	[ "$(wc -l < "$tmp/err")" = 2 ] && grep -qF "overparam: error: $want" "$tmp/err" &&
+		grep -q "^try 'overparam $1 --help'$" "$tmp/err" && ok || bad "$label: $(cat "$tmp/err")"
+}
+usage_case "a value missing" "'--iterations' needs a value: --iterations N" run x.json --iterations
+usage_case "an integer out of range" "--threads needs an integer 1..256, got '0'" run x.json --threads 0
+usage_case "not an integer" "--iterations needs an integer 1..1000000000, got '5e4'" run x.json --iterations 5e4
+usage_case "seconds out of range" "--checkpoint-every needs a number -1..1e+09, got '-2'" run x.json --checkpoint-every -2
+usage_case "a bad shard" "--shard needs i/n with 1 <= i <= n <= 100000, got '3/2'" run x.json --shard 3/2
+usage_case "two configs" "unexpected argument 'y.json'" run x.json y.json
+usage_case "a negative tolerance" "--rtol needs a number >= 0, got '-1'" compare a b --rtol -1
+usage_case "a NaN tolerance" "--atol needs a number >= 0, got 'nan'" compare a b --atol nan
+usage_case "a third path" "unexpected argument 'c'" compare a b c
+usage_case "a bad layout" "--layout needs ROWSxCOLS (1..20 each), got '2x2x'" plot a --layout 2x2x
+usage_case "report -o without a file" "'-o' needs a value: -o FILE" report d -o
+usage_case "merge's unknown option" "unknown option '--force'" merge a -o b --force
 
 
 expect_rc 0 "toy run" "$bin" run "$tmp/toy.json" -o "$tmp/toy" --quiet
