@@ -220,10 +220,7 @@ static int parse_run_object(const struct json_ctx *c, const cJSON *run, const ch
 	cJSON_Delete(empty);
 	if (rc)
 		return rc;
-	r->iterations = train_defaults->iterations;
-	r->log_every = train_defaults->log_every;
-	r->diverge_factor = train_defaults->diverge_factor;
-	r->save_every = train_defaults->save_every;
+	keys_copy(&config_train_keys, train_defaults, r); /* the top-level train section */
 	if (train && (rc = parse_train(c, train, json_key_path(p, sizeof(p), path, "train"), r)))
 		return rc;
 	return ERR_OK;

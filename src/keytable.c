@@ -61,6 +61,18 @@ void keys_set_defaults(const struct key_table *t, int variant, void *base)
 		key_set(&t->keys[i], base, t->keys[i].def);
 }
 
+void keys_copy(const struct key_table *t, const void *from, void *to)
+{
+	for (int i = 0; i < t->n; i++) {
+		const struct config_key *k = &t->keys[i];
+		size_t size = k->type == KEY_NUM	 ? sizeof(double)
+			      : k->type == KEY_LONG ? sizeof(long)
+			      : k->type == KEY_SEED ? sizeof(unsigned long long)
+						    : sizeof(int);
+		memcpy((char *)to + k->offset, (const char *)from + k->offset, size);
+	}
+}
+
 int key_read(const struct json_ctx *c, const cJSON *obj, const char *path,
 	     const struct config_key *k, void *base)
 {

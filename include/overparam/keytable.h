@@ -29,6 +29,9 @@ enum key_type {
 
 #define KEY_GRID 1u /* a list of numbers (or a log grid) may replace it */
 
+/* Rows are written with designated initializers (config_keys.c,
+ * convnet_config.c): a field left out is 0 or NULL. KEY_NUM rows always
+ * give lo_b and hi_b (JSON_OPEN is 0); other types ignore them. */
 struct config_key {
 	const char *name;
 	enum key_type type;
@@ -67,6 +70,10 @@ int key_in_variant(const struct config_key *k, int variant);
 
 /* Writes every key's default for variant into base. */
 void keys_set_defaults(const struct key_table *t, int variant, void *base);
+
+/* Copies every key's field of the table from one struct to another (the
+ * section's values a run inherits: exactly the table's keys, bit for bit). */
+void keys_copy(const struct key_table *t, const void *from, void *to);
 
 /* Reads obj[k->name] into base, checking type and bounds; an absent key
  * leaves base's value as it is (the default set before it). The message
