@@ -1,5 +1,6 @@
 /* convnet_files: a convnet run directory's files (see convnet_files.h). */
 #include "overparam/convnet_files.h"
+#include "overparam/manifest.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/npy.h"
@@ -278,6 +279,7 @@ int convnet_write_metadata(const char *path, const struct convnet_experiment *ex
 		cJSON_AddNumberToObject(root, "iterations_override", (double)facts->iterations_override);
 	cJSON_AddStringToObject(root, "config_file", ex->config_path);
 	cJSON_AddStringToObject(root, "config_copy", "config.json");
+	cJSON_AddStringToObject(root, "manifest", MANIFEST_NAME);
 	cJSON_AddStringToObject(root, "weights",
 				"weights/<run>/{init,final}/{conv1_w,conv1_b,conv2_w,conv2_b,dense1_a,dense1_b,bias1,dense2_a,dense2_b,bias2}.npy (float64; dense*_b only when overparameterized)");
 	cJSON_AddStringToObject(root, "name", ex->name);

@@ -30,7 +30,9 @@
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/idx.h"
+#include "overparam/manifest.h"
 #include "overparam/outdir.h"
+#include "overparam/rundir.h"
 #include "overparam/output.h"
 #include "overparam/plot.h"
 #include "overparam/stop.h"
@@ -240,6 +242,32 @@ static int open_outdir(const struct run_options *o, const char *outdir, const ch
 	}
 	free(mpath);
 	free(mtext);
+	/* the finished runs are checked before they are kept (SHA256SUMS,
+	 * summary rows against CSVs), as for linear runs */
+	struct rundir rd;
+	if (!rc && !(rc = rundir_load(&rd, outdir, 1))) {
+		rc = rundir_check_curves(&rd);
+		rundir_release(&rd);
+	}
+	return rc;
+}
+
+/* SHA256SUMS of the work directory tmp: every finished run of res; those
+ * a resume kept with the digests of the directory it copied (prev). */
+static int write_manifest(const struct convnet_experiment *ex, const struct convnet_result *res,
+			  char *const *csv, const char *tmp, int resumed)
+{
+	struct manifest m = {0}, prev = {0};
+	char *ppath = resumed ? path_join(tmp, MANIFEST_NAME) : NULL;
+	int rc = ppath && access(ppath, F_OK) == 0 ? manifest_load(&prev, tmp) : ERR_OK;
+	free(ppath);
+	for (int i = 0; !rc && i < ex->n_runs; i++)
+		if (!strcmp(res[i].status, "ok") || !strcmp(res[i].status, "diverged"))
+			rc = manifest_cover_run(&m, prev.n ? &prev : NULL, tmp, csv[i]);
+	if (!rc)
+		rc = manifest_write(&m, tmp);
+	manifest_release(&m);
+	manifest_release(&prev);
 	return rc;
 }
 
@@ -373,6 +401,8 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 	struct splits data = {&train, &valid, &test};
 	if ((rc = train_runs(o, &ex, &data, tmp, act == OUTDIR_RESUME ? meta : NULL, res, csv,
 			     steps, &interrupted)))
+		goto out;
+	if ((rc = write_manifest(&ex, res, csv, tmp, act == OUTDIR_RESUME)))
 		goto out;
 	path = path_join(tmp, "summary.csv");
 	if (!path || (rc = convnet_write_summary(path, &ex, res, csv, steps)))

@@ -26,6 +26,7 @@
 #include "overparam/rundir.h"
 #include "overparam/shard.h"
 #include "overparam/sweep.h"
+#include "overparam/manifest.h"
 #include "overparam/weights.h"
 
 #include <cjson/cJSON.h>
@@ -306,12 +307,26 @@ static int write_merged(const char *tmp, struct shard_dir *sh, int n,
 					 : err_set(ERR_RUNTIME, "out of memory");
 	if (!rc)
 		rc = path_mkdirs(runs);
-	for (int k = 0; !rc && k < n; k++)
+	struct manifest man = {0}; /* the shards' digests (checked), for the copies */
+	for (int k = 0; !rc && k < n; k++) {
+		struct manifest shard_man = {0};
+		char *mp = path_join(sh[k].dir, MANIFEST_NAME);
+		rc = mp && access(mp, F_OK) == 0 ? manifest_load(&shard_man, sh[k].dir) : ERR_OK;
+		free(mp);
 		for (int j = 0; !rc && j < sh[k].rd.n_runs; j++) {
-			int r = sh[k].rd.runs[j].index - 1;
-			rundir_run_result(&sh[k].rd.runs[j], &res[r]);
+			const struct rundir_run *q = &sh[k].rd.runs[j];
+			int r = q->index - 1;
+			rundir_run_result(q, &res[r]);
 			rc = copy_run(sh[k].dir, tmp, csv_names[r]);
+			if (!rc && (!strcmp(q->status, "ok") || !strcmp(q->status, "diverged")))
+				rc = manifest_cover_run(&man, shard_man.n ? &shard_man : NULL, tmp,
+							csv_names[r]);
 		}
+		manifest_release(&shard_man);
+	}
+	if (!rc)
+		rc = manifest_write(&man, tmp);
+	manifest_release(&man);
 	if (!rc) {
 		sweep_select(ex, res, selected);
 		p = path_join(tmp, "config.json");

@@ -1,6 +1,7 @@
 /* outdir: what a linear run may do with its output directory (see
  * outdir.h). */
 #include "overparam/outdir.h"
+#include "overparam/manifest.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/weights.h"
@@ -67,6 +68,7 @@ void outdir_clear(const char *dir)
 	/* config.json first: it marks a run directory, so one cleared only
 	 * in part is never taken for a run to resume */
 	static const char *const files[] = {"config.json", "metadata.json", "summary.csv",
+					    MANIFEST_NAME,
 					    "plot.gp", "loss.png", "lr.png", "loss.svg",
 					    "lr.svg", "loss.pdf", "lr.pdf"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -254,7 +256,7 @@ int outdir_init_dirs(const char *dir, const struct experiment *ex,
 	if (rundir_load(&rd, dir, 0))
 		return err_set(ERR_INPUT, "--init-from: '%s' is not a run directory (no summary.csv)",
 			       dir);
-	int rc = ERR_OK;
+	int rc = rundir_check_curves(&rd); /* the weights read are the ones written */
 	for (int p = 0; !rc && p < sub->n; p++) {
 		const char *label = ex->runs[sub->rows[p]].label;
 		int j = 0;

@@ -2,6 +2,7 @@
 #include "overparam/output.h"
 #include "overparam/error.h"
 #include "overparam/kernels.h"
+#include "overparam/manifest.h"
 #include "overparam/fileio.h"
 #include "overparam/config_keys.h"
 #include "overparam/jsonget.h"
@@ -363,6 +364,7 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(root, "status", status);
 	cJSON_AddStringToObject(root, "config_file", ex->config_path);
 	cJSON_AddStringToObject(root, "config_copy", "config.json");
+	cJSON_AddStringToObject(root, "manifest", MANIFEST_NAME);
 	cJSON_AddStringToObject(root, "name", ex->name);
 	cJSON_AddStringToObject(root, "description", ex->description);
 	cJSON_AddNumberToObject(root, "seed", (double)ex->seed);

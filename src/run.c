@@ -7,6 +7,7 @@
  * together), each CSV written as soon as its run or block ends, so an
  * interruption keeps every finished run and checkpoints the others. */
 #include "overparam/commands.h"
+#include "overparam/manifest.h"
 #include "overparam/outdir.h"
 #include "overparam/addrspace.h"
 #include "overparam/rundata.h"
@@ -136,6 +137,8 @@ struct run_ctx {
 	char **csv_names;
 	char **init_dirs; /* --init-from: each run's weights/<stem> there, or NULL */
 	int interactive;
+	struct manifest *manifest;           /* SHA256SUMS as written so far */
+	const struct manifest *prev_manifest; /* the resumed directory's (checked), or NULL */
 };
 
 /* Which of c->ds (and c->loss) run r trains on. */
@@ -279,9 +282,21 @@ static int write_records(const struct run_ctx *c, const struct run_subset *sub,
 			 const struct preprocess_info *pre, const int *selected,
 			 const char *status)
 {
-	char *path = path_join(c->outdir, "summary.csv");
-	int rc = path ? output_summary(path, c->ex, sub, c->res, selected, c->csv_names)
-		      : err_set(ERR_RUNTIME, "out of memory");
+	/* SHA256SUMS before summary.csv: every run the summary calls
+	 * finished is in it (manifest.h) */
+	int rc = ERR_OK;
+	for (int p = 0; !rc && p < sub->n; p++) {
+		int i = sub->rows[p];
+		if (c->res[i].status == RUN_OK || c->res[i].status == RUN_DIVERGED)
+			rc = manifest_cover_run(c->manifest, c->prev_manifest, c->outdir,
+						c->csv_names[i]);
+	}
+	if (!rc)
+		rc = manifest_write(c->manifest, c->outdir);
+	char *path = rc ? NULL : path_join(c->outdir, "summary.csv");
+	if (!rc)
+		rc = path ? output_summary(path, c->ex, sub, c->res, selected, c->csv_names)
+			  : err_set(ERR_RUNTIME, "out of memory");
 	free(path);
 	if (rc || !status)
 		return rc;
@@ -481,6 +496,7 @@ struct run_job {
 	double *subset_floor;       /* [n_data]: each one's floor, or NAN */
 	struct par_pool *pool;
 	struct run_ctx ctx;         /* what training reads (results, CSV names) */
+	struct manifest manifest, prev_manifest; /* SHA256SUMS: written, resumed */
 	int *selected;
 	int interrupted;
 };
@@ -537,6 +553,13 @@ static int job_directory(struct run_job *j)
 							      j->ex.select.extend || j->ex.select.refine)) ||
 				       (rc = rundir_check_curves(&j->prev))))
 		return rc;
+	/* its finished runs' digests, checked just now, are kept as they are */
+	char *mpath = j->act != OUTDIR_START ? path_join(j->outdir, MANIFEST_NAME) : NULL;
+	if (mpath && access(mpath, F_OK) == 0 && (rc = manifest_load(&j->prev_manifest, j->outdir))) {
+		free(mpath);
+		return rc;
+	}
+	free(mpath);
 	if (j->act == OUTDIR_COMPLETE)
 		return ERR_OK;
 	j->facts.resumed = j->act == OUTDIR_RESUME;
@@ -617,6 +640,8 @@ static int job_data(struct run_job *j)
 	j->ctx.outdir = j->outdir;
 	j->ctx.ds = j->ds;
 	j->ctx.loss = j->loss;
+	j->ctx.manifest = &j->manifest;
+	j->ctx.prev_manifest = j->prev_manifest.n ? &j->prev_manifest : NULL;
 	return check_memory(&j->ctx, &j->sub);
 }
 
@@ -738,6 +763,8 @@ static void job_release(struct run_job *j)
 	free(j->selected);
 	run_subset_release(&j->sub);
 	rundir_release(&j->prev);
+	manifest_release(&j->manifest);
+	manifest_release(&j->prev_manifest);
 	for (int d = 0; d < j->n_data; d++) {
 		if (j->pre)
 			preprocess_info_release(&j->pre[d]);

@@ -3,6 +3,7 @@
 #include "overparam/rundir.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
+#include "overparam/manifest.h"
 #include "overparam/output.h"
 #include "overparam/table.h"
 
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void rundir_run_result(const struct rundir_run *r, struct run_result *res)
 {
@@ -248,6 +250,8 @@ static int load_metadata(struct rundir *rd, int required)
 	if (cJSON_IsString(desc))
 		rd->description = str_dup(desc->valuestring);
 	rd->data_note = data_note(root);
+	const cJSON *man = cJSON_GetObjectItemCaseSensitive(root, "manifest");
+	rd->manifest_expected = cJSON_IsString(man);
 	const cJSON *lf = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "data"),
 						 "loss_floor"), "value");
@@ -393,13 +397,28 @@ static int same_number(double a, double b)
 
 int rundir_check_curves(const struct rundir *rd)
 {
+	/* the manifest first: a changed file is named by its digest */
+	struct manifest man = {0};
+	char *mpath = path_join(rd->dir, MANIFEST_NAME);
+	int has = mpath && access(mpath, F_OK) == 0;
+	free(mpath);
+	if (rd->manifest_expected && !has)
+		return err_set(ERR_INPUT, "%s/%s: missing: metadata.json says the directory has one (it lists every finished run's files)",
+			       rd->dir, MANIFEST_NAME);
+	int rc = has ? manifest_load(&man, rd->dir) : ERR_OK;
+	for (int i = 0; !rc && has && i < rd->n_runs; i++)
+		if (!strcmp(rd->runs[i].status, "ok") || !strcmp(rd->runs[i].status, "diverged"))
+			rc = manifest_check_run(&man, rd->dir, rd->runs[i].csv);
+	manifest_release(&man);
+	if (rc)
+		return rc;
 	for (int i = 0; i < rd->n_runs; i++) {
 		const char *st = rd->runs[i].status;
 		if (strcmp(st, "ok") != 0 && strcmp(st, "diverged") != 0)
 			continue;
 		const struct rundir_run *r = &rd->runs[i];
 		struct curve c;
-		int rc = rundir_curve(rd, i, &c);
+		rc = rundir_curve(rd, i, &c);
 		if (rc)
 			return rc;
 		/* the summary row's numbers are the CSV's (both printed to

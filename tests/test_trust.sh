@@ -84,7 +84,7 @@ grep -q "batch8.dat': SHA-256 [0-9a-f]*, published 58146b3e" "$tmp/err" && ok ||
 
 # Undamaged, the same directory resumes to the uninterrupted bytes.
 expect_rc 0 "resume" run -o "$tmp/int" --resume
-for f in runs/01-m.csv summary.csv weights/01-m/final/W1.npy weights/01-m/final/W2.npy; do
+for f in runs/01-m.csv summary.csv weights/01-m/final/W1.npy weights/01-m/final/W2.npy SHA256SUMS; do
 	cmp -s "$tmp/whole/$f" "$tmp/int/$f" && ok || bad "resumed: $f differs from the uninterrupted run"
 done
 # compare and report read summary.csv and the run CSVs: a final loss
@@ -113,7 +113,13 @@ grep -q "its grid's winner" "$tmp/err" && ok || bad "compare winner: $(cat "$tmp
 # loss edited
 rm -rf "$tmp/ok"; cp -r "$tmp/int0" "$tmp/ok"; sed -i 's/,interrupted,/,ok,/' "$tmp/ok/summary.csv"
 expect_rc 2 "report: an unfinished run marked ok" "$bin" report "$tmp/ok"
-grep -q "status ok, but last_iter is not the run's iterations" "$tmp/err" && ok || bad "report, ok at $t: $(cat "$tmp/err")"
+grep -q "01-m.csv: not in SHA256SUMS, which lists every finished run's files" "$tmp/err" && ok || bad "report, ok at $t: $(cat "$tmp/err")"
+# ... and in a directory of an earlier version, without SHA256SUMS, by
+# its summary row against its CSV
+unmanifest() { rm -f "$1/SHA256SUMS"; sed -i '/"manifest":/d' "$1/metadata.json"; }
+unmanifest "$tmp/ok"
+expect_rc 2 "report: an unfinished run marked ok, no manifest" "$bin" report "$tmp/ok"
+grep -q "status ok, but last_iter is not the run's iterations" "$tmp/err" && ok || bad "report, ok at $t, no manifest: $(cat "$tmp/err")"
 damaged init '2s/^\(\([^,]*,\)\{18\}\)\([0-9]\)/\19/'
 cmp -s "$tmp/g/summary.csv" "$tmp/init/summary.csv" && bad "the planted initial_loss edit did not apply" || ok
 expect_rc 2 "plot: initial_loss edited" "$bin" plot "$tmp/init"
@@ -125,8 +131,35 @@ expect_rc 2 "report: a grid_point that is not key=number" "$bin" report "$tmp/gp
 grep -q "summary.csv:[23]: grid_point 'lr=0.01x' is not key=number" "$tmp/err" && ok || bad "report, grid_point: $(cat "$tmp/err")"
 rm -rf "$tmp/cut"; cp -r "$tmp/g" "$tmp/cut"; sed -i '$d' "$tmp/cut/runs/02-g-lr-0-01.csv"
 expect_rc 2 "report of a cut run CSV" "$bin" report "$tmp/cut"
-grep -q "02-g-lr-0-01.csv: its last row is iteration 250, summary.csv says the run ok at 300" "$tmp/err" && ok ||
+grep -q "02-g-lr-0-01.csv: changed since it was written (SHA-256 [0-9a-f]*\.\.\., SHA256SUMS says [0-9a-f]*\.\.\.): run the config again" "$tmp/err" && ok ||
 	bad "report of a cut CSV: $(cat "$tmp/err")"
+rm -rf "$tmp/oldcut"; cp -r "$tmp/cut" "$tmp/oldcut"; unmanifest "$tmp/oldcut"
+expect_rc 2 "report of a cut run CSV, no manifest" "$bin" report "$tmp/oldcut"
+grep -q "02-g-lr-0-01.csv: its last row is iteration 250, summary.csv says the run ok at 300" "$tmp/err" && ok ||
+	bad "report of a cut CSV, no manifest: $(cat "$tmp/err")"
+
+# SHA256SUMS (manifest.h) covers what consistency cannot see: a row in
+# the middle of a finished CSV changed, a final weight changed; it is in
+# sha256sum's format; deleting or garbling it is refused too.
+(cd "$tmp/g" && sha256sum --quiet -c SHA256SUMS) && ok || bad "sha256sum -c SHA256SUMS fails on a fresh directory"
+grep -q "  weights/02-g-lr-0-01/final/W1.npy$" "$tmp/g/SHA256SUMS" && ok || bad "SHA256SUMS lacks a final weight"
+rm -rf "$tmp/mid"; cp -r "$tmp/g" "$tmp/mid"; sed -i '4s/^\([0-9]*\),\([0-9]\)/\1,9/' "$tmp/mid/runs/01-g-lr-0-001.csv"
+cmp -s "$tmp/g/runs/01-g-lr-0-001.csv" "$tmp/mid/runs/01-g-lr-0-001.csv" && bad "the planted mid-file edit did not apply" || ok
+expect_rc 2 "report: a middle row of a finished CSV changed" "$bin" report "$tmp/mid"
+grep -q "01-g-lr-0-001.csv: changed since it was written" "$tmp/err" && ok || bad "report, mid-file edit: $(cat "$tmp/err")"
+expect_rc 1 "compare sees it too" "$bin" compare "$tmp/g" "$tmp/mid" --rtol 0 --atol 0
+rm -rf "$tmp/wflip"; cp -r "$tmp/g" "$tmp/wflip"
+printf '\001' | dd of="$tmp/wflip/weights/02-g-lr-0-01/final/W1.npy" bs=1 seek=150 conv=notrunc status=none
+expect_rc 2 "plot: a final weight changed" "$bin" plot "$tmp/wflip"
+grep -q "weights/02-g-lr-0-01/final/W1.npy: changed since it was written" "$tmp/err" && ok || bad "plot, weight flip: $(cat "$tmp/err")"
+expect_rc 2 "--init-from a directory whose final weight changed" "$bin" run "$tmp/g.json" -o "$tmp/fromflip" --quiet --no-plot --init-from "$tmp/wflip"
+grep -q "W1.npy: changed since it was written" "$tmp/err" && ok || bad "--init-from, weight flip: $(cat "$tmp/err")"
+rm -rf "$tmp/noman"; cp -r "$tmp/g" "$tmp/noman"; rm "$tmp/noman/SHA256SUMS"
+expect_rc 2 "report: SHA256SUMS deleted" "$bin" report "$tmp/noman"
+grep -q "noman/SHA256SUMS: missing: metadata.json says the directory has one" "$tmp/err" && ok || bad "report, manifest deleted: $(cat "$tmp/err")"
+rm -rf "$tmp/garbled"; cp -r "$tmp/g" "$tmp/garbled"; sed -i '2s/^./x/' "$tmp/garbled/SHA256SUMS"
+expect_rc 2 "report: SHA256SUMS garbled" "$bin" report "$tmp/garbled"
+grep -q "garbled/SHA256SUMS:2: not '<sha256>  <path>'" "$tmp/err" && ok || bad "report, manifest garbled: $(cat "$tmp/err")"
 
 # merge reads its shards back: a shard whose run CSV was cut is refused by
 # name, not copied; what a merge killed earlier left beside OUT
@@ -137,10 +170,11 @@ done
 mkdir -p "$tmp/merged.merge.999999999" && echo partial > "$tmp/merged.merge.999999999/summary.csv"
 expect_rc 0 "merge" "$bin" merge "$tmp/sh1" "$tmp/sh2" -o "$tmp/merged" --quiet --no-plot
 [ ! -e "$tmp/merged.merge.999999999" ] && ok || bad "merge left a dead merge's directory"
+cmp -s "$tmp/g/SHA256SUMS" "$tmp/merged/SHA256SUMS" && ok || bad "the merged SHA256SUMS differs from the single run's"
 csv=$(ls "$tmp/sh1/runs" | head -1)
 sed -i '$d' "$tmp/sh1/runs/$csv"
 expect_rc 2 "merge of a shard with a cut CSV" "$bin" merge "$tmp/sh1" "$tmp/sh2" -o "$tmp/merged2" --quiet --no-plot
-grep -q "$csv: its last row is iteration" "$tmp/err" && ok || bad "merge of a cut CSV: $(cat "$tmp/err")"
+grep -q "$csv: changed since it was written" "$tmp/err" && ok || bad "merge of a cut CSV: $(cat "$tmp/err")"
 [ ! -e "$tmp/merged2" ] && ok || bad "a refused merge wrote its output"
 
 # A finished run's CSV missing or cut: --continue of the complete
@@ -150,7 +184,7 @@ for verb in --continue --resume; do
 	expect_rc 2 "$verb with a finished run's CSV missing" "$bin" run "$tmp/g.json" -o "$tmp/gone" --quiet --no-plot $verb
 	grep -q "01-g-lr-0-001.csv" "$tmp/err" && ok || bad "$verb, CSV missing: $(cat "$tmp/err")"
 	expect_rc 2 "$verb with a finished run's CSV cut" "$bin" run "$tmp/g.json" -o "$tmp/cut" --quiet --no-plot $verb
-	grep -q "02-g-lr-0-01.csv: its last row is iteration 250" "$tmp/err" && ok || bad "$verb, CSV cut: $(cat "$tmp/err")"
+	grep -q "02-g-lr-0-01.csv: changed since it was written" "$tmp/err" && ok || bad "$verb, CSV cut: $(cat "$tmp/err")"
 done
 expect_rc 0 "--continue of the complete directory" "$bin" run "$tmp/g.json" -o "$tmp/g" --quiet --no-plot --continue
 

@@ -32,6 +32,7 @@ struct rundir {
 	double *subset_floor; /* replicates over data subsets: replicate r's
 				 floor at [r - 1] (NAN unknown), owned; or NULL */
 	int n_subset_floor;
+	int manifest_expected; /* metadata.json says it has SHA256SUMS (manifest.h) */
 	struct claim *claims; /* from metadata.json, owned */
 	int n_claims;
 };
@@ -48,10 +49,10 @@ struct curve {
 int rundir_load(struct rundir *rd, const char *dir, int need_metadata);
 void rundir_release(struct rundir *rd);
 
-/* Reads the CSV of every run that finished (status ok or diverged) and
- * checks it against its summary row (rundir_curve_column's check): a CSV
- * missing, cut or changed after the summary was written is ERR_INPUT
- * naming it. For the commands that read a directory back (report, plot,
+/* Checks every run that finished (status ok or diverged): its files
+ * against the directory's SHA256SUMS (manifest.h; required when
+ * metadata.json names it), then its CSV against its summary row: a file
+ * missing, cut or changed after it was written is ERR_INPUT naming it. For the commands that read a directory back (report, plot,
  * merge, resume) before they use it. */
 int rundir_check_curves(const struct rundir *rd);
 
