@@ -486,16 +486,15 @@ static int parse_top(struct json_ctx *c, const cJSON *root, struct experiment *e
 					   "defaults", "runs", "claims", "replicates",
 					   "replicate_over", NULL};
 	const char *name, *desc;
-	long seed;
 	int rc;
 	if ((rc = json_check_keys(c, root, "", keys)) ||
 	    (rc = json_get_string(c, root, "", "name", 0, NULL, &name)) ||
 	    (rc = json_get_string(c, root, "", "description", 0, "", &desc)) ||
-	    (rc = json_get_long(c, root, "", "seed", 0, 1, 0, 1L << 53, &seed)) ||
+	    (rc = json_get_seed(c, root, "", "seed", 0, 1, &ex->seed)) ||
 	    (rc = json_get_int(c, root, "", "replicates", 0, 1, 1, 100, &ex->replicates)) ||
 	    (rc = key_read(c, root, "", &replicate_over_key, ex)))
 		return rc;
-	c->seed = ex->seed = (unsigned long long)seed;
+	c->seed = ex->seed;
 	if (!name) {
 		const char *base = strrchr(c->file, '/');
 		base = base ? base + 1 : c->file;

@@ -172,19 +172,16 @@ static int parse_synthetic(const struct json_ctx *c, const cJSON *obj, struct da
 	int rc;
 	static const char *const keys[] = {"source", "preprocess", "m", "d",
 					   "k", "noise", "seed", NULL};
-	long seed;
 	if ((rc = json_check_keys(c, obj, "data", keys)) ||
 	    (rc = json_get_int(c, obj, "data", "m", 1, 0, 1, 10000000, &ds->m)) ||
 	    (rc = json_get_int(c, obj, "data", "d", 1, 0, 1, 100000, &ds->d)) ||
 	    (rc = json_get_int(c, obj, "data", "k", 0, 1, 1, 100000, &ds->k)) ||
 	    (rc = json_get_number(c, obj, "data", "noise", 0, 0.0, 0, JSON_CLOSED, 1e300,
 			     &ds->noise)) ||
-	    (rc = json_get_long(c, obj, "data", "seed", 0, (long)c->seed, 0, 1L << 53,
-			   &seed)))
+	    (rc = json_get_seed(c, obj, "data", "seed", 0, c->seed, &ds->seed)))
 		return rc;
 	if ((double)ds->m * ds->d > 1e9)
 		return json_fail(c, "data", "synthetic m * d is too large");
-	ds->seed = (unsigned long long)seed;
 	return ERR_OK;
 }
 

@@ -176,19 +176,18 @@ int convnet_config_parse(struct convnet_experiment *ex, const char *text, const 
 	static const char *const keys[] = {"model", "name", "description", "seed", "data",
 					   "defaults", "runs", "plot", "claims", NULL};
 	const char *name, *desc;
-	long seed;
 	const cJSON *data, *defaults, *plot;
 	if ((rc = json_check_keys(&c, root, "", keys)) ||
 	    (rc = json_get_string(&c, root, "", "name", 0, NULL, &name)) ||
 	    (rc = json_get_string(&c, root, "", "description", 0, "", &desc)) ||
-	    (rc = json_get_long(&c, root, "", "seed", 0, 1, 0, 1L << 53, &seed)) ||
+	    (rc = json_get_seed(&c, root, "", "seed", 0, 1, &ex->seed)) ||
 	    (rc = json_get_object(&c, root, "", "data", 1, &data)) ||
 	    (rc = json_get_object(&c, root, "", "defaults", 0, &defaults)) ||
 	    (rc = json_get_object(&c, root, "", "plot", 0, &plot)))
 		goto out;
 	if (defaults && (rc = keys_check(&c, defaults, "defaults", &convnet_run_keys, -1, NULL)))
 		goto out;
-	c.seed = ex->seed = (unsigned long long)seed;
+	c.seed = ex->seed;
 	if (name && (!*name || strchr(name, '/'))) {
 		rc = json_fail(&c, "name", "must be a non-empty name without '/'");
 		goto out;

@@ -1,5 +1,6 @@
 /* convnet_files: a convnet run directory's files (see convnet_files.h). */
 #include "overparam/convnet_files.h"
+#include "overparam/jsonget.h"
 #include "overparam/manifest.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
@@ -284,7 +285,7 @@ int convnet_write_metadata(const char *path, const struct convnet_experiment *ex
 				"weights/<run>/{init,final}/{conv1_w,conv1_b,conv2_w,conv2_b,dense1_a,dense1_b,bias1,dense2_a,dense2_b,bias2}.npy (float64; dense*_b only when overparameterized)");
 	cJSON_AddStringToObject(root, "name", ex->name);
 	cJSON_AddStringToObject(root, "description", ex->description);
-	cJSON_AddNumberToObject(root, "seed", (double)ex->seed);
+	cJSON_AddItemToObject(root, "seed", json_seed_item(ex->seed));
 	cJSON_AddItemToObject(root, "data", data_json(ex, facts->n_train, facts->n_test));
 	cJSON *pl = cJSON_AddObjectToObject(root, "plot");
 	cJSON_AddStringToObject(pl, "title", ex->plot_title);

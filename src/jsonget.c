@@ -4,6 +4,7 @@
 #include "overparam/jsonget.h"
 #include "overparam/error.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -141,6 +142,47 @@ int json_get_long(const struct json_ctx *c, const cJSON *obj, const char *path,
 		return json_fail(c, p, "must be in %ld..%ld, got %.17g", lo, hi, x);
 	*out = (long)x;
 	return ERR_OK;
+}
+
+int json_get_seed(const struct json_ctx *c, const cJSON *obj, const char *path,
+		  const char *key, int required, unsigned long long def, unsigned long long *out)
+{
+	char p[512];
+	const cJSON *v;
+	int rc = json_member(c, obj, path, key, required, p, sizeof(p), &v);
+	*out = def;
+	if (rc || !v)
+		return rc;
+	if (cJSON_IsNumber(v)) {
+		double x = v->valuedouble;
+		if (x != floor(x) || x < 0 || x > JSON_EXACT_INT)
+			return json_fail(c, p, "must be an integer 0..9007199254740992 (or a string of digits, up to 18446744073709551615), got %.17g",
+					 x);
+		*out = (unsigned long long)x;
+		return ERR_OK;
+	}
+	/* a number beyond 2^53 is not exact in JSON's doubles: a string keeps
+	 * all 64 bits */
+	const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+	size_t n = s ? strlen(s) : 0;
+	int digits = n > 0 && n <= 20 && strspn(s, "0123456789") == n;
+	char *end;
+	errno = 0;
+	unsigned long long x = digits ? strtoull(s, &end, 10) : 0;
+	if (!digits || errno == ERANGE)
+		return json_fail(c, p, "must be an integer 0..9007199254740992 or a string of digits up to 18446744073709551615, got %s%s%s",
+				 s ? "'" : "", s ? s : json_type_name(v), s ? "'" : "");
+	*out = x;
+	return ERR_OK;
+}
+
+cJSON *json_seed_item(unsigned long long seed)
+{
+	if (seed <= (unsigned long long)JSON_EXACT_INT)
+		return cJSON_CreateNumber((double)seed);
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%llu", seed);
+	return cJSON_CreateString(buf);
 }
 
 int json_get_int(const struct json_ctx *c, const cJSON *obj, const char *path,

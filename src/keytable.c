@@ -84,9 +84,11 @@ int key_read(const struct json_ctx *c, const cJSON *obj, const char *path,
 					   "missing (required)")
 			       : ERR_OK;
 	switch (k->type) {
+	case KEY_SEED:
+		return json_get_seed(c, obj, path, k->name, 1, 0,
+				     (unsigned long long *)((char *)base + k->offset));
 	case KEY_INT:
-	case KEY_LONG:
-	case KEY_SEED: {
+	case KEY_LONG: {
 		long v;
 		if ((rc = json_get_long(c, obj, path, k->name, 1, 0, (long)k->lo, (long)k->hi, &v)))
 			return rc;
@@ -167,6 +169,9 @@ void keys_to_json(cJSON *o, const struct key_table *t, int variant, const void *
 			cJSON_AddBoolToObject(o, k->name, v != 0);
 		else if (k->type == KEY_ENUM)
 			cJSON_AddStringToObject(o, k->name, name_map_name(k->names, (int)v));
+		else if (k->type == KEY_SEED) /* all 64 bits: a string beyond 2^53 */
+			cJSON_AddItemToObject(o, k->name,
+					      json_seed_item(*(const unsigned long long *)((const char *)base + k->offset)));
 		else
 			cJSON_AddNumberToObject(o, k->name, v);
 	}
@@ -203,9 +208,11 @@ static void type_text(const struct config_key *k, char *buf, size_t n)
 	num_text(k->lo, a, sizeof(a));
 	num_text(k->hi, b, sizeof(b));
 	switch (k->type) {
+	case KEY_SEED:
+		snprintf(buf, n, "integer %s..%s, or a string of digits up to 2^64-1", a, b);
+		return;
 	case KEY_INT:
 	case KEY_LONG:
-	case KEY_SEED:
 		snprintf(buf, n, "integer %s..%s", a, b);
 		return;
 	case KEY_BOOL:

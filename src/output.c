@@ -185,7 +185,7 @@ static cJSON *data_json(const struct experiment *ex, const struct run_context *r
 	}
 	if (d->source == DATA_SYNTHETIC) {
 		cJSON_AddNumberToObject(o, "noise", d->noise);
-		cJSON_AddNumberToObject(o, "seed", (double)d->seed);
+		cJSON_AddItemToObject(o, "seed", json_seed_item(d->seed));
 	}
 	cJSON *files = cJSON_AddArrayToObject(o, "files");
 	for (int i = 0; i < ds->n_files; i++) {
@@ -367,7 +367,7 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(root, "manifest", MANIFEST_NAME);
 	cJSON_AddStringToObject(root, "name", ex->name);
 	cJSON_AddStringToObject(root, "description", ex->description);
-	cJSON_AddNumberToObject(root, "seed", (double)ex->seed);
+	cJSON_AddItemToObject(root, "seed", json_seed_item(ex->seed));
 	cJSON_AddNumberToObject(root, "replicates", ex->replicates);
 	cJSON_AddStringToObject(root, "replicate_over",
 				name_map_name(&replicate_over_names, ex->replicate_over));

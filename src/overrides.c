@@ -4,6 +4,7 @@
 #include "overparam/error.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,15 @@ static int apply_one(cJSON *root, const char *set)
 	if (!eq || eq == set)
 		return err_set(ERR_INPUT, "--set '%s': expected KEY=VALUE", set);
 	cJSON *value = cJSON_Parse(eq + 1);
-	if (!value)
+	/* an integer beyond 2^53 would lose bits as a JSON number: kept as its
+	 * digits, which a seed takes exactly (json_get_seed) */
+	if (value && cJSON_IsNumber(value) && fabs(value->valuedouble) > JSON_EXACT_INT &&
+	    strspn(eq + 1 + (eq[1] == '-'), "0123456789") == strlen(eq + 1 + (eq[1] == '-'))) {
+		cJSON_Delete(value);
 		value = cJSON_CreateString(eq + 1);
+	} else if (!value) {
+		value = cJSON_CreateString(eq + 1);
+	}
 	if (!value)
 		return err_set(ERR_RUNTIME, "out of memory");
 	int klen = (int)(eq - set);

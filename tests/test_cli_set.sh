@@ -52,4 +52,22 @@ expect_rc 0 "bits: edge values" "$bin" run "$tmp/bits.json" -o "$tmp/bits3" --qu
 	--set 'description=x' --set 'data.noise=2.2250738585072014e-308' --set 'runs[0].optimizer.lr=0.30000000000000004'
 grep -q '"noise":[[:space:]]*2.2250738585072014e-308' "$tmp/bits3/config.json" && grep -q '"lr":[[:space:]]*0.30000000000000004' "$tmp/bits3/config.json" &&
 	ok || bad "bits: edge values: $(grep -E '"(noise|lr)"' "$tmp/bits3/config.json")"
+# Seeds beyond 2^53 keep all 64 bits as a string of digits (json_get_seed):
+# in the config, through --set (an integer literal past 2^53 stays its
+# digits), in summary.csv and metadata.json; the lowest bit changes the
+# curve; a seed past 2^64 - 1 or not digits is refused by key.
+for s in 18446744073709551615 18446744073709551614; do
+	expect_rc 0 "seed $s by --set" "$bin" run "$tmp/bits.json" -o "$tmp/seed$s" --quiet --no-plot --set "seed=$s"
+	grep -q "\"seed\":[[:space:]]*\"$s\"" "$tmp/seed$s/metadata.json" && ok || bad "seed $s: metadata.json: $(grep -m1 '"seed"' "$tmp/seed$s/metadata.json")"
+	[ "$(awk -F, 'NR == 2 { print $13 }' "$tmp/seed$s/summary.csv")" = "$s" ] && ok || bad "seed $s: summary.csv: $(sed -n 2p "$tmp/seed$s/summary.csv")"
+done
+cmp -s "$tmp/seed18446744073709551615/runs/01-a.csv" "$tmp/seed18446744073709551614/runs/01-a.csv" &&
+	bad "seeds 2^64-1 and 2^64-2 gave the same curve" || ok
+expect_rc 0 "seed 2^64-1 written as a string" "$bin" run "$tmp/bits.json" -o "$tmp/seedstr" --quiet --no-plot --set 'seed="18446744073709551615"'
+cmp -s "$tmp/seed18446744073709551615/runs/01-a.csv" "$tmp/seedstr/runs/01-a.csv" && ok || bad "the seed as a string and by --set differ"
+expect_rc 2 "seed 2^64" "$bin" run "$tmp/bits.json" -o "$tmp/seedbad" --quiet --no-plot --set 'seed=18446744073709551616'
+grep -q "bits.json: seed: must be an integer 0..9007199254740992 or a string of digits up to 18446744073709551615, got '18446744073709551616'" "$tmp/err" && ok || bad "seed 2^64: $(cat "$tmp/err")"
+expect_rc 2 "init.seed not digits" "$bin" run "$tmp/bits.json" -o "$tmp/seedbad" --quiet --no-plot --set 'runs[0].init.seed="12a"'
+grep -q "runs\[0\].init.seed: must be an integer .*got '12a'" "$tmp/err" && ok || bad "init.seed 12a: $(cat "$tmp/err")"
+[ ! -e "$tmp/seedbad" ] && ok || bad "a refused seed left an output directory"
 finish test_cli_set

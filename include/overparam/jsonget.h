@@ -45,6 +45,18 @@ int json_get_number(const struct json_ctx *c, const cJSON *obj, const char *path
 		    enum json_bound lo_b, double hi, double *out);
 
 /* An integer in lo..hi. */
+/* 2^53: the integers up to it are exact in JSON's numbers (doubles). */
+#define JSON_EXACT_INT 9007199254740992.0
+
+/* A seed: an integer number 0..2^53, or a string of decimal digits for any
+ * value up to 2^64-1 (beyond 2^53 a JSON number would lose bits). */
+int json_get_seed(const struct json_ctx *c, const cJSON *obj, const char *path,
+		  const char *key, int required, unsigned long long def, unsigned long long *out);
+
+/* The seed as json_get_seed reads it back: a number up to 2^53, else a
+ * string of its digits. */
+cJSON *json_seed_item(unsigned long long seed);
+
 int json_get_long(const struct json_ctx *c, const cJSON *obj, const char *path,
 		  const char *key, int required, long def, long lo, long hi, long *out);
 int json_get_int(const struct json_ctx *c, const cJSON *obj, const char *path,
