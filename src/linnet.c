@@ -31,11 +31,13 @@ int linnet_create(struct linnet *net, int N, int d, int k, const int *hidden)
 	net->n[N] = k;
 	for (int j = 1; j < N; j++)
 		net->n[j] = hidden[j - 1];
-	size_t total = 0, a_total = 0;
+	size_t total = 0, a_total = 0, max_layer = 1;
 	int max_n = 0;
 	for (int j = 1; j <= N; j++) {
 		net->offset[j - 1] = total;
 		total += (size_t)net->n[j] * net->n[j - 1];
+		if ((size_t)net->n[j] * net->n[j - 1] > max_layer)
+			max_layer = (size_t)net->n[j] * net->n[j - 1];
 	}
 	net->offset[N] = total;
 	for (int j = 0; j <= N; j++) {
@@ -49,7 +51,7 @@ int linnet_create(struct linnet *net, int N, int d, int k, const int *hidden)
 	net->A = calloc(a_total, sizeof(double));
 	net->B = calloc((size_t)k * max_n, sizeof(double));
 	net->B2 = calloc((size_t)k * max_n, sizeof(double));
-	net->sq = calloc((size_t)max_n * max_n, sizeof(double));
+	net->sq = calloc(max_layer, sizeof(double)); /* W_{j+1}^T, for the imbalance */
 	if (!net->params || !net->A || !net->B || !net->B2 || !net->sq)
 		goto oom;
 	return ERR_OK;

@@ -184,22 +184,28 @@ double train_bytes_needed(const struct run_spec *r, const struct dataset *ds)
 	n[N] = k;
 	for (int j = 1; j < N; j++)
 		n[j] = r->hidden[j - 1];
-	double T = 0, sum_n = 0, max_n = 0;
-	for (int j = 1; j <= N; j++)
+	double T = 0, sum_n = 0, max_n = 0, max_layer = 1;
+	for (int j = 1; j <= N; j++) {
 		T += (double)n[j] * n[j - 1];
+		max_layer = fmax(max_layer, (double)n[j] * n[j - 1]);
+	}
 	for (int j = 0; j <= N; j++) {
 		sum_n += n[j];
 		max_n = fmax(max_n, n[j]);
 	}
 	double P = r->model == MODEL_DEEP ? T : (double)k * d;
-	int imb = r->model == MODEL_DEEP &&
-		  imbalance_period_of(n, N, k, ds->m, r->log_every) == 0;
 	free(n);
+	/* The log: a row (iteration, loss, |W_e|, imbalance) per log_every
+	 * iterations, and the first and last, with the diagnostics' columns. */
+	double extra = 2.0 * r->emulate + (r->singular_values ? (k < d ? k : d) : 0);
+	double rows = (double)r->iterations / (double)r->log_every + 2;
 	/* weights, gradient, optimizer state, a checkpoint copy; A_j, B_j, the
-	 * imbalance workspace; W_e, G, the row scratch; an Eq. 12 twin. */
+	 * imbalance workspace (the largest layer, linnet.c: allocated for every
+	 * deep net); W_e, G, the row scratch; an Eq. 12 twin; the log. */
 	double doubles = T + P * (1 + optim_state_slots(r->optim.kind)) +
 			 P * (1 + optim_state_slots(r->optim.kind)) + k * sum_n + 2.0 * k * max_n +
-			 (imb ? max_n * max_n : 0) + 3.0 * k * d + (double)ds->m * k;
+			 (r->model == MODEL_DEEP ? max_layer : 0) + 3.0 * k * d + (double)ds->m * k +
+			 rows * (4 + extra);
 	if (r->emulate)
 		doubles += 4.0 * k * d;
 	return 8.0 * doubles;

@@ -81,6 +81,12 @@ sed 's/"width": 300/"width": 100000/; s/"d": 16/"d": 128/' "$tmp/wide.json" > "$
 expect_rc 2 "too big for memory" "$bin" run "$tmp/huge.json" -o "$tmp/huge" --quiet
 grep -q "run 'wide' needs about [0-9.]* GiB (weights, gradient, optimizer state, workspace), this machine has" "$tmp/err" && ok || bad "memory refusal: $(cat "$tmp/err")"
 [ -e "$tmp/huge" ] && bad "memory refusal wrote output" || ok
+# ... and so is a log that cannot: 10^9 iterations logged at every one
+# (4 numbers a row: 30 GiB), before the directory is made.
+expect_rc 2 "a log too big for memory" "$bin" run "$tmp/wide.json" -o "$tmp/hugelog" --quiet \
+	--set train.iterations=1e9 --set train.log_every=1
+grep -q "needs about [0-9.]* GiB" "$tmp/err" && ok || bad "log memory refusal: $(cat "$tmp/err")"
+[ -e "$tmp/hugelog" ] && bad "the log memory refusal wrote output" || ok
 
 
 # A winner at the edge of its grid is flagged in the run output, the
