@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # slurm-sweep.sh: one overparam run (a grid search, say) as a Slurm job
-# array of N shards and a merge job after it.
+# array of N shards and a merge job after it (which then runs the config's
+# grid rounds, select.extend and select.refine, if it has any).
 #
 # usage: scripts/slurm-sweep.sh [--shards N] CONFIG OUTDIR [sbatch options...]
 #   OUTDIR/config.json   the config the sweep was started with (a re-run with
@@ -80,9 +81,13 @@ if [ ${#todo[@]} -gt 0 ]; then
 	echo "slurm-sweep: job $array: shards $list of $n"
 	dependency=(--dependency="afterany:$array" --kill-on-invalid-dep=no)
 fi
-merge=$(printf 'exec %q merge' "$bin")
+# The merge, then the config's grid rounds if it has any (merge leaves the
+# result "incomplete" for them; --continue of a complete result does
+# nothing); a rerun of this job after the merge went through continues.
+merge=$(printf '[ -d %q ] || %q merge' "$out/result" "$bin")
 for d in "${dirs[@]}"; do merge+=$(printf ' %q' "$d"); done
-merge+=$(printf ' -o %q --quiet' "$out/result")
+merge+=$(printf ' -o %q --quiet && exec %q run %q -o %q --continue --quiet --threads "${SLURM_CPUS_PER_TASK:-1}"' \
+	"$out/result" "$bin" "$config" "$out/result")
 job=$(sbatch --parsable "${dependency[@]}" --job-name="$name-merge" \
 	--output="$out/logs/merge.out" --open-mode=append "$@" --wrap="$merge")
 echo "slurm-sweep: job ${job%%;*}: merge into $out/result"

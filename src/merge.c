@@ -15,7 +15,12 @@
  *   plot.gp, loss.png   by plot_dir, as a single run makes them
  * Fields that differ from a single-machine run's metadata: finished_utc,
  * merged_from, each run's result.seconds, and the per-process facts taken
- * from shard 1 (resumed, threads, kernels, libraries). */
+ * from shard 1 (resumed, threads, kernels, libraries).
+ * A config with grid rounds (select.extend, select.refine): the shards ran
+ * the plan's runs; each round depends on every group's winner, so the
+ * merged directory is status "incomplete" (no plot) and
+ * `overparam run CONFIG -o OUT --continue` runs the rounds in one process,
+ * to the bytes of a single-machine run. */
 #include "overparam/commands.h"
 #include "overparam/config.h"
 #include "overparam/error.h"
@@ -211,9 +216,15 @@ static int copy_run(const char *shard, const char *tmp, const char *csv)
 }
 
 /* metadata.json of the whole run: shard 1's root with the runs of all. */
+/* The config's grid rounds run after the merge (see the top). */
+static int rounds_remain(const struct experiment *ex)
+{
+	return ex->select.extend || ex->select.refine;
+}
+
 static int write_metadata(const char *path, struct shard_dir *sh, int n_shards,
 			  const struct shard_dir *first, const struct experiment *ex,
-			  const int *owner, const int *selected)
+			  const int *owner, const int *selected, const char *status)
 {
 	cJSON *root = cJSON_Duplicate(first->meta, 1);
 	cJSON *runs = cJSON_CreateArray();
@@ -242,7 +253,7 @@ static int write_metadata(const char *path, struct shard_dir *sh, int n_shards,
 		time_t now = time(NULL);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 		cJSON_ReplaceItemInObjectCaseSensitive(root, "finished_utc", cJSON_CreateString(stamp));
-		cJSON_ReplaceItemInObjectCaseSensitive(root, "status", cJSON_CreateString("complete"));
+		cJSON_ReplaceItemInObjectCaseSensitive(root, "status", cJSON_CreateString(status));
 		cJSON *from = cJSON_AddArrayToObject(root, "merged_from");
 		for (int i = 1; i <= n_shards; i++) { /* in shard order */
 			int k = 0;
@@ -341,10 +352,11 @@ static int write_merged(const char *tmp, struct shard_dir *sh, int n,
 	if (!rc) {
 		free(p);
 		p = path_join(tmp, "metadata.json");
-		rc = p ? write_metadata(p, sh, n, first, ex, owner, selected)
+		rc = p ? write_metadata(p, sh, n, first, ex, owner, selected,
+					rounds_remain(ex) ? "incomplete" : "complete")
 		       : err_set(ERR_RUNTIME, "out of memory");
 	}
-	if (!rc && !no_plot)
+	if (!rc && !no_plot && !rounds_remain(ex))
 		rc = plot_dir(tmp);
 	free(p);
 	free(runs);
@@ -425,6 +437,9 @@ int cmd_merge(char *const *dirs, int n, const char *out, int no_plot, int quiet)
 	}
 	if (!rc && !quiet)
 		fprintf(stderr, "overparam: merged %d shards (%d runs) into '%s'\n", n, ex.n_runs, out);
+	if (!rc && !quiet && rounds_remain(&ex))
+		fprintf(stderr, "overparam: the config's grid rounds (select.extend, select.refine) remain: 'overparam run %s -o %s --continue' runs them\n",
+			meta_string(first->meta, "config_file"), out);
 	for (int i = 0; csv_names && have_ex && i < ex.n_runs; i++)
 		free(csv_names[i]);
 	free(csv_names);

@@ -516,10 +516,11 @@ static int job_plan(struct run_job *j)
 		j->facts.threads = 1;
 	j->facts.init_from = o->init_from;
 	j->facts.batched = o->no_batch ? 0 : MAX_BATCH;
-	if ((j->ex.select.extend || j->ex.select.refine) &&
-	    (o->shard.count || o->shard_plan || o->init_from))
+	/* Under --shard a shard runs its part of the plan; the rounds run after
+	 * the merge (merge.c), in one process. */
+	if ((j->ex.select.extend || j->ex.select.refine) && o->init_from)
 		return err_set(ERR_INPUT,
-			       "%s: select.extend and select.refine run their grid rounds in one process: not with --shard or --init-from",
+			       "%s: select.extend and select.refine add runs that --init-from has no weights for: not with --init-from",
 			       o->config);
 	if (j->ex.replicate_over == REPLICATE_BATCHES &&
 	    (o->shard.count || o->shard_plan || o->resume || o->cont))

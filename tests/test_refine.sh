@@ -87,9 +87,25 @@ for d in res res2; do
 done
 expect_rc 0 "--continue of the complete rounds" "$bin" run "$tmp/grid.json" -o "$tmp/res" --no-plot --continue
 grep -q "is complete: nothing to do" "$tmp/err" && ok || bad "complete rounds: $(cat "$tmp/err")"
+# Sharded: the shards run the plan's runs, the merge is "incomplete" and
+# says how to finish, --continue of it runs the rounds: the bytes of the
+# single-process run (every CSV, summary.csv, SHA256SUMS).
+for k in 1 2 3; do
+	expect_rc 0 "rounds: shard $k/3" "$bin" run "$tmp/grid.json" -o "$tmp/sh$k" --shard $k/3 --quiet
+done
+expect_rc 0 "rounds: merge" "$bin" merge "$tmp/sh1" "$tmp/sh2" "$tmp/sh3" -o "$tmp/shm"
+grep -q "grid rounds (select.extend, select.refine) remain: 'overparam run .*grid.json -o $tmp/shm --continue' runs them" "$tmp/err" && ok ||
+	bad "rounds: merge message: $(cat "$tmp/err")"
+grep -Eq '"status":[[:space:]]*"incomplete"' "$tmp/shm/metadata.json" && ok || bad "rounds: the merge is not incomplete"
+[ ! -e "$tmp/shm/loss.png" ] && ok || bad "rounds: an incomplete merge plotted"
+expect_rc 0 "rounds: --continue of the merge" "$bin" run "$tmp/grid.json" -o "$tmp/shm" --continue --quiet
+for f in summary.csv SHA256SUMS $(cd "$tmp/rounds" && ls runs/*.csv); do
+	cmp -s "$tmp/rounds/$f" "$tmp/shm/$f" && ok || bad "rounds, sharded: $f differs from the single-process run"
+done
+[ "$(ls "$tmp/shm/runs" | wc -l)" = "$(ls "$tmp/rounds/runs" | wc -l)" ] && ok || bad "rounds, sharded: another number of runs"
 # Refusals.
-expect_rc 2 "rounds with --shard" "$bin" run "$tmp/grid.json" -o "$tmp/s" --shard 1/2 --quiet
-grep -q "grid rounds in one process" "$tmp/err" && ok || bad "--shard message: $(cat "$tmp/err")"
+expect_rc 2 "rounds with --init-from" "$bin" run "$tmp/grid.json" -o "$tmp/s" --init-from "$tmp/rounds" --quiet
+grep -q "grid.json: select.extend and select.refine add runs that --init-from has no weights for" "$tmp/err" && ok || bad "--init-from message: $(cat "$tmp/err")"
 sed 's/"refine": 2/"refine": 11/' "$tmp/grid.json" > "$tmp/bad.json"
 expect_rc 2 "refine out of range" "$bin" run "$tmp/bad.json" -o "$tmp/b" --quiet
 grep -q "bad.json: select.refine: must be in 0..10, got 11" "$tmp/err" && ok || bad "range message: $(cat "$tmp/err")"

@@ -137,6 +137,16 @@ expect_rc 0 "slurm-sweep again" env OVERPARAM="$bin" bash "$sweep" --shards 3 "$
 grep -q "is complete: nothing to do" "$tmp/out" && ok || bad "complete sweep resubmitted: $(cat "$tmp/out")"
 expect_rc 2 "slurm-sweep with another shard count" env OVERPARAM="$bin" bash "$sweep" --shards 2 "$tmp/grid.json" "$tmp/sw"
 
+# A config with grid rounds: the merge job merges, then runs the rounds
+# (--continue of the incomplete result): the single run's bytes.
+sed 's/"name": "grid",/"name": "rounds", "select": {"extend": 3, "refine": 1},/' "$tmp/grid.json" > "$tmp/rounds.json"
+expect_rc 0 "single run with rounds" "$bin" run "$tmp/rounds.json" -o "$tmp/rsingle" --quiet --no-plot
+expect_rc 0 "slurm-sweep with rounds" env OVERPARAM="$bin" bash "$sweep" --shards 3 "$tmp/rounds.json" "$tmp/rsw"
+wait_jobs
+cmp -s "$tmp/rsingle/summary.csv" "$tmp/rsw/result/summary.csv" && ok || bad "rounds sweep: summary.csv differs: $(cat "$tmp/rsw/logs/merge.out")"
+[ "$(ls "$tmp/rsw/result/runs" 2> /dev/null | wc -l)" = "$(ls "$tmp/rsingle/runs" | wc -l)" ] && ok || bad "rounds sweep: another number of runs"
+grep -Eq '"status":[[:space:]]*"complete"' "$tmp/rsw/result/metadata.json" && ok || bad "rounds sweep: result not complete"
+
 # A task that fails (shard 2, once): the merge still runs and names it; the
 # next sweep submits shard 2 alone, and the merge.
 cat > "$tmp/flaky" <<EOF
