@@ -32,6 +32,7 @@
 #include "overparam/shard.h"
 #include "overparam/sweep.h"
 #include "overparam/manifest.h"
+#include "overparam/outdir.h"
 #include "overparam/weights.h"
 
 #include <cjson/cJSON.h>
@@ -373,6 +374,13 @@ int cmd_merge(char *const *dirs, int n, const char *out, int no_plot, int quiet)
 	int have_ex = 0, *owner = NULL;
 	char **csv_names = NULL, *tmp = NULL;
 	int rc = sh ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
+	/* one writer: OUT is made empty (if absent) and locked, as a run locks
+	 * its directory (outdir.c); the result is swapped in at the end */
+	int made = !path_is_dir(out), lock_fd = -1;
+	if (!rc && made && path_mkdirs(out))
+		rc = err_set(ERR_INPUT, "cannot make output directory '%s'", out);
+	if (!rc)
+		rc = outdir_lock(out, &lock_fd);
 	if (!rc && path_dir_nonempty(out))
 		rc = err_set(ERR_INPUT, "output directory '%s' exists and is not empty", out);
 	for (int k = 0; !rc && k < n; k++)
@@ -428,13 +436,15 @@ int cmd_merge(char *const *dirs, int n, const char *out, int no_plot, int quiet)
 		tree_remove(tmp);
 		path_sweep_stale(out, ".merge."); /* of merges killed before */
 		rc = write_merged(tmp, sh, n, first, &ex, owner, csv_names, no_plot);
-		if (!rc && path_is_dir(out))
-			rmdir(out); /* empty, checked above */
-		if (!rc && rename(tmp, out) != 0)
-			rc = err_set(ERR_RUNTIME, "cannot rename '%s' to '%s'", tmp, out);
+		if (!rc && !(rc = dir_replace(tmp, out))) /* OUT: the locked empty one */
+			made = 0;
 		if (rc)
 			tree_remove(tmp);
 	}
+	if (made && path_is_dir(out) && !path_dir_nonempty(out))
+		rmdir(out); /* made by this merge, which wrote nothing */
+	if (lock_fd >= 0)
+		close(lock_fd);
 	if (!rc && !quiet)
 		fprintf(stderr, "overparam: merged %d shards (%d runs) into '%s'\n", n, ex.n_runs, out);
 	if (!rc && !quiet && rounds_remain(&ex))

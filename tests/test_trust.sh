@@ -202,6 +202,10 @@ for opt in "" --continue --resume --force; do
 	grep -qF "'$tmp/busy' is being written by another overparam (PID $writer)" "$tmp/err" && ok ||
 		bad "second writer ${opt:-(new run)}: message '$(cat "$tmp/err")'"
 done
+# merge takes the same lock on its output directory
+expect_rc 2 "merge into a directory being written" "$bin" merge "$tmp/sh1" "$tmp/sh2" -o "$tmp/busy" --quiet --no-plot
+grep -qF "'$tmp/busy' is being written by another overparam (PID $writer)" "$tmp/err" && ok ||
+	bad "merge as a second writer: message '$(cat "$tmp/err")'"
 kill -INT "$writer"
 wait "$writer"
 [ -s "$tmp/busy/config.json" ] && ok || bad "the first writer's records are gone"
