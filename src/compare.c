@@ -170,6 +170,10 @@ static int compare_dirs(const char *exp, const char *act, const struct compare_o
 		rundir_release(&e);
 		return rc;
 	}
+	/* each directory is what it was written as (SHA256SUMS, summary rows
+	 * against CSVs): a damaged one is refused (exit 2), not compared */
+	if (!(rc = rundir_check_curves(&e)))
+		rc = rundir_check_curves(&a);
 	for (int i = 0; !rc && i < a.n_runs; i++) {
 		int found = 0;
 		for (int j = 0; j < e.n_runs && !found; j++)

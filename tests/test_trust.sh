@@ -88,9 +88,10 @@ for f in runs/01-m.csv summary.csv weights/01-m/final/W1.npy weights/01-m/final/
 	cmp -s "$tmp/whole/$f" "$tmp/int/$f" && ok || bad "resumed: $f differs from the uninterrupted run"
 done
 # compare and report read summary.csv and the run CSVs: a final loss
-# changed in summary.csv, or a winner moved, fails compare --rtol 0
-# --atol 0; a run CSV cut after the summary was written is refused by
-# report and plot instead of read as a shorter run.
+# changed in summary.csv is refused (exit 2) by compare, report and plot
+# as a damaged directory; a winner moved fails compare --rtol 0 --atol 0
+# (exit 1); a run CSV cut after the summary was written is refused instead
+# of read as a shorter run.
 cat > "$tmp/g.json" <<'JSON'
 {"data": {"source": "synthetic", "m": 50, "d": 4, "noise": 0.1}, "loss": {"p": 4},
  "train": {"iterations": 300, "log_every": 50},
@@ -103,8 +104,8 @@ damaged() { rm -rf "$tmp/$1"; cp -r "$tmp/g" "$tmp/$1"; sed -i "$2" "$tmp/$1/sum
 # columns: ...,initial_loss(19),final_loss(20),min_loss(21),selected(22),...
 damaged fl '2s/^\(\([^,]*,\)\{19\}\)\([0-9]\)/\19/'
 cmp -s "$tmp/g/summary.csv" "$tmp/fl/summary.csv" && bad "the planted final_loss edit did not apply" || ok
-expect_rc 1 "compare: a final loss changed" "$bin" compare "$tmp/g" "$tmp/fl" --rtol 0 --atol 0
-grep -q "summary.csv column 'final_loss'" "$tmp/err" && ok || bad "compare final_loss: $(cat "$tmp/err")"
+expect_rc 2 "compare: a final loss changed" "$bin" compare "$tmp/g" "$tmp/fl" --rtol 0 --atol 0
+grep -q "fl/summary.csv: run 1 ('g \[lr=0.001\]'): final_loss is not the loss of its last row" "$tmp/err" && ok || bad "compare final_loss: $(cat "$tmp/err")"
 damaged win '2s/,\([01]\),runs\//,W\1,runs\//; 3s/,\([01]\),runs\//,W\1,runs\//; s/,W0,runs/,1,runs/; s/,W1,runs/,0,runs/'
 cmp -s "$tmp/g/summary.csv" "$tmp/win/summary.csv" && bad "the planted winner swap did not apply" || ok
 expect_rc 1 "compare: the winner moved" "$bin" compare "$tmp/g" "$tmp/win" --rtol 0 --atol 0
@@ -147,7 +148,8 @@ rm -rf "$tmp/mid"; cp -r "$tmp/g" "$tmp/mid"; sed -i '4s/^\([0-9]*\),\([0-9]\)/\
 cmp -s "$tmp/g/runs/01-g-lr-0-001.csv" "$tmp/mid/runs/01-g-lr-0-001.csv" && bad "the planted mid-file edit did not apply" || ok
 expect_rc 2 "report: a middle row of a finished CSV changed" "$bin" report "$tmp/mid"
 grep -q "01-g-lr-0-001.csv: changed since it was written" "$tmp/err" && ok || bad "report, mid-file edit: $(cat "$tmp/err")"
-expect_rc 1 "compare sees it too" "$bin" compare "$tmp/g" "$tmp/mid" --rtol 0 --atol 0
+expect_rc 2 "compare refuses it too" "$bin" compare "$tmp/g" "$tmp/mid" --rtol 0 --atol 0
+grep -q "01-g-lr-0-001.csv: changed since it was written" "$tmp/err" && ok || bad "compare, mid-file edit: $(cat "$tmp/err")"
 rm -rf "$tmp/wflip"; cp -r "$tmp/g" "$tmp/wflip"
 printf '\001' | dd of="$tmp/wflip/weights/02-g-lr-0-01/final/W1.npy" bs=1 seek=150 conv=notrunc status=none
 expect_rc 2 "plot: a final weight changed" "$bin" plot "$tmp/wflip"
