@@ -253,9 +253,17 @@ int outdir_init_dirs(const char *dir, const struct experiment *ex,
 	if (!path_is_dir(dir))
 		return err_set(ERR_INPUT, "--init-from: '%s' is not a run directory", dir);
 	struct rundir rd = {0};
-	if (rundir_load(&rd, dir, 0))
+	char *sum = path_join(dir, "summary.csv");
+	int no_sum = sum && access(sum, F_OK) != 0;
+	free(sum);
+	if (no_sum)
 		return err_set(ERR_INPUT, "--init-from: '%s' is not a run directory (no summary.csv)",
 			       dir);
+	if (rundir_load(&rd, dir, 0)) { /* its message names the file */
+		char why[512];
+		snprintf(why, sizeof(why), "%s", err_message());
+		return err_set(ERR_INPUT, "--init-from: %s", why);
+	}
 	int rc = rundir_check_curves(&rd); /* the weights read are the ones written */
 	for (int p = 0; !rc && p < sub->n; p++) {
 		const char *label = ex->runs[sub->rows[p]].label;

@@ -535,6 +535,29 @@ static int job_plan(struct run_job *j)
 	return stop_test_raise_parse();
 }
 
+/* Every checkpoint of an unfinished run in the directory being resumed is
+ * read and checked now (its files' digests, its state, the CSV rows before
+ * it), before this process writes anything there: a damaged one is refused
+ * with the directory as it was. The runs read them again when they start. */
+static int check_checkpoints(const struct rundir *prev)
+{
+	int rc = ERR_OK;
+	for (int p = 0; !rc && p < prev->n_runs; p++) {
+		if (strcmp(prev->runs[p].status, "interrupted") != 0)
+			continue;
+		char *wdir = weights_run_dir(prev->dir, prev->runs[p].csv);
+		char *csv = path_join(prev->dir, prev->runs[p].csv);
+		struct checkpoint ck;
+		if (!wdir || !csv)
+			rc = err_set(ERR_RUNTIME, "out of memory");
+		else if (checkpoint_exists(wdir) && !(rc = checkpoint_load(wdir, &ck, csv)))
+			checkpoint_release(&ck);
+		free(wdir);
+		free(csv);
+	}
+	return rc;
+}
+
 /* Phase 2: the run directory. What --resume / --continue find there, the
  * rows of a resumed directory, and the --init-from weights of each run. */
 static int job_directory(struct run_job *j)
@@ -552,7 +575,8 @@ static int job_directory(struct run_job *j)
 	if (j->act != OUTDIR_START && ((rc = rundir_load(&j->prev, j->outdir, 0)) ||
 				       (rc = outdir_check_rows(&j->prev, &j->sub, j->outdir,
 							      j->ex.select.extend || j->ex.select.refine)) ||
-				       (rc = rundir_check_curves(&j->prev))))
+				       (rc = rundir_check_curves(&j->prev)) ||
+				       (rc = check_checkpoints(&j->prev))))
 		return rc;
 	/* its finished runs' digests, checked just now, are kept as they are */
 	char *mpath = j->act != OUTDIR_START ? path_join(j->outdir, MANIFEST_NAME) : NULL;

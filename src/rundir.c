@@ -405,6 +405,14 @@ int rundir_check_curves(const struct rundir *rd)
 	if (rd->manifest_expected && !has)
 		return err_set(ERR_INPUT, "%s/%s: missing: metadata.json says the directory has one (it lists every finished run's files)",
 			       rd->dir, MANIFEST_NAME);
+	/* a directory with a manifest was written by a version that always
+	 * writes metadata.json beside it */
+	char *meta = has ? path_join(rd->dir, "metadata.json") : NULL;
+	int no_meta = meta && access(meta, F_OK) != 0;
+	free(meta);
+	if (no_meta)
+		return err_set(ERR_INPUT, "%s/metadata.json: missing (the directory has %s, written with it)",
+			       rd->dir, MANIFEST_NAME);
 	int rc = has ? manifest_load(&man, rd->dir) : ERR_OK;
 	for (int i = 0; !rc && has && i < rd->n_runs; i++)
 		if (!strcmp(rd->runs[i].status, "ok") || !strcmp(rd->runs[i].status, "diverged"))
