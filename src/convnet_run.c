@@ -341,6 +341,26 @@ static int train_runs(const struct run_options *o, const struct convnet_experime
 	return rc;
 }
 
+/* The records of the work directory tmp, in this order: SHA256SUMS (every
+ * finished run's files), summary.csv, metadata.json. */
+static int write_records(const struct convnet_experiment *ex, const struct convnet_result *res,
+			 char *const *csv, const long *steps, const char *tmp, int resumed,
+			 const struct convnet_facts *facts)
+{
+	int rc = write_manifest(ex, res, csv, tmp, resumed);
+	char *path = rc ? NULL : path_join(tmp, "summary.csv");
+	if (!rc)
+		rc = path ? convnet_write_summary(path, ex, res, csv, steps)
+			  : err_set(ERR_RUNTIME, "out of memory");
+	free(path);
+	path = rc ? NULL : path_join(tmp, "metadata.json");
+	if (!rc)
+		rc = path ? convnet_write_metadata(path, ex, res, csv, steps, facts)
+			  : err_set(ERR_RUNTIME, "out of memory");
+	free(path);
+	return rc;
+}
+
 int convnet_cmd_run(const struct run_options *o, const char *config_text)
 {
 	struct convnet_experiment ex;
@@ -353,7 +373,7 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 	struct convnet_result *res = calloc((size_t)ex.n_runs, sizeof(*res));
 	char **csv = calloc((size_t)ex.n_runs, sizeof(char *));
 	long *steps = calloc((size_t)ex.n_runs, sizeof(long));
-	char default_dir[512], *tmp = NULL, *path = NULL;
+	char default_dir[512], *tmp = NULL;
 	const char *outdir = o->outdir;
 	if (!outdir) {
 		snprintf(default_dir, sizeof(default_dir), "results/%s", ex.name);
@@ -402,18 +422,10 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 	if ((rc = train_runs(o, &ex, &data, tmp, act == OUTDIR_RESUME ? meta : NULL, res, csv,
 			     steps, &interrupted)))
 		goto out;
-	if ((rc = write_manifest(&ex, res, csv, tmp, act == OUTDIR_RESUME)))
-		goto out;
-	path = path_join(tmp, "summary.csv");
-	if (!path || (rc = convnet_write_summary(path, &ex, res, csv, steps)))
-		goto out;
-	free(path);
-	path = path_join(tmp, "metadata.json");
 	struct convnet_facts facts = {train.n, test.n, threads, o->iterations > 0 ? o->iterations : 0,
 				      interrupted ? "interrupted" : "complete"};
-	if (!path || (rc = convnet_write_metadata(path, &ex, res, csv, steps, &facts)))
-		goto out;
-	if ((rc = dir_replace(tmp, outdir)))
+	if ((rc = write_records(&ex, res, csv, steps, tmp, act == OUTDIR_RESUME, &facts)) ||
+	    (rc = dir_replace(tmp, outdir)))
 		goto out;
 	made = 0; /* in place: kept whatever follows */
 	free(tmp);
@@ -436,7 +448,6 @@ out:
 		rmdir(outdir); /* made by this run, which wrote nothing */
 	if (lock_fd >= 0)
 		close(lock_fd);
-	free(path);
 	for (int i = 0; res && i < ex.n_runs; i++)
 		free(res[i].rows);
 	for (int i = 0; csv && i < ex.n_runs; i++)

@@ -316,4 +316,25 @@ int outdir_check_rows(const struct rundir *prev, const struct run_subset *sub,
 	return ERR_OK;
 }
 
-
+/* Every checkpoint of an unfinished run in the directory being resumed is
+ * read and checked now (its files' digests, its state, the CSV rows before
+ * it), before this process writes anything there: a damaged one is refused
+ * with the directory as it was. The runs read them again when they start. */
+int outdir_check_checkpoints(const struct rundir *prev)
+{
+	int rc = ERR_OK;
+	for (int p = 0; !rc && p < prev->n_runs; p++) {
+		if (strcmp(prev->runs[p].status, "interrupted") != 0)
+			continue;
+		char *wdir = weights_run_dir(prev->dir, prev->runs[p].csv);
+		char *csv = path_join(prev->dir, prev->runs[p].csv);
+		struct checkpoint ck;
+		if (!wdir || !csv)
+			rc = err_set(ERR_RUNTIME, "out of memory");
+		else if (checkpoint_exists(wdir) && !(rc = checkpoint_load(wdir, &ck, csv)))
+			checkpoint_release(&ck);
+		free(wdir);
+		free(csv);
+	}
+	return rc;
+}

@@ -121,7 +121,6 @@ static void on_progress(void *user, long iter, double loss)
 
 #define MAX_BATCH 32
 
-/* What the per-run helpers of cmd_run share. */
 /* What training the runs reads: the plan, the prepared data and loss, the
  * run directory, and each run's result and CSV name (indexed like
  * ex->runs). */
@@ -306,22 +305,6 @@ static int write_records(const struct run_ctx *c, const struct run_subset *sub,
 		  : err_set(ERR_RUNTIME, "out of memory");
 	free(path);
 	return rc;
-}
-
-/* A winner at the edge of its grid: the grid should be extended. */
-static void warn_grid_edges(const struct experiment *ex, const int *selected)
-{
-	for (int i = 0; i < ex->n_runs; i++) {
-		enum grid_side side[GRID_MAX_AXES];
-		char point[512], edge[512];
-		sweep_edge(ex, selected, i, side);
-		grid_edge_format(&ex->runs[i].grid, side, edge, sizeof(edge));
-		grid_point_format(&ex->runs[i].grid, point, sizeof(point));
-		if (*edge)
-			fprintf(stderr, "overparam: warning: '%s': the winner %s is at the edge of its grid (%s): extend the grid\n",
-				ex->replicates > 1 ? ex->runs[i].label : ex->runs[i].group,
-				point, edge);
-	}
 }
 
 /* The end (exclusive) of the block of runs starting at position p of sub:
@@ -535,29 +518,6 @@ static int job_plan(struct run_job *j)
 	return stop_test_raise_parse();
 }
 
-/* Every checkpoint of an unfinished run in the directory being resumed is
- * read and checked now (its files' digests, its state, the CSV rows before
- * it), before this process writes anything there: a damaged one is refused
- * with the directory as it was. The runs read them again when they start. */
-static int check_checkpoints(const struct rundir *prev)
-{
-	int rc = ERR_OK;
-	for (int p = 0; !rc && p < prev->n_runs; p++) {
-		if (strcmp(prev->runs[p].status, "interrupted") != 0)
-			continue;
-		char *wdir = weights_run_dir(prev->dir, prev->runs[p].csv);
-		char *csv = path_join(prev->dir, prev->runs[p].csv);
-		struct checkpoint ck;
-		if (!wdir || !csv)
-			rc = err_set(ERR_RUNTIME, "out of memory");
-		else if (checkpoint_exists(wdir) && !(rc = checkpoint_load(wdir, &ck, csv)))
-			checkpoint_release(&ck);
-		free(wdir);
-		free(csv);
-	}
-	return rc;
-}
-
 /* Phase 2: the run directory. What --resume / --continue find there, the
  * rows of a resumed directory, and the --init-from weights of each run. */
 static int job_directory(struct run_job *j)
@@ -576,7 +536,7 @@ static int job_directory(struct run_job *j)
 				       (rc = outdir_check_rows(&j->prev, &j->sub, j->outdir,
 							      j->ex.select.extend || j->ex.select.refine)) ||
 				       (rc = rundir_check_curves(&j->prev)) ||
-				       (rc = check_checkpoints(&j->prev))))
+				       (rc = outdir_check_checkpoints(&j->prev))))
 		return rc;
 	/* its finished runs' digests, checked just now, are kept as they are */
 	char *mpath = j->act != OUTDIR_START ? path_join(j->outdir, MANIFEST_NAME) : NULL;
@@ -752,7 +712,7 @@ static int job_finish(struct run_job *j)
 	/* A shard holds part of each group: its runs are selected by merge. */
 	if (!sub->shard.count) {
 		sweep_select(&j->ex, j->ctx.res, j->selected);
-		warn_grid_edges(&j->ex, j->selected);
+		sweep_warn_edges(stderr, &j->ex, j->selected);
 	}
 	int rc = write_records(&j->ctx, sub, j->pre, j->selected,
 			       j->interrupted ? "interrupted" : "complete");

@@ -81,3 +81,18 @@ void sweep_edge(const struct experiment *ex, const int *selected, int i,
 			side[a] = above ? GRID_SMALLEST : GRID_LARGEST;
 	}
 }
+
+void sweep_warn_edges(FILE *f, const struct experiment *ex, const int *selected)
+{
+	for (int i = 0; i < ex->n_runs; i++) {
+		enum grid_side side[GRID_MAX_AXES];
+		char point[512], edge[512];
+		sweep_edge(ex, selected, i, side);
+		grid_edge_format(&ex->runs[i].grid, side, edge, sizeof(edge));
+		grid_point_format(&ex->runs[i].grid, point, sizeof(point));
+		if (*edge)
+			fprintf(f, "overparam: warning: '%s': the winner %s is at the edge of its grid (%s): extend the grid\n",
+				ex->replicates > 1 ? ex->runs[i].label : ex->runs[i].group,
+				point, edge);
+	}
+}

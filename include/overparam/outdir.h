@@ -38,6 +38,12 @@ void outdir_clear(const char *dir);
 int outdir_check_rows(const struct rundir *prev, const struct run_subset *sub,
 		      const char *outdir, int rounds);
 
+/* Reads and checks every checkpoint of an unfinished run in prev (the
+ * directory being resumed): its files' digests, its state, the CSV rows
+ * before it; ERR_INPUT naming the damaged file. Called before the resume
+ * writes anything there. */
+int outdir_check_checkpoints(const struct rundir *prev);
+
 /* --init-from DIR: each run of sub starts from the final weights of the
  * run with its label in DIR; init_dirs[i] (malloc'ed) gets that run's
  * weights folder. */

@@ -14,6 +14,7 @@
 #include "overparam/train.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* selected[i] = 1 for each group's winner, else 0. */
 void sweep_select(const struct experiment *ex, const struct run_result *res,
@@ -27,5 +28,9 @@ void sweep_select(const struct experiment *ex, const struct run_result *res,
  * then be extended that way (grid_edge_format gives "lr=largest"). */
 void sweep_edge(const struct experiment *ex, const int *selected, int i,
 		enum grid_side side[GRID_MAX_AXES]);
+
+/* A warning line on f for each winner at the edge of its grid (its grid
+ * should be extended that way). */
+void sweep_warn_edges(FILE *f, const struct experiment *ex, const int *selected);
 
 #endif
