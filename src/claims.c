@@ -364,9 +364,73 @@ static void write_brief(const struct claim *cl, enum verdict v, const struct jud
 	}
 }
 
-enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl, char *buf,
-			    size_t n, char *brief, size_t nb)
+/* For a verdict other than reproduced, why, in one line, from the same
+ * numbers: which replicates disagree, at which levels a speed claim holds
+ * and fails in every replicate, how far a curve strays, where it escapes. */
+static void write_reason(const struct claim *cl, enum verdict v, const int *count, int kinds,
+			 const struct judged *first, const struct judged *cannot,
+			 const double *lo, const double *hi, double gap, long esc_lo, int never,
+			 int S, char *r, size_t n)
 {
+	r[0] = '\0';
+	if (v == VERDICT_REPRODUCED)
+		return;
+	if (v == VERDICT_UNCHECKED || v == VERDICT_CANNOT_FAIL) {
+		str_append(r, n, "%s", v == VERDICT_CANNOT_FAIL ? cannot->label : first->label);
+		return;
+	}
+	if (kinds > 1) {
+		str_append(r, n, "the replicates disagree:");
+		for (int w = 0, any = 0; w < VERDICT_CANNOT_FAIL; w++)
+			if (count[w])
+				str_append(r, n, "%s %d %s", any++ ? "," : "", count[w], verdict_words[w]);
+		return;
+	}
+	if (cl->expect == CLAIM_TRACKS) {
+		str_append(r, n, "the curves part by %.1e (relative), more than %g", gap, TRACK_TOL);
+		return;
+	}
+	if (cl->expect == CLAIM_ESCAPES || cl->expect == CLAIM_STUCK) {
+		if (cl->expect == CLAIM_STUCK)
+			str_append(r, n, "it escapes (at %ld)", esc_lo);
+		else if (never == S)
+			str_append(r, n, "no escape within the horizon");
+		else
+			str_append(r, n, "the escape (from %ld) is outside the window %g..%g", esc_lo,
+				   cl->after, cl->before);
+		return;
+	}
+	if (cl->expect == CLAIM_LOWER) {
+		str_append(r, n, "the tail ratio is not below 1/%.2f", MARGIN);
+		return;
+	}
+	char held[160] = "", failed[160] = "";
+	int any_level = 0;
+	for (int k = 0; k < N_EPS && cl->target <= 0; k++) {
+		if (!(lo[k] <= hi[k]))
+			continue;
+		any_level = 1;
+		int h_lo = speed_holds(cl->expect, lo[k]), h_hi = speed_holds(cl->expect, hi[k]);
+		if (h_lo && h_hi)
+			str_append(held, sizeof(held), "%s%g", *held ? ", " : "", EPS[k]);
+		else if (!h_lo && !h_hi)
+			str_append(failed, sizeof(failed), "%s%g", *failed ? ", " : "", EPS[k]);
+	}
+	if (v == VERDICT_INCONCLUSIVE && !any_level)
+		str_append(r, n, "neither run reached the first level");
+	else if (v == VERDICT_NOT_REPRODUCED)
+		str_append(r, n, "fails at every level both runs reached%s%s%s",
+			   *failed ? " (eps " : "", failed, *failed ? ")" : "");
+	else
+		str_append(r, n, "holds at eps %s; fails at eps %s", *held ? held : "(none in every replicate)",
+			   *failed ? failed : "(none in every replicate)");
+}
+
+enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl,
+			    struct claim_outcome *out)
+{
+	char *buf = out->detail, *brief = out->brief;
+	size_t n = sizeof(out->detail), nb = sizeof(out->brief);
 	int S = rd->n_replicates > 1 ? rd->n_replicates : 1;
 	int count[N_VERDICTS] = {0}, never = 0;
 	double lo[N_EPS], hi[N_EPS], gap = 0;
@@ -411,6 +475,8 @@ enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl, cha
 	else if (!kinds && count[VERDICT_CANNOT_FAIL])
 		v = VERDICT_CANNOT_FAIL;
 	write_brief(cl, v, &first, &cannot, lo, hi, gap, esc_lo, esc_hi, never, S, brief, nb);
+	write_reason(cl, v, count, kinds, &first, &cannot, lo, hi, gap, esc_lo, never, S,
+		     out->reason, sizeof(out->reason));
 	buf[0] = '\0';
 	if (S == 1) {
 		snprintf(buf, n, "%s", first.why);

@@ -215,21 +215,20 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		f = af.f;
 	}
 	int count[2][N_VERDICTS] = {{0}}, total = 0;
-	char buf[4096];
+	struct claim_outcome outcome;
 	fputs("# overparam report\n\n", f);
 	claims_print_rule(f);
-	fputs("\n\n| figure | claim | verdict | numbers (a vs b; ranges over replicates) |\n|---|---|---|---|\n", f);
+	fputs("\n\n| figure | claim | verdict | numbers (a vs b; ranges over replicates) | why (verdicts other than reproduced) |\n|---|---|---|---|---|\n", f);
 	for (int d = 0; d < n; d++)
 		for (int c = 0; c < rds[d].n_claims; c++) {
 			const struct claim *cl = &rds[d].claims[c];
-			char brief[512];
-			enum verdict v = claims_verdict(&rds[d], cl, buf, sizeof(buf), brief,
-							sizeof(brief));
+			enum verdict v = claims_verdict(&rds[d], cl, &outcome);
 			count[cl->extra][v]++;
 			total++;
-			fprintf(f, "| %s | %s%s | %s%s%s | %s |\n", rds[d].title,
+			fprintf(f, "| %s | %s%s | %s%s%s | %s | %s |\n", rds[d].title,
 				cl->extra ? "(extra) " : "", cl->text, v == VERDICT_REPRODUCED ? "" : "**",
-				claims_verdict_word(v), v == VERDICT_REPRODUCED ? "" : "**", brief);
+				claims_verdict_word(v), v == VERDICT_REPRODUCED ? "" : "**",
+				outcome.brief, outcome.reason);
 		}
 	fputc('\n', f);
 	for (int e = 0; e < 2; e++) {
@@ -266,11 +265,10 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		stability_notes(f, rd);
 		for (int c = 0; c < rd->n_claims; c++) {
 			const struct claim *cl = &rd->claims[c];
-			char brief[512];
-			enum verdict v = claims_verdict(rd, cl, buf, sizeof(buf), brief, sizeof(brief));
+			enum verdict v = claims_verdict(rd, cl, &outcome);
 			fprintf(f, "- **%s** (expected: %s) %s%s: %s.\n", claims_verdict_word(v),
 				claim_expect_name(cl->expect), cl->extra ? "(extra) " : "", cl->text,
-				buf);
+				outcome.detail);
 		}
 		if (rd->n_claims)
 			fputc('\n', f);

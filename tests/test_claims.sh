@@ -136,6 +136,14 @@ grep -qF "| known answers | k1 A faster than B | reproduced | speed-up by eps: 0
 	bad "k1 table row: $(grep -m1 '| k1 ' "$tmp/report.md")"
 grep -qF "| known answers | k9 A faster than stalled D | **cannot fail here** | 'D' never moved |" "$tmp/report.md" && ok ||
 	bad "k9 table row: $(grep -m1 '| k9 ' "$tmp/report.md")"
+# ... and its why column: empty for reproduced; the levels where a partly
+# claim holds and fails in every replicate; why a claim cannot fail.
+grep -qF "| known answers | k1 A faster than B | reproduced | speed-up by eps: 0.5 3.00x, 0.1 only a, 0.01 only a, 0.001 only a, 0.0001 only a, 1e-06 only a, 1e-08 only a |  |" "$tmp/report.md" && ok ||
+	bad "k1 why: $(grep -m1 '| k1 ' "$tmp/report.md")"
+grep -qF "| k19 P faster than Q | **partly** | speed-up by eps: 0.5 2.00x, 0.1 1.00x, 0.01 1.00x, 0.001 1.00x, 0.0001 1.00x, 1e-06 1.00x, 1e-08 1.00x | holds at eps 0.5; fails at eps 0.1, 0.01, 0.001, 0.0001, 1e-06, 1e-08 |" "$tmp/report.md" && ok ||
+	bad "k19 why: $(grep -m1 '| k19 ' "$tmp/report.md")"
+grep -qF "| k9 A faster than stalled D | **cannot fail here** | 'D' never moved | 'D' never moved |" "$tmp/report.md" && ok ||
+	bad "k9 why: $(grep -m1 '| k9 ' "$tmp/report.md")"
 grep -qF "k9 A faster than stalled D: 'D' never moved: its loss stays within 1% of its start (1)" "$tmp/report.md" && ok ||
 	bad "k9 reason: $(grep -m1 ' k9 ' "$tmp/report.md")"
 grep -qF "k20 R similar to A: 'R' and 'A' are the same curve" "$tmp/report.md" && ok ||
@@ -178,6 +186,8 @@ cp "$d/runs/b.csv" "$tmp/rep/runs/a2.csv"
 expect_rc 0 "report over replicates" "$bin" report "$tmp/rep" -o "$tmp/rep.md"
 grep -qF -- "- **inconclusive** (expected: faster) r1 A faster than B: 2 replicates: 1 reproduced, 1 not reproduced; speed-up over replicates at eps 0.5 0.33x-3.00x, eps 0.1 0.00x-inf" "$tmp/rep.md" && ok ||
 	bad "replicates that disagree: $(grep -m1 ' r1 ' "$tmp/rep.md")"
+grep -qF "| r1 A faster than B | **inconclusive** | speed-up by eps: 0.5 0.33x to 3.00x, 0.1 only b to only a, 0.01 only b to only a, 0.001 only b to only a, 0.0001 only b to only a, 1e-06 only b to only a, 1e-08 only b to only a | the replicates disagree: 1 reproduced, 1 not reproduced |" "$tmp/rep.md" && ok ||
+	bad "r1 why: $(grep -m1 '| r1 ' "$tmp/rep.md")"
 # An expectation this version does not know is an error, not a guess.
 sed -i '0,/"expect": "faster"}/s//"expect": "quicker"}/' "$d/metadata.json"
 expect_rc 2 "unknown expect" "$bin" report "$d" -o "$tmp/r2.md"

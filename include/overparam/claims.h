@@ -35,16 +35,25 @@ enum verdict { VERDICT_REPRODUCED, VERDICT_PARTLY, VERDICT_NOT_REPRODUCED,
 	       VERDICT_INCONCLUSIVE, VERDICT_CANNOT_FAIL, VERDICT_UNCHECKED, N_VERDICTS };
 const char *claims_verdict_word(enum verdict v);
 
+/* What claims_verdict says of a claim, as text. */
+struct claim_outcome {
+	char detail[4096]; /* with S replicates, how many gave each verdict and
+			      the range of the speed-up at each level, then
+			      replicate 1's numbers */
+	char brief[512];   /* the numbers the verdict rests on, one line: the
+			      speed-up at each level (ranges over replicates),
+			      the gap, the escape iteration, or why it cannot fail */
+	char reason[400];  /* for a verdict other than reproduced, why, in one
+			      line from the same rule (the levels where it holds
+			      and fails, the replicates that disagree, ...); "" */
+};
+
 /* A claim over every replicate of rd, by the rule claims_print_rule
- * states (claims.c's opening comment has the arithmetic). Writes into buf
- * the reason with its numbers: with S replicates, how many gave each
- * verdict and the range of the speed-up at each level, then replicate 1's
- * numbers; into brief the numbers the verdict rests on in one line (the
- * speed-up at each level, as ranges over replicates; the gap; the escape
- * iteration; or why it cannot fail). VERDICT_UNCHECKED when no replicate
- * could be checked (no selected run, no such column). */
-enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl, char *buf,
-			    size_t n, char *brief, size_t nb);
+ * states (claims.c's opening comment has the arithmetic), into out.
+ * VERDICT_UNCHECKED when no replicate could be checked (no selected run,
+ * no such column). */
+enum verdict claims_verdict(const struct rundir *rd, const struct claim *cl,
+			    struct claim_outcome *out);
 
 /* The rule, one paragraph, from the constants claims_verdict uses. */
 void claims_print_rule(FILE *f);
