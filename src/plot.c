@@ -109,15 +109,17 @@ static void write_lr_plot(FILE *f, const struct rundir *rd)
 }
 
 
-/* The gnuplot terminal for an output format (png, svg or pdf). */
-static const char *terminal_of(const char *format, int panels)
+/* The gnuplot terminal for an output format (png, svg or pdf): 1000 x 750
+ * pixels (10 x 7.5 inches) per panel, rows x cols panels. */
+static const char *terminal_of(const char *format, int rows, int cols)
 {
 	static char buf[160];
-	int w = 1000 * panels, h = 650;
+	int w = 1000 * cols, h = 750 * rows;
 	if (!strcmp(format, "svg"))
 		snprintf(buf, sizeof(buf), "svg size %d,%d noenhanced font 'Sans,10' background rgb 'white'", w, h);
 	else if (!strcmp(format, "pdf"))
-		snprintf(buf, sizeof(buf), "pdfcairo size %gin,6.5in noenhanced font 'Sans,10'", w / 100.0);
+		snprintf(buf, sizeof(buf), "pdfcairo size %gin,%gin noenhanced font 'Sans,10'", w / 100.0,
+			 h / 100.0);
 	else
 		snprintf(buf, sizeof(buf), "pngcairo size %d,%d noenhanced font 'Sans,10'", w, h);
 	return buf;
@@ -177,7 +179,10 @@ static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix, int 
 	      "set xlabel 'iteration'\n"
 	      "set ylabel 'training loss'\n"
 	      "set grid\n"
-	      "set key outside right top\n", f);
+	      /* the legend under the graph, two columns: the graph keeps the
+	       * panel's width, and a long title fits above it */
+	      "set key below horizontal maxcols 2 font ',9'\n"
+	      "set title font ',10'\n", f);
 	/* log x: iteration 0 has no place on the axis; it is drawn at 1. */
 	if (rd->logx)
 		fputs("set logscale x\nset xlabel 'iteration (log scale; iteration 0 drawn at 1)'\n", f);
@@ -269,7 +274,7 @@ static int write_script(const char *dir, const char *gp_path, const char **forma
 		   "%s"
 		   "set terminal %s\n"
 		   "set output 'loss.%s'.suffix\n",
-		suffix_line, terminal_of(rd.format, 1), rd.format);
+		suffix_line, terminal_of(rd.format, 1, 1), rd.format);
 	int n_plotted = emit_panel(f, &rd, "", 0);
 	write_lr_plot(f, &rd);
 	if (n_plotted < 0)
@@ -396,7 +401,7 @@ int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols)
 		FILE *f = af.f;
 		fprintf(f, "# Made by overparam plot; rerun with: gnuplot %s\n%sset terminal %s\n"
 			   "set output ",
-			gp, suffix_line, terminal_of(format, cols));
+			gp, suffix_line, terminal_of(format, rows, cols));
 		put_gp_string(f, out);
 		fprintf(f, ".suffix\nset multiplot layout %d,%d\n", rows, cols);
 		for (int d = 0; d < n && !rc; d++) {
