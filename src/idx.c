@@ -171,6 +171,9 @@ static int load_split(const char *dir, const char *prefix, struct mnist_split *s
 int mnist_load(const char *dir, struct mnist *m)
 {
 	memset(m, 0, sizeof(*m));
+	if (!path_is_dir(dir))
+		return err_set(ERR_INPUT, "MNIST directory '%s' does not exist (scripts/fetch-data.sh mnist fetches the four IDX files; or set data.dir)",
+			       dir);
 	int rc = load_split(dir, "train", &m->train);
 	if (!rc)
 		rc = load_split(dir, "t10k", &m->test);

@@ -51,8 +51,10 @@ static const struct arg_option run_opts[] = {
 	OPT("--set", NULL, "KEY=VALUE", ARG_APPEND, struct run_args, sets, 0, 0,
 	    "change the config before it is validated, e.g.\n"
 	    "--set runs[2].optimizer.lr=0.01, --set train.iterations=5e4,\n"
-	    "--set 'defaults.optimizer.lr=[1e-3,3e-3]' (VALUE is JSON,\n"
-	    "else a string); OUTDIR/config.json is the result"),
+	    "--set 'defaults.optimizer.lr=[1e-3,3e-3]' (VALUE is JSON, else\n"
+	    "a string; one that starts like JSON, with a digit, -, [, {,\n"
+	    "\" or true/false/null, is refused unless it parses);\n"
+	    "OUTDIR/config.json is the result"),
 	FLAG("--resume", NULL, struct run_args, o.resume,
 	     "continue the interrupted run in OUTDIR (same config) to\n"
 	     "the result an uninterrupted run would have given"),
@@ -406,6 +408,8 @@ int main(int argc, char **argv)
 		return finish(ERR_INPUT);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		const struct command *c = argc >= 3 ? find_command(argv[2]) : NULL;
+		if (argc >= 3 && !c)
+			return usage_error(NULL, "no command '%s' to help with", argv[2]);
 		if (c)
 			print_command_help(stdout, c);
 		else

@@ -15,7 +15,7 @@ static int apply_one(cJSON *root, const char *set)
 	const char *eq = strchr(set, '=');
 	if (!eq || eq == set)
 		return err_set(ERR_INPUT, "--set '%s': expected KEY=VALUE", set);
-	cJSON *value = cJSON_Parse(eq + 1);
+	cJSON *value = cJSON_ParseWithOpts(eq + 1, NULL, 1); /* all of it, no trailing text */
 	/* an integer beyond 2^53 would lose bits as a JSON number: kept as its
 	 * digits, which a seed takes exactly (json_get_seed) */
 	if (value && cJSON_IsNumber(value) && fabs(value->valuedouble) > JSON_EXACT_INT &&
@@ -23,6 +23,13 @@ static int apply_one(cJSON *root, const char *set)
 		cJSON_Delete(value);
 		value = cJSON_CreateString(eq + 1);
 	} else if (!value) {
+		/* what looks like JSON but does not parse is a mistake, not a
+		 * string: an unclosed list, a number with a typo */
+		const char *v = eq + 1 + strspn(eq + 1, " \t");
+		if (*v && (strchr("[{\"-0123456789", *v) || !strncmp(v, "true", 4) ||
+			   !strncmp(v, "false", 5) || !strncmp(v, "null", 4)))
+			return err_set(ERR_INPUT, "--set %s: '%s' is not valid JSON (a string that starts like JSON needs quotes: %.*s='\"...\"')",
+				       set, eq + 1, (int)(eq - set), set);
 		value = cJSON_CreateString(eq + 1);
 	}
 	if (!value)

@@ -39,6 +39,8 @@ usage_case() { # LABEL MESSAGE ARGS...
 	[ "$(wc -l < "$tmp/err")" = 2 ] && grep -qF "overparam: error: $want" "$tmp/err" &&
 		grep -q "^try 'overparam $1 --help'$" "$tmp/err" && ok || bad "$label: $(cat "$tmp/err")"
 }
+expect_rc 2 "help for no such command" "$bin" help nosuch
+grep -q "no command 'nosuch' to help with" "$tmp/err" && ok || bad "help nosuch: $(cat "$tmp/err")"
 usage_case "a value missing" "'--iterations' needs a value: --iterations N" run x.json --iterations
 usage_case "an integer out of range" "--threads needs an integer 1..256, got '0'" run x.json --threads 0
 usage_case "not an integer" "--iterations needs an integer 1..1000000000, got '5e4'" run x.json --iterations 5e4

@@ -52,6 +52,14 @@ expect_rc 0 "bits: edge values" "$bin" run "$tmp/bits.json" -o "$tmp/bits3" --qu
 	--set 'description=x' --set 'data.noise=2.2250738585072014e-308' --set 'runs[0].optimizer.lr=0.30000000000000004'
 grep -q '"noise":[[:space:]]*2.2250738585072014e-308' "$tmp/bits3/config.json" && grep -q '"lr":[[:space:]]*0.30000000000000004' "$tmp/bits3/config.json" &&
 	ok || bad "bits: edge values: $(grep -E '"(noise|lr)"' "$tmp/bits3/config.json")"
+# A VALUE that looks like JSON must be JSON (all of it): a number with
+# trailing text was read as the number, an unclosed list as a string.
+for v in '0.1x' '[1e-3,' '{"a":' 'tru'; do
+	expect_rc 2 "--set lr=$v" "$bin" run "$tmp/bits.json" -o "$tmp/badset" --quiet --no-plot --set "runs[0].optimizer.lr=$v"
+	case "$v" in tru) want="must be a number, got a string" ;; *) want="'$v' is not valid JSON" ;; esac
+	grep -qF "$want" "$tmp/err" && ok || bad "--set lr=$v: $(cat "$tmp/err")"
+done
+[ ! -e "$tmp/badset" ] && ok || bad "a refused --set left a directory"
 # Seeds beyond 2^53 keep all 64 bits as a string of digits (json_get_seed):
 # in the config, through --set (an integer literal past 2^53 stays its
 # digits), in summary.csv and metadata.json; the lowest bit changes the

@@ -38,7 +38,7 @@ bad_config "duplicate label" "runs\[1\].label: 'original' is used twice" --set '
 bad_config "claim on no run" "claims\[0\].a: no run labelled 'x'" --set 'claims[0].a="x"'
 bad_config "unknown expect" "claims\[0\].expect: unknown 'quicker'" --set 'claims[0].expect="quicker"'
 bad_config "data source" "data.source: unknown 'cifar'" --set 'data.source="cifar"'
-bad_config "no data" "no-such-dir" --set "data.dir=\"$tmp/no-such-dir\""
+bad_config "no data" "MNIST directory '$tmp/no-such-dir' does not exist (scripts/fetch-data.sh mnist fetches" --set "data.dir=\"$tmp/no-such-dir\""
 expect_rc 2 "--resume of nothing" "$bin" run "$cfg" -o "$tmp/r" --resume --quiet
 grep -q "cannot resume '$tmp/r': no config.json" "$tmp/err" && ok || bad "--resume message: $(cat "$tmp/err")"
 expect_rc 2 "--continue refused" "$bin" run "$cfg" -o "$tmp/r" --continue --quiet
