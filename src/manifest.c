@@ -134,7 +134,8 @@ static int by_path(const void *a, const void *b)
 
 int manifest_write(struct manifest *m, const char *dir)
 {
-	qsort(m->e, (size_t)m->n, sizeof(*m->e), by_path);
+	if (m->n > 1) /* (qsort of NULL is undefined, even for 0 items) */
+		qsort(m->e, (size_t)m->n, sizeof(*m->e), by_path);
 	char *path = path_join(dir, MANIFEST_NAME);
 	struct afile af;
 	int rc = path ? afile_open(&af, path) : err_set(ERR_RUNTIME, "out of memory");
