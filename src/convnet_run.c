@@ -13,7 +13,8 @@
  * writer at a time (a lock on the directory), --force only over a run
  * directory (what else is in it stays), --resume only of a directory
  * started with the same config and --iterations. It is written under
- * OUT.run.PID and renamed into place when done (or stopped by SIGINT/SIGTERM, status "interrupted"), so a failure
+ * OUT.run.PID and renamed into place when done (or stopped by
+ * SIGINT/SIGTERM, status "interrupted"), so a failure
  * leaves no half-written directory. summary.csv has the linear runs'
  * columns, so plot, report and compare read it as they read theirs.
  * A run stopped by SIGINT/SIGTERM saves a checkpoint (weights, momentum,
