@@ -3,6 +3,61 @@
 #include "overparam/clock.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* The terminal's columns (stderr's), else $COLUMNS, else 80. */
+static int term_width(void)
+{
+	struct winsize w;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 0)
+		return w.ws_col;
+	const char *c = getenv("COLUMNS");
+	int n = c ? atoi(c) : 0;
+	return n > 0 ? n : 80;
+}
+
+void progress_line(char *buf, size_t n, int width, const struct progress *d, long iter,
+		   double loss, double rate, double left)
+{
+	double frac = d->total ? (double)iter / d->total : 1;
+	char who[64], bar[24], count[48], tail[64];
+	if (d->n_members > 1)
+		snprintf(who, sizeof(who), "[%d-%d/%d]", d->first + 1, d->first + d->n_members,
+			 d->n_runs);
+	else
+		snprintf(who, sizeof(who), "[%d/%d]", d->first + 1, d->n_runs);
+	int fill = (int)(20 * frac);
+	bar[0] = ' ';
+	bar[1] = '[';
+	for (int i = 0; i < 20; i++)
+		bar[2 + i] = i < fill ? '#' : '.';
+	bar[22] = ']';
+	bar[23] = '\0';
+	snprintf(count, sizeof(count), " %ld/%ld %.3gk it/s", iter, d->total, rate / 1000);
+	snprintf(tail, sizeof(tail), " %3.0f%% loss %.4g %ld:%02ld left", 100 * frac, loss,
+		 (long)left / 60, (long)left % 60);
+	/* What fits in width - 1 columns (the last one would wrap on some
+	 * terminals), dropped in this order: the counts, the bar, then the
+	 * label is cut; the position, percent, loss and time left stay. */
+	size_t room = width > 1 ? (size_t)width - 1 : 0;
+	const char *grid = d->n_members > 1 ? " (grid)" : "";
+	size_t fixed = strlen(who) + 1 + strlen(grid) + strlen(tail);
+	int with_count = fixed + strlen(bar) + strlen(count) + 16 <= room; /* 16: a readable label */
+	int with_bar = fixed + strlen(bar) + 16 <= room;
+	size_t label_room = room > fixed + (with_bar ? strlen(bar) : 0) + (with_count ? strlen(count) : 0)
+				    ? room - fixed - (with_bar ? strlen(bar) : 0) -
+					      (with_count ? strlen(count) : 0)
+				    : 0;
+	if (label_room > 28)
+		label_room = 28;
+	snprintf(buf, n, "%s %.*s%s%s%s%s", who, (int)label_room, d->label ? d->label : "", grid,
+		 with_bar ? bar : "", tail, with_count ? count : "");
+	if (strlen(buf) > room) /* a terminal too narrow even for the essentials */
+		buf[room] = '\0';
+}
 
 void progress_tick(struct progress *d, long iter, double loss)
 {
@@ -19,24 +74,19 @@ void progress_tick(struct progress *d, long iter, double loss)
 	d->last = now;
 	double rate = (iter - d->iter0) / (now - d->start);
 	double left = rate > 0 ? (d->total - iter) / rate : 0;
-	double frac = d->total ? (double)iter / d->total : 1;
-	char who[64];
-	if (d->n_members > 1)
-		snprintf(who, sizeof(who), "%d-%d/%d", d->first + 1, d->first + d->n_members,
-			 d->n_runs);
-	else
-		snprintf(who, sizeof(who), "%d/%d", d->first + 1, d->n_runs);
 	if (d->mode == 2) {
+		double frac = d->total ? (double)iter / d->total : 1;
+		char who[64];
+		if (d->n_members > 1)
+			snprintf(who, sizeof(who), "%d-%d/%d", d->first + 1,
+				 d->first + d->n_members, d->n_runs);
+		else
+			snprintf(who, sizeof(who), "%d/%d", d->first + 1, d->n_runs);
 		fprintf(stderr, "overparam: [%s] %s: iteration %ld/%ld (%.0f%%), loss %.4g, %.0f it/s, %.0f s left\n",
 			who, d->label, iter, d->total, 100 * frac, loss, rate, left);
 		return;
 	}
-	char bar[21];
-	int fill = (int)(20 * frac);
-	for (int i = 0; i < 20; i++)
-		bar[i] = i < fill ? '#' : '.';
-	bar[20] = '\0';
-	fprintf(stderr, "\r\033[K[%s] %.28s%s [%s] %3.0f%% %ld/%ld loss %.4g %.3gk it/s %ld:%02ld left",
-		who, d->label, d->n_members > 1 ? " (grid)" : "", bar, 100 * frac, iter, d->total,
-		loss, rate / 1000, (long)left / 60, (long)left % 60);
+	char line[512];
+	progress_line(line, sizeof(line), term_width(), d, iter, loss, rate, left);
+	fprintf(stderr, "\r\033[K%s", line);
 }

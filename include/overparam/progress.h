@@ -5,6 +5,8 @@
 #ifndef OVERPARAM_PROGRESS_H
 #define OVERPARAM_PROGRESS_H
 
+#include <stddef.h>
+
 struct progress {
 	int mode;            /* 0 none, 1 terminal bar, 2 plain lines */
 	int first, n_members, n_runs; /* the block's first run (0-based), its
@@ -14,6 +16,12 @@ struct progress {
 	double start, last;  /* when the first tick came, when last drawn */
 	long iter0;          /* iteration at the first tick, -1 before it */
 };
+
+/* The terminal line into buf: at most width - 1 columns, never wrapped
+ * (the counts, then the bar, then the label give way; the block's
+ * position, percent, loss and time left stay). */
+void progress_line(char *buf, size_t n, int width, const struct progress *d, long iter,
+		   double loss, double rate, double left);
 
 /* A run of the block reached iteration iter with this loss: redraws when
  * it is time (the first tick only starts the clock). d NULL: nothing. */
