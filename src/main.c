@@ -214,6 +214,15 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* "options for CMD:" and the rows of its option table. */
+static void print_options(FILE *f, const struct command *c)
+{
+	if (!c->n_opts)
+		return;
+	fprintf(f, "\noptions for %s:\n", c->name);
+	args_print_help(f, c->opts, c->n_opts);
+}
+
 /* Everything: every synopsis, every summary, the options of each command. */
 static void print_help(FILE *f)
 {
@@ -223,20 +232,14 @@ static void print_help(FILE *f)
 	for (int i = 0; i < N_COMMANDS; i++)
 		fputs(commands[i].summary, f);
 	for (int i = 0; i < N_COMMANDS; i++)
-		if (commands[i].n_opts) {
-			fprintf(f, "\noptions for %s:\n", commands[i].name);
-			args_print_help(f, commands[i].opts, commands[i].n_opts);
-		}
+		print_options(f, &commands[i]);
 	fprintf(f, "\n%s\n%s", environment_help, exit_codes_help);
 }
 
 static void print_command_help(FILE *f, const struct command *c)
 {
 	fprintf(f, "usage: overparam %s\n\n%s", c->synopsis, c->summary);
-	if (c->n_opts) {
-		fprintf(f, "\noptions for %s:\n", c->name);
-		args_print_help(f, c->opts, c->n_opts);
-	}
+	print_options(f, c);
 	if (!strcmp(c->name, "run") || !strcmp(c->name, "bench"))
 		fprintf(f, "\n%s", environment_help);
 	fprintf(f, "\n%s", exit_codes_help);

@@ -217,12 +217,6 @@ static int copy_run(const char *shard, const char *tmp, const char *csv)
 }
 
 /* metadata.json of the whole run: shard 1's root with the runs of all. */
-/* The config's grid rounds run after the merge (see the top). */
-static int rounds_remain(const struct experiment *ex)
-{
-	return ex->select.extend || ex->select.refine;
-}
-
 static int write_metadata(const char *path, struct shard_dir *sh, int n_shards,
 			  const struct shard_dir *first, const struct experiment *ex,
 			  const int *owner, const int *selected, const char *status)
@@ -330,7 +324,7 @@ static int write_merged(const char *tmp, struct shard_dir *sh, int n,
 			int r = q->index - 1;
 			rundir_run_result(q, &res[r]);
 			rc = copy_run(sh[k].dir, tmp, csv_names[r]);
-			if (!rc && (!strcmp(q->status, "ok") || !strcmp(q->status, "diverged")))
+			if (!rc && rundir_run_finished(q))
 				rc = manifest_cover_run(&man, shard_man.n ? &shard_man : NULL, tmp,
 							csv_names[r]);
 		}
@@ -354,10 +348,10 @@ static int write_merged(const char *tmp, struct shard_dir *sh, int n,
 		free(p);
 		p = path_join(tmp, "metadata.json");
 		rc = p ? write_metadata(p, sh, n, first, ex, owner, selected,
-					rounds_remain(ex) ? "incomplete" : "complete")
+					experiment_has_rounds(ex) ? "incomplete" : "complete")
 		       : err_set(ERR_RUNTIME, "out of memory");
 	}
-	if (!rc && !no_plot && !rounds_remain(ex))
+	if (!rc && !no_plot && !experiment_has_rounds(ex)) /* rounds remain */
 		rc = plot_dir(tmp);
 	free(p);
 	free(runs);
@@ -447,7 +441,7 @@ int cmd_merge(char *const *dirs, int n, const char *out, int no_plot, int quiet)
 		close(lock_fd);
 	if (!rc && !quiet)
 		fprintf(stderr, "overparam: merged %d shards (%d runs) into '%s'\n", n, ex.n_runs, out);
-	if (!rc && !quiet && rounds_remain(&ex))
+	if (!rc && !quiet && experiment_has_rounds(&ex))
 		fprintf(stderr, "overparam: the config's grid rounds (select.extend, select.refine) remain: 'overparam run %s -o %s --continue' runs them\n",
 			meta_string(first->meta, "config_file"), out);
 	for (int i = 0; csv_names && have_ex && i < ex.n_runs; i++)

@@ -309,7 +309,7 @@ static void add_loss_select(cJSON *root, const struct experiment *ex,
 	cJSON_AddStringToObject(s, "by", name_map_name(&select_by_names, ex->select.by));
 	if (ex->select.by == SELECT_TIME_TO_TARGET)
 		cJSON_AddNumberToObject(s, "target", ex->select.target);
-	if (ex->select.extend || ex->select.refine) {
+	if (experiment_has_rounds(ex)) {
 		cJSON_AddNumberToObject(s, "extend", ex->select.extend);
 		cJSON_AddNumberToObject(s, "refine", ex->select.refine);
 		cJSON_AddNumberToObject(s, "plan_runs", ex->plan_runs);

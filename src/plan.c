@@ -56,6 +56,11 @@ void experiment_override_iterations(struct experiment *ex, long iterations)
 	}
 }
 
+int experiment_has_rounds(const struct experiment *ex)
+{
+	return ex->select.extend || ex->select.refine;
+}
+
 void experiment_truncate_runs(struct experiment *ex, int n)
 {
 	while (ex->n_runs > n)

@@ -108,7 +108,6 @@ static void write_lr_plot(FILE *f, const struct rundir *rd)
 	fputc('\n', f);
 }
 
-
 /* The gnuplot terminal for an output format (png, svg or pdf): 1000 x 750
  * pixels (10 x 7.5 inches) per panel, rows x cols panels. */
 static const char *terminal_of(const char *format, int rows, int cols)

@@ -19,16 +19,21 @@ static int term_width(void)
 	return n > 0 ? n : 80;
 }
 
+/* "[5/120]", or "[5-36/120]" for a block of grid points. */
+static void block_position(const struct progress *d, char *buf, size_t n)
+{
+	if (d->n_members > 1)
+		snprintf(buf, n, "[%d-%d/%d]", d->first + 1, d->first + d->n_members, d->n_runs);
+	else
+		snprintf(buf, n, "[%d/%d]", d->first + 1, d->n_runs);
+}
+
 void progress_line(char *buf, size_t n, int width, const struct progress *d, long iter,
 		   double loss, double rate, double left)
 {
 	double frac = d->total ? (double)iter / d->total : 1;
 	char who[64], bar[24], count[48], tail[64];
-	if (d->n_members > 1)
-		snprintf(who, sizeof(who), "[%d-%d/%d]", d->first + 1, d->first + d->n_members,
-			 d->n_runs);
-	else
-		snprintf(who, sizeof(who), "[%d/%d]", d->first + 1, d->n_runs);
+	block_position(d, who, sizeof(who));
 	int fill = (int)(20 * frac);
 	bar[0] = ' ';
 	bar[1] = '[';
@@ -47,10 +52,8 @@ void progress_line(char *buf, size_t n, int width, const struct progress *d, lon
 	size_t fixed = strlen(who) + 1 + strlen(grid) + strlen(tail);
 	int with_count = fixed + strlen(bar) + strlen(count) + 16 <= room; /* 16: a readable label */
 	int with_bar = fixed + strlen(bar) + 16 <= room;
-	size_t label_room = room > fixed + (with_bar ? strlen(bar) : 0) + (with_count ? strlen(count) : 0)
-				    ? room - fixed - (with_bar ? strlen(bar) : 0) -
-					      (with_count ? strlen(count) : 0)
-				    : 0;
+	size_t used = fixed + (with_bar ? strlen(bar) : 0) + (with_count ? strlen(count) : 0);
+	size_t label_room = room > used ? room - used : 0;
 	if (label_room > 28)
 		label_room = 28;
 	snprintf(buf, n, "%s %.*s%s%s%s%s", who, (int)label_room, d->label ? d->label : "", grid,
@@ -77,12 +80,8 @@ void progress_tick(struct progress *d, long iter, double loss)
 	if (d->mode == 2) {
 		double frac = d->total ? (double)iter / d->total : 1;
 		char who[64];
-		if (d->n_members > 1)
-			snprintf(who, sizeof(who), "%d-%d/%d", d->first + 1,
-				 d->first + d->n_members, d->n_runs);
-		else
-			snprintf(who, sizeof(who), "%d/%d", d->first + 1, d->n_runs);
-		fprintf(stderr, "overparam: [%s] %s: iteration %ld/%ld (%.0f%%), loss %.4g, %.0f it/s, %.0f s left\n",
+		block_position(d, who, sizeof(who));
+		fprintf(stderr, "overparam: %s %s: iteration %ld/%ld (%.0f%%), loss %.4g, %.0f it/s, %.0f s left\n",
 			who, d->label, iter, d->total, 100 * frac, loss, rate, left);
 		return;
 	}

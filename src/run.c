@@ -501,7 +501,7 @@ static int job_plan(struct run_job *j)
 	j->facts.batched = o->no_batch ? 0 : MAX_BATCH;
 	/* Under --shard a shard runs its part of the plan; the rounds run after
 	 * the merge (merge.c), in one process. */
-	if ((j->ex.select.extend || j->ex.select.refine) && o->init_from)
+	if (experiment_has_rounds(&j->ex) && o->init_from)
 		return err_set(ERR_INPUT,
 			       "%s: select.extend and select.refine add runs that --init-from has no weights for: not with --init-from",
 			       o->config);
@@ -534,7 +534,7 @@ static int job_directory(struct run_job *j)
 	 * and nothing is left to do */
 	if (j->act != OUTDIR_START && ((rc = rundir_load(&j->prev, j->outdir, 0)) ||
 				       (rc = outdir_check_rows(&j->prev, &j->sub, j->outdir,
-							      j->ex.select.extend || j->ex.select.refine)) ||
+							      experiment_has_rounds(&j->ex))) ||
 				       (rc = rundir_check_curves(&j->prev)) ||
 				       (rc = outdir_check_checkpoints(&j->prev))))
 		return rc;
@@ -698,7 +698,7 @@ static int job_train(struct run_job *j)
 	if ((rc = train_runs(&j->ctx, &j->sub, &j->sub, j->pre, j->selected, j->facts.resumed,
 			     &j->interrupted)))
 		return rc;
-	if ((j->ex.select.extend || j->ex.select.refine) && !j->sub.shard.count)
+	if (experiment_has_rounds(&j->ex) && !j->sub.shard.count)
 		rc = grid_rounds(&j->ctx, &j->ex, &j->sub, j->pre, &j->selected, &j->interrupted,
 				 j->facts.resumed ? &j->prev : NULL);
 	return rc;

@@ -14,6 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+int rundir_run_finished(const struct rundir_run *r)
+{
+	return !strcmp(r->status, "ok") || !strcmp(r->status, "diverged");
+}
+
 void rundir_run_result(const struct rundir_run *r, struct run_result *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -415,16 +420,16 @@ int rundir_check_curves(const struct rundir *rd)
 			       rd->dir, MANIFEST_NAME);
 	int rc = has ? manifest_load(&man, rd->dir) : ERR_OK;
 	for (int i = 0; !rc && has && i < rd->n_runs; i++)
-		if (!strcmp(rd->runs[i].status, "ok") || !strcmp(rd->runs[i].status, "diverged"))
+		if (rundir_run_finished(&rd->runs[i]))
 			rc = manifest_check_run(&man, rd->dir, rd->runs[i].csv);
 	manifest_release(&man);
 	if (rc)
 		return rc;
 	for (int i = 0; i < rd->n_runs; i++) {
-		const char *st = rd->runs[i].status;
-		if (strcmp(st, "ok") != 0 && strcmp(st, "diverged") != 0)
-			continue;
 		const struct rundir_run *r = &rd->runs[i];
+		const char *st = r->status;
+		if (!rundir_run_finished(r))
+			continue;
 		struct curve c;
 		rc = rundir_curve(rd, i, &c);
 		if (rc)

@@ -156,6 +156,10 @@ struct experiment {
  * iterations, log_every capped at N. */
 void experiment_override_iterations(struct experiment *ex, long iterations);
 
+/* Whether ex has grid rounds (select.extend or select.refine): runs added
+ * after the plan's, from its results (refine.h). */
+int experiment_has_rounds(const struct experiment *ex);
+
 /* Releases runs [n, n_runs) and keeps the first n. */
 void experiment_truncate_runs(struct experiment *ex, int n);
 

@@ -56,6 +56,10 @@ void rundir_release(struct rundir *rd);
  * merge, resume) before they use it. */
 int rundir_check_curves(const struct rundir *rd);
 
+/* Whether the row's run finished (status ok or diverged): its files are
+ * final and listed in SHA256SUMS. */
+int rundir_run_finished(const struct rundir_run *r);
+
 /* The result a summary row records (no curve). */
 void rundir_run_result(const struct rundir_run *r, struct run_result *res);
 
