@@ -29,22 +29,30 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "slurm-sweep: $*" >&2; exit 2; }
+usage="usage: slurm-sweep.sh [--shards N] CONFIG OUTDIR [sbatch options...]"
+case "${1:-}" in
+-h | --help)
+	echo "$usage"
+	exit 0
+	;;
+esac
 n=4
 if [ "${1:-}" = "--shards" ]; then
 	[ $# -ge 2 ] || die "--shards needs a number"
 	n="$2"
 	shift 2
 fi
-[ $# -ge 2 ] || die "usage: slurm-sweep.sh [--shards N] CONFIG OUTDIR [sbatch options...]"
+[ $# -ge 2 ] || die "$usage"
 [[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -le 100000 ] || die "--shards needs an integer 1..100000, got '$n'"
-config=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-[ -f "$config" ] || die "no config file '$1'"
-mkdir -p "$2"
-out=$(cd "$2" && pwd)
-shift 2
+# Everything is checked before OUTDIR is made: a refused call leaves nothing.
+[ -f "$1" ] || die "no config file '$1'"
+config=$(cd -- "$(dirname -- "$1")" && pwd)/$(basename -- "$1")
 command -v sbatch > /dev/null || die "sbatch not found: this machine is not a Slurm submit host"
 bin="${OVERPARAM:-$(command -v overparam || echo "$root/build/overparam")}"
 [ -x "$bin" ] || die "overparam binary '$bin' not found (set OVERPARAM)"
+mkdir -p -- "$2"
+out=$(cd -- "$2" && pwd)
+shift 2
 
 # The sweep's identity: its config bytes and its shard count.
 if [ -e "$out/config.json" ]; then

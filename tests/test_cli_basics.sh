@@ -41,6 +41,15 @@ usage_case() { # LABEL MESSAGE ARGS...
 }
 expect_rc 2 "help for no such command" "$bin" help nosuch
 grep -q "no command 'nosuch' to help with" "$tmp/err" && ok || bad "help nosuch: $(cat "$tmp/err")"
+# slurm-sweep.sh: --help is help, and a refused call leaves no OUTDIR
+# (here: sbatch missing, on a PATH that holds only what the script needs).
+expect_rc 0 "slurm-sweep --help" bash "$src/scripts/slurm-sweep.sh" --help x
+grep -q "^usage: slurm-sweep.sh" "$tmp/out" && ok || bad "slurm-sweep --help: $(cat "$tmp/out" "$tmp/err")"
+mkdir -p "$tmp/path"
+for t in dirname basename mkdir cat; do ln -sf "$(command -v $t)" "$tmp/path/$t"; done
+expect_rc 2 "slurm-sweep without sbatch" env PATH="$tmp/path" "$(command -v bash)" \
+	"$src/scripts/slurm-sweep.sh" "$src/configs/quickstart.json" "$tmp/sweep"
+grep -q "sbatch not found" "$tmp/err" && [ ! -e "$tmp/sweep" ] && ok || bad "slurm-sweep without sbatch left '$tmp/sweep' or said: $(cat "$tmp/err")"
 usage_case "a value missing" "'--iterations' needs a value: --iterations N" run x.json --iterations
 usage_case "an integer out of range" "--threads needs an integer 1..256, got '0'" run x.json --threads 0
 usage_case "not an integer" "--iterations needs an integer 1..1000000000, got '5e4'" run x.json --iterations 5e4
