@@ -511,7 +511,8 @@ static int parse_top(struct json_ctx *c, const cJSON *root, struct experiment *e
 	}
 	ex->description = str_dup(desc);
 	ex->config_path = str_dup(c->file);
-	if (!ex->name || !ex->description || !ex->config_path)
+	ex->config_dir = str_dup(c->base_dir ? c->base_dir : ".");
+	if (!ex->name || !ex->description || !ex->config_path || !ex->config_dir)
 		return err_set(ERR_RUNTIME, "out of memory");
 	return ERR_OK;
 }
@@ -616,7 +617,7 @@ static int parse_root(struct json_ctx *c, const cJSON *root, struct experiment *
 int config_parse(struct experiment *ex, const char *text, const char *path)
 {
 	memset(ex, 0, sizeof(*ex));
-	struct json_ctx c = {.file = path, .base_dir = path_dirname(path)};
+	struct json_ctx c = {.file = path, .base_dir = config_base_dir(path)};
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
 	int rc;

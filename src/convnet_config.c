@@ -166,7 +166,7 @@ static int parse_runs(const struct json_ctx *c, const cJSON *root, const cJSON *
 int convnet_config_parse(struct convnet_experiment *ex, const char *text, const char *path)
 {
 	memset(ex, 0, sizeof(*ex));
-	struct json_ctx c = {.file = path, .base_dir = path_dirname(path)};
+	struct json_ctx c = {.file = path, .base_dir = config_base_dir(path)};
 	cJSON *root = cJSON_Parse(text);
 	int rc = ERR_OK;
 	if (!root || !cJSON_IsObject(root)) {
@@ -204,7 +204,8 @@ int convnet_config_parse(struct convnet_experiment *ex, const char *text, const 
 		*strrchr(ex->name, '.') = '\0';
 	ex->description = str_dup(desc);
 	ex->config_path = str_dup(path);
-	if (!ex->name || !ex->description || !ex->config_path) {
+	ex->config_dir = str_dup(c.base_dir ? c.base_dir : ".");
+	if (!ex->name || !ex->description || !ex->config_path || !ex->config_dir) {
 		rc = err_set(ERR_RUNTIME, "out of memory");
 		goto out;
 	}
@@ -260,6 +261,7 @@ void convnet_experiment_release(struct convnet_experiment *ex)
 	free(ex->runs);
 	claims_release(ex->claims, ex->n_claims);
 	free(ex->config_path);
+	free(ex->config_dir);
 	free(ex->name);
 	free(ex->description);
 	free(ex->data_path);

@@ -279,6 +279,7 @@ int convnet_write_metadata(const char *path, const struct convnet_experiment *ex
 	if (facts->iterations_override)
 		cJSON_AddNumberToObject(root, "iterations_override", (double)facts->iterations_override);
 	cJSON_AddStringToObject(root, "config_file", ex->config_path);
+	cJSON_AddStringToObject(root, "config_dir", ex->config_dir);
 	cJSON_AddStringToObject(root, "config_copy", "config.json");
 	cJSON_AddStringToObject(root, "manifest", MANIFEST_NAME);
 	cJSON_AddStringToObject(root, "weights",

@@ -235,7 +235,7 @@ int dataset_load_gas_drift(struct dataset *ds, const char *dir,
 		free(path);
 	}
 	if (!rc && n_present == 0)
-		rc = err_set(ERR_INPUT, "'%s': no batch files found (run scripts/fetch-data.sh)", dir);
+		rc = err_set(ERR_INPUT, "'%s': no batch files found (scripts/fetch-data.sh puts them in the checkout's data/gas-drift; or set data.dir)", dir);
 	if (!rc && r.m == 0)
 		rc = err_set(ERR_INPUT, "'%s': no rows of gas '%s' in the batch files read",
 			     dir, gas_class ? gas_drift_name(gas_class) : "any");

@@ -1,8 +1,11 @@
 /* jsonget: typed getters over cJSON objects that know the key path, so
  * every error names the file, the key and the offending value (see
  * jsonget.h). Shared by the linear experiments' config and the convnet's. */
+/* realpath: XSI, not in _POSIX_C_SOURCE alone */
+#define _XOPEN_SOURCE 700
 #include "overparam/jsonget.h"
 #include "overparam/error.h"
+#include "overparam/fileio.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,6 +13,45 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+/* A run directory's record of where its config came from, or NULL. */
+static char *copied_from_dir(const char *config_path)
+{
+	char *dir = path_dirname(config_path), *meta = dir ? path_join(dir, "metadata.json") : NULL;
+	char *text = meta && access(meta, F_OK) == 0 ? file_read_all(meta, NULL) : NULL;
+	cJSON *root = text ? cJSON_Parse(text) : NULL;
+	char *from = NULL;
+	const char *base = strrchr(config_path, '/') ? strrchr(config_path, '/') + 1 : config_path;
+	const cJSON *copy = cJSON_GetObjectItemCaseSensitive(root, "config_copy");
+	if (cJSON_IsString(copy) && strcmp(copy->valuestring, base) == 0) {
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "config_dir");
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "config_file");
+		if (cJSON_IsString(d) && d->valuestring[0] == '/')
+			from = str_dup(d->valuestring);
+		else if (cJSON_IsString(f) && f->valuestring[0] == '/')
+			from = path_dirname(f->valuestring);
+	}
+	err_clear(); /* an unreadable metadata.json is the run directory's business */
+	cJSON_Delete(root);
+	free(text);
+	free(meta);
+	free(dir);
+	return from;
+}
+
+char *config_base_dir(const char *config_path)
+{
+	char *dir = copied_from_dir(config_path);
+	if (!dir)
+		dir = path_dirname(config_path);
+	char *abs = dir ? realpath(dir, NULL) : NULL;
+	if (abs) {
+		free(dir);
+		return abs;
+	}
+	return dir;
+}
 
 int json_fail(const struct json_ctx *c, const char *path, const char *fmt, ...)
 {

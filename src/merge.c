@@ -296,6 +296,12 @@ static int load_plan(const struct shard_dir *first, struct experiment *ex)
 		return rc;
 	const cJSON *it = item(first->meta, "iterations_override");
 	experiment_override_iterations(ex, cJSON_IsNumber(it) ? (long)it->valuedouble : 0);
+	const char *dir = meta_string(first->meta, "config_dir");
+	if (*dir) { /* where the shards' relative paths resolved, not this cwd */
+		free(ex->config_dir);
+		if (!(ex->config_dir = str_dup(dir)))
+			return err_set(ERR_RUNTIME, "out of memory");
+	}
 	return ERR_OK;
 }
 

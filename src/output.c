@@ -363,6 +363,7 @@ int output_metadata(const char *path, const struct experiment *ex,
 	cJSON_AddStringToObject(root, "finished_utc", stamp);
 	cJSON_AddStringToObject(root, "status", status);
 	cJSON_AddStringToObject(root, "config_file", ex->config_path);
+	cJSON_AddStringToObject(root, "config_dir", ex->config_dir);
 	cJSON_AddStringToObject(root, "config_copy", "config.json");
 	cJSON_AddStringToObject(root, "manifest", MANIFEST_NAME);
 	cJSON_AddStringToObject(root, "name", ex->name);

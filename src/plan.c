@@ -70,6 +70,7 @@ void experiment_truncate_runs(struct experiment *ex, int n)
 void experiment_release(struct experiment *ex)
 {
 	free(ex->config_path);
+	free(ex->config_dir);
 	free(ex->name);
 	free(ex->description);
 	free(ex->plot_title);

@@ -42,6 +42,21 @@ sed "s|\"dir\": \"../data/gas-drift\"|\"dir\": \"$src/data/gas-drift\"|" "$src/c
 expect_rc 0 "gas data, quiet" "$bin" run "$tmp/gas.json" -o "$tmp/gasq" --quiet --iterations 2 --no-plot
 grep -q "warning: data: 2 of 10 batch files not found, using the rest: batch7.dat batch10.dat" "$tmp/err" &&
 	ok || bad "--quiet hid the missing batches: '$(cat "$tmp/err")'"
+# A run directory's config.json redoes the run (its data dir is relative to
+# configs/, not to the run directory), from another working directory and
+# after the run directory moved; one made before config_dir was recorded
+# resolves against its absolute config_file.
+expect_rc 0 "redo: first" "$bin" run "$src/configs/fig2_l4.json" -o "$tmp/redo1" --quiet --iterations 20 --no-plot
+mkdir -p "$tmp/elsewhere" && mv "$tmp/redo1" "$tmp/elsewhere/moved"
+expect_rc 0 "redo: from the copy" env -C "$tmp" "$bin" run elsewhere/moved/config.json -o redo2 --quiet --iterations 20 --no-plot
+for f in "$tmp"/elsewhere/moved/runs/*.csv; do
+	cmp -s "$f" "$tmp/redo2/runs/$(basename "$f")" || bad "redo: $(basename "$f") differs from the first run's"
+done
+ok
+m="$tmp/elsewhere/moved/metadata.json"
+grep -v '"config_dir"' "$m" > "$tmp/meta" && mv "$tmp/meta" "$m"
+expect_rc 0 "redo: a copy without config_dir" "$bin" run "$tmp/elsewhere/moved/config.json" -o "$tmp/redo3" --quiet --iterations 20 --no-plot
+cmp -s "$tmp/redo2/runs/01-depth-2-width-1.csv" "$tmp/redo3/runs/01-depth-2-width-1.csv" && ok || bad "redo without config_dir differs"
 expect_rc 0 "toy rerun" "$bin" run "$tmp/toy.json" -o "$tmp/toy2" --quiet --no-plot
 # report: a neutral title, and no link to a plot that was not drawn (defect 8).
 expect_rc 0 "report of a --no-plot run" "$bin" report "$tmp/toy2"

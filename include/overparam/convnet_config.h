@@ -32,6 +32,7 @@ struct convnet_run_spec {
 
 struct convnet_experiment {
 	char *config_path, *name, *description;
+	char *config_dir;         /* where its relative paths resolve (config_base_dir) */
 	unsigned long long seed;
 	char *data_path;          /* MNIST directory (resolved against the config's) */
 	int n_validation;         /* the first n_validation training images */

@@ -12,9 +12,19 @@
 
 struct json_ctx {
 	const char *file;
-	char *base_dir; /* the config's directory, for relative data paths */
+	char *base_dir; /* config_base_dir(file): for relative data paths */
 	unsigned long long seed;
 };
+
+/* The directory a config's relative paths (data.dir, data.path) resolve
+ * against, absolute when it exists: the config file's own, except for a
+ * run directory's copy (DIR/config.json beside a metadata.json that names
+ * it as its config_copy), whose paths were written for the config it was
+ * copied from: that metadata's config_dir, or for run directories made
+ * before config_dir was recorded the directory of an absolute config_file.
+ * So `overparam run DIR/config.json` finds the data the run used. NULL
+ * when out of memory. */
+char *config_base_dir(const char *config_path);
 
 /* Records "FILE: PATH: message" (or "FILE: message" for an empty path);
  * returns ERR_INPUT. */

@@ -131,6 +131,7 @@ void claims_release(struct claim *claims, int n);
 
 struct experiment {
 	char *config_path;
+	char *config_dir; /* where its relative paths resolve (config_base_dir) */
 	char *name;
 	char *description;
 	unsigned long long seed;
