@@ -1,4 +1,6 @@
 /* fileio: write-then-rename files and small path helpers (see fileio.h). */
+/* realpath: XSI, not in _POSIX_C_SOURCE alone */
+#define _XOPEN_SOURCE 700
 #include "overparam/fileio.h"
 #include "overparam/error.h"
 
@@ -194,6 +196,41 @@ char *path_dirname(const char *path)
 		p[n] = '\0';
 	}
 	return p;
+}
+
+char *path_relative(const char *from, const char *target)
+{
+	char *a = realpath(from, NULL), *b = realpath(target, NULL), *rel = NULL;
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return str_dup(target);
+	}
+	/* the longest common prefix that ends at a component boundary */
+	size_t common = 0;
+	for (size_t i = 0;; i++) {
+		int end_a = a[i] == '\0' || a[i] == '/', end_b = b[i] == '\0' || b[i] == '/';
+		if (end_a && end_b)
+			common = i;
+		if (a[i] != b[i] || a[i] == '\0')
+			break;
+	}
+	int ups = 0; /* the components of from past the common part */
+	for (const char *p = a + common; *p; p++)
+		ups += *p != '/' && (p == a + common || p[-1] == '/');
+	const char *rest = b[common] == '/' ? b + common + 1 : b + common;
+	size_t n = 3 * (size_t)ups + strlen(rest) + 2;
+	if ((rel = malloc(n))) {
+		char *w = rel;
+		for (int i = 0; i < ups; i++, w += 3)
+			memcpy(w, "../", 3);
+		snprintf(w, n - 3 * (size_t)ups, "%s", *rest || ups ? rest : ".");
+		if (w > rel && !*rest)
+			w[-1] = '\0'; /* "../.." rather than "../../" */
+	}
+	free(a);
+	free(b);
+	return rel;
 }
 
 int path_mkdirs(const char *dir)

@@ -57,8 +57,24 @@ static void runs_table(FILE *f, const struct rundir *rd)
 	fputc('\n', f);
 }
 
+/* An image of run directory dir, when it exists, as a Markdown image line
+ * whose path works from the report's directory link_base (NULL: the
+ * working directory, for a report on stdout). Returns whether it wrote one. */
+static int image_link(FILE *f, const char *alt, const char *dir, const char *name,
+		      const char *link_base)
+{
+	char *file = path_join(dir, name);
+	int exists = file && access(file, F_OK) == 0;
+	char *link = exists && link_base ? path_relative(link_base, file) : NULL;
+	if (exists)
+		fprintf(f, "![%s](%s)\n\n", alt, link ? link : file);
+	free(link);
+	free(file);
+	return exists;
+}
+
 /* Winners at the edge of their grid, and the loss-versus-rate plot. */
-static void grid_edge_notes(FILE *f, const struct rundir *rd)
+static void grid_edge_notes(FILE *f, const struct rundir *rd, const char *link_base)
 {
 	int any = 0;
 	for (int i = 0; i < rd->n_runs; i++) {
@@ -86,10 +102,7 @@ static void grid_edge_notes(FILE *f, const struct rundir *rd)
 		fputc('\n', f);
 	char name[16];
 	snprintf(name, sizeof(name), "lr.%s", rd->format);
-	char *png = path_join(rd->dir, name);
-	if (png && access(png, F_OK) == 0)
-		fprintf(f, "![final loss per learning rate](%s/%s)\n\n", rd->dir, name);
-	free(png);
+	image_link(f, "final loss per learning rate", rd->dir, name, link_base);
 }
 
 /* How close to divergence each grid's winner was: the smallest learning
@@ -190,6 +203,28 @@ static void grid_notes(FILE *f, const struct rundir *rd)
 			rd->n_runs, diverged, rd->dir);
 }
 
+/* The table of every claim of every directory, counted by verdict into
+ * count[extra][verdict]; returns how many claims. */
+static int claims_table(FILE *f, const struct rundir *rds, int n, int count[2][N_VERDICTS])
+{
+	struct claim_outcome outcome;
+	int total = 0;
+	fputs("\n\n| figure | claim | verdict | numbers (a vs b; ranges over replicates) | why (verdicts other than reproduced) |\n|---|---|---|---|---|\n", f);
+	for (int d = 0; d < n; d++)
+		for (int c = 0; c < rds[d].n_claims; c++) {
+			const struct claim *cl = &rds[d].claims[c];
+			enum verdict v = claims_verdict(&rds[d], cl, &outcome);
+			count[cl->extra][v]++;
+			total++;
+			fprintf(f, "| %s | %s%s | %s%s%s | %s | %s |\n", rds[d].title,
+				cl->extra ? "(extra) " : "", cl->text, v == VERDICT_REPRODUCED ? "" : "**",
+				claims_verdict_word(v), v == VERDICT_REPRODUCED ? "" : "**",
+				outcome.brief, outcome.reason);
+		}
+	fputc('\n', f);
+	return total;
+}
+
 int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		 int *n_claims)
 {
@@ -209,28 +244,22 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		goto out;
 	struct afile af = {0};
 	FILE *f = stdout;
+	char *link_base = NULL; /* the report's directory, for image links */
 	if (out_path) {
 		if ((rc = afile_open(&af, out_path)))
 			goto out;
 		f = af.f;
+		if (!(link_base = path_dirname(out_path))) {
+			afile_abort(&af);
+			rc = err_set(ERR_RUNTIME, "out of memory");
+			goto out;
+		}
 	}
 	int count[2][N_VERDICTS] = {{0}}, total = 0;
 	struct claim_outcome outcome;
 	fputs("# overparam report\n\n", f);
 	claims_print_rule(f);
-	fputs("\n\n| figure | claim | verdict | numbers (a vs b; ranges over replicates) | why (verdicts other than reproduced) |\n|---|---|---|---|---|\n", f);
-	for (int d = 0; d < n; d++)
-		for (int c = 0; c < rds[d].n_claims; c++) {
-			const struct claim *cl = &rds[d].claims[c];
-			enum verdict v = claims_verdict(&rds[d], cl, &outcome);
-			count[cl->extra][v]++;
-			total++;
-			fprintf(f, "| %s | %s%s | %s%s%s | %s | %s |\n", rds[d].title,
-				cl->extra ? "(extra) " : "", cl->text, v == VERDICT_REPRODUCED ? "" : "**",
-				claims_verdict_word(v), v == VERDICT_REPRODUCED ? "" : "**",
-				outcome.brief, outcome.reason);
-		}
-	fputc('\n', f);
+	total = claims_table(f, rds, n, count);
 	for (int e = 0; e < 2; e++) {
 		int all = 0;
 		for (int v = 0; v < N_VERDICTS; v++)
@@ -253,15 +282,11 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 			fprintf(f, "%s\n\n", rd->data_note);
 		char name[16];
 		snprintf(name, sizeof(name), "loss.%s", rd->format);
-		char *png = path_join(rd->dir, name);
-		if (png && access(png, F_OK) == 0)
-			fprintf(f, "![%s](%s/%s)\n\n", rd->title, rd->dir, name);
-		else
+		if (!image_link(f, rd->title, rd->dir, name, link_base))
 			fprintf(f, "(no plot: `overparam plot %s` draws it)\n\n", rd->dir);
-		free(png);
 		runs_table(f, rd);
 		no_winner_notes(f, rd);
-		grid_edge_notes(f, rd);
+		grid_edge_notes(f, rd, link_base);
 		stability_notes(f, rd);
 		for (int c = 0; c < rd->n_claims; c++) {
 			const struct claim *cl = &rd->claims[c];
@@ -278,6 +303,7 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		*n_hold = count[0][VERDICT_REPRODUCED] + count[1][VERDICT_REPRODUCED];
 	if (n_claims)
 		*n_claims = total;
+	free(link_base);
 	if (out_path)
 		rc = afile_commit(&af);
 	else if (fflush(stdout) != 0)

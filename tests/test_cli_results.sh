@@ -37,6 +37,15 @@ grep -q -- "- grid boom: \*\*no winner\*\*: all 2 grid points diverged" "$tmp/ou
 expect_rc 0 "logx run" "$bin" run "$src/configs/quickstart.json" -o "$tmp/logx" --quiet --iterations 20
 grep -qF 'using ($1 < 1 ? 1 : $1):2' "$tmp/logx/plot.gp" && ok || bad "logx: iteration 0 not drawn at 1"
 grep -q "iteration 0 drawn at 1" "$tmp/logx/plot.gp" && ok || bad "logx: the axis does not say so"
+# report -o: image links work from the report's directory (before: relative
+# to the working directory); on stdout they stay relative to it.
+mkdir -p "$tmp/links/sub"
+expect_rc 0 "report -o into a subdirectory" env -C "$tmp/links" "$bin" report ../logx -o sub/report.md
+link=$(sed -n 's/^!\[.*\](\(.*\))$/\1/p' "$tmp/links/sub/report.md" | head -n 1)
+[ "$link" = "../../logx/loss.png" ] && [ -f "$tmp/links/sub/$link" ] && ok || bad "report -o: image link '$link' from $tmp/links/sub"
+expect_rc 0 "report on stdout" env -C "$tmp/links" "$bin" report ../logx
+grep -qxF '![quickstart: Section 7 toy problem, l4, best learning rate per model](../logx/loss.png)' "$tmp/out" && ok ||
+	bad "report on stdout: $(grep '^!' "$tmp/out")"
 # Missing batch files are a warning --quiet does not hide (defect 6).
 sed "s|\"dir\": \"../data/gas-drift\"|\"dir\": \"$src/data/gas-drift\"|" "$src/configs/fig2_l4.json" > "$tmp/gas.json"
 expect_rc 0 "gas data, quiet" "$bin" run "$tmp/gas.json" -o "$tmp/gasq" --quiet --iterations 2 --no-plot

@@ -66,6 +66,12 @@ char *path_join(const char *dir, const char *name);
 /* Returns the malloc'ed directory part of path ("." when it has none). */
 char *path_dirname(const char *path);
 
+/* target as a path relative to the directory from ("../runs/x.png"), for
+ * links in a file written in from; both must exist (symbolic links are
+ * resolved). target unchanged when either cannot be resolved. Caller frees;
+ * NULL without memory. */
+char *path_relative(const char *from, const char *target);
+
 /* Creates dir and its missing parents (mode 0777 before umask). Returns
  * ERR_OK or ERR_RUNTIME naming the directory. */
 int path_mkdirs(const char *dir);
