@@ -334,6 +334,12 @@ static int expand_run(const struct json_ctx *c, struct experiment *ex, int *cap,
 {
 	char path[64], p[512];
 	snprintf(path, sizeof(path), "runs[%d]", idx);
+	/* errors at a key the run takes from defaults name defaults.KEY */
+	struct json_ctx here = *c;
+	here.run_path = path;
+	here.run = run;
+	here.defaults = defaults;
+	c = &here;
 	if (!cJSON_IsObject(run))
 		return json_fail(c, path, "must be an object, got %s", json_type_name(run));
 	const char *label = NULL;
@@ -485,8 +491,13 @@ static int parse_top(struct json_ctx *c, const cJSON *root, struct experiment *e
 					   "loss", "train", "select", "plot",
 					   "defaults", "runs", "claims", "replicates",
 					   "replicate_over", NULL};
+	static const char *const run_sections[] = {"model", "init", "optimizer", "diagnostics", NULL};
 	const char *name, *desc;
 	int rc;
+	for (const char *const *s = run_sections; *s; s++)
+		if (cJSON_GetObjectItemCaseSensitive(root, *s))
+			return json_fail(c, *s, "not a top-level key: a run's section goes in 'defaults' (every run) or in a run; did you mean defaults.%s?",
+					 *s);
 	if ((rc = json_check_keys(c, root, "", keys)) ||
 	    (rc = json_get_string(c, root, "", "name", 0, NULL, &name)) ||
 	    (rc = json_get_string(c, root, "", "description", 0, "", &desc)) ||

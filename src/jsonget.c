@@ -53,9 +53,68 @@ char *config_base_dir(const char *config_path)
 	return dir;
 }
 
+/* path as the user wrote it: see json_ctx's run_path. */
+static const char *json_origin(const struct json_ctx *c, const char *path, char *buf, size_t n)
+{
+	size_t len = c->run_path ? strlen(c->run_path) : 0;
+	if (!len || !c->defaults || strncmp(path, c->run_path, len) != 0 || path[len] != '.')
+		return path;
+	const char *rest = path + len + 1, *dot = strchr(rest, '.');
+	if (!dot)
+		return path;
+	char section[64], key[64];
+	snprintf(section, sizeof(section), "%.*s", (int)(dot - rest), rest);
+	snprintf(key, sizeof(key), "%.*s", (int)strcspn(dot + 1, ".["), dot + 1);
+	const cJSON *in_run = cJSON_GetObjectItemCaseSensitive(c->run, section);
+	const cJSON *in_def = cJSON_GetObjectItemCaseSensitive(c->defaults, section);
+	if (cJSON_GetObjectItemCaseSensitive(in_run, key) || !cJSON_GetObjectItemCaseSensitive(in_def, key))
+		return path;
+	snprintf(buf, n, "defaults.%s", rest);
+	return buf;
+}
+
+/* Levenshtein distance of two short keys (capped at 64 characters). */
+static int edit_distance(const char *a, const char *b)
+{
+	int la = (int)strnlen(a, 64), lb = (int)strnlen(b, 64), row[65];
+	for (int j = 0; j <= lb; j++)
+		row[j] = j;
+	for (int i = 1; i <= la; i++) {
+		int diag = row[0];
+		row[0] = i;
+		for (int j = 1; j <= lb; j++) {
+			int up = row[j];
+			int best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *json_did_you_mean(const char *key, const char *const *allowed)
+{
+	const char *best = NULL;
+	int best_d = 3; /* at most 2 edits, and fewer than the candidate's length */
+	for (const char *const *a = allowed; *a; a++) {
+		int d = edit_distance(key, *a);
+		if (d < best_d && d < (int)strlen(*a)) {
+			best = *a;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
 int json_fail(const struct json_ctx *c, const char *path, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[1024], origin[512];
+	if (path)
+		path = json_origin(c, path, origin, sizeof(origin));
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -100,8 +159,12 @@ int json_check_keys(const struct json_ctx *c, const cJSON *obj, const char *path
 				if (a[1])
 					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
 			}
+			const char *near = json_did_you_mean(it->string, allowed);
+			char hint[96] = "";
+			if (near)
+				snprintf(hint, sizeof(hint), "; did you mean '%s'?", near);
 			return json_fail(c, json_key_path(p, sizeof(p), path, it->string),
-				    "unknown key (allowed: %s)", list);
+				    "unknown key (allowed: %s)%s", list, hint);
 		}
 		for (const cJSON *o = obj->child; o != it; o = o->next)
 			if (strcmp(o->string, it->string) == 0)

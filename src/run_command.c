@@ -10,6 +10,7 @@
 #include "overparam/overrides.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static int resolved_config(const struct run_options *o, char **text)
 {
@@ -23,6 +24,42 @@ static int resolved_config(const struct run_options *o, char **text)
 	return rc;
 }
 
+/* Whether key paths a and b name the same value or one holds the other
+ * ("runs[0].optimizer" and "runs[0].optimizer.lr"). */
+static int paths_related(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t n = na < nb ? na : nb;
+	if (strncmp(a, b, n) != 0)
+		return 0;
+	const char *longer = na < nb ? b : a;
+	return na == nb || longer[n] == '.' || longer[n] == '[';
+}
+
+/* A config error at a key a --set wrote says so: "FILE: PATH: msg" gets
+ * " (from --set KEY=VALUE)", the last --set that touched PATH. */
+static int name_the_set(const struct run_options *o, int rc)
+{
+	const char *msg = err_message();
+	size_t nf = strlen(o->config);
+	if (rc != ERR_INPUT || strncmp(msg, o->config, nf) != 0 || strncmp(msg + nf, ": ", 2) != 0)
+		return rc;
+	const char *path = msg + nf + 2, *end = strstr(path, ": ");
+	if (!end)
+		return rc;
+	for (int i = o->n_sets - 1; i >= 0; i--) {
+		const char *set = o->sets[i], *eq = strchr(set, '=');
+		if (eq && paths_related(path, (size_t)(end - path), set, (size_t)(eq - set))) {
+			char *copy = str_dup(msg);
+			if (!copy)
+				return rc;
+			err_set(rc, "%s (from --set %s)", copy, set);
+			free(copy);
+			break;
+		}
+	}
+	return rc;
+}
+
 int cmd_run(const struct run_options *o)
 {
 	char *text;
@@ -32,7 +69,7 @@ int cmd_run(const struct run_options *o)
 	if (convnet_config_is(text)) {
 		rc = convnet_cmd_run(o, text);
 		free(text);
-		return rc;
+		return name_the_set(o, rc);
 	}
-	return linear_cmd_run(o, text);
+	return name_the_set(o, linear_cmd_run(o, text));
 }

@@ -28,10 +28,23 @@ done <<'EOF'
 runs[3].optimizer.lr=1|--set runs[3].optimizer.lr: 'runs' has 1 entries
 runs.x=1|--set runs.x: 'runs' is not an object
 name.x=1|--set name.x: 'name' is not an object
-runs[0].optimizer.lr=-1|toy.json: runs[0].optimizer.lr: must be > 0, got -1
+runs[0].optimizer.lr=-1|toy.json: runs[0].optimizer.lr: must be > 0, got -1 (from --set runs[0].optimizer.lr=-1)
 train.bogus=1|toy.json: train.bogus: unknown key
+train.iteration=5|train.iteration: unknown key (allowed: iterations, log_every, diverge_factor, save_every); did you mean 'iterations'? (from --set train.iteration=5)
+optimizer.lr=0.1|toy.json: optimizer: not a top-level key: a run's section goes in 'defaults' (every run) or in a run; did you mean defaults.optimizer? (from --set optimizer.lr=0.1)
+defaults.init.scheme=bogus|toy.json: defaults.init.scheme: unknown scheme 'bogus' (normal, identity, balanced) (from --set defaults.init.scheme=bogus)
 lr|--set 'lr': expected KEY=VALUE
 EOF
+# A value written under defaults is reported there, not at the run that
+# took it; a misspelt key gets the nearest allowed one.
+cat > "$tmp/defaults_bad.json" <<'JSON'
+{"name": "d", "data": {"source": "inline", "x": [[1, 0], [0, 1]], "y": [3, 0.5], "preprocess": "none"},
+ "defaults": {"optimizer": {"lr": [0.1, -0.2]}, "model": {"depht": 2}}, "runs": [{"model": {"depth": 1}}]}
+JSON
+expect_rc 2 "defaults: a bad grid value" "$bin" run "$tmp/defaults_bad.json" -o "$tmp/db" --quiet --set 'defaults.model={}'
+grep -qxF "overparam: error: $tmp/defaults_bad.json: defaults.optimizer.lr: must be > 0, got -0.2" "$tmp/err" && ok || bad "defaults: $(cat "$tmp/err")"
+expect_rc 2 "defaults: a misspelt key" "$bin" run "$tmp/defaults_bad.json" -o "$tmp/db" --quiet --set 'defaults.optimizer.lr=0.1'
+grep -qF "defaults.model.depht: unknown key" "$tmp/err" && grep -qF "did you mean 'depth'?" "$tmp/err" && ok || bad "defaults misspelt: $(cat "$tmp/err")"
 
 
 # Numbers keep their bits through --set, config.json and metadata.json: a

@@ -14,6 +14,11 @@ struct json_ctx {
 	const char *file;
 	char *base_dir; /* config_base_dir(file): for relative data paths */
 	unsigned long long seed;
+	/* A run merged with the config's defaults (run_path "runs[2]"): an
+	 * error at run_path.SECTION.KEY... that the run does not set but
+	 * defaults does names defaults.SECTION.KEY..., where it is written. */
+	const char *run_path;
+	const cJSON *run, *defaults;
 };
 
 /* The directory a config's relative paths (data.dir, data.path) resolve
@@ -37,8 +42,12 @@ const char *json_key_path(char *buf, size_t n, const char *base, const char *key
 /* "a number", "a string", ... for messages. */
 const char *json_type_name(const cJSON *v);
 
+/* The allowed key (NULL-terminated list) nearest to key, if it is within
+ * 2 edits and fewer edits than its own length; NULL if none. */
+const char *json_did_you_mean(const char *key, const char *const *allowed);
+
 /* Every key of obj must be in allowed (NULL-terminated); no duplicates.
- * The message lists the allowed keys. */
+ * The message lists the allowed keys, and the nearest one to a misspelt key. */
 int json_check_keys(const struct json_ctx *c, const cJSON *obj, const char *path,
 		    const char *const *allowed);
 
