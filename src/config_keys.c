@@ -74,7 +74,7 @@ static const struct config_key optimizer_rows[] = {
 };
 
 static const struct config_key train_rows[] = {
-	{.name = "iterations", .type = KEY_LONG, .offset = RUN(iterations), .def = 1000, .lo = 0,
+	{.name = "iterations", .type = KEY_LONG, .offset = RUN(iterations), .def = 1000, .lo = 1,
 	 .hi = 1e9, .doc = "gradient steps"},
 	{.name = "log_every", .type = KEY_LONG, .offset = RUN(log_every), .def = 10, .lo = 1,
 	 .hi = 1e9, .doc = "CSV row cadence"},

@@ -64,7 +64,7 @@ check 2 "data.path: unknown key" "{\"data\": {\"source\": \"synthetic\", \"m\": 
 # Loss, train, select, plot.
 check 2 "loss.p: must be >= 2, got 1.5" "{$D, $R, \"loss\": {\"p\": 1.5}}"
 check 2 "loss.type: unknown loss 'hinge'" "{$D, $R, \"loss\": {\"type\": \"hinge\"}}"
-check 2 "train.iterations: must be in 0..1000000000, got -5" "{$D, $R, \"train\": {\"iterations\": -5}}"
+check 2 "train.iterations: must be in 1..1000000000, got -5" "{$D, $R, \"train\": {\"iterations\": -5}}"
 check 2 "train.log_every: must be in 1..1000000000, got 0" "{$D, $R, \"train\": {\"log_every\": 0}}"
 check 2 "train.diverge_factor: must be > 1" "{$D, $R, \"train\": {\"diverge_factor\": 0.5}}"
 check 2 "select.by: unknown criterion 'best'" "{$D, $R, \"select\": {\"by\": \"best\"}}"
@@ -176,7 +176,7 @@ seed;\`init.seed\` | integer 0..2^53;{$D, "runs": [{"model": {"depth": 1}, "init
 depth;\`model.depth\` | integer 1..1000;{$D, "runs": [{"model": {"depth": @}}]};1 1000;0 1001
 width;each 1..100000;{$D, "runs": [{"model": {"depth": 2, "width": @}}]};1 100000;0 100001
 p;\`loss.p\` | number in [2, 64];{$D, "loss": {"p": @}, $R};2 64;1.99 64.5
-iterations;\`train.iterations\` | integer 0..1e9;{$D, "train": {"iterations": @}, $R};0 1000000000;-1 1000000001
+iterations;\`train.iterations\` | integer 1..1e9;{$D, "train": {"iterations": @}, $R};1 1000000000;0 1000000001
 log_every;\`train.log_every\` | integer 1..1e9;{$D, "train": {"log_every": @}, $R};1 1000000000;0 1000000001
 save_every;\`train.save_every\` | integer 0..1e9;{$D, "train": {"save_every": @}, $R};0 1000000000;-1 1000000001
 diverge_factor;\`train.diverge_factor\` | number > 1;{$D, "train": {"diverge_factor": @}, $R};1.000001 1e300;1 0.5
