@@ -19,7 +19,7 @@ _overparam()
 		return ;;
 	esac
 	case "$cmd" in
-	run) opts="-o --output --force --no-plot -q --quiet --iterations --set --resume --continue --init-from --threads --no-batch --shard --shard-plan --checkpoint-every --help" ;;
+	run) opts="-o --output --force --no-plot -q --quiet --iterations --set --resume --continue --init-from --threads --no-batch --shard --shard-plan --dry-run --checkpoint-every --help" ;;
 	merge) opts="-o --output --no-plot -q --quiet --help" ;;
 	report) opts="-o --output --help" ;;
 	plot) opts="-o --output --layout --help" ;;

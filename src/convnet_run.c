@@ -171,6 +171,78 @@ static int load_splits(const struct convnet_experiment *ex, struct mnist *m,
 	return ERR_OK;
 }
 
+/* Seconds of one training step of run r, and of its evaluation on n images,
+ * from a few steps and a slice of the validation images (calibration). */
+static int time_convnet(const struct convnet_run_spec *r, const struct split *train,
+			const struct split *valid, double *step_s, double *image_s, size_t *n_params)
+{
+	struct convnet net;
+	int rc = convnet_create(&net, &r->net);
+	if (rc)
+		return rc;
+	const int B = r->batch, warm = 1, steps = 4, n_eval = valid->n < 256 ? valid->n : 256;
+	double t0 = 0;
+	for (int t = 0; t < warm + steps; t++) {
+		if (t == warm)
+			t0 = clock_seconds();
+		long offset = (long)((t * (long long)B) % (train->n - B));
+		struct convnet_stats st;
+		convnet_load_batch(&net, train->images + (size_t)offset * 784, B);
+		convnet_grad(&net, train->labels + offset, B, NULL, &st);
+		convnet_step(&net, r->lr, r->momentum);
+	}
+	*step_s = (clock_seconds() - t0) / steps;
+	t0 = clock_seconds();
+	if (n_eval)
+		convnet_errors(&net, valid->images, valid->labels, n_eval);
+	*image_s = n_eval ? (clock_seconds() - t0) / n_eval : 0;
+	*n_params = net.n_params;
+	convnet_release(&net);
+	return ERR_OK;
+}
+
+/* run --dry-run: the config and MNIST checked as a run checks them, then
+ * each run's steps, parameters and time (calibrated here); writes nothing. */
+static int convnet_dry_run(const struct run_options *o, struct convnet_experiment *ex,
+			   const char *outdir)
+{
+	struct mnist m = {0};
+	struct split train = {0}, valid = {0}, test = {0};
+	int max_batch = 1, threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	for (int i = 0; i < ex->n_runs; i++)
+		max_batch = ex->runs[i].batch > max_batch ? ex->runs[i].batch : max_batch;
+	int rc = load_splits(ex, &m, &train, &valid, &test, max_batch);
+	if (rc)
+		return rc;
+	printf("# dry run of %s: nothing written (a run would write '%s'%s)\n", o->config, outdir,
+	       path_dir_nonempty(outdir) ? ", which exists and is not empty: --force or --resume" : "");
+	printf("data: MNIST from '%s': %d training, %d validation, %d test images\n\n", ex->data_path,
+	       train.n, valid.n, test.n);
+	puts("| run | steps | batch | parameters | time (estimate) |\n|---|---|---|---|---|");
+	double total = 0, t_start = clock_seconds();
+	for (int i = 0; i < ex->n_runs && !rc; i++) {
+		struct convnet_run_spec *r = &ex->runs[i];
+		r->net.threads = threads < 1 ? 1 : threads;
+		long steps = convnet_run_steps(r, train.n, o->iterations);
+		double step_s, image_s;
+		size_t n_params;
+		if ((rc = time_convnet(r, &train, &valid, &step_s, &image_s, &n_params)))
+			break;
+		long evals = steps > 0 ? (steps - 1) / r->eval_every + 1 + ((steps - 1) % r->eval_every != 0) : 0;
+		double s = (double)steps * step_s + image_s * ((double)evals * valid.n + test.n);
+		total += s;
+		printf("| %s | %ld | %d | %zu | %.3g min |\n", r->label, steps, r->batch,
+		       n_params, s / 60);
+	}
+	if (!rc)
+		printf("\ntime: about %.3g min on %d thread%s (every step and evaluation timed on a few steps and images of each run: %.2g s in all)\n",
+		       total / 60, threads, threads > 1 ? "s" : "", clock_seconds() - t_start);
+	mnist_release(&m);
+	if (!rc && fflush(stdout) != 0)
+		rc = err_set(ERR_RUNTIME, "cannot write the dry run to standard output");
+	return rc;
+}
+
 /* Run i of a directory being resumed, if it had finished (ok or
  * diverged): its rows from its CSV and its results from metadata.json.
  * *done = 0 when it had not. */
@@ -368,6 +440,13 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 	int rc = convnet_config_parse(&ex, config_text, o->config);
 	if (rc)
 		return rc;
+	if (o->dry_run) {
+		char dir[512];
+		snprintf(dir, sizeof(dir), "results/%s", ex.name);
+		rc = (rc = refuse_options(o)) ? rc : convnet_dry_run(o, &ex, o->outdir ? o->outdir : dir);
+		convnet_experiment_release(&ex);
+		return rc;
+	}
 	struct mnist m = {0};
 	cJSON *meta = NULL; /* --resume: the directory's metadata.json */
 	struct split train = {0}, valid = {0}, test = {0};

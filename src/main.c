@@ -72,6 +72,9 @@ static const struct arg_option run_opts[] = {
 	 "split by iterations); implies --continue; no plot"},
 	FLAG("--shard-plan", NULL, struct run_args, o.shard_plan,
 	     "with --shard: print which runs each shard gets, run nothing"),
+	FLAG("--dry-run", NULL, struct run_args, o.dry_run,
+	     "check the config and the data, print the plan, the memory\n"
+	     "and the time it will take here (calibrated); write nothing"),
 	FLAG("--continue", NULL, struct run_args, o.cont,
 	     "start OUTDIR if absent, resume it if unfinished (even after\n"
 	     "SIGKILL), exit 0 if complete; exit 2 if it was made from\n"
@@ -307,6 +310,8 @@ static int main_run(int argc, char **argv)
 		return usage_error("run", "%s", "'run' needs a CONFIG file");
 	if (a.o.shard_plan && !a.o.shard.count)
 		return usage_error("run", "%s", "--shard-plan needs --shard I/N");
+	if (a.o.dry_run && (a.o.shard_plan || a.o.resume || a.o.force || a.o.init_from))
+		return usage_error("run", "%s", "--dry-run goes with neither --shard-plan, --resume, --force nor --init-from");
 	/* A shard is meant to be resubmitted until it is complete. */
 	if (a.o.shard.count && !a.o.force && !a.o.resume)
 		a.o.cont = 1;

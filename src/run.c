@@ -7,6 +7,8 @@
  * together), each CSV written as soon as its run or block ends, so an
  * interruption keeps every finished run and checkpoints the others. */
 #include "overparam/commands.h"
+#include "overparam/blocks.h"
+#include "overparam/dryrun.h"
 #include "overparam/manifest.h"
 #include "overparam/outdir.h"
 #include "overparam/addrspace.h"
@@ -119,7 +121,7 @@ static void on_progress(void *user, long iter, double loss)
 	progress_tick(p->disp, iter, loss);
 }
 
-#define MAX_BATCH 32
+#define MAX_BATCH BLOCK_MAX_RUNS
 
 /* What training the runs reads: the plan, the prepared data and loss, the
  * run directory, and each run's result and CSV name (indexed like
@@ -143,7 +145,7 @@ struct run_ctx {
 /* Which of c->ds (and c->loss) run r trains on. */
 static int data_index(const struct run_ctx *c, const struct run_spec *r)
 {
-	return c->ex->replicate_over == REPLICATE_BATCHES ? r->replicate : 0;
+	return blocks_data_index(c->ex, r);
 }
 
 static struct train_opts make_opts(const struct run_ctx *c, const struct run_spec *r,
@@ -307,47 +309,10 @@ static int write_records(const struct run_ctx *c, const struct run_subset *sub,
 	return rc;
 }
 
-/* The end (exclusive) of the block of runs starting at position p of sub:
- * up to MAX_BATCH grid points of one group step together over one data
- * pass; each gives the bytes it gives alone. */
+/* The end of the block of runs that starts at sub's position p (blocks.h). */
 static int block_end(const struct run_ctx *c, const struct run_subset *sub, int p)
 {
-	const struct experiment *ex = c->ex;
-	const struct run_spec *first = &ex->runs[sub->rows[p]];
-	int q = p + 1;
-	while (!c->o->no_batch && q < sub->n && q - p < MAX_BATCH &&
-	       strcmp(ex->runs[sub->rows[q]].group, first->group) == 0 &&
-	       data_index(c, &ex->runs[sub->rows[q]]) == data_index(c, first) &&
-	       train_batch_eligible(first, c->ds) &&
-	       train_batch_eligible(&ex->runs[sub->rows[q]], c->ds))
-		q++;
-	return q;
-}
-
-/* Refuses, before anything runs, a block of runs whose memory (estimated
- * from its shapes) exceeds this machine's. */
-static int check_memory(const struct run_ctx *c, const struct run_subset *sub)
-{
-	double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGE_SIZE);
-	for (int p = 0, q; p < sub->n; p = q) {
-		q = block_end(c, sub, p);
-		double need = 0, most = -1;
-		int big = sub->rows[p];
-		for (int b = p; b < q; b++) {
-			const struct run_spec *rb = &c->ex->runs[sub->rows[b]];
-			double one = train_bytes_needed(rb, &c->ds[data_index(c, rb)]);
-			need += one;
-			if (one > most) {
-				most = one;
-				big = sub->rows[b];
-			}
-		}
-		if (have > 0 && need > have)
-			return err_set(ERR_INPUT, "run '%s'%s needs about %.3g GiB (weights, gradient, optimizer state, workspace), this machine has %.3g GiB: make it smaller",
-				       c->ex->runs[big].label, q - p > 1 ? " with its batch" : "",
-				       need / 1073741824.0, have / 1073741824.0);
-	}
-	return ERR_OK;
+	return blocks_end(c->ex, sub, c->ds, c->o->no_batch, p);
 }
 
 /* Trains the runs of sub whose status is RUN_INTERRUPTED (not yet run, or
@@ -627,7 +592,7 @@ static int job_data(struct run_job *j)
 	j->ctx.loss = j->loss;
 	j->ctx.manifest = &j->manifest;
 	j->ctx.prev_manifest = j->prev_manifest.n ? &j->prev_manifest : NULL;
-	return check_memory(&j->ctx, &j->sub);
+	return blocks_check_memory(ex, &j->sub, j->ds, j->o->no_batch);
 }
 
 /* Phase 4: the directory's first records. config.json, and every run not
@@ -781,8 +746,17 @@ int linear_cmd_run(const struct run_options *o, char *config_text)
 	openblas_set_num_threads(1);
 	if ((rc = shard_subset(&j.ex, &o->shard, &j.sub)))
 		goto out;
-	if (o->shard_plan) {
-		shard_print_plan(stdout, &j.ex, &o->shard);
+	if (o->shard_plan || o->dry_run) { /* the data is checked, as a run would */
+		if ((rc = job_data(&j)))
+			goto out;
+		if (o->shard_plan) {
+			shard_print_plan(stdout, &j.ex, &o->shard);
+			goto out;
+		}
+		struct dryrun_input in = {.config = o->config, .outdir = j.outdir, .ex = &j.ex, .sub = &j.sub,
+					  .ds = j.ds, .loss = j.loss, .no_batch = o->no_batch,
+					  .threads = j.facts.threads};
+		rc = dryrun_print(stdout, &in);
 		goto out;
 	}
 	if ((rc = job_directory(&j)))

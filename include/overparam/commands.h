@@ -21,6 +21,8 @@ struct run_options {
 				is complete (--continue; the default of --shard) */
 	struct shard_spec shard; /* run only this shard of the plan */
 	int shard_plan;      /* print the shard assignment and exit */
+	int dry_run;         /* check the config and data, print the plan, the
+				memory and the time it would take; write nothing */
 	double checkpoint_every; /* seconds between periodic checkpoints of a
 				    running run; 0: every 4096 iterations;
 				    < 0: none (only on SIGINT/SIGTERM) */
