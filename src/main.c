@@ -160,8 +160,8 @@ static const struct command commands[] = {
 	{"run",
 	 "run CONFIG [-o OUTDIR] [--force] [--no-plot] [--quiet]\n"
 	 "                     [--iterations N] [--resume] [--init-from DIR] [--threads N]\n"
-	 "                     [--no-batch] [--shard I/N [--shard-plan]] [--continue]\n"
-	 "                     [--checkpoint-every SECONDS] [--set KEY=VALUE]...",
+	 "                     [--no-batch] [--shard I/N [--shard-plan]] [--dry-run]\n"
+	 "                     [--continue] [--checkpoint-every SECONDS] [--set KEY=VALUE]...",
 	 "  run CONFIG     train every run of the JSON experiment CONFIG; writes\n"
 	 "                 OUTDIR (default results/<name>): runs/*.csv, summary.csv,\n"
 	 "                 metadata.json, config.json, plot.gp, loss.png, weights/\n",
