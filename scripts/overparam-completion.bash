@@ -1,5 +1,7 @@
 # bash completion for overparam: commands, each command's options, config
-# files (*.json) after `run`, directories where one is expected.
+# files (*.json) after `run`, directories where one is expected, and the
+# config key paths after --set (from `overparam keys --set-paths`, the
+# tables the parser reads; KEY= is offered, the value is yours).
 # Installed by `cmake --install` as share/bash-completion/completions/overparam;
 # or: source scripts/overparam-completion.bash
 _overparam()
@@ -15,7 +17,13 @@ _overparam()
 	-o | --output | --init-from)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return ;;
-	--iterations | --threads | --shard | --checkpoint-every | --set | --rtol | --atol | --columns | --layout)
+	--set)
+		local paths
+		paths=$("${COMP_WORDS[0]}" keys --set-paths 2> /dev/null | sed 's/$/=/')
+		mapfile -t COMPREPLY < <(compgen -W "$paths" -- "$cur")
+		compopt -o nospace 2> /dev/null
+		return ;;
+	--iterations | --threads | --shard | --checkpoint-every | --rtol | --atol | --columns | --layout)
 		return ;;
 	esac
 	case "$cmd" in

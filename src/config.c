@@ -666,12 +666,22 @@ int config_load(struct experiment *ex, const char *path)
 	return rc;
 }
 
+static const struct key_table *const flat_tables[] = {
+	&config_loss_keys, &config_train_keys,     &config_select_keys,      &config_model_keys,
+	&config_init_keys, &config_optimizer_keys, &config_diagnostics_keys,
+};
+#define N_FLAT_TABLES (sizeof(flat_tables) / sizeof(flat_tables[0]))
+
 void config_print_keys(FILE *f)
 {
-	static const struct key_table *const tables[] = {
-		&config_loss_keys,  &config_train_keys, &config_select_keys,     &config_model_keys,
-		&config_init_keys,  &config_optimizer_keys, &config_diagnostics_keys,
-	};
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-		keys_print_markdown(f, tables[i]);
+	for (size_t i = 0; i < N_FLAT_TABLES; i++)
+		keys_print_markdown(f, flat_tables[i]);
+}
+
+void config_print_key_paths(FILE *f)
+{
+	/* loss, train and select are top-level sections; the run sections are
+	 * set for every run under defaults (or one run as runs[N].SECTION.KEY) */
+	for (size_t i = 0; i < N_FLAT_TABLES; i++)
+		keys_print_paths(f, flat_tables[i], i < 3 ? "" : "defaults.");
 }

@@ -273,3 +273,8 @@ void convnet_config_print_keys(FILE *f)
 {
 	keys_print_markdown(f, &convnet_run_keys);
 }
+
+void convnet_config_print_key_paths(FILE *f)
+{
+	keys_print_paths(f, &convnet_run_keys, "defaults.");
+}

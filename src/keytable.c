@@ -142,6 +142,19 @@ int keys_check(const struct json_ctx *c, const cJSON *obj, const char *path,
 	for (int i = 0; extra && extra[i] && n < MAX_KEYS; i++)
 		allowed[n++] = extra[i];
 	allowed[n] = NULL;
+	/* a key of another variant (momentum under gd) says whose it is */
+	for (const cJSON *it = obj->child; it && variant >= 0 && t->variant_names; it = it->next) {
+		const struct config_key *k = keys_find(t, it->string);
+		if (!k || key_in_variant(k, variant))
+			continue;
+		char p[512], whose[256] = "";
+		for (int v = 0; v < t->variant_names->n; v++)
+			if (key_in_variant(k, v))
+				snprintf(whose + strlen(whose), sizeof(whose) - strlen(whose), "%s%s",
+					 *whose ? ", " : "", t->variant_names->names[v]);
+		return json_fail(c, json_key_path(p, sizeof(p), path, it->string),
+				 "not a key of '%s' (it belongs to %s)", t->variant_names->names[variant], whose);
+	}
 	return json_check_keys(c, obj, path, allowed);
 }
 
@@ -302,6 +315,12 @@ static void default_text(const struct key_table *t, const struct config_key *k,
 	}
 	if (strchr(buf, '(') && len + 1 < n)
 		strcat(buf, ")");
+}
+
+void keys_print_paths(FILE *f, const struct key_table *t, const char *prefix)
+{
+	for (int i = 0; i < t->n; i++)
+		fprintf(f, "%s%s%s%s\n", prefix, t->section, *t->section ? "." : "", t->keys[i].name);
 }
 
 void keys_print_markdown(FILE *f, const struct key_table *t)

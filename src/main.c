@@ -187,9 +187,11 @@ static const struct command commands[] = {
 	{"check", "check [claim1|theorem2|all]",
 	 "  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
 	 "                 if either fails)\n", NULL, 0, main_check},
-	{"keys", "keys",
+	{"keys", "keys [--set-paths]",
 	 "  keys           the config keys of every flat section as the README's reference\n"
-	 "                 table rows (markdown), printed from the tables the parser reads\n",
+	 "                 tables (markdown), linear and convnet configs apart, printed\n"
+	 "                 from the tables the parser reads; --set-paths: one --set key\n"
+	 "                 path per line (for shell completion)\n",
 	 NULL, 0, main_keys},
 	{"bench", "bench [convnet] [STEPS]",
 	 "  bench [STEPS]  microseconds per training step on the Ethanol problem's shape,\n"
@@ -379,10 +381,19 @@ static int main_check(int argc, char **argv)
 
 static int main_keys(int argc, char **argv)
 {
-	if (argc > 2)
-		return usage_error(argv[1], "%s", "'keys' takes no arguments");
-	config_print_keys(stdout);
-	convnet_config_print_keys(stdout);
+	int paths = argc == 3 && strcmp(argv[2], "--set-paths") == 0;
+	if (argc > 3 || (argc == 3 && !paths))
+		return usage_error(argv[1], "%s", "'keys' takes only --set-paths");
+	static const char header[] = "| key | type | default | meaning |\n|---|---|---|---|\n";
+	if (paths) {
+		config_print_key_paths(stdout);
+		convnet_config_print_key_paths(stdout);
+	} else {
+		printf("## Linear configs: the flat sections (loss, train, select at the top level; model, init, optimizer, diagnostics in defaults or a run)\n\n%s", header);
+		config_print_keys(stdout);
+		printf("\n## Convnet configs (Figure 5 right): run keys, in defaults or a run\n\n%s", header);
+		convnet_config_print_keys(stdout);
+	}
 	return finish(fflush(stdout) == 0 && !ferror(stdout)
 			      ? ERR_OK : err_set(ERR_RUNTIME, "cannot write to stdout"));
 }

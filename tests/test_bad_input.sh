@@ -84,7 +84,7 @@ check 2 "runs[0].init.std: must be >= 0, got -1" "{$D, \"runs\": [{\"model\": {\
 check 2 "runs[0].optimizer.lr: must be > 0, got -0.1" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"optimizer\": {\"lr\": -0.1}}]}"
 check 2 "runs[0].optimizer.lr: must be a number, got a string" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"optimizer\": {\"lr\": \"0.1\"}}]}"
 check 2 "runs[0].optimizer.name: unknown optimizer 'sgd2'" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"optimizer\": {\"name\": \"sgd2\"}}]}"
-check 2 "runs[0].optimizer.beta1: unknown key" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"optimizer\": {\"name\": \"gd\", \"beta1\": 0.9}}]}"
+check 2 "runs[0].optimizer.beta1: not a key of 'gd' (it belongs to adam)" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"optimizer\": {\"name\": \"gd\", \"beta1\": 0.9}}]}"
 check 2 "runs[0].optimizer.momentum: must be <= 1" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"optimizer\": {\"name\": \"momentum\", \"momentum\": 2}}]}"
 check 2 "runs[0].optimizer.lr: grid list is empty" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"optimizer\": {\"lr\": []}}]}"
 check 2 "runs[0].optimizer.lr: grid list entries must be numbers" "{$D, \"runs\": [{\"model\": {\"depth\": 2}, \"optimizer\": {\"lr\": [0.1, \"x\"]}}]}"

@@ -35,6 +35,30 @@ optimizer.lr=0.1|toy.json: optimizer: not a top-level key: a run's section goes 
 defaults.init.scheme=bogus|toy.json: defaults.init.scheme: unknown scheme 'bogus' (normal, identity, balanced) (from --set defaults.init.scheme=bogus)
 lr|--set 'lr': expected KEY=VALUE
 EOF
+# keys --set-paths (the completion's list): every path is a key the parser
+# knows: set to null, each is refused for its type or value, never as an
+# unknown key (linear paths on the toy with its run's keys in defaults,
+# convnet paths on the CI convnet).
+"$bin" keys --set-paths > "$tmp/paths" || bad "keys --set-paths failed"
+cat > "$tmp/toy_defaults.json" <<'JSON'
+{"name": "toyd", "data": {"source": "inline", "x": [[1, 0], [0, 1]], "y": [3, 0.5], "preprocess": "none"},
+ "defaults": {"model": {"depth": 1}, "init": {"std": 0}, "optimizer": {"lr": 0.5}}, "runs": [{"label": "gd"}]}
+JSON
+[ "$(wc -l < "$tmp/paths")" -ge 40 ] && ok || bad "keys --set-paths: $(wc -l < "$tmp/paths") paths"
+grep -qx "defaults.optimizer.lr" "$tmp/paths" && grep -qx "train.iterations" "$tmp/paths" && grep -qx "defaults.keep_prob" "$tmp/paths" &&
+	ok || bad "keys --set-paths lacks a known path"
+n_lin=$("$bin" keys | sed -n '/^## Linear/,/^## Convnet/p' | grep -c '^| `')
+head -n "$n_lin" "$tmp/paths" > "$tmp/lin_paths"
+tail -n +"$((n_lin + 1))" "$tmp/paths" > "$tmp/conv_paths"
+while read -r p; do
+	"$bin" run "$tmp/toy_defaults.json" -o "$tmp/nul" --quiet --set "$p=null" > /dev/null 2> "$tmp/err"
+	grep -qE "unknown key|not a top-level key" "$tmp/err" && bad "--set $p: $(cat "$tmp/err")" || ok
+done < "$tmp/lin_paths"
+while read -r p; do
+	"$bin" run "$src/configs/fig5_right_ci.json" -o "$tmp/nul" --quiet --set "$p=null" --set 'data.dir="/nonexistent"' > /dev/null 2> "$tmp/err"
+	grep -qE "unknown key|not a top-level key" "$tmp/err" && bad "--set $p (convnet): $(cat "$tmp/err")" || ok
+done < "$tmp/conv_paths"
+[ ! -e "$tmp/nul" ] && ok || bad "a refused --set left a directory"
 # A value written under defaults is reported there, not at the run that
 # took it; a misspelt key gets the nearest allowed one.
 cat > "$tmp/defaults_bad.json" <<'JSON'

@@ -44,4 +44,9 @@ complete_words overparam run "$tmp/cfgs/" > "$tmp/c.txt"
 grep -qx "$tmp/cfgs/a.json" "$tmp/c.txt" && grep -qx "$tmp/cfgs/sub" "$tmp/c.txt" && ! grep -q notes "$tmp/c.txt" &&
 	ok || bad "completion of run CONFIG: $(cat "$tmp/c.txt")"
 complete_words overparam run x.json -o "$tmp/cfgs/" | grep -qx "$tmp/cfgs/sub" && ok || bad "completion of -o DIR"
+# --set completes key paths from the binary's own tables, with the '='.
+[ "$(complete_words "$bin" run x.json --set train.it | tr '\n' ' ')" = "train.iterations= " ] && ok ||
+	bad "completion of --set train.it: $(complete_words "$bin" run x.json --set train.it)"
+complete_words "$bin" run x.json --set defaults.optimizer. | grep -qx "defaults.optimizer.lr=" && ok ||
+	bad "completion of --set defaults.optimizer.: $(complete_words "$bin" run x.json --set defaults.optimizer.)"
 finish test_install

@@ -40,9 +40,10 @@ done <<< "$pairs"
 # The config reference: each row printed from the key tables, verbatim.
 "$bin" keys > "$tmp/keys" 2>&1 || bad "overparam keys failed: $(cat "$tmp/keys")"
 [ "$(grep -c '^| `' "$tmp/keys")" -ge 40 ] && ok || bad "overparam keys printed too few rows"
+grep -c '^## ' "$tmp/keys" | grep -qx 2 && ok || bad "overparam keys: not two sections (linear, convnet)"
 while IFS= read -r row; do
 	grep -qxF -- "$row" "$src/README.md" && ok || bad "README lacks the key row: $row"
-done < "$tmp/keys"
+done < <(grep '^| ' "$tmp/keys")
 # A README with a row changed (a default typed by hand) must fail.
 sed 's/^| `train.log_every` | integer 1..1e9 | 10 |/| `train.log_every` | integer 1..1e9 | 20 |/' "$src/README.md" > "$tmp/readme"
 cmp -s "$tmp/readme" "$src/README.md" && bad "the planted README change did not apply" || ok

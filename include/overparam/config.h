@@ -29,6 +29,10 @@ struct cJSON;
 /* The README's config reference rows of those tables (`overparam keys`). */
 void config_print_keys(FILE *f);
 
+/* Every key path of those tables as --set takes it, one per line (the run
+ * sections under defaults.): for shell completion. */
+void config_print_key_paths(FILE *f);
+
 /* Reads and validates path into ex. On failure ex is released and the
  * message names path and the key. */
 int config_load(struct experiment *ex, const char *path);

@@ -63,6 +63,9 @@ struct cJSON *convnet_run_spec_json(const struct convnet_run_spec *r);
 /* The README's rows of the run keys (`overparam keys`). */
 void convnet_config_print_keys(FILE *f);
 
+/* The run keys as --set paths under defaults., one per line. */
+void convnet_config_print_key_paths(FILE *f);
+
 void convnet_experiment_release(struct convnet_experiment *ex);
 
 #endif

@@ -93,6 +93,10 @@ int keys_read(const struct json_ctx *c, const cJSON *obj, const char *path,
 /* Adds the table's keys of variant, with base's values, to object o. */
 void keys_to_json(cJSON *o, const struct key_table *t, int variant, const void *base);
 
+/* One key path per line, as --set takes it: prefix (e.g. "defaults."),
+ * the table's section and the key ("defaults.optimizer.lr"). */
+void keys_print_paths(FILE *f, const struct key_table *t, const char *prefix);
+
 /* The README's rows for t: "| `section.key` | type | default | doc |",
  * one per key; a default that differs by variant is given as the most
  * common one and the exceptions ("0.9 (rmsprop 0)"). */
