@@ -7,7 +7,7 @@
 _overparam()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="run merge plot report compare check keys bench help --help --version"
+	local commands="run merge plot report compare ls check keys bench help --help --version"
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
 		return
@@ -32,9 +32,10 @@ _overparam()
 	report) opts="-o --output --help" ;;
 	plot) opts="-o --output --layout --help" ;;
 	compare) opts="--rtol --atol --columns --help" ;;
+	ls) opts="--json --help" ;;
 	check) opts="claim1 theorem2 all --help" ;;
 	bench) opts="convnet --help" ;;
-	help) opts="run merge plot report compare check keys bench" ;;
+	help) opts="run merge plot report compare ls check keys bench" ;;
 	*) opts="--help" ;;
 	esac
 	if [[ "$cur" == -* ]] || [ "$cmd" = check ] || [ "$cmd" = help ] || [ "$cmd" = bench ]; then

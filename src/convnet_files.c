@@ -1,5 +1,6 @@
 /* convnet_files: a convnet run directory's files (see convnet_files.h). */
 #include "overparam/convnet_files.h"
+#include "overparam/clock.h"
 #include "overparam/jsonget.h"
 #include "overparam/manifest.h"
 #include "overparam/error.h"
@@ -270,10 +271,10 @@ int convnet_write_metadata(const char *path, const struct convnet_experiment *ex
 	if (!root)
 		return err_set(ERR_RUNTIME, "out of memory");
 	char stamp[64];
-	time_t t = time(NULL);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	clock_utc_now(stamp, sizeof(stamp));
 	cJSON_AddStringToObject(root, "overparam_version", OVERPARAM_VERSION);
 	cJSON_AddStringToObject(root, "finished_utc", stamp);
+	cJSON_AddStringToObject(root, "started_utc", clock_started_utc());
 	cJSON_AddStringToObject(root, "status", facts->status);
 	cJSON_AddStringToObject(root, "model", "convnet");
 	if (facts->iterations_override)

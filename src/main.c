@@ -3,12 +3,14 @@
 #include "overparam/addrspace.h"
 #include "overparam/args.h"
 #include "overparam/bench.h"
+#include "overparam/clock.h"
 #include "overparam/commands.h"
 #include "overparam/compare.h"
 #include "overparam/config.h"
 #include "overparam/convnet_config.h"
 #include "overparam/error.h"
 #include "overparam/kernels.h"
+#include "overparam/ls.h"
 #include "overparam/output.h"
 #include "overparam/plot.h"
 #include "overparam/report.h"
@@ -135,6 +137,13 @@ static const struct arg_option compare_opts[] = {
 	    "compare only these CSV columns"),
 };
 
+struct ls_args {
+	int json;
+};
+static const struct arg_option ls_opts[] = {
+	FLAG("--json", NULL, struct ls_args, json, "one JSON array instead of columns (for scripts)"),
+};
+
 #define OPTIONS(table) table, (int)(sizeof(table) / sizeof(table[0]))
 
 /* One sub-command: its synopsis (after "overparam "), what it does, its
@@ -154,6 +163,7 @@ static int main_report(int argc, char **argv);
 static int main_compare(int argc, char **argv);
 static int main_check(int argc, char **argv);
 static int main_keys(int argc, char **argv);
+static int main_ls(int argc, char **argv);
 static int main_bench(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -187,6 +197,12 @@ static const struct command commands[] = {
 	{"check", "check [claim1|theorem2|all]",
 	 "  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
 	 "                 if either fails)\n", NULL, 0, main_check},
+	{"ls", "ls [DIR...] [--json]",
+	 "  ls [DIR...]    the run directories under results/ (or in and under each DIR):\n"
+	 "                 config, status (running with its PID, complete, interrupted,\n"
+	 "                 stopped), runs finished, started, elapsed, time left, and\n"
+	 "                 the best final loss per group, from their metadata.json\n",
+	 OPTIONS(ls_opts), main_ls},
 	{"keys", "keys [--set-paths]",
 	 "  keys           the config keys of every flat section as the README's reference\n"
 	 "                 tables (markdown), linear and convnet configs apart, printed\n"
@@ -379,6 +395,16 @@ static int main_check(int argc, char **argv)
 	return finish(theory_check(stdout, what));
 }
 
+static int main_ls(int argc, char **argv)
+{
+	struct ls_args a = {0};
+	char **dirs = argv + 2;
+	int n;
+	if (parse_command(argc, argv, &a, dirs, argc, &n))
+		return ERR_INPUT;
+	return finish(ls_print(stdout, dirs, n, a.json));
+}
+
 static int main_keys(int argc, char **argv)
 {
 	int paths = argc == 3 && strcmp(argv[2], "--set-paths") == 0;
@@ -421,6 +447,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage_error(NULL, "%s", "no command given");
 	const char *cmd = argv[1];
+	clock_started_utc(); /* marks the start, for run directories' started_utc */
 	/* The kernel variant (OVERPARAM_KERNELS, default: the widest this CPU
 	 * runs); every variant gives the same bits, so this only chooses speed. */
 	if (kern_select_from_env())

@@ -14,7 +14,7 @@
  *                 "merged_from" list of the shards (who ran what, where)
  *   plot.gp, loss.png   by plot_dir, as a single run makes them
  * Fields that differ from a single-machine run's metadata: finished_utc,
- * merged_from, each run's result.seconds, and the per-process facts taken
+ * started_utc (shard 1's), merged_from, each run's result.seconds, and the per-process facts taken
  * from shard 1 (resumed, threads, kernels, libraries).
  * A config with grid rounds (select.extend, select.refine): the shards ran
  * the plan's runs; each round depends on every group's winner, so the
@@ -23,6 +23,7 @@
  * to the bytes of a single-machine run. */
 #include "overparam/commands.h"
 #include "overparam/config.h"
+#include "overparam/clock.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/jsonget.h"
@@ -245,8 +246,7 @@ static int write_metadata(const char *path, struct shard_dir *sh, int n_shards,
 		runs = NULL;
 		cJSON_DeleteItemFromObjectCaseSensitive(root, "shard");
 		char stamp[64];
-		time_t now = time(NULL);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+		clock_utc_now(stamp, sizeof(stamp));
 		cJSON_ReplaceItemInObjectCaseSensitive(root, "finished_utc", cJSON_CreateString(stamp));
 		cJSON_ReplaceItemInObjectCaseSensitive(root, "status", cJSON_CreateString(status));
 		cJSON *from = cJSON_AddArrayToObject(root, "merged_from");

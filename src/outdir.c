@@ -41,6 +41,12 @@ static long flock_holder(unsigned long long ino)
 	return pid;
 }
 
+long outdir_writer(const char *dir)
+{
+	struct stat st;
+	return stat(dir, &st) == 0 ? flock_holder(st.st_ino) : 0;
+}
+
 int outdir_lock(const char *dir, int *fd)
 {
 	*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

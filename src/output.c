@@ -1,5 +1,6 @@
 /* output: run CSVs, the summary and the metadata (see output.h). */
 #include "overparam/output.h"
+#include "overparam/clock.h"
 #include "overparam/error.h"
 #include "overparam/kernels.h"
 #include "overparam/manifest.h"
@@ -358,9 +359,9 @@ int output_metadata(const char *path, const struct experiment *ex,
 		return err_set(ERR_RUNTIME, "out of memory");
 	cJSON_AddStringToObject(root, "overparam_version", OVERPARAM_VERSION);
 	char stamp[64];
-	time_t now = time(NULL);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	clock_utc_now(stamp, sizeof(stamp));
 	cJSON_AddStringToObject(root, "finished_utc", stamp);
+	cJSON_AddStringToObject(root, "started_utc", clock_started_utc());
 	cJSON_AddStringToObject(root, "status", status);
 	cJSON_AddStringToObject(root, "config_file", ex->config_path);
 	cJSON_AddStringToObject(root, "config_dir", ex->config_dir);

@@ -54,7 +54,7 @@ int stop_test_raise_parse(void)
 		return ERR_OK;
 	static const struct { const char *name; int sig; } sigs[] = {
 		{"INT@", SIGINT}, {"TERM@", SIGTERM}, {"KILL@", SIGKILL}, {"INT2@", SIGINT},
-		{"INT3@", SIGINT}};
+		{"INT3@", SIGINT}, {"STOP@", SIGSTOP}};
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		size_t n = strlen(sigs[i].name);
 		char *end;
@@ -69,7 +69,7 @@ int stop_test_raise_parse(void)
 			}
 		}
 	}
-	return err_set(ERR_INPUT, "OVERPARAM_TEST_RAISE: expected INT@N, INT2@N, INT3@N, TERM@N or KILL@N (and :RUN), got '%s'", v);
+	return err_set(ERR_INPUT, "OVERPARAM_TEST_RAISE: expected INT@N, INT2@N, INT3@N, TERM@N, KILL@N or STOP@N (and :RUN), got '%s'", v);
 }
 
 void stop_test_raise_tick(int run_index, long iter)

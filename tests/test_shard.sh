@@ -42,7 +42,7 @@ same_as_single() { # same_as_single DIR LABEL
 		cmp -s "$tmp/single/$f" "$dir/$f" || { bad "$label: $f differs"; return; }
 	done < "$tmp/files.a"
 	ok
-	strip() { grep -Ev '"(finished_utc|seconds|threads|resumed|grid_batching)":' "$1" | sed '/"merged_from":/,$d; s/,$//' | grep -v '^}$'; }
+	strip() { grep -Ev '"(finished_utc|started_utc|seconds|threads|resumed|grid_batching)":' "$1" | sed '/"merged_from":/,$d; s/,$//' | grep -v '^}$'; }
 	if diff <(strip "$tmp/single/metadata.json") <(strip "$dir/metadata.json") > "$tmp/meta.diff"; then ok; else
 		bad "$label: metadata.json differs beyond timings: $(head -5 "$tmp/meta.diff")"; fi
 }

@@ -29,6 +29,11 @@ int outdir_decide(const struct run_options *o, const char *outdir, const char *c
  * PID where /proc/locks tells it. *fd gets the descriptor that holds it. */
 int outdir_lock(const char *dir, int *fd);
 
+/* The PID of the process that holds dir's lock (a run writing it on this
+ * machine), or 0: none, or not known (/proc/locks unreadable). Takes no
+ * lock itself. */
+long outdir_writer(const char *dir);
+
 /* Removes the files a previous run wrote into dir (for --force). */
 void outdir_clear(const char *dir);
 

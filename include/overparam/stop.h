@@ -14,7 +14,8 @@ extern volatile sig_atomic_t stop_requested;
 void stop_signals_install(void);
 
 /* For tests that interrupt or kill a run at a known point, not at a time:
- * OVERPARAM_TEST_RAISE=SIG@N[:R] (SIG one of INT, TERM, KILL, or INT2 and
+ * OVERPARAM_TEST_RAISE=SIG@N[:R] (SIG one of INT, TERM, KILL, STOP (the process
+ * freezes, still holding its lock, until SIGCONT), or INT2 and
  * INT3 for two and three SIGINTs in a row) raises SIG once, at the first call of
  * stop_test_raise_tick() with iteration >= N, of run R (1-based; any run
  * when not given). stop_test_raise_parse() reads the variable; it returns
