@@ -23,15 +23,15 @@ _overparam()
 		mapfile -t COMPREPLY < <(compgen -W "$paths" -- "$cur")
 		compopt -o nospace 2> /dev/null
 		return ;;
-	--iterations | --threads | --shard | --checkpoint-every | --rtol | --atol | --columns | --layout)
+	--iterations | --threads | --shard | --checkpoint-every | --rtol | --atol | --columns | --layout | --size)
 		return ;;
 	esac
 	case "$cmd" in
 	run) opts="-o --output --force --no-plot -q --quiet --iterations --set --resume --continue --init-from --threads --no-batch --shard --shard-plan --dry-run --checkpoint-every --help" ;;
 	merge) opts="-o --output --no-plot -q --quiet --help" ;;
 	report) opts="-o --output --help" ;;
-	plot) opts="-o --output --layout --help" ;;
-	compare) opts="--rtol --atol --columns --help" ;;
+	plot) opts="-o --output --layout --size --help" ;;
+	compare) opts="--rtol --atol --columns --summary --help" ;;
 	ls) opts="--json --help" ;;
 	check) opts="claim1 theorem2 all --help" ;;
 	bench) opts="convnet --help" ;;

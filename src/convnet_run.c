@@ -434,40 +434,27 @@ static int write_records(const struct convnet_experiment *ex, const struct convn
 	return rc;
 }
 
-int convnet_cmd_run(const struct run_options *o, const char *config_text)
+/* The run of a parsed config into outdir (see convnet_cmd_run). */
+static int run_parsed(const struct run_options *o, struct convnet_experiment *ex, const char *outdir,
+		      const char *config_text)
 {
-	struct convnet_experiment ex;
-	int rc = convnet_config_parse(&ex, config_text, o->config);
-	if (rc)
-		return rc;
-	if (o->dry_run) {
-		char dir[512];
-		snprintf(dir, sizeof(dir), "results/%s", ex.name);
-		rc = (rc = refuse_options(o)) ? rc : convnet_dry_run(o, &ex, o->outdir ? o->outdir : dir);
-		convnet_experiment_release(&ex);
-		return rc;
-	}
+	int rc = ERR_OK;
 	struct mnist m = {0};
 	cJSON *meta = NULL; /* --resume: the directory's metadata.json */
 	struct split train = {0}, valid = {0}, test = {0};
-	struct convnet_result *res = calloc((size_t)ex.n_runs, sizeof(*res));
-	char **csv = calloc((size_t)ex.n_runs, sizeof(char *));
-	long *steps = calloc((size_t)ex.n_runs, sizeof(long));
-	char default_dir[512], *tmp = NULL;
-	const char *outdir = o->outdir;
-	if (!outdir) {
-		snprintf(default_dir, sizeof(default_dir), "results/%s", ex.name);
-		outdir = default_dir;
-	}
+	struct convnet_result *res = calloc((size_t)ex->n_runs, sizeof(*res));
+	char **csv = calloc((size_t)ex->n_runs, sizeof(char *));
+	long *steps = calloc((size_t)ex->n_runs, sizeof(long));
+	char *tmp = NULL;
 	int interrupted = 0, max_batch = 1, lock_fd = -1, made = 0;
 	enum outdir_action act = OUTDIR_START;
 	if (!res || !csv || !steps) {
 		rc = err_set(ERR_RUNTIME, "out of memory");
 		goto out;
 	}
-	for (int i = 0; i < ex.n_runs; i++)
-		max_batch = ex.runs[i].batch > max_batch ? ex.runs[i].batch : max_batch;
-	if ((rc = refuse_options(o)) || (rc = stop_test_raise_parse()))
+	for (int i = 0; i < ex->n_runs; i++)
+		max_batch = ex->runs[i].batch > max_batch ? ex->runs[i].batch : max_batch;
+	if ((rc = stop_test_raise_parse()))
 		goto out;
 	int complete = 0;
 	if ((rc = open_outdir(o, outdir, config_text, &lock_fd, &made, &act, &meta, &complete)))
@@ -477,14 +464,14 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 			fprintf(stderr, "overparam: '%s' is complete: nothing to resume\n", outdir);
 		goto out;
 	}
-	if (meta && (rc = convnet_check_data(meta, ex.data_path, outdir)))
+	if (meta && (rc = convnet_check_data(meta, ex->data_path, outdir)))
 		goto out;
-	if ((rc = load_splits(&ex, &m, &train, &valid, &test, max_batch)))
+	if ((rc = load_splits(ex, &m, &train, &valid, &test, max_batch)))
 		goto out;
 	int threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	threads = threads < 1 ? 1 : threads;
-	for (int i = 0; i < ex.n_runs; i++)
-		ex.runs[i].net.threads = threads;
+	for (int i = 0; i < ex->n_runs; i++)
+		ex->runs[i].net.threads = threads;
 	size_t len = strlen(outdir) + 32;
 	if (!(tmp = malloc(len))) {
 		rc = err_set(ERR_RUNTIME, "out of memory");
@@ -497,14 +484,14 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 	stop_signals_install();
 	if (!o->quiet)
 		fprintf(stderr, "overparam: MNIST from '%s': %d training, %d validation, %d test images\n",
-			ex.data_path, train.n, valid.n, test.n);
+			ex->data_path, train.n, valid.n, test.n);
 	struct splits data = {&train, &valid, &test};
-	if ((rc = train_runs(o, &ex, &data, tmp, act == OUTDIR_RESUME ? meta : NULL, res, csv,
+	if ((rc = train_runs(o, ex, &data, tmp, act == OUTDIR_RESUME ? meta : NULL, res, csv,
 			     steps, &interrupted)))
 		goto out;
 	struct convnet_facts facts = {train.n, test.n, threads, o->iterations > 0 ? o->iterations : 0,
 				      interrupted ? "interrupted" : "complete"};
-	if ((rc = write_records(&ex, res, csv, steps, tmp, act == OUTDIR_RESUME, &facts)) ||
+	if ((rc = write_records(ex, res, csv, steps, tmp, act == OUTDIR_RESUME, &facts)) ||
 	    (rc = dir_replace(tmp, outdir)))
 		goto out;
 	made = 0; /* in place: kept whatever follows */
@@ -515,10 +502,10 @@ int convnet_cmd_run(const struct run_options *o, const char *config_text)
 		goto out;
 	}
 	if (!o->no_plot && !(rc = plot_dir(outdir)) && !o->quiet)
-		fprintf(stderr, "overparam: wrote '%s/loss.%s'\n", outdir, ex.plot_format);
-	for (int i = 0; !rc && !o->quiet && i < ex.n_runs; i++)
+		fprintf(stderr, "overparam: wrote '%s/loss.%s'\n", outdir, ex->plot_format);
+	for (int i = 0; !rc && !o->quiet && i < ex->n_runs; i++)
 		fprintf(stderr, "overparam: %s: final batch loss %.4f, test error %.2f%%, %.1f s\n",
-			ex.runs[i].label, convnet_final_loss(&res[i]), 100 * res[i].test_error, res[i].seconds);
+			ex->runs[i].label, convnet_final_loss(&res[i]), 100 * res[i].test_error, res[i].seconds);
 out:
 	if (tmp) {
 		tree_remove(tmp);
@@ -528,15 +515,32 @@ out:
 		rmdir(outdir); /* made by this run, which wrote nothing */
 	if (lock_fd >= 0)
 		close(lock_fd);
-	for (int i = 0; res && i < ex.n_runs; i++)
+	for (int i = 0; res && i < ex->n_runs; i++)
 		free(res[i].rows);
-	for (int i = 0; csv && i < ex.n_runs; i++)
+	for (int i = 0; csv && i < ex->n_runs; i++)
 		free(csv[i]);
 	free(res);
 	free(csv);
 	free(steps);
 	mnist_release(&m);
 	cJSON_Delete(meta);
+	return rc;
+}
+
+int convnet_cmd_run(const struct run_options *o, const char *config_text)
+{
+	struct convnet_experiment ex;
+	int rc = convnet_config_parse(&ex, config_text, o->config);
+	if (rc)
+		return rc;
+	char default_dir[512];
+	const char *outdir = o->outdir;
+	if (!outdir) {
+		snprintf(default_dir, sizeof(default_dir), "results/%s", ex.name);
+		outdir = default_dir;
+	}
+	if (!(rc = refuse_options(o)))
+		rc = o->dry_run ? convnet_dry_run(o, &ex, outdir) : run_parsed(o, &ex, outdir, config_text);
 	convnet_experiment_release(&ex);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "overparam/output.h"
 #include "overparam/plot.h"
 #include "overparam/report.h"
+#include "overparam/sidebyside.h"
 #include "overparam/theory.h"
 
 #include <stddef.h>
@@ -101,7 +102,18 @@ static const struct arg_option merge_opts[] = {
 struct plot_args {
 	const char *out;
 	int layout[2]; /* rows, columns; 0: one row */
+	int size[2];   /* width, height in pixels; 0: 1000 x 750 per panel */
 };
+
+static int parse_size(const char *text, void *field)
+{
+	int *wh = field;
+	char x, extra;
+	if (sscanf(text, "%d%c%d%c", &wh[0], &x, &wh[1], &extra) != 3 || x != 'x' || wh[0] < 100 ||
+	    wh[1] < 100 || wh[0] > 20000 || wh[1] > 20000)
+		return err_set(ERR_INPUT, "--size needs WIDTHxHEIGHT in pixels (100..20000 each), got '%s'", text);
+	return ERR_OK;
+}
 
 static int parse_layout(const char *text, void *field)
 {
@@ -118,6 +130,9 @@ static const struct arg_option plot_opts[] = {
 	    "the figure; its gnuplot script is FILE.gp"),
 	{"--layout", NULL, "RxC", ARG_PARSE, offsetof(struct plot_args, layout), 0, 0, parse_layout,
 	 "panels in R rows and C columns (default: one row)"},
+	{"--size", NULL, "WxH", ARG_PARSE, offsetof(struct plot_args, size), 0, 0, parse_size,
+	 "the figure's size in pixels (PDF: 1/100 in; default\n"
+	 "1000x750 per panel, each panel 4:3 in any layout)"},
 };
 
 struct report_args {
@@ -135,6 +150,10 @@ static const struct arg_option compare_opts[] = {
 	    "absolute tolerance (default 1e-12)"),
 	OPT("--columns", NULL, "C,...", ARG_STRING, struct compare_opts, columns, 0, 0,
 	    "compare only these CSV columns"),
+	FLAG("--summary", NULL, struct compare_opts, summary,
+	     "not a check: each group's winner in A and in B side by side\n"
+	     "(final loss, iterations to shared loss levels, seconds);\n"
+	     "any two run directories, of one config or of two"),
 };
 
 struct ls_args {
@@ -181,7 +200,7 @@ static const struct command commands[] = {
 	 "                 bytes of a single-machine run; refuses (exit 2) shards that\n"
 	 "                 are missing, unfinished or from other configs or options\n",
 	 OPTIONS(merge_opts), main_merge},
-	{"plot", "plot DIR | plot DIR... -o FILE [--layout ROWSxCOLS]",
+	{"plot", "plot DIR | plot DIR... -o FILE [--layout ROWSxCOLS] [--size WxH]",
 	 "  plot DIR       rewrite DIR/plot.gp from its CSVs and run gnuplot\n"
 	 "  plot DIR... -o FILE  one figure (.png, .svg, .pdf) with a panel per DIR\n",
 	 OPTIONS(plot_opts), main_plot},
@@ -189,7 +208,7 @@ static const struct command commands[] = {
 	 "  report DIR...  Markdown report of run directories: loss levels reached,\n"
 	 "                 the verdict of each claim in their configs (to FILE or stdout)\n",
 	 OPTIONS(report_opts), main_report},
-	{"compare", "compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...]",
+	{"compare", "compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...] | compare A B --summary",
 	 "  compare E A    compare two run directories (or two run CSVs) point by point:\n"
 	 "                 |a - e| <= atol + rtol |e| (defaults 1e-9, 1e-12); exit 0 if\n"
 	 "                 within tolerance, 1 if not (says where they part), 2 on bad input\n",
@@ -345,10 +364,10 @@ static int main_plot(int argc, char **argv)
 		return ERR_INPUT;
 	if (n == 0)
 		return usage_error("plot", "%s", "'plot' needs a DIR");
-	if (!a.out && (n > 1 || a.layout[0]))
-		return usage_error("plot", "%s", "several DIRs or --layout make one figure: give -o FILE");
-	return finish(a.out ? plot_panels(dirs, n, a.out, a.layout[0], a.layout[1])
-			    : plot_dir(dirs[0]));
+	if (!a.out && (n > 1 || a.layout[0] || a.size[0]))
+		return usage_error("plot", "%s", "several DIRs, --layout or --size make one figure: give -o FILE");
+	struct plot_layout lay = {a.layout[0], a.layout[1], a.size[0], a.size[1]};
+	return finish(a.out ? plot_panels(dirs, n, a.out, &lay) : plot_dir(dirs[0]));
 }
 
 static int main_merge(int argc, char **argv)
@@ -365,13 +384,15 @@ static int main_merge(int argc, char **argv)
 
 static int main_compare(int argc, char **argv)
 {
-	struct compare_opts o = {1e-9, 1e-12, NULL};
+	struct compare_opts o = {1e-9, 1e-12, NULL, 0};
 	char *paths[2];
 	int n;
 	if (parse_command(argc, argv, &o, paths, 2, &n))
 		return ERR_INPUT;
 	if (n != 2)
 		return usage_error("compare", "%s", "'compare' needs EXPECTED and ACTUAL");
+	if (o.summary)
+		return finish(sidebyside_dirs(stdout, paths[0], paths[1]));
 	return finish(compare_paths(paths[0], paths[1], &o, stdout));
 }
 

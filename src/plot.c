@@ -110,10 +110,10 @@ static void write_lr_plot(FILE *f, const struct rundir *rd)
 
 /* The gnuplot terminal for an output format (png, svg or pdf): 1000 x 750
  * pixels (10 x 7.5 inches) per panel, rows x cols panels. */
-static const char *terminal_of(const char *format, int rows, int cols)
+static const char *terminal_of(const char *format, int rows, int cols, int width, int height)
 {
 	static char buf[160];
-	int w = 1000 * cols, h = 750 * rows;
+	int w = width > 0 ? width : 1000 * cols, h = height > 0 ? height : 750 * rows;
 	if (!strcmp(format, "svg"))
 		snprintf(buf, sizeof(buf), "svg size %d,%d noenhanced font 'Sans,10' background rgb 'white'", w, h);
 	else if (!strcmp(format, "pdf"))
@@ -169,7 +169,8 @@ static int emit_bands(FILE *f, const struct rundir *rd, int panel, const char *x
  * median over them and its min-max band instead. A dashed line marks the
  * data's l_p floor where metadata.json has it. Returns the curves drawn
  * (-1 on failure). */
-static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix, int panel)
+static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix, int panel,
+		      const char *key)
 {
 	fputs("set datafile separator ','\n"
 	      "unset logscale\n"
@@ -177,11 +178,10 @@ static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix, int 
 	      "set format y '1e%T'\n"
 	      "set xlabel 'iteration'\n"
 	      "set ylabel 'training loss'\n"
-	      "set grid\n"
-	      /* the legend under the graph, two columns: the graph keeps the
-	       * panel's width, and a long title fits above it */
-	      "set key below horizontal maxcols 2 font ',9'\n"
-	      "set title font ',10'\n", f);
+	      "set grid\n", f);
+	/* by default the legend under the graph, two columns: the graph keeps
+	 * the panel's width, and a long title fits above it */
+	fprintf(f, "%s\nset title font ',10'\n", key ? key : "set key below horizontal maxcols 2 font ',9'");
 	/* log x: iteration 0 has no place on the axis; it is drawn at 1. */
 	if (rd->logx)
 		fputs("set logscale x\nset xlabel 'iteration (log scale; iteration 0 drawn at 1)'\n", f);
@@ -273,8 +273,8 @@ static int write_script(const char *dir, const char *gp_path, const char **forma
 		   "%s"
 		   "set terminal %s\n"
 		   "set output 'loss.%s'.suffix\n",
-		suffix_line, terminal_of(rd.format, 1, 1), rd.format);
-	int n_plotted = emit_panel(f, &rd, "", 0);
+		suffix_line, terminal_of(rd.format, 1, 1, 0, 0), rd.format);
+	int n_plotted = emit_panel(f, &rd, "", 0, NULL);
 	write_lr_plot(f, &rd);
 	if (n_plotted < 0)
 		rc = ERR_RUNTIME;
@@ -366,13 +366,81 @@ int plot_dir(const char *dir)
 	return rc ? rc : prc;
 }
 
-int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols)
+/* The legend entries of a panel's script text: every curve's "title
+ * '...'" in order, joined, into sig (size n). */
+static void legend_of(const char *text, char *sig, size_t n)
+{
+	size_t len = 0;
+	sig[0] = '\0';
+	for (const char *t = strstr(text, " title '"); t && len + 1 < n; t = strstr(t + 1, " title '")) {
+		if (t - text >= 3 && !strncmp(t - 3, "set", 3))
+			continue; /* the panel's own title, not a curve's */
+		const char *q = t + 8;
+		while (*q && len + 2 < n && !(q[0] == '\'' && q[1] != '\'')) {
+			sig[len++] = *q;
+			q += q[0] == '\'' ? 2 : 1;
+		}
+		sig[len++] = '\n';
+		sig[len] = '\0';
+	}
+}
+
+/* Panel titles for a figure: "(a) title", after rundir_titles_apart. */
+static int title_panels(struct rundir *rd, int n)
+{
+	int rc = rundir_titles_apart(rd, n);
+	for (int d = 0; d < n && !rc; d++) {
+		size_t len = strlen(rd[d].title) + 8;
+		char *t = malloc(len);
+		if (!t)
+			return err_set(ERR_RUNTIME, "out of memory");
+		snprintf(t, len, "(%c) %s", 'a' + d % 26, rd[d].title);
+		free(rd[d].title);
+		rd[d].title = t;
+	}
+	return rc;
+}
+
+/* Whether every panel's legend is the same: then one legend serves them
+ * all. Each panel is written to memory once to read its legend. */
+static int legends_shared(struct rundir *rd, char *const *dirs, int n, int *entries)
+{
+	char first[4096] = "", sig[4096];
+	int shared = n > 1;
+	*entries = 0;
+	for (int d = 0; d < n && shared; d++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		if (!m)
+			return 0;
+		char prefix[1024];
+		snprintf(prefix, sizeof(prefix), "%s/", dirs[d]);
+		int drawn = emit_panel(m, &rd[d], prefix, d, NULL);
+		fclose(m);
+		legend_of(text ? text : "", sig, sizeof(sig));
+		free(text);
+		if (drawn <= 0)
+			shared = 0;
+		else if (d == 0)
+			snprintf(first, sizeof(first), "%s", sig);
+		else
+			shared = strcmp(first, sig) == 0;
+	}
+	err_clear();
+	for (const char *c = first; shared && *c; c++)
+		*entries += *c == '\n';
+	return shared && *entries > 0;
+}
+
+int plot_panels(char *const *dirs, int n, const char *out, const struct plot_layout *layout)
 {
 	const char *ext = strrchr(out, '.');
 	int fmt = ext ? name_map_find(&plot_format_names, ext + 1) : -1;
 	const char *format = fmt >= 0 ? plot_format_names.names[fmt] : NULL;
 	if (!format)
 		return err_set(ERR_INPUT, "'%s': the figure must end in .png, .svg or .pdf", out);
+	int rows = layout->rows, cols = layout->cols;
 	if (rows <= 0 || cols <= 0) {
 		rows = 1;
 		cols = n;
@@ -387,6 +455,9 @@ int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols)
 		loaded++; /* a failed load releases itself */
 	for (int i = 0; i < loaded && !rc; i++)
 		rc = rundir_check_curves(&rd[i]);
+	if (!rc && n > 1)
+		rc = title_panels(rd, n);
+	int entries = 0, shared = !rc && legends_shared(rd, dirs, n, &entries);
 	size_t len = strlen(out) + 4;
 	char *gp = malloc(len);
 	struct afile af = {0};
@@ -398,15 +469,27 @@ int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols)
 	}
 	if (!rc) {
 		FILE *f = af.f;
+		int height = layout->height > 0 ? layout->height : 750 * rows;
 		fprintf(f, "# Made by overparam plot; rerun with: gnuplot %s\n%sset terminal %s\n"
 			   "set output ",
-			gp, suffix_line, terminal_of(format, rows, cols));
+			gp, suffix_line, terminal_of(format, rows, cols, layout->width, layout->height));
 		put_gp_string(f, out);
-		fprintf(f, ".suffix\nset multiplot layout %d,%d\n", rows, cols);
+		if (shared) {
+			/* the panels' graphs in fixed screen margins, one legend
+			 * below them all in up to 4 columns */
+			int lines = (entries + 3) / 4;
+			double bottom = (lines * 20.0 + 60) / height + 0.06 / rows;
+			fprintf(f, ".suffix\nset multiplot layout %d,%d margins 0.08,0.97,%.4f,%.4f spacing 0.08,%.4f\n",
+				rows, cols, bottom, 1 - 0.05 / rows, 0.12 / rows + 0.02);
+		} else {
+			fprintf(f, ".suffix\nset multiplot layout %d,%d\n", rows, cols);
+		}
 		for (int d = 0; d < n && !rc; d++) {
-			char prefix[1024];
+			char prefix[1024], key[160];
 			snprintf(prefix, sizeof(prefix), "%s/", dirs[d]);
-			int drawn = emit_panel(f, &rd[d], prefix, d);
+			snprintf(key, sizeof(key), d ? "unset key"
+						      : "set key at screen 0.5,0.01 center bottom horizontal maxcols 4 font ',9'");
+			int drawn = emit_panel(f, &rd[d], prefix, d, shared ? key : NULL);
 			if (drawn < 0)
 				rc = ERR_RUNTIME;
 			else if (drawn == 0)

@@ -5,6 +5,7 @@
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/rundir.h"
+#include "overparam/sidebyside.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -204,7 +205,7 @@ static void grid_notes(FILE *f, const struct rundir *rd)
 }
 
 /* The table of every claim of every directory, counted by verdict into
- * count[extra][verdict]; returns how many claims. */
+ * count[extra][verdict], and the counts; returns how many claims. */
 static int claims_table(FILE *f, const struct rundir *rds, int n, int count[2][N_VERDICTS])
 {
 	struct claim_outcome outcome;
@@ -221,6 +222,19 @@ static int claims_table(FILE *f, const struct rundir *rds, int n, int count[2][N
 				claims_verdict_word(v), v == VERDICT_REPRODUCED ? "" : "**",
 				outcome.brief, outcome.reason);
 		}
+	fputc('\n', f);
+	for (int e = 0; e < 2; e++) { /* the counts, the paper's and ours apart */
+		int all = 0;
+		for (int v = 0; v < N_VERDICTS; v++)
+			all += count[e][v];
+		if (!all)
+			continue;
+		fprintf(f, "%s: %d;", e ? "Our extra checks (not the paper's, counted apart)"
+					: "The paper's statements", all);
+		for (int v = 0; v < N_VERDICTS; v++)
+			fprintf(f, " %s %d%s", claims_verdict_word((enum verdict)v), count[e][v],
+				v + 1 < N_VERDICTS ? "," : ".\n");
+	}
 	fputc('\n', f);
 	return total;
 }
@@ -240,6 +254,8 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 	}
 	for (int i = 0; i < loaded && !rc; i++)
 		rc = rundir_check_curves(&rds[i]);
+	if (!rc)
+		rc = rundir_titles_apart(rds, loaded);
 	if (rc)
 		goto out;
 	struct afile af = {0};
@@ -260,19 +276,12 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 	fputs("# overparam report\n\n", f);
 	claims_print_rule(f);
 	total = claims_table(f, rds, n, count);
-	for (int e = 0; e < 2; e++) {
-		int all = 0;
-		for (int v = 0; v < N_VERDICTS; v++)
-			all += count[e][v];
-		if (!all)
-			continue;
-		fprintf(f, "%s: %d;", e ? "Our extra checks (not the paper's, counted apart)"
-					: "The paper's statements", all);
-		for (int v = 0; v < N_VERDICTS; v++)
-			fprintf(f, " %s %d%s", claims_verdict_word((enum verdict)v), count[e][v],
-				v + 1 < N_VERDICTS ? "," : ".\n");
+	if (n == 2) {
+		fprintf(f, "## Side by side: A %s, B %s\n\n", rds[0].dir, rds[1].dir);
+		if ((rc = sidebyside_table(f, &rds[0], &rds[1])))
+			goto abort;
+		fputc('\n', f);
 	}
-	fputc('\n', f);
 	for (int d = 0; d < n; d++) {
 		const struct rundir *rd = &rds[d];
 		fprintf(f, "## %s\n\n", rd->title);
@@ -308,6 +317,11 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		rc = afile_commit(&af);
 	else if (fflush(stdout) != 0)
 		rc = err_set(ERR_RUNTIME, "cannot write the report to standard output");
+	goto out;
+abort:
+	free(link_base);
+	if (out_path)
+		afile_abort(&af);
 out:
 	for (int d = 0; d < loaded; d++)
 		rundir_release(&rds[d]);

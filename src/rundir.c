@@ -140,6 +140,7 @@ static int load_summary(struct rundir *rd)
 		r->final_loss = strtod(fields[col[C_FINAL]], NULL);
 		r->min_loss = strtod(fields[col[C_MIN]], NULL);
 		r->selected = strcmp(fields[col[C_SEL]], "1") == 0;
+		r->seconds = NAN;
 		if (!r->label || !r->group || !r->grid_point || !r->model || !r->status ||
 		    !r->csv || !r->grid_edge) {
 			rc = err_set(ERR_RUNTIME, "out of memory");
@@ -221,6 +222,27 @@ static char *data_note(const cJSON *root)
 	return str_dup(buf);
 }
 
+/* Each run's seconds from metadata.json's runs (matched by label). */
+static void run_seconds(struct rundir *rd, const cJSON *runs)
+{
+	const cJSON *one;
+	int i = 0;
+	cJSON_ArrayForEach(one, runs) {
+		const cJSON *label = cJSON_GetObjectItemCaseSensitive(one, "label");
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(one, "result"), "seconds");
+		if (!cJSON_IsString(label) || !cJSON_IsNumber(s))
+			continue;
+		/* in plan order as summary.csv is; search on when not */
+		int j = i < rd->n_runs && !strcmp(rd->runs[i].label, label->valuestring) ? i : 0;
+		while (j < rd->n_runs && strcmp(rd->runs[j].label, label->valuestring) != 0)
+			j++;
+		if (j < rd->n_runs)
+			rd->runs[j].seconds = s->valuedouble;
+		i = j + 1;
+	}
+}
+
 static int load_metadata(struct rundir *rd, int required)
 {
 	char *path = path_join(rd->dir, "metadata.json");
@@ -255,6 +277,7 @@ static int load_metadata(struct rundir *rd, int required)
 	if (cJSON_IsString(desc))
 		rd->description = str_dup(desc->valuestring);
 	rd->data_note = data_note(root);
+	run_seconds(rd, cJSON_GetObjectItemCaseSensitive(root, "runs"));
 	const cJSON *man = cJSON_GetObjectItemCaseSensitive(root, "manifest");
 	rd->manifest_expected = cJSON_IsString(man);
 	const cJSON *lf = cJSON_GetObjectItemCaseSensitive(
@@ -325,6 +348,31 @@ int rundir_load(struct rundir *rd, const char *dir, int need_metadata)
 		rc = load_metadata(rd, need_metadata);
 	if (rc)
 		rundir_release(rd);
+	return rc;
+}
+
+int rundir_titles_apart(struct rundir *rds, int n)
+{
+	int *clash = calloc((size_t)n + 1, sizeof(int)), rc = ERR_OK;
+	if (!clash)
+		return err_set(ERR_RUNTIME, "out of memory");
+	for (int d = 0; d < n; d++) /* before any title changes */
+		for (int e = 0; e < n; e++)
+			clash[d] |= e != d && strcmp(rds[e].title, rds[d].title) == 0;
+	for (int d = 0; d < n && !rc; d++) {
+		if (!clash[d])
+			continue;
+		size_t len = strlen(rds[d].title) + strlen(rds[d].dir) + 4;
+		char *t = malloc(len);
+		if (!t) {
+			rc = err_set(ERR_RUNTIME, "out of memory");
+			break;
+		}
+		snprintf(t, len, "%s (%s)", rds[d].title, rds[d].dir);
+		free(rds[d].title);
+		rds[d].title = t;
+	}
+	free(clash);
 	return rc;
 }
 

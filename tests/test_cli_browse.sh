@@ -57,4 +57,33 @@ expect_rc 0 "ls with a damaged directory" "$bin" ls "$tmp/res"
 grep -q "^$tmp/res/live .* unreadable .*metadata.json is not a run's" "$tmp/out" && grep -q "^$tmp/res/nested/toy " "$tmp/out" &&
 	ok || bad "ls with a damaged directory: $(cat "$tmp/out")"
 
+# ---- compare --summary, report A B ----
+# The toy at lr 0.5 (A) and 0.25 (B): L(10) = (1/4)(9.25)(1 - lr/2)^20, so
+# B / A = (0.875 / 0.75)^20.
+expect_rc 0 "toy at lr 0.25" "$bin" run "$tmp/toy.json" -o "$tmp/slow" --quiet --no-plot --set 'runs[0].optimizer.lr=0.25'
+expect_rc 0 "compare --summary" "$bin" compare "$tmp/toy" "$tmp/slow" --summary
+ratio=$(python3 -c 'print("%.3g" % ((0.875 / 0.75) ** 20))')
+lb=$(python3 -c 'print("%.4g" % (0.25 * 9.25 * 0.875 ** 20))')
+grep -qx "| gd | A | - | ok | 0.007333 | | [0-9 |a-z]*| [0-9.e+-]* |" "$tmp/out" && grep -q "^| gd | B | - | ok | $lb | $ratio |" "$tmp/out" &&
+	ok || bad "compare --summary rows (want B $lb, ratio $ratio): $(cat "$tmp/out")"
+[ "$(grep -c '^| gd |' "$tmp/out")" = 2 ] && grep -q "^| group | run | winner (grid point) | status | final loss | B / A | iterations to " "$tmp/out" &&
+	ok || bad "compare --summary header: $(cat "$tmp/out")"
+# the levels are shared: A (faster) reaches each no later than B
+python3 - "$tmp/out" <<'PY' && ok || bad "compare --summary: A not ahead at every level: $(cat "$tmp/out")"
+import sys
+rows = [l.split("|")[1:-1] for l in open(sys.argv[1]) if l.startswith("| gd |")]
+a, b = ([float("inf") if "not" in x else int(x) for x in r[6:10]] for r in rows)
+assert all(x <= y for x, y in zip(a, b)) and a != b, (a, b)
+PY
+expect_rc 0 "compare --summary, other configs" "$bin" compare "$tmp/toy" "$tmp/res/nested/toy" --summary
+expect_rc 0 "quickstart" "$bin" run "$src/configs/quickstart.json" -o "$tmp/qs" --quiet --no-plot --iterations 20
+expect_rc 0 "compare --summary, different groups" "$bin" compare "$tmp/qs" "$tmp/toy" --summary
+grep -q "^| gd | A | (absent) |" "$tmp/out" && grep -q "^| depth 1 | B | (absent) |" "$tmp/out" && ok ||
+	bad "compare --summary absent groups: $(cat "$tmp/out")"
+expect_rc 2 "compare --summary, not a directory" "$bin" compare "$tmp/toy" "$tmp/nosuch" --summary
+expect_rc 0 "report A B" "$bin" report "$tmp/toy" "$tmp/slow"
+grep -qx "## Side by side: A $tmp/toy, B $tmp/slow" "$tmp/out" && grep -q "^| gd | B | - | ok | $lb | $ratio |" "$tmp/out" &&
+	ok || bad "report A B: $(cat "$tmp/out")"
+grep -qx "## toy ($tmp/toy)" "$tmp/out" && grep -qx "## toy ($tmp/slow)" "$tmp/out" && ok || bad "report A B section titles: $(grep '^## ' "$tmp/out")"
+
 finish test_cli_browse

@@ -156,6 +156,25 @@ grep -q "set multiplot layout 2,1" "$tmp/col.png.gp" && [ -s "$tmp/col.png" ] &&
 expect_rc 2 "panels: unknown format" "$bin" plot "$tmp/toy" "$tmp/svg" -o "$tmp/fig.gif"
 expect_rc 2 "panels: no room" "$bin" plot "$tmp/toy" "$tmp/svg" -o "$tmp/fig.png" --layout 1x1
 expect_rc 2 "panels without -o" "$bin" plot "$tmp/toy" "$tmp/svg"
+# Figures: each panel 1000x750 (4:3) whatever the layout, or --size; panel
+# letters; a title two panels share gets its directory; one legend below
+# all panels when their legends are the same, each its own when not.
+png_size() { python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print("%dx%d" % struct.unpack(">II", d[16:24]))' "$1"; }
+expect_rc 0 "panels 2x2" "$bin" plot "$tmp/toy" "$tmp/svg" "$tmp/toy" -o "$tmp/grid.png" --layout 2x2
+[ "$(png_size "$tmp/grid.png")" = 2000x1500 ] && ok || bad "2x2 figure size: $(png_size "$tmp/grid.png")"
+for l in a b c; do grep -q "^set title '($l) toy" "$tmp/grid.png.gp" || bad "panel letter ($l) missing"; done
+ok
+grep -qF "set title '(b) toy ($tmp/svg)'" "$tmp/grid.png.gp" && grep -qF "set title '(a) toy ($tmp/toy)'" "$tmp/grid.png.gp" &&
+	ok || bad "clashing titles: $(grep '^set title' "$tmp/grid.png.gp")"
+[ "$(grep -c '^set key at screen' "$tmp/grid.png.gp")" = 1 ] && [ "$(grep -c '^unset key' "$tmp/grid.png.gp")" = 2 ] &&
+	grep -q "^set multiplot layout 2,2 margins" "$tmp/grid.png.gp" && ok || bad "shared legend: $(grep -E 'key|multiplot' "$tmp/grid.png.gp")"
+expect_rc 0 "--size" "$bin" plot "$tmp/toy" "$tmp/svg" -o "$tmp/sized.png" --size 900x400
+[ "$(png_size "$tmp/sized.png")" = 900x400 ] && ok || bad "--size 900x400: $(png_size "$tmp/sized.png")"
+expect_rc 0 "panels with other legends" "$bin" plot "$tmp/toy" "$tmp/logx" -o "$tmp/mixed.png"
+grep -q '^set key at screen' "$tmp/mixed.png.gp" && bad "a shared legend for panels whose legends differ" || ok
+[ "$(grep -c '^set key below' "$tmp/mixed.png.gp")" = 2 ] && ok || bad "panels with other legends: $(grep key "$tmp/mixed.png.gp")"
+expect_rc 2 "--size without -o" "$bin" plot "$tmp/toy" --size 800x600
+expect_rc 2 "--size malformed" "$bin" plot "$tmp/toy" -o "$tmp/x.png" --size 800
 
 # A log grid {"from", "to", "per_decade"} is the same list for every model
 # (issue 11): 10^(k/4) from 1e-4 to 100, rounded to 6 digits; the report

@@ -15,6 +15,7 @@
 struct compare_opts {
 	double rtol, atol;
 	const char *columns; /* comma-separated names, or NULL for all */
+	int summary;         /* --summary: the side-by-side table instead */
 };
 
 /* Prints a summary to out. Returns ERR_OK (0) when everything agrees,

@@ -15,9 +15,20 @@
  * when gnuplot is missing or fails (plot.gp is still written). */
 int plot_dir(const char *dir);
 
+/* How plot_panels lays a figure out. rows, cols: 0, 0 for one row. width,
+ * height: the whole figure in pixels (PDF: hundredths of an inch); 0, 0:
+ * 1000 x 750 per panel, so each panel keeps its 4:3 aspect in any layout. */
+struct plot_layout {
+	int rows, cols;
+	int width, height;
+};
+
 /* One figure with a panel per run directory (dirs[0..n), the loss curves as
- * plot_dir draws them), in a rows x cols layout (0, 0: one row), to out
- * (.png, .svg or .pdf), with its script beside it as out.gp. */
-int plot_panels(char *const *dirs, int n, const char *out, int rows, int cols);
+ * plot_dir draws them), to out (.png, .svg or .pdf), with its script beside
+ * it as out.gp. With several panels each title starts with its letter,
+ * "(a) ", and titles that two directories share get the directory's name;
+ * when every panel's legend is the same (the same curves in the same
+ * order), one legend below all panels replaces theirs. */
+int plot_panels(char *const *dirs, int n, const char *out, const struct plot_layout *layout);
 
 #endif

@@ -16,6 +16,8 @@ struct rundir_run {
 	long iterations; /* the run's planned iterations, or -1 (not in the summary) */
 	long last_iter, diverged_at, reached_at;
 	double initial_loss, final_loss, min_loss;
+	double seconds; /* its training time (metadata.json; for a grid point
+			   stepped in a batch, the batch's), or NAN */
 	int selected;
 };
 
@@ -59,6 +61,11 @@ int rundir_check_curves(const struct rundir *rd);
 /* Whether the row's run finished (status ok or diverged): its files are
  * final and listed in SHA256SUMS. */
 int rundir_run_finished(const struct rundir_run *r);
+
+/* Titles that two of rds[0..n) share get " (DIR)", the directory's name,
+ * so panels and report sections tell them apart. ERR_RUNTIME without
+ * memory. */
+int rundir_titles_apart(struct rundir *rds, int n);
 
 /* The result a summary row records (no curve). */
 void rundir_run_result(const struct rundir_run *r, struct run_result *res);
