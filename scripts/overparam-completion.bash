@@ -7,7 +7,7 @@
 _overparam()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="run merge plot report compare ls check keys bench help --help --version"
+	local commands="run merge plot report compare ls export check keys bench help --help --version"
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
 		return
@@ -16,6 +16,9 @@ _overparam()
 	case "$prev" in
 	-o | --output | --init-from)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		return ;;
+	--format)
+		mapfile -t COMPREPLY < <(compgen -W "csv jsonl" -- "$cur")
 		return ;;
 	--set)
 		local paths
@@ -33,9 +36,10 @@ _overparam()
 	plot) opts="-o --output --layout --size --help" ;;
 	compare) opts="--rtol --atol --columns --summary --help" ;;
 	ls) opts="--json --help" ;;
+	export) opts="--format -o --output --help" ;;
 	check) opts="claim1 theorem2 all --help" ;;
 	bench) opts="convnet --help" ;;
-	help) opts="run merge plot report compare ls check keys bench" ;;
+	help) opts="run merge plot report compare ls export check keys bench" ;;
 	*) opts="--help" ;;
 	esac
 	if [[ "$cur" == -* ]] || [ "$cmd" = check ] || [ "$cmd" = help ] || [ "$cmd" = bench ]; then

@@ -9,6 +9,7 @@
 #include "overparam/config.h"
 #include "overparam/convnet_config.h"
 #include "overparam/error.h"
+#include "overparam/export.h"
 #include "overparam/kernels.h"
 #include "overparam/ls.h"
 #include "overparam/output.h"
@@ -156,6 +157,16 @@ static const struct arg_option compare_opts[] = {
 	     "any two run directories, of one config or of two"),
 };
 
+struct export_args {
+	const char *out, *format;
+};
+static const struct arg_option export_opts[] = {
+	OPT("--format", NULL, "csv|jsonl", ARG_STRING, struct export_args, format, 0, 0,
+	    "csv (default) or jsonl (one JSON object per line)"),
+	OPT("--output", "-o", "FILE", ARG_STRING, struct export_args, out, 0, 0,
+	    "write the table to FILE instead of stdout"),
+};
+
 struct ls_args {
 	int json;
 };
@@ -183,6 +194,7 @@ static int main_compare(int argc, char **argv);
 static int main_check(int argc, char **argv);
 static int main_keys(int argc, char **argv);
 static int main_ls(int argc, char **argv);
+static int main_export(int argc, char **argv);
 static int main_bench(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -216,6 +228,11 @@ static const struct command commands[] = {
 	{"check", "check [claim1|theorem2|all]",
 	 "  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
 	 "                 if either fails)\n", NULL, 0, main_check},
+	{"export", "export DIR [--format csv|jsonl] [-o FILE]",
+	 "  export DIR     one long table of DIR's finished runs (a row per logged row:\n"
+	 "                 run, group, grid point, replicate, status, selected, the\n"
+	 "                 grid values, every CSV column), for pandas/polars/R\n",
+	 OPTIONS(export_opts), main_export},
 	{"ls", "ls [DIR...] [--json]",
 	 "  ls [DIR...]    the run directories under results/ (or in and under each DIR):\n"
 	 "                 config, status (running with its PID, complete, interrupted,\n"
@@ -414,6 +431,18 @@ static int main_check(int argc, char **argv)
 	if (argc > 3 || !theory_check_known(what))
 		return usage_error(argv[1], "%s", "'check' takes claim1, theorem2 or all");
 	return finish(theory_check(stdout, what));
+}
+
+static int main_export(int argc, char **argv)
+{
+	struct export_args a = {NULL, "csv"};
+	char *dir[1];
+	int n;
+	if (parse_command(argc, argv, &a, dir, 1, &n))
+		return ERR_INPUT;
+	if (n != 1)
+		return usage_error("export", "%s", "'export' needs one DIR");
+	return finish(export_dir(dir[0], a.format, a.out));
 }
 
 static int main_ls(int argc, char **argv)

@@ -14,7 +14,7 @@ grep -Eq "^overparam [0-9]+\.[0-9]+\.[0-9]+$" "$tmp/out" && ok || bad "--version
 # Per-command help on stdout, exit 0; a usage error is one line and a
 # pointer to that help (feature 10). --version names the libraries.
 full=$("$bin" --help | wc -l)
-for c in run merge plot report compare ls check keys bench; do
+for c in run merge plot report compare ls export check keys bench; do
 	expect_rc 0 "$c --help" "$bin" "$c" --help
 	head -n 1 "$tmp/out" | grep -q "^usage: overparam $c" && ok || bad "$c --help: $(head -n 1 "$tmp/out")"
 	[ "$(wc -l < "$tmp/out")" -lt "$((full * 2 / 3))" ] && ok || bad "$c --help prints the whole usage"

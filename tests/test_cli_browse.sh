@@ -86,4 +86,38 @@ grep -qx "## Side by side: A $tmp/toy, B $tmp/slow" "$tmp/out" && grep -q "^| gd
 	ok || bad "report A B: $(cat "$tmp/out")"
 grep -qx "## toy ($tmp/toy)" "$tmp/out" && grep -qx "## toy ($tmp/slow)" "$tmp/out" && ok || bad "report A B section titles: $(grep '^## ' "$tmp/out")"
 
+# ---- export ----
+# Every logged row of every finished run, the run CSVs' values exactly,
+# the grid values as numbers; CSV and JSON Lines the same table.
+expect_rc 0 "export csv" "$bin" export "$tmp/qs" -o "$tmp/qs.csv"
+expect_rc 0 "export jsonl" "$bin" export "$tmp/qs" --format jsonl
+cp "$tmp/out" "$tmp/qs.jsonl"
+python3 - "$tmp/qs" "$tmp/qs.csv" "$tmp/qs.jsonl" <<'PY' && ok || bad "export: the table does not match the run CSVs"
+import csv, json, os, sys
+d, c, j = sys.argv[1:]
+summary = list(csv.DictReader(open(os.path.join(d, "summary.csv"))))
+rows = list(csv.DictReader(open(c)))
+lines = [json.loads(l) for l in open(j)]
+assert len(rows) == len(lines), (len(rows), len(lines))
+want = []
+for s in summary:
+    if s["status"] not in ("ok", "diverged"):
+        continue
+    for r in csv.DictReader(open(os.path.join(d, s["csv"]))):
+        want.append((s["label"], s["group"], float(s["lr"]), int(s["selected"]), r))
+assert len(want) == len(rows) > 0, (len(want), len(rows))
+for (label, group, lr, sel, r), row, obj in zip(want, rows, lines):
+    assert row["run"] == obj["run"] == label and row["group"] == obj["group"] == group, (row, label)
+    assert float(row["grid_lr"]) == obj["grid_lr"] == lr, (row, lr)
+    assert int(row["selected"]) == sel and obj["selected"] == bool(sel), row
+    for k, v in r.items():
+        assert float(row[k]) == float(v), (k, row[k], v)
+        assert (obj[k] is None and v in ("nan", "inf", "-inf")) or obj[k] == float(v), (k, obj[k], v)
+PY
+grep -q '^run,group,grid_point,replicate,status,selected,grid_lr,iteration,loss,' "$tmp/qs.csv" && ok || bad "export header: $(head -n 1 "$tmp/qs.csv")"
+grep -q '^"depth 2, width 1 \[lr=' "$tmp/qs.csv" && ok || bad "export: a label with a comma is not quoted"
+expect_rc 2 "export, unknown format" "$bin" export "$tmp/qs" --format xlsx
+expect_rc 2 "export of a damaged directory" "$bin" export "$tmp/res/live" -o "$tmp/live.csv"
+[ ! -e "$tmp/live.csv" ] && ok || bad "export of a damaged directory wrote a file"
+
 finish test_cli_browse

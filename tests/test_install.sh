@@ -32,7 +32,7 @@ complete_words() { # complete_words WORD...: the completion of the last word
 	_overparam
 	printf '%s\n' "${COMPREPLY[@]}"
 }
-for c in run merge plot report compare ls; do
+for c in run merge plot report compare ls export; do
 	for opt in $("$bin" "$c" --help | grep -E '^  -' | grep -oE -- "--[a-z][a-z-]+" | sort -u); do
 		grep -qF -- "${opt//-/\\-}" "$man1" && ok || bad "man page lacks $c $opt"
 		complete_words overparam "$c" "--" | grep -qx -- "$opt" && ok || bad "completion lacks $c $opt"
