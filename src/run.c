@@ -42,6 +42,7 @@
 /* One run's callbacks' state (train_opts.user). */
 struct progress_state {
 	int index;                 /* the run's index in the plan */
+	int slot;                  /* its place in its block (progress) */
 	struct progress *disp; /* its block's, shared */
 	const char *weights_dir;   /* this run's weights/<stem> */
 	const char *init_from_dir; /* --init-from: <dir>/weights/<stem>, or NULL */
@@ -118,7 +119,7 @@ static void on_progress(void *user, long iter, double loss)
 {
 	struct progress_state *p = user;
 	stop_test_raise_tick(p->index, iter);
-	progress_tick(p->disp, iter, loss);
+	progress_tick(p->disp, p->slot, iter, loss);
 }
 
 #define MAX_BATCH BLOCK_MAX_RUNS
@@ -138,6 +139,7 @@ struct run_ctx {
 	char **csv_names;
 	char **init_dirs; /* --init-from: each run's weights/<stem> there, or NULL */
 	int interactive;
+	struct progress_total *total; /* the command's work, for the time left */
 	struct manifest *manifest;           /* SHA256SUMS as written so far */
 	const struct manifest *prev_manifest; /* the resumed directory's (checked), or NULL */
 };
@@ -204,7 +206,7 @@ static int member_prepare(const struct run_ctx *c, int i, int resume, struct mem
 		mb->idir = strdup(c->init_dirs[i]);
 	if (!mb->wdir || !mb->csv || (c->init_dirs && c->init_dirs[i] && !mb->idir))
 		return err_set(ERR_RUNTIME, "out of memory");
-	mb->ps = (struct progress_state){i, NULL, mb->wdir, mb->idir, mb->csv, r->log_every,
+	mb->ps = (struct progress_state){i, 0, NULL, mb->wdir, mb->idir, mb->csv, r->log_every,
 					 c->o->checkpoint_every, clock_seconds()};
 	mb->opts = make_opts(c, r, &mb->ps);
 	if (!resume || !checkpoint_exists(mb->wdir))
@@ -248,10 +250,12 @@ static int run_members(const struct run_ctx *c, const int *idx, int n, int batch
 	struct progress disp = {
 		.mode = c->o->quiet ? 0 : c->interactive ? 1 : 2, .first = idx[0], .n_members = n,
 		.n_runs = c->ex->n_runs, .label = n > 1 ? r0->group : r0->label,
-		.total = r0->iterations, .iter0 = -1};
+		.total = r0->iterations, .all = c->total};
+	progress_begin(&disp);
 	for (; !rc && made < n; made++) {
 		rc = member_prepare(c, idx[made], resume, &mb[made]);
 		mb[made].ps.disp = &disp;
+		mb[made].ps.slot = made;
 		opts[made] = mb[made].opts;
 		runs[made] = &c->ex->runs[idx[made]];
 		if (runs[made]->iterations > disp.total)
@@ -262,6 +266,7 @@ static int run_members(const struct run_ctx *c, const int *idx, int n, int batch
 		rc = train_run(runs[0], &c->loss[d], &c->ds[d], &opts[0], &res[0]);
 	else if (!rc)
 		rc = train_batch(runs, n, &c->loss[d], &c->ds[d], opts, res);
+	progress_end(&disp);
 	for (int b = 0; b < n && res; b++)
 		c->res[idx[b]] = res[b]; /* moved: the results are c->res's now */
 	for (int b = 0; !rc && b < n; b++) {
@@ -325,6 +330,14 @@ static int train_runs(const struct run_ctx *c, const struct run_subset *sub,
 {
 	struct run_result *res = c->res;
 	int rc = ERR_OK;
+	for (int p = 0, q; c->total && p < sub->n; p = q) { /* the work, for the time left */
+		long most = 0;
+		q = block_end(c, sub, p);
+		for (int b = p; b < q; b++)
+			if (res[sub->rows[b]].status == RUN_INTERRUPTED && c->ex->runs[sub->rows[b]].iterations > most)
+				most = c->ex->runs[sub->rows[b]].iterations;
+		c->total->work += (double)most;
+	}
 	for (int p = 0, q; !rc && p < sub->n; p = q) {
 		q = block_end(c, sub, p);
 		int todo[MAX_BATCH], n = 0;
@@ -445,6 +458,7 @@ struct run_job {
 	struct par_pool *pool;
 	struct run_ctx ctx;         /* what training reads (results, CSV names) */
 	struct manifest manifest, prev_manifest; /* SHA256SUMS: written, resumed */
+	struct progress_total total;             /* the command's work (progress) */
 	int *selected;
 	int interrupted;
 };
@@ -591,6 +605,7 @@ static int job_data(struct run_job *j)
 	j->ctx.ds = j->ds;
 	j->ctx.loss = j->loss;
 	j->ctx.manifest = &j->manifest;
+	j->ctx.total = &j->total;
 	j->ctx.prev_manifest = j->prev_manifest.n ? &j->prev_manifest : NULL;
 	return blocks_check_memory(ex, &j->sub, j->ds, j->o->no_batch);
 }
