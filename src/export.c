@@ -57,9 +57,11 @@ static void put_json_num(FILE *f, double x)
 
 static void put_json_str(FILE *f, const char *s)
 {
-	char *q = cJSON_PrintUnformatted(cJSON_CreateStringReference(s));
+	cJSON *item = cJSON_CreateStringReference(s); /* s is not copied, nor freed */
+	char *q = item ? cJSON_PrintUnformatted(item) : NULL;
 	fputs(q ? q : "null", f);
 	cJSON_free(q);
+	cJSON_Delete(item);
 }
 
 /* The rows of run i (its CSV loaded as t) in the chosen format. */
