@@ -37,7 +37,7 @@ _overparam()
 	compare) opts="--rtol --atol --columns --summary --help" ;;
 	ls) opts="--json --help" ;;
 	export) opts="--format -o --output --help" ;;
-	check) opts="claim1 theorem2 all --help" ;;
+	check) opts="claim1 theorem2 saxe all --help" ;;
 	bench) opts="convnet --help" ;;
 	help) opts="run merge plot report compare ls export check keys bench" ;;
 	*) opts="--help" ;;

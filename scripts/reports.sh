@@ -24,6 +24,8 @@
 #                      each figure's time. (reproduce_subsets.md, three
 #                      subsets at 100K, is gone: reproduce.md judges every
 #                      figure over every leave-one-batch-out subset.)
+#   saxe.md            `overparam check saxe`: the trainer on the exact
+#                      learning curves (depths 1-4, Eq. 10, two rates)
 #   fig5_right.md      Figure 5 (right), configs/fig5_right.json (full
 #                      protocol, MNIST): overparam report, the breakdown of
 #                      the batch loss (scripts/convnet-breakdown.sh), the
@@ -31,7 +33,7 @@
 #   convnet_peers.txt  scripts/bench-convnet-peers.sh: the convnet step
 #                      against PyTorch, float32 and float64, 1 and 2 threads
 # usage: scripts/reports.sh [reproduce [OUT_DIR] | horizon [OUT_DIR] |
-#                           convnet [RUN_DIR]]   (after
+#                           convnet [RUN_DIR] | saxe]   (after
 #        scripts/build.sh and fetch-data.sh; "reproduce": only reproduce.md,
 #        about 10 minutes; "convnet": only the two convnet reports, about 20
 #        minutes, or from RUN_DIR, a finished run of configs/fig5_right.json;
@@ -49,6 +51,13 @@ trap 'rm -rf "$tmp"' EXIT
 clean=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OVERPARAM_KERNELS)
 
 stamp() { echo "# $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $("$bin" --version | head -n 1); made by scripts/reports.sh"; }
+
+if [ "${1:-}" = saxe ]; then
+	{ stamp; echo; "${clean[@]}" "$bin" check saxe; } > "$tmp/saxe.md"
+	mv "$tmp/saxe.md" "$out/saxe.md"
+	echo "reports: $out/saxe.md"
+	exit 0
+fi
 
 if [ "${1:-}" = reproduce ]; then
 	dir="${2:-}"

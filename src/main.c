@@ -225,9 +225,10 @@ static const struct command commands[] = {
 	 "                 |a - e| <= atol + rtol |e| (defaults 1e-9, 1e-12); exit 0 if\n"
 	 "                 within tolerance, 1 if not (says where they part), 2 on bad input\n",
 	 OPTIONS(compare_opts), main_compare},
-	{"check", "check [claim1|theorem2|all]",
-	 "  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically (exit 1\n"
-	 "                 if either fails)\n", NULL, 0, main_check},
+	{"check", "check [claim1|theorem2|saxe|all]",
+	 "  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically, and\n"
+	 "                 (saxe) the trainer against the exact learning curves of\n"
+	 "                 deep linear networks; exit 1 if any fails\n", NULL, 0, main_check},
 	{"export", "export DIR [--format csv|jsonl] [-o FILE]",
 	 "  export DIR     one long table of DIR's finished runs (a row per logged row:\n"
 	 "                 run, group, grid point, replicate, status, selected, the\n"
@@ -429,7 +430,7 @@ static int main_check(int argc, char **argv)
 {
 	const char *what = argc >= 3 ? argv[2] : "all";
 	if (argc > 3 || !theory_check_known(what))
-		return usage_error(argv[1], "%s", "'check' takes claim1, theorem2 or all");
+		return usage_error(argv[1], "%s", "'check' takes claim1, theorem2, saxe or all");
 	return finish(theory_check(stdout, what));
 }
 

@@ -1,5 +1,6 @@
 /* theory: Claim 1 and Theorem 2 checked numerically (see theory.h). */
 #include "overparam/theory.h"
+#include "overparam/saxe.h"
 #include "overparam/dataset.h"
 #include "overparam/e2e.h"
 #include "overparam/error.h"
@@ -314,17 +315,22 @@ int theory_check_theorem2(FILE *out)
 
 int theory_check_known(const char *what)
 {
-	return !strcmp(what, "all") || !strcmp(what, "claim1") || !strcmp(what, "theorem2");
+	return !strcmp(what, "all") || !strcmp(what, "claim1") || !strcmp(what, "theorem2") ||
+	       !strcmp(what, "saxe");
 }
 
 int theory_check(FILE *out, const char *what)
 {
-	int rc = ERR_OK;
-	if (strcmp(what, "theorem2"))
+	int rc = ERR_OK, all = !strcmp(what, "all");
+	if (all || !strcmp(what, "claim1"))
 		rc = theory_check_claim1(out);
-	if (strcmp(what, "claim1")) {
+	if (all || !strcmp(what, "theorem2")) {
 		int rc2 = theory_check_theorem2(out);
 		rc = rc ? rc : rc2;
+	}
+	if (all || !strcmp(what, "saxe")) {
+		int rc3 = saxe_check(out);
+		rc = rc ? rc : rc3;
 	}
 	if (rc && !*err_message())
 		err_set(rc, "a check failed");
