@@ -10,11 +10,13 @@
 #include "overparam/convnet_config.h"
 #include "overparam/error.h"
 #include "overparam/export.h"
+#include "overparam/fileio.h"
 #include "overparam/kernels.h"
 #include "overparam/ls.h"
 #include "overparam/output.h"
 #include "overparam/plot.h"
 #include "overparam/report.h"
+#include "overparam/saxe.h"
 #include "overparam/sidebyside.h"
 #include "overparam/theory.h"
 
@@ -225,7 +227,7 @@ static const struct command commands[] = {
 	 "                 |a - e| <= atol + rtol |e| (defaults 1e-9, 1e-12); exit 0 if\n"
 	 "                 within tolerance, 1 if not (says where they part), 2 on bad input\n",
 	 OPTIONS(compare_opts), main_compare},
-	{"check", "check [claim1|theorem2|saxe|all]",
+	{"check", "check [claim1|theorem2|saxe [--curves DIR]|all]",
 	 "  check [WHAT]   check the paper's Claim 1 and Theorem 2 numerically, and\n"
 	 "                 (saxe) the trainer against the exact learning curves of\n"
 	 "                 deep linear networks; exit 1 if any fails\n", NULL, 0, main_check},
@@ -429,8 +431,13 @@ static int main_report(int argc, char **argv)
 static int main_check(int argc, char **argv)
 {
 	const char *what = argc >= 3 ? argv[2] : "all";
+	if (argc == 5 && !strcmp(what, "saxe") && !strcmp(argv[3], "--curves")) {
+		if (path_mkdirs(argv[4]))
+			return finish(ERR_RUNTIME);
+		return finish(saxe_check(stdout, argv[4]));
+	}
 	if (argc > 3 || !theory_check_known(what))
-		return usage_error(argv[1], "%s", "'check' takes claim1, theorem2, saxe or all");
+		return usage_error(argv[1], "%s", "'check' takes claim1, theorem2, saxe [--curves DIR] or all");
 	return finish(theory_check(stdout, what));
 }
 

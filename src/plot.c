@@ -288,6 +288,13 @@ static int write_script(const char *dir, const char *gp_path, const char **forma
 	return afile_commit(&af);
 }
 
+static int run_gnuplot(const char *dir, const char *script);
+
+int plot_gnuplot(const char *dir, const char *script)
+{
+	return run_gnuplot(dir, script);
+}
+
 /* Runs gnuplot on script, in dir (NULL: the current directory), with
  * suffix = ".tmp.PID". */
 static int run_gnuplot(const char *dir, const char *script)

@@ -3,8 +3,10 @@
 #include "overparam/saxe.h"
 #include "overparam/dataset.h"
 #include "overparam/error.h"
+#include "overparam/fileio.h"
 #include "overparam/loss.h"
 #include "overparam/model.h"
+#include "overparam/plot.h"
 #include "overparam/rng.h"
 #include "overparam/train.h"
 
@@ -336,16 +338,84 @@ int saxe_train(int N, int e2e, const double *s, const double *u0, int r, double 
 
 #define SAXE_LRS 2
 
+/* dir/saxe_<model>_N<N>.csv: every 4th iteration's tau and each mode's
+ * run and flow strengths. */
+static int write_curves(const char *dir, int N, int e2e, const double *s, const double *u0,
+			double lr, const struct saxe_curve *c, int r)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "saxe_%s_N%d.csv", e2e ? "e2e" : "deep", N);
+	char *path = path_join(dir, name);
+	struct afile af = {0};
+	int rc = path ? afile_open(&af, path) : err_set(ERR_RUNTIME, "out of memory");
+	free(path);
+	if (rc)
+		return rc;
+	fputs("iteration,tau", af.f);
+	for (int q = 0; q < r; q++)
+		fprintf(af.f, ",mode%d_run,mode%d_flow", q + 1, q + 1);
+	fputc('\n', af.f);
+	double x[SAXE_MAX_MODES], tau = 0;
+	for (int q = 0; q < r; q++)
+		x[q] = logit(u0[q], s[q]);
+	for (int i = 0; i < c[0].n; i += 4) {
+		double tau_i = lr * (double)c[0].t[i];
+		fprintf(af.f, "%ld,%.9g", c[0].t[i], tau_i);
+		for (int q = 0; q < r; q++) {
+			x[q] = advance_x(N, s[q], x[q], tau_i - tau);
+			fprintf(af.f, ",%.9g,%.9g", c[q].u[i], s[q] * exp(log_sigmoid(x[q])));
+		}
+		tau = tau_i;
+		fputc('\n', af.f);
+	}
+	return afile_commit(&af);
+}
+
+/* dir/saxe.gp and saxe.png: a panel per model, runs as points on their
+ * flows as lines. */
+static int draw_curves(const char *dir)
+{
+	static const char *const models[6][2] = {{"deep", "1"}, {"deep", "2"}, {"deep", "3"},
+						 {"deep", "4"}, {"e2e", "2"},  {"e2e", "3"}};
+	char *path = path_join(dir, "saxe.gp");
+	struct afile af = {0};
+	int rc = path ? afile_open(&af, path) : err_set(ERR_RUNTIME, "out of memory");
+	free(path);
+	if (rc)
+		return rc;
+	fputs("# Made by overparam check saxe --curves; rerun with: gnuplot saxe.gp\n"
+	      "set terminal pngcairo size 1500,1000 noenhanced font 'Sans,10'\n"
+	      "set output 'saxe.png'\nset datafile separator ','\n"
+	      "set multiplot layout 2,3 title 'mode strengths u = u_q^T W_e v_q: runs (points) on the exact flow (lines), lr 0.004'\n"
+	      "set xlabel 'tau = lr x iteration'\nset ylabel 'u'\nset grid\nset key bottom right\n", af.f);
+	for (int m = 0; m < 6; m++)
+		fprintf(af.f, "set title '%s, N = %s'\n"
+			      "plot 'saxe_%s_N%s.csv' skip 1 using 2:3 every 10 with points pt 7 ps 0.5 lc 1 title 's = 2, run', \\\n"
+			      "     '' skip 1 using 2:4 with lines lw 2 lc 1 title 's = 2, flow', \\\n"
+			      "     '' skip 1 using 2:5 every 10 with points pt 7 ps 0.5 lc 2 title 's = 1, run', \\\n"
+			      "     '' skip 1 using 2:6 with lines lw 2 lc 2 title 's = 1, flow'\n",
+			m < 4 ? "deep network" : "Eq. 10", models[m][1], models[m][0], models[m][1]);
+	fputs("unset multiplot\n", af.f);
+	if ((rc = afile_commit(&af)))
+		return rc;
+	return plot_gnuplot(dir, "saxe.gp");
+}
+
 /* One model of the check: its two learning rates' fits per mode. */
 static int check_model(FILE *out, int N, int e2e, const double *s, const double *u0, int r,
-		       const double *lrs, int *failed)
+		       const double *lrs, const char *curves_dir, int *failed)
 {
 	struct saxe_fit fit[SAXE_LRS][SAXE_MAX_MODES];
 	for (int l = 0; l < SAXE_LRS; l++) {
 		struct saxe_curve c[SAXE_MAX_MODES];
 		int rc = saxe_train(N, e2e, s, u0, r, lrs[l], c);
-		if (rc)
+		if (!rc && l == 0 && curves_dir)
+			rc = write_curves(curves_dir, N, e2e, s, u0, lrs[l], c, r);
+		if (rc) {
+			for (int q = 0; q < r; q++)
+				saxe_curve_release(&c[q]);
 			return rc;
+		}
 		for (int q = 0; q < r; q++) {
 			struct saxe_fit *f = &fit[l][q];
 			saxe_compare(N, s[q], u0[q], lrs[l], e2e, &c[q], f);
@@ -372,7 +442,7 @@ static int check_model(FILE *out, int N, int e2e, const double *s, const double 
 	return ERR_OK;
 }
 
-int saxe_check(FILE *out)
+int saxe_check(FILE *out, const char *curves_dir)
 {
 	static const double s[2] = {2, 1}, u0[2] = {0.01, 0.01}, lrs[SAXE_LRS] = {0.004, 0.002};
 	fprintf(out, "saxe: whitened data (m %d, d %d, k %d), modes s = 2, 1 from u0 = 0.01 (decoupled, balanced);\n"
@@ -385,9 +455,11 @@ int saxe_check(FILE *out)
 	      "|---|---|---|---|---|---|---|---|---|---|---|---|\n", out);
 	int failed = 0, rc = ERR_OK;
 	for (int N = 1; N <= 4 && !rc; N++)
-		rc = check_model(out, N, 0, s, u0, 2, lrs, &failed);
+		rc = check_model(out, N, 0, s, u0, 2, lrs, curves_dir, &failed);
 	for (int N = 2; N <= 3 && !rc; N++)
-		rc = check_model(out, N, 1, s, u0, 2, lrs, &failed);
+		rc = check_model(out, N, 1, s, u0, 2, lrs, curves_dir, &failed);
+	if (!rc && curves_dir)
+		rc = draw_curves(curves_dir);
 	if (rc)
 		return rc;
 	fprintf(out, "\nsaxe: %s\n", failed ? "FAILED" : "every run lies on its exact curve within the bound");

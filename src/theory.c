@@ -329,7 +329,7 @@ int theory_check(FILE *out, const char *what)
 		rc = rc ? rc : rc2;
 	}
 	if (all || !strcmp(what, "saxe")) {
-		int rc3 = saxe_check(out);
+		int rc3 = saxe_check(out, NULL);
 		rc = rc ? rc : rc3;
 	}
 	if (rc && !*err_message())

@@ -176,6 +176,13 @@ grep -q '^set key at screen' "$tmp/mixed.png.gp" && bad "a shared legend for pan
 expect_rc 2 "--size without -o" "$bin" plot "$tmp/toy" --size 800x600
 expect_rc 2 "--size malformed" "$bin" plot "$tmp/toy" -o "$tmp/x.png" --size 800
 
+# check saxe --curves DIR: each model's run and flow per mode, and the figure.
+expect_rc 0 "check saxe --curves" "$bin" check saxe --curves "$tmp/saxe"
+[ "$(ls "$tmp/saxe"/saxe_*_N*.csv | wc -l)" = 6 ] && [ -s "$tmp/saxe/saxe.png" ] && ok || bad "check saxe --curves: $(ls "$tmp/saxe")"
+awk -F, 'NR > 1 { d = $3 - $4; if (d < 0) d = -d; if (d > m) m = d } END { exit !(NR > 100 && m < 0.05) }' "$tmp/saxe/saxe_deep_N3.csv" &&
+	ok || bad "check saxe --curves: the run is not on its flow in saxe_deep_N3.csv"
+expect_rc 2 "check saxe --curves without DIR" "$bin" check saxe --curves
+
 # A log grid {"from", "to", "per_decade"} is the same list for every model
 # (issue 11): 10^(k/4) from 1e-4 to 100, rounded to 6 digits; the report
 # gives each winner's distance to the smallest rate that diverged.

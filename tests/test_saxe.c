@@ -176,6 +176,6 @@ int main(void)
 	flow_itself();
 	trainer_is_the_recursion();
 	planted();
-	check_true("check saxe passes", saxe_check(stdout) == 0);
+	check_true("check saxe passes", saxe_check(stdout, NULL) == 0);
 	return check_done("test_saxe");
 }

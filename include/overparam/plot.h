@@ -31,4 +31,8 @@ struct plot_layout {
  * order), one legend below all panels replaces theirs. */
 int plot_panels(char *const *dirs, int n, const char *out, const struct plot_layout *layout);
 
+/* Runs gnuplot on script (a file in dir) in dir; ERR_RUNTIME when gnuplot
+ * is missing or fails. For scripts other modules write (check saxe). */
+int plot_gnuplot(const char *dir, const char *script);
+
 #endif

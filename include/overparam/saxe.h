@@ -83,7 +83,10 @@ void saxe_curve_release(struct saxe_curve *c);
  * two learning rates: each within its lr-scaled bound, the deviation
  * halving with lr (ratio in [1.6, 2.4]), the time to half of each mode's
  * strength within the first-order shift + 2 iterations of the flow's.
- * ERR_RUNTIME when any fails. */
-int saxe_check(FILE *out);
+ * ERR_RUNTIME when any fails. curves_dir (or NULL): where to write each
+ * model's curves at the larger lr (saxe_<model>_N<N>.csv: iteration, tau,
+ * and per mode the run's u and the flow's) and saxe.png, drawn by
+ * gnuplot from saxe.gp. */
+int saxe_check(FILE *out, const char *curves_dir);
 
 #endif
