@@ -27,6 +27,7 @@
 #include "overparam/error.h"
 #include "overparam/fileio.h"
 #include "overparam/jsonget.h"
+#include "overparam/saxe.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -235,6 +236,92 @@ static void judge_escape(const struct claim *cl, const struct curve *ca, struct 
 			 cl->a, e, in ? "inside" : "outside", cl->after, cl->before);
 }
 
+/* exact_curve on run i: each mode column against its flow (saxe.h); j->gap
+ * gets the largest deviation over its bound. */
+static void judge_exact_curve(const struct rundir *rd, const struct claim *cl, int i,
+			      struct judged *j)
+{
+	const struct rundir_run *r = &rd->runs[i];
+	int e2e = !strcmp(r->model, "e2e");
+	if (!rd->n_modes || !r->gd || r->depth < 1 || !(r->lr > 0)) {
+		snprintf(j->label, sizeof(j->label), "no exact curve here: needs whitened data and GD");
+		snprintf(j->why, sizeof(j->why), "'%s': the exact curves are for GD on whitened data (data.modes in metadata.json, optimizer gd)",
+			 cl->a);
+		return;
+	}
+	double worst = 0;
+	char nums[300] = "";
+	for (int q = 0; q < rd->n_modes; q++) {
+		char column[16];
+		snprintf(column, sizeof(column), "mode%d", q + 1);
+		struct curve c;
+		if (rundir_curve_column(rd, i, column, &c)) {
+			snprintf(j->why, sizeof(j->why), "%s (diagnostics.modes logs the mode columns)", err_message());
+			snprintf(j->label, sizeof(j->label), "no mode columns");
+			return;
+		}
+		double s = rd->modes[q], u0 = c.n ? c.loss[0] : NAN;
+		if (!(u0 > 0 && u0 < s)) {
+			snprintf(j->why, sizeof(j->why), "'%s' mode %d starts at %.4g, not inside (0, s = %g): the flow's closed forms start there",
+				 cl->a, q + 1, u0, s);
+			snprintf(j->label, sizeof(j->label), "mode %d starts outside (0, s)", q + 1);
+			curve_release(&c);
+			return;
+		}
+		struct saxe_curve sc = {c.iter, c.loss, c.n};
+		struct saxe_fit fit;
+		saxe_compare(r->depth, s, u0, r->lr, e2e, &sc, &fit);
+		worst = fmax(worst, fit.dev / fit.bound);
+		str_append(nums, sizeof(nums), "%smode %d (s %g): deviation %.2e, bound %.2e", q ? "; " : "", q + 1, s,
+			   fit.dev, fit.bound);
+		curve_release(&c);
+	}
+	j->gap = worst;
+	j->v = worst <= 1 ? VERDICT_REPRODUCED : VERDICT_NOT_REPRODUCED;
+	snprintf(j->why, sizeof(j->why), "'%s' (%s, N = %d, lr %g) against its exact flow: %s", cl->a,
+		 e2e ? "Eq. 10" : "deep", r->depth, r->lr, nums);
+}
+
+/* under_bound on run i: the loss under its flow_bound column wherever that
+ * is defined; j->gap gets the largest loss over bound. */
+static void judge_under_bound(const struct rundir *rd, const struct claim *cl, int i, struct judged *j)
+{
+	struct curve loss, bound;
+	if (rundir_curve_column(rd, i, "flow_bound", &bound)) {
+		snprintf(j->why, sizeof(j->why), "%s (diagnostics.modes logs flow_bound)", err_message());
+		snprintf(j->label, sizeof(j->label), "no flow_bound column");
+		return;
+	}
+	if (rundir_curve_column(rd, i, NULL, &loss)) {
+		snprintf(j->why, sizeof(j->why), "%s", err_message());
+		curve_release(&bound);
+		return;
+	}
+	double worst = 0;
+	long at = -1;
+	int n = 0;
+	for (int k = 0; k < loss.n && k < bound.n; k++) /* at t = 0 the bound is the loss */
+		if (loss.iter[k] > 0 && isfinite(bound.loss[k]) && bound.loss[k] > 0) {
+			n++;
+			if (loss.loss[k] / bound.loss[k] > worst) {
+				worst = loss.loss[k] / bound.loss[k];
+				at = loss.iter[k];
+			}
+		}
+	if (!n) {
+		snprintf(j->label, sizeof(j->label), "no bound: no deficiency margin (or not GD)");
+		snprintf(j->why, sizeof(j->why), "'%s' has no bound to stay under: its start has no positive deficiency margin, or it is not GD",
+			 cl->a);
+	} else {
+		j->gap = worst;
+		j->v = worst <= 1 + 1e-12 ? VERDICT_REPRODUCED : VERDICT_NOT_REPRODUCED;
+		snprintf(j->why, sizeof(j->why), "'%s': largest loss / bound %.3g (at iteration %ld) over %d logged iterations",
+			 cl->a, worst, at, n);
+	}
+	curve_release(&loss);
+	curve_release(&bound);
+}
+
 /* Evaluates one claim on one replicate's selected runs. */
 static void judge(const struct rundir *rd, const struct claim *cl, int rep, struct judged *j)
 {
@@ -245,6 +332,13 @@ static void judge(const struct rundir *rd, const struct claim *cl, int rep, stru
 	j->escape = -2;
 	j->v = VERDICT_UNCHECKED;
 	int ia = rundir_selected(rd, cl->a, rep), ib = rundir_selected(rd, cl->b, rep);
+	if (ia >= 0 && (cl->expect == CLAIM_EXACT_CURVE || cl->expect == CLAIM_UNDER_BOUND)) {
+		if (cl->expect == CLAIM_EXACT_CURVE)
+			judge_exact_curve(rd, cl, ia, j);
+		else
+			judge_under_bound(rd, cl, ia, j);
+		return;
+	}
 	if (ia < 0 || ib < 0) {
 		snprintf(j->why, sizeof(j->why), "no selected (non-diverged) run for '%s'",
 			 ia < 0 ? cl->a : cl->b);
@@ -331,7 +425,11 @@ static void write_brief(const struct claim *cl, enum verdict v, const struct jud
 		str_append(brief, nb, "%s", v == VERDICT_CANNOT_FAIL ? cannot->label : first->label);
 		return;
 	}
-	if (cl->expect == CLAIM_TRACKS) {
+	if (cl->expect == CLAIM_EXACT_CURVE) {
+		str_append(brief, nb, "deviation / bound %.2f", gap);
+	} else if (cl->expect == CLAIM_UNDER_BOUND) {
+		str_append(brief, nb, "loss / bound %.3g at most", gap);
+	} else if (cl->expect == CLAIM_TRACKS) {
 		str_append(brief, nb, "largest gap %.1e", gap);
 	} else if (cl->expect == CLAIM_ESCAPES || cl->expect == CLAIM_STUCK) {
 		if (esc_lo >= 0)
@@ -388,6 +486,14 @@ static void write_reason(const struct claim *cl, enum verdict v, const int *coun
 	}
 	if (cl->expect == CLAIM_TRACKS) {
 		str_append(r, n, "the curves part by %.1e (relative), more than %g", gap, TRACK_TOL);
+		return;
+	}
+	if (cl->expect == CLAIM_EXACT_CURVE) {
+		str_append(r, n, "a mode strays %.2fx its bound from its exact curve", gap);
+		return;
+	}
+	if (cl->expect == CLAIM_UNDER_BOUND) {
+		str_append(r, n, "the loss rises to %.3gx its gradient-flow bound", gap);
 		return;
 	}
 	if (cl->expect == CLAIM_ESCAPES || cl->expect == CLAIM_STUCK) {
@@ -518,6 +624,7 @@ void claims_print_rule(FILE *f)
 		"at every level either run reached -> **reproduced**, at some -> **partly**, at none -> **not reproduced**, no level reached -> **inconclusive**. "
 		"'tracks': relative gap below %g at every logged iteration; 'lower': mean over the last tenth of the rows at most 1/%g of the other's; "
 		"'escapes': the first iteration below 0.99 L(0) inside the stated window (outside it: partly); 'stuck': none. "
+		"'exact_curve' (whitened data, GD): every mode's strength within twice Euler's first-order gap of its exact flow at every logged iteration; 'under_bound': the loss at most its gradient-flow bound L(0) exp(-2 c^(2-2/N) lr t) wherever the start has a deficiency margin c > 0. "
 		"A claim that cannot fail in its setting is labelled **cannot fail here**, never counted as reproduced: a run that never moved (within %g%% of its start), or two curves that are the same (relative gap below %g). "
 		"Over replicates: their common verdict, else **inconclusive**; replicates that cannot fail are set apart.",
 		MARGIN, MARGIN, MARGIN, TRACK_TOL, MARGIN, 100 * MOVED, SAME);

@@ -483,6 +483,25 @@ static const struct config_key replicate_over_key = {
 	0, 0, JSON_NONE, JSON_NONE, &replicate_over_names, 0, 0,
 	"what varies between replicates", NULL};
 
+/* What needs whitened data's modes (init.scheme decoupled, diagnostics
+ * modes) has them, and a decoupled deep network has room for them: refused
+ * here, before anything is written. */
+static int check_mode_runs(const struct json_ctx *c, const struct experiment *ex)
+{
+	int whitened = ex->data.source == DATA_WHITENED;
+	for (int i = 0; i < ex->n_runs; i++) {
+		const struct run_spec *r = &ex->runs[i];
+		if ((r->init == LINNET_INIT_DECOUPLED || r->modes) && !whitened)
+			return json_fail(c, "runs", "'%s': %s needs data.source \"whitened\" (its modes)", r->label,
+					 r->modes ? "diagnostics.modes" : "init.scheme \"decoupled\"");
+		for (int l = 0; r->init == LINNET_INIT_DECOUPLED && r->model == MODEL_DEEP && l < r->depth - 1; l++)
+			if (r->hidden[l] < ex->data.n_modes)
+				return json_fail(c, "runs", "'%s': init.scheme \"decoupled\" needs hidden widths >= the data's %d modes, got %d",
+						 r->label, ex->data.n_modes, r->hidden[l]);
+	}
+	return ERR_OK;
+}
+
 /* The top level's own keys: name (default: the file name without its
  * extension), description, seed, replicates, replicate_over. */
 static int parse_top(struct json_ctx *c, const cJSON *root, struct experiment *ex)
@@ -615,7 +634,8 @@ static int parse_root(struct json_ctx *c, const cJSON *root, struct experiment *
 	if ((select && (rc = parse_select(c, select, &ex->select))) ||
 	    (rc = parse_plot(c, plot, ex)) ||
 	    (defaults && (rc = check_defaults(c, defaults))) ||
-	    (rc = parse_runs(c, root, defaults, &train_defaults, ex)))
+	    (rc = parse_runs(c, root, defaults, &train_defaults, ex)) ||
+	    (rc = check_mode_runs(c, ex)))
 		return rc;
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(root, "claims");
 	if (!claims)

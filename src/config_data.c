@@ -185,6 +185,48 @@ static int parse_synthetic(const struct json_ctx *c, const cJSON *obj, struct da
 	return ERR_OK;
 }
 
+/* data of source whitened: m, d, k, modes (the targets' singular values)
+ * and seed; preprocess is "none" (the default here: any other would undo
+ * the whitening). */
+static int parse_whitened(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
+{
+	static const char *const keys[] = {"source", "preprocess", "m", "d", "k", "modes", "seed", NULL};
+	int rc;
+	if ((rc = json_check_keys(c, obj, "data", keys)) ||
+	    (rc = json_get_int(c, obj, "data", "m", 1, 0, 1, 1000000, &ds->m)) ||
+	    (rc = json_get_int(c, obj, "data", "d", 1, 0, 1, 10000, &ds->d)) ||
+	    (rc = json_get_int(c, obj, "data", "k", 0, 1, 1, 10000, &ds->k)) ||
+	    (rc = json_get_seed(c, obj, "data", "seed", 0, c->seed, &ds->seed)))
+		return rc;
+	if (!cJSON_GetObjectItemCaseSensitive(obj, "preprocess"))
+		ds->preprocess = PREPROCESS_NONE; /* its default here */
+	else if (ds->preprocess != PREPROCESS_NONE)
+		return json_fail(c, "data.preprocess", "whitened data needs \"none\" (preprocessing would undo the whitening)");
+	if (ds->m < ds->d)
+		return json_fail(c, "data.m", "whitened data needs m >= d (%d), got %d", ds->d, ds->m);
+	if ((double)ds->m * ds->d > 1e9)
+		return json_fail(c, "data", "whitened m * d is too large");
+	const cJSON *modes = cJSON_GetObjectItemCaseSensitive(obj, "modes");
+	int n = cJSON_IsArray(modes) ? cJSON_GetArraySize(modes) : 0;
+	int most = ds->k < ds->d ? ds->k : ds->d;
+	if (!modes)
+		return json_fail(c, "data.modes", "missing (required): the targets' singular values");
+	if (n < 1 || n > most)
+		return json_fail(c, "data.modes", "must be a list of 1..%d numbers (min(k, d)), got %s", most,
+				 cJSON_IsArray(modes) ? "a list of another length" : json_type_name(modes));
+	if (!(ds->modes = malloc((size_t)n * sizeof(double))))
+		return err_set(ERR_RUNTIME, "out of memory");
+	const cJSON *v;
+	cJSON_ArrayForEach(v, modes) {
+		char p[32];
+		snprintf(p, sizeof(p), "data.modes[%d]", ds->n_modes);
+		if (!cJSON_IsNumber(v) || !(v->valuedouble > 0) || !(v->valuedouble <= 1e6))
+			return json_fail(c, p, "must be a number in (0, 1e6], got %s", json_type_name(v));
+		ds->modes[ds->n_modes++] = v->valuedouble;
+	}
+	return ERR_OK;
+}
+
 int config_parse_data(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
 {
 	static const struct config_key source_key = {
@@ -204,6 +246,7 @@ int config_parse_data(const struct json_ctx *c, const cJSON *obj, struct data_sp
 	case DATA_CSV: return parse_csv(c, obj, ds);
 	case DATA_INLINE: return parse_inline(c, obj, ds);
 	case DATA_SYNTHETIC: return parse_synthetic(c, obj, ds);
+	case DATA_WHITENED: return parse_whitened(c, obj, ds);
 	}
 	return ERR_OK;
 }

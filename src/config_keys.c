@@ -90,6 +90,8 @@ static const struct config_key diagnostics_rows[] = {
 	 .doc = "deep runs: step an Eq. 10/12 twin alongside; adds columns `e2e_loss`, `e2e_gap` = `||W_e - W_e'||_F / ||W_e||_F`"},
 	{.name = "singular_values", .type = KEY_BOOL, .offset = RUN(singular_values),
 	 .doc = "adds columns `sv1..svr` (singular values of `W_e`, r = min(k, d))"},
+	{.name = "modes", .type = KEY_BOOL, .offset = RUN(modes),
+	 .doc = "whitened data: adds columns `mode1..moder` (u_q^T W_e v_q), `margin` (the start's deficiency margin) and `flow_bound` (the gradient-flow bound on the loss; see \"Exact learning curves\")"},
 };
 
 static const struct config_key loss_rows[] = {

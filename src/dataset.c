@@ -34,6 +34,12 @@ const char *gas_drift_name(int gas_class)
 
 void dataset_release(struct dataset *ds)
 {
+	if (ds->modes) {
+		free(ds->modes->s);
+		free(ds->modes->U);
+		free(ds->modes->V);
+		free(ds->modes);
+	}
 	free(ds->X);
 	free(ds->Y);
 	for (int i = 0; i < ds->n_files; i++)
@@ -398,5 +404,69 @@ int dataset_synthetic(struct dataset *ds, int m, int d, int k, double noise,
 			ds->Y[(size_t)i * k + r] = s + noise * rng_normal(&g);
 		}
 	free(W);
+	return ERR_OK;
+}
+
+/* A's cols columns orthonormal: Gaussian entries, then Gram-Schmidt twice
+ * (the second pass removes what rounding left of the first). */
+static void orthonormal_columns(double *A, int rows, int cols, struct rng *g)
+{
+	for (size_t i = 0; i < (size_t)rows * cols; i++)
+		A[i] = rng_normal(g);
+	for (int pass = 0; pass < 2; pass++)
+		for (int c = 0; c < cols; c++) {
+			for (int p = 0; p < c; p++) {
+				double dot = 0;
+				for (int r = 0; r < rows; r++)
+					dot += A[(size_t)r * cols + c] * A[(size_t)r * cols + p];
+				for (int r = 0; r < rows; r++)
+					A[(size_t)r * cols + c] -= dot * A[(size_t)r * cols + p];
+			}
+			double norm = 0;
+			for (int r = 0; r < rows; r++)
+				norm += A[(size_t)r * cols + c] * A[(size_t)r * cols + c];
+			for (int r = 0; r < rows; r++)
+				A[(size_t)r * cols + c] /= sqrt(norm);
+		}
+}
+
+int dataset_whitened(struct dataset *ds, int m, int d, int k, const double *s, int r,
+		     unsigned long long seed)
+{
+	if (m < d || r < 1 || r > k || r > d)
+		return err_set(ERR_INPUT, "whitened data needs m >= d and 1 <= modes <= min(k, d), got m %d, d %d, k %d, %d modes",
+			       m, d, k, r);
+	int rc = dataset_alloc(ds, m, d, k);
+	if (rc)
+		return rc;
+	struct dataset_modes *md = calloc(1, sizeof(*md));
+	if (md) {
+		md->r = r;
+		md->s = malloc((size_t)r * sizeof(double));
+		md->U = malloc((size_t)k * r * sizeof(double));
+		md->V = malloc((size_t)d * r * sizeof(double));
+	}
+	ds->modes = md;
+	if (!md || !md->s || !md->U || !md->V) {
+		dataset_release(ds);
+		return err_set(ERR_RUNTIME, "out of memory");
+	}
+	struct rng g;
+	rng_seed(&g, seed);
+	memcpy(md->s, s, (size_t)r * sizeof(double));
+	orthonormal_columns(md->U, k, r, &g);
+	orthonormal_columns(md->V, d, r, &g);
+	orthonormal_columns(ds->X, m, d, &g);
+	for (size_t i = 0; i < (size_t)m * d; i++)
+		ds->X[i] *= sqrt((double)m);
+	memset(ds->Y, 0, (size_t)m * k * sizeof(double));
+	for (int i = 0; i < m; i++) /* y_i = sum_q U_q s_q (v_q . x_i) */
+		for (int q = 0; q < r; q++) {
+			double vx = 0;
+			for (int c = 0; c < d; c++)
+				vx += md->V[(size_t)c * r + q] * ds->X[(size_t)i * d + c];
+			for (int o = 0; o < k; o++)
+				ds->Y[(size_t)i * k + o] += md->U[(size_t)o * r + q] * s[q] * vx;
+		}
 	return ERR_OK;
 }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const init_names[] = {"normal", "identity", "balanced"};
+static const char *const init_names[] = {"normal", "identity", "balanced", "decoupled"};
 const struct name_map linnet_init_names = NAME_MAP("scheme", init_names);
 
 int linnet_create(struct linnet *net, int N, int d, int k, const int *hidden)
@@ -168,7 +168,8 @@ int linnet_init(struct linnet *net, enum linnet_init scheme, double std,
 		for (int a = 0; a < rows; a++)
 			for (int b = 0; b < cols; b++) {
 				double eye = scheme == LINNET_INIT_IDENTITY && a == b;
-				W[(size_t)a * cols + b] = eye + std * rng_normal(g);
+				W[(size_t)a * cols + b] =
+					scheme == LINNET_INIT_DECOUPLED ? 0 : eye + std * rng_normal(g);
 			}
 	}
 	return ERR_OK;

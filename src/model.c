@@ -47,6 +47,35 @@ fail:
 	return rc;
 }
 
+int model_init_decoupled(struct model *mod, const struct dataset_modes *md, const double *u0,
+			 double u0_all)
+{
+	if (!md)
+		return err_set(ERR_INPUT, "init.scheme \"decoupled\" needs data.source \"whitened\"");
+	int r = md->r, L = model_n_layers(mod), rows, cols;
+	for (int l = 1; l < L; l++)
+		if (mod->net.n[l] < r)
+			return err_set(ERR_INPUT, "init.scheme \"decoupled\": hidden layer %d has %d units, fewer than the data's %d modes",
+				       l, mod->net.n[l], r);
+	for (int l = 1; l <= L; l++) {
+		double *W = model_layer(mod, l, &rows, &cols);
+		memset(W, 0, (size_t)rows * cols * sizeof(double));
+		for (int q = 0; q < r; q++) {
+			double u = u0 ? u0[q] : u0_all;
+			double a = mod->kind == MODEL_E2E || L == 1 ? u : pow(u, 1.0 / L);
+			for (int i = 0; i < rows; i++)
+				for (int c = 0; c < cols; c++) {
+					double left = l == L ? md->U[(size_t)i * r + q] : i == q;
+					double right = l == 1 ? md->V[(size_t)c * r + q] : c == q;
+					W[(size_t)i * cols + c] += left * a * right;
+				}
+		}
+	}
+	if (mod->kind == MODEL_DEEP)
+		linnet_end_to_end(&mod->net, mod->We);
+	return ERR_OK;
+}
+
 void model_release(struct model *mod)
 {
 	linnet_release(&mod->net);

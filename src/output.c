@@ -188,6 +188,12 @@ static cJSON *data_json(const struct experiment *ex, const struct run_context *r
 		cJSON_AddNumberToObject(o, "noise", d->noise);
 		cJSON_AddItemToObject(o, "seed", json_seed_item(d->seed));
 	}
+	if (d->source == DATA_WHITENED) {
+		cJSON_AddItemToObject(o, "modes", cJSON_CreateDoubleArray(d->modes, d->n_modes));
+		cJSON_AddItemToObject(o, "seed", json_seed_item(d->seed));
+		cJSON_AddStringToObject(o, "construction",
+					"X = sqrt(m) Q, Q's columns orthonormal ((1/m) X^T X = I); y = U diag(modes) V^T x, U, V orthonormal from seed; no noise");
+	}
 	cJSON *files = cJSON_AddArrayToObject(o, "files");
 	for (int i = 0; i < ds->n_files; i++) {
 		cJSON *fo = cJSON_CreateObject();

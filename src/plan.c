@@ -6,7 +6,8 @@
 
 static const char *const model_kind_spellings[] = {"deep", "e2e"};
 const struct name_map model_kind_names = NAME_MAP("model type", model_kind_spellings);
-static const char *const data_source_spellings[] = {"gas_drift", "csv", "inline", "synthetic"};
+static const char *const data_source_spellings[] = {"gas_drift", "csv", "inline", "synthetic",
+						    "whitened"};
 const struct name_map data_source_names = NAME_MAP("source", data_source_spellings);
 static const char *const replicate_over_spellings[] = {"seeds", "batches"};
 const struct name_map replicate_over_names = NAME_MAP("replicate_over", replicate_over_spellings);
@@ -18,7 +19,7 @@ const struct name_map plot_format_names = NAME_MAP("format", plot_format_spellin
 
 static const char *const claim_expect_spellings[] = {"faster", "slower", "similar",
 						     "not_faster", "tracks", "lower", "escapes",
-						     "stuck"};
+						     "stuck", "exact_curve", "under_bound"};
 const struct name_map claim_expect_names = NAME_MAP("", claim_expect_spellings);
 
 const char *claim_expect_name(enum claim_expect e)
@@ -77,6 +78,7 @@ void experiment_release(struct experiment *ex)
 	free(ex->data.path);
 	free(ex->data.X);
 	free(ex->data.Y);
+	free(ex->data.modes);
 	for (int i = 0; i < ex->n_runs; i++)
 		run_spec_release(&ex->runs[i]);
 	free(ex->runs);

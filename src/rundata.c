@@ -26,6 +26,9 @@ int rundata_load(const struct data_spec *spec, struct dataset *ds)
 	case DATA_SYNTHETIC:
 		return dataset_synthetic(ds, spec->m, spec->d, spec->k, spec->noise,
 					 spec->seed);
+	case DATA_WHITENED:
+		return dataset_whitened(ds, spec->m, spec->d, spec->k, spec->modes, spec->n_modes,
+					spec->seed);
 	}
 	return err_set(ERR_INPUT, "unknown data source");
 }

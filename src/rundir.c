@@ -48,6 +48,7 @@ void rundir_release(struct rundir *rd)
 		free(r->grid_edge);
 	}
 	claims_release(rd->claims, rd->n_claims);
+	free(rd->modes);
 	free(rd->runs);
 	free(rd->dir);
 	free(rd->title);
@@ -78,6 +79,7 @@ static int load_summary(struct rundir *rd)
 	size_t cap = 0;
 	long lineno = 0;
 	int col[N_COLS], rc = ERR_OK, alloc = 0, edge_col = -1, rep_col = -1, iter_col = -1;
+	int depth_col = -1, lr_col = -1, opt_col = -1;
 	while (getline(&line, &cap, f) != -1) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
@@ -100,6 +102,12 @@ static int load_summary(struct rundir *rd)
 					rep_col = i;
 				else if (strcmp(fields[i], "iterations") == 0)
 					iter_col = i;
+				else if (strcmp(fields[i], "depth") == 0)
+					depth_col = i;
+				else if (strcmp(fields[i], "lr") == 0)
+					lr_col = i;
+				else if (strcmp(fields[i], "optimizer") == 0)
+					opt_col = i;
 			continue;
 		}
 		int need = 0;
@@ -141,6 +149,9 @@ static int load_summary(struct rundir *rd)
 		r->min_loss = strtod(fields[col[C_MIN]], NULL);
 		r->selected = strcmp(fields[col[C_SEL]], "1") == 0;
 		r->seconds = NAN;
+		r->depth = depth_col >= 0 && depth_col < n ? (int)strtol(fields[depth_col], NULL, 10) : 0;
+		r->lr = lr_col >= 0 && lr_col < n ? strtod(fields[lr_col], NULL) : NAN;
+		r->gd = opt_col >= 0 && opt_col < n && strcmp(fields[opt_col], "gd") == 0;
 		if (!r->label || !r->group || !r->grid_point || !r->model || !r->status ||
 		    !r->csv || !r->grid_edge) {
 			rc = err_set(ERR_RUNTIME, "out of memory");
@@ -278,6 +289,13 @@ static int load_metadata(struct rundir *rd, int required)
 		rd->description = str_dup(desc->valuestring);
 	rd->data_note = data_note(root);
 	run_seconds(rd, cJSON_GetObjectItemCaseSensitive(root, "runs"));
+	const cJSON *modes = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "data"), "modes");
+	int nm = cJSON_IsArray(modes) ? cJSON_GetArraySize(modes) : 0;
+	if (nm && (rd->modes = malloc((size_t)nm * sizeof(double)))) {
+		const cJSON *m;
+		cJSON_ArrayForEach(m, modes)
+			rd->modes[rd->n_modes++] = cJSON_IsNumber(m) ? m->valuedouble : NAN;
+	}
 	const cJSON *man = cJSON_GetObjectItemCaseSensitive(root, "manifest");
 	rd->manifest_expected = cJSON_IsString(man);
 	const cJSON *lf = cJSON_GetObjectItemCaseSensitive(

@@ -7,7 +7,6 @@
 #include "overparam/loss.h"
 #include "overparam/model.h"
 #include "overparam/plot.h"
-#include "overparam/rng.h"
 #include "overparam/train.h"
 
 #include <math.h>
@@ -157,63 +156,22 @@ void saxe_compare(int N, double s, double u0, double lr, int e2e, const struct s
 #define SAXE_K 4
 #define SAXE_MAX_MODES 4
 
-/* Orthonormal columns: Gram-Schmidt, twice, on a (rows, cols) row-major
- * Gaussian matrix. */
-static void orthonormal(double *A, int rows, int cols, struct rng *g)
-{
-	for (int i = 0; i < rows * cols; i++)
-		A[i] = rng_normal(g);
-	for (int pass = 0; pass < 2; pass++)
-		for (int c = 0; c < cols; c++) {
-			for (int p = 0; p < c; p++) {
-				double dot = 0;
-				for (int r = 0; r < rows; r++)
-					dot += A[r * cols + c] * A[r * cols + p];
-				for (int r = 0; r < rows; r++)
-					A[r * cols + c] -= dot * A[r * cols + p];
-			}
-			double norm = 0;
-			for (int r = 0; r < rows; r++)
-				norm += A[r * cols + c] * A[r * cols + c];
-			for (int r = 0; r < rows; r++)
-				A[r * cols + c] /= sqrt(norm);
-		}
-}
-
 struct saxe_job {
 	int N, e2e, r;
-	double U[SAXE_K * SAXE_MAX_MODES], V[SAXE_D * SAXE_MAX_MODES]; /* (k, r), (d, r) */
+	const double *U, *V; /* the data's modes: (k, r), (d, r) */
+	const struct dataset_modes *modes;
 	const double *u0;
 	struct saxe_curve *curves;
 	int cap;
 	long T; /* the run's iterations ("final" is its last) */
 };
 
-/* The decoupled balanced start (load_init): layer values a = u0^(1/N). */
+/* The decoupled balanced start (load_init): model_init_decoupled with each
+ * mode's own u0. */
 static int decoupled_init(void *user, struct model *mod)
 {
 	struct saxe_job *j = user;
-	int rows, cols;
-	for (int l = 1; l <= model_n_layers(mod); l++) {
-		double *W = model_layer(mod, l, &rows, &cols);
-		memset(W, 0, (size_t)rows * cols * sizeof(double));
-		for (int q = 0; q < j->r; q++) {
-			double a = mod->kind == MODEL_E2E ? j->u0[q] : pow(j->u0[q], 1.0 / j->N);
-			if (rows == SAXE_K && cols == SAXE_D) /* W_N = W_1 = W_e, N = 1 or e2e */
-				for (int i = 0; i < rows; i++)
-					for (int c = 0; c < cols; c++)
-						W[i * cols + c] += j->U[i * j->r + q] * a * j->V[c * j->r + q];
-			else if (l == 1)
-				for (int c = 0; c < cols; c++)
-					W[q * cols + c] = a * j->V[c * j->r + q];
-			else if (l == model_n_layers(mod))
-				for (int i = 0; i < rows; i++)
-					W[i * cols + q] = j->U[i * j->r + q] * a;
-			else
-				W[q * cols + q] = a;
-		}
-	}
-	return ERR_OK;
+	return model_init_decoupled(mod, j->modes, j->u0, 0);
 }
 
 /* Every mode's strength u_q^T W_e v_q at each iteration (save callback,
@@ -270,40 +228,25 @@ int saxe_train(int N, int e2e, const double *s, const double *u0, int r, double 
 	if (r < 1 || r > SAXE_MAX_MODES || N < 1 || N > 16)
 		return err_set(ERR_INPUT, "saxe: 1..%d modes and depth 1..16", SAXE_MAX_MODES);
 	struct saxe_job j = {.N = N, .e2e = e2e, .r = r, .u0 = u0, .curves = curves};
-	struct rng g;
-	rng_seed(&g, 20140101);
-	orthonormal(j.U, SAXE_K, r, &g);
-	orthonormal(j.V, SAXE_D, r, &g);
-	/* X = sqrt(m) Q (Q's columns orthonormal): (1/m) X^T X = I; y = U S V^T x */
-	struct dataset ds = {.m = SAXE_M, .d = SAXE_D, .k = SAXE_K};
-	ds.X = malloc(SAXE_M * SAXE_D * sizeof(double));
-	ds.Y = calloc(SAXE_M * SAXE_K, sizeof(double));
+	struct dataset ds = {0};
 	double tau = 0;
 	for (int q = 0; q < r; q++)
 		tau = fmax(tau, 1.2 * saxe_flow_time(N, s[q], u0[q], 0.95 * s[q]));
 	long T = (long)ceil(tau / lr);
 	j.cap = (int)T + 2;
 	j.T = T;
-	int rc = ds.X && ds.Y ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
+	int rc = dataset_whitened(&ds, SAXE_M, SAXE_D, SAXE_K, s, r, 20140101);
+	if (!rc) {
+		j.modes = ds.modes;
+		j.U = ds.modes->U;
+		j.V = ds.modes->V;
+	}
 	for (int q = 0; q < r && !rc; q++) {
 		curves[q].t = malloc((size_t)j.cap * sizeof(long));
 		curves[q].u = malloc((size_t)j.cap * sizeof(double));
 		curves[q].n = 0;
 		if (!curves[q].t || !curves[q].u)
 			rc = err_set(ERR_RUNTIME, "out of memory");
-	}
-	if (!rc) {
-		orthonormal(ds.X, SAXE_M, SAXE_D, &g);
-		for (int i = 0; i < SAXE_M * SAXE_D; i++)
-			ds.X[i] *= sqrt((double)SAXE_M);
-		for (int i = 0; i < SAXE_M; i++)
-			for (int q = 0; q < r; q++) {
-				double vx = 0;
-				for (int c = 0; c < SAXE_D; c++)
-					vx += j.V[c * r + q] * ds.X[i * SAXE_D + c];
-				for (int o = 0; o < SAXE_K; o++)
-					ds.Y[i * SAXE_K + o] += j.U[o * r + q] * s[q] * vx;
-			}
 	}
 	struct loss loss;
 	loss_init(&loss, LOSS_LP, 2, LOSS_FORM_DATA);

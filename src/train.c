@@ -88,7 +88,20 @@ struct diag {
 	double twin_loss;
 	int emulate, n_sv;
 	double *svd_a, *svd_s, *svd_superb;
+	const struct dataset_modes *modes; /* diagnostics.modes: the data's */
+	double margin, L0;                  /* of the start (flow_bound) */
+	double flow_rate;                   /* 2 c^(2-2/N) lr, or NAN: no bound */
+	double gd_lr;                       /* the run's lr under GD, else NAN */
+	int depth;
 };
+
+/* The flow bound's rate from the margin (see record_modes). */
+static void set_flow_rate(struct diag *dg)
+{
+	dg->flow_rate = dg->margin > 0 && !isnan(dg->gd_lr)
+				? 2 * pow(dg->margin, 2.0 - 2.0 / dg->depth) * dg->gd_lr
+				: NAN;
+}
 
 static int diag_create(struct diag *dg, const struct run_spec *r,
 		       const struct dataset *ds, struct run_result *res, size_t max_rec)
@@ -97,7 +110,13 @@ static int diag_create(struct diag *dg, const struct run_spec *r,
 	int k = ds->k, d = ds->d, rc;
 	dg->emulate = r->emulate;
 	dg->n_sv = r->singular_values ? (k < d ? k : d) : 0;
-	res->n_extra = 2 * dg->emulate + dg->n_sv;
+	if (r->modes && !ds->modes)
+		return err_set(ERR_INPUT, "diagnostics.modes needs data.source \"whitened\"");
+	dg->modes = r->modes ? ds->modes : NULL;
+	dg->flow_rate = NAN;
+	dg->gd_lr = r->optim.kind == OPTIM_GD ? r->optim.lr : NAN;
+	dg->depth = r->depth;
+	res->n_extra = 2 * dg->emulate + dg->n_sv + (dg->modes ? dg->modes->r + 2 : 0);
 	if (res->n_extra == 0)
 		return ERR_OK;
 	res->extra_names = calloc(res->n_extra, sizeof(char *));
@@ -109,7 +128,9 @@ static int diag_create(struct diag *dg, const struct run_spec *r,
 	if (dg->emulate) {
 		struct run_spec twin = *r;
 		twin.model = MODEL_E2E;
-		if ((rc = model_create(&dg->twin, &twin, ds->m, d, k)))
+		if ((rc = model_create(&dg->twin, &twin, ds->m, d, k)) ||
+		    (r->init == LINNET_INIT_DECOUPLED &&
+		     (rc = model_init_decoupled(&dg->twin, ds->modes, NULL, r->init_std))))
 			return rc;
 		if ((rc = optim_create_for(&dg->twin_opt, r, MODEL_E2E, dg->twin.n_params)))
 			return rc;
@@ -119,6 +140,14 @@ static int diag_create(struct diag *dg, const struct run_spec *r,
 	for (int i = 0; i < dg->n_sv; i++) {
 		snprintf(name, sizeof(name), "sv%d", i + 1);
 		res->extra_names[col++] = strdup(name);
+	}
+	for (int i = 0; dg->modes && i < dg->modes->r; i++) {
+		snprintf(name, sizeof(name), "mode%d", i + 1);
+		res->extra_names[col++] = strdup(name);
+	}
+	if (dg->modes) {
+		res->extra_names[col++] = strdup("margin");
+		res->extra_names[col++] = strdup("flow_bound");
 	}
 	for (int i = 0; i < res->n_extra; i++)
 		if (!res->extra_names[i])
@@ -197,7 +226,8 @@ double train_bytes_needed(const struct run_spec *r, const struct dataset *ds)
 	free(n);
 	/* The log: a row (iteration, loss, |W_e|, imbalance) per log_every
 	 * iterations, and the first and last, with the diagnostics' columns. */
-	double extra = 2.0 * r->emulate + (r->singular_values ? (k < d ? k : d) : 0);
+	double extra = 2.0 * r->emulate + (r->singular_values ? (k < d ? k : d) : 0) +
+		       (r->modes && ds->modes ? ds->modes->r + 2 : 0);
 	double rows = (double)r->iterations / (double)r->log_every + 2;
 	/* weights, gradient, optimizer state, a checkpoint copy; A_j, B_j, the
 	 * imbalance workspace (the largest layer, linnet.c: allocated for every
@@ -209,6 +239,46 @@ double train_bytes_needed(const struct run_spec *r, const struct dataset *ds)
 	if (r->emulate)
 		doubles += 4.0 * k * d;
 	return 8.0 * doubles;
+}
+
+/* diagnostics.modes into x: each mode's strength u_q^T W_e v_q, the
+ * start's deficiency margin c = s_min(Phi) - |W_e(0) - Phi|_F (Phi =
+ * U S V^T; s_min 0 unless the modes span min(k, d)), and the bound the
+ * gradient flow keeps the loss under from a balanced start with c > 0:
+ * along the flow dL/dtau = -<grad, P(grad)> <= -2 s_min(W_e)^(2-2/N) L
+ * (Eq. 10's preconditioner P has no eigenvalue below s_min^(2-2/N), and
+ * |grad|^2 = 2 L here), and s_min(W_e) >= c while |W_e - Phi| does not
+ * grow, so L(t) <= L(0) exp(-2 c^(2-2/N) lr t). NAN where it does not
+ * apply (c <= 0, or an optimizer other than GD). */
+static void record_modes(struct diag *dg, const struct model *mod, long t, double loss, double *x)
+{
+	const struct dataset_modes *md = dg->modes;
+	int r = md->r, k = mod->k, d = mod->d;
+	for (int q = 0; q < r; q++) {
+		double u = 0;
+		for (int i = 0; i < k; i++)
+			for (int j = 0; j < d; j++)
+				u += md->U[(size_t)i * r + q] * mod->We[(size_t)i * d + j] * md->V[(size_t)j * r + q];
+		x[q] = u;
+	}
+	if (t == 0) {
+		double dist = 0, smin = r == (k < d ? k : d) ? INFINITY : 0;
+		for (int q = 0; q < r; q++)
+			smin = fmin(smin, md->s[q]);
+		for (int i = 0; i < k; i++)
+			for (int j = 0; j < d; j++) {
+				double phi = 0;
+				for (int q = 0; q < r; q++)
+					phi += md->U[(size_t)i * r + q] * md->s[q] * md->V[(size_t)j * r + q];
+				double e = mod->We[(size_t)i * d + j] - phi;
+				dist += e * e;
+			}
+		dg->margin = smin - sqrt(dist);
+		dg->L0 = loss;
+		set_flow_rate(dg);
+	}
+	x[r] = dg->margin;
+	x[r + 1] = isnan(dg->flow_rate) ? NAN : dg->L0 * exp(-dg->flow_rate * (double)t);
 }
 
 static void record(struct run_result *res, struct model *mod, struct diag *dg,
@@ -243,6 +313,8 @@ static void record(struct run_result *res, struct model *mod, struct diag *dg,
 		for (int i = 0; i < dg->n_sv; i++)
 			x[col++] = info == 0 ? dg->svd_s[i] : NAN;
 	}
+	if (dg->modes)
+		record_modes(dg, mod, t, loss, x + col);
 }
 
 /* One run's state between steps, so that runs can be stepped one at a
@@ -286,6 +358,9 @@ static int state_begin(struct run_state *s, const struct run_spec *r,
 	if (!res->rec)
 		return err_set(ERR_RUNTIME, "out of memory");
 	int rc = model_create(&s->mod, r, ds->m, ds->d, ds->k);
+	if (!rc && r->init == LINNET_INIT_DECOUPLED &&
+	    (rc = model_init_decoupled(&s->mod, ds->modes, NULL, r->init_std)))
+		model_release(&s->mod);
 	if (rc) {
 		run_result_release(res);
 		return rc;
@@ -324,6 +399,11 @@ static int state_begin(struct run_state *s, const struct run_spec *r,
 				       opts->prior_extra + (size_t)i * res->n_extra,
 				       res->n_extra * sizeof(double));
 			res->n_rec++;
+		}
+		if (dg->modes && opts->n_prior > 0) { /* the start's, from its row */
+			dg->margin = opts->prior_extra[res->n_extra - 2];
+			dg->L0 = opts->prior[0].loss;
+			set_flow_rate(dg);
 		}
 	}
 	s->start = clock_seconds();
@@ -460,7 +540,7 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 
 int train_batch_eligible(const struct run_spec *r, const struct dataset *ds)
 {
-	return ds->k == 1 && !r->emulate && !r->singular_values;
+	return ds->k == 1 && !r->emulate && !r->singular_values && !r->modes;
 }
 
 int train_batch(const struct run_spec *const *runs, int n, const struct loss *loss,

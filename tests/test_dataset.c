@@ -224,6 +224,50 @@ static void test_sha256(void)
 		       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+/* Whitened data: (1/m) X^T X = I, U and V orthonormal, Y = X V S U^T, all
+ * to rounding (1e-13); the refusals of impossible shapes. */
+static void test_whitened(void)
+{
+	struct dataset ds;
+	const double s[2] = {2, 0.5};
+	int m = 50, d = 7, k = 3, r = 2;
+	check_true("whitened: made", dataset_whitened(&ds, m, d, k, s, r, 99) == 0 && ds.modes);
+	double worst_x = 0, worst_u = 0, worst_y = 0;
+	for (int a = 0; a < d; a++)
+		for (int b = 0; b < d; b++) {
+			double g = 0;
+			for (int i = 0; i < m; i++)
+				g += ds.X[i * d + a] * ds.X[i * d + b];
+			worst_x = fmax(worst_x, fabs(g / m - (a == b)));
+		}
+	for (int p = 0; p < r; p++)
+		for (int q = 0; q < r; q++) {
+			double gu = 0, gv = 0;
+			for (int i = 0; i < k; i++)
+				gu += ds.modes->U[i * r + p] * ds.modes->U[i * r + q];
+			for (int i = 0; i < d; i++)
+				gv += ds.modes->V[i * r + p] * ds.modes->V[i * r + q];
+			worst_u = fmax(worst_u, fmax(fabs(gu - (p == q)), fabs(gv - (p == q))));
+		}
+	for (int i = 0; i < m; i++)
+		for (int o = 0; o < k; o++) {
+			double y = 0;
+			for (int q = 0; q < r; q++) {
+				double vx = 0;
+				for (int c = 0; c < d; c++)
+					vx += ds.modes->V[c * r + q] * ds.X[i * d + c];
+				y += ds.modes->U[o * r + q] * s[q] * vx;
+			}
+			worst_y = fmax(worst_y, fabs(y - ds.Y[i * k + o]));
+		}
+	check_true("whitened: (1/m) X^T X = I to 1e-13", worst_x < 1e-13);
+	check_true("whitened: U, V orthonormal to 1e-13", worst_u < 1e-13);
+	check_true("whitened: Y = U S V^T x to 1e-13", worst_y < 1e-13);
+	dataset_release(&ds);
+	check_true("whitened: m < d refused", dataset_whitened(&ds, 5, 7, 3, s, 2, 1) == ERR_INPUT);
+	check_true("whitened: more modes than k refused", dataset_whitened(&ds, 50, 7, 1, s, 2, 1) == ERR_INPUT);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--mirror") == 0) {
@@ -239,6 +283,7 @@ int main(int argc, char **argv)
 	test_csv_fixtures();
 	test_standardize();
 	test_sha256();
+	test_whitened();
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)

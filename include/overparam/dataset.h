@@ -22,12 +22,21 @@ struct dataset_file {
 	int rows_used; /* rows kept (e.g. of the selected gas) */
 };
 
+/* The targets' modes of whitened data: Y = X V S U^T, S = diag(s). */
+struct dataset_modes {
+	int r;
+	double *s; /* (r) */
+	double *U; /* (k, r) row-major, orthonormal columns */
+	double *V; /* (d, r) row-major, orthonormal columns */
+};
+
 struct dataset {
 	int m, d, k;
 	double *X; /* (m, d) row-major, owned */
 	double *Y; /* (m, k) row-major, owned */
 	struct dataset_file *files; /* files read, owned; NULL for generated data */
 	int n_files;
+	struct dataset_modes *modes; /* whitened data's, owned; else NULL */
 };
 
 /* Releases everything the dataset owns and zeroes it. Accepts a zeroed one. */
@@ -64,5 +73,13 @@ int dataset_from_arrays(struct dataset *ds, int m, int d, int k,
  * N(0, 1/d) entries, Y = X W*^T + noise * N(0, 1). Deterministic in seed. */
 int dataset_synthetic(struct dataset *ds, int m, int d, int k, double noise,
 		      unsigned long long seed);
+
+/* Whitened data with targets of chosen singular values (saxe.h): X =
+ * sqrt(m) Q with Q's d columns orthonormal, so (1/m) X^T X = I (to
+ * rounding); U (k, r) and V (d, r) with orthonormal columns; y = U S V^T x
+ * exactly (no noise), S = diag(s[0..r)). Needs m >= d and r <= min(k, d);
+ * deterministic in seed. ds->modes keeps s, U and V. */
+int dataset_whitened(struct dataset *ds, int m, int d, int k, const double *s, int r,
+		     unsigned long long seed);
 
 #endif

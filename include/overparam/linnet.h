@@ -37,9 +37,12 @@ enum linnet_init {
 	LINNET_INIT_NORMAL,   /* every entry N(0, std^2) */
 	LINNET_INIT_IDENTITY, /* rectangular identity + N(0, std^2) noise */
 	LINNET_INIT_BALANCED, /* Eq. 7 holds exactly; W_e ~ N(0, std^2) entries */
+	LINNET_INIT_DECOUPLED, /* zeros here; the model then aligns every layer
+				  with whitened data's modes (model_init_decoupled) */
 };
 
-/* The schemes' names, in enum order ("normal", "identity", "balanced"). */
+/* The schemes' names, in enum order ("normal", "identity", "balanced",
+ * "decoupled"). */
 extern const struct name_map linnet_init_names;
 
 /* Allocates a network of depth N >= 1 with hidden widths hidden[0..N-2]

@@ -31,6 +31,14 @@ struct model {
 
 /* Builds and initializes the model of run r for data of shape (m, d, k). */
 int model_create(struct model *mod, const struct run_spec *r, int m, int d, int k);
+
+/* The decoupled balanced start of whitened data's modes (saxe.h): mode q's
+ * strength u0[q] (u0 NULL: every mode u0_all), every layer's value of it
+ * u0^(1/N): W_1 = diag(a) V^T, W_j = diag(a), W_N = U diag(a) (the first r
+ * units; the rest zero), or W_e = U diag(u0) V^T for e2e models. ERR_INPUT
+ * without modes or with a hidden layer narrower than them. */
+int model_init_decoupled(struct model *mod, const struct dataset_modes *md, const double *u0,
+			 double u0_all);
 void model_release(struct model *mod);
 
 /* Deep models: mod->We = W_N ... W_1 from the current layers (and the

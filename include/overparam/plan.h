@@ -15,7 +15,7 @@
 #include "overparam/optim.h"
 #include "overparam/preprocess.h"
 
-enum data_source { DATA_GAS_DRIFT, DATA_CSV, DATA_INLINE, DATA_SYNTHETIC };
+enum data_source { DATA_GAS_DRIFT, DATA_CSV, DATA_INLINE, DATA_SYNTHETIC, DATA_WHITENED };
 
 /* "gas_drift", "csv", "inline", "synthetic" */
 extern const struct name_map data_source_names;
@@ -31,7 +31,9 @@ struct data_spec {
 	int m, d, k;         /* inline and synthetic shapes */
 	double *X, *Y;       /* inline data, owned */
 	double noise;        /* synthetic */
-	unsigned long long seed; /* synthetic */
+	unsigned long long seed; /* synthetic, whitened */
+	double *modes;       /* whitened: the targets' singular values, owned */
+	int n_modes;
 	enum preprocess_mode preprocess;
 };
 
@@ -59,6 +61,8 @@ struct run_spec {
 	int emulate;        /* deep runs: step an Eq. 10/12 twin alongside and
 			       log its loss and its distance to W_e */
 	int singular_values; /* log the singular values of W_e */
+	int modes;          /* whitened data: log each mode's strength, the
+			       deficiency margin and the gradient-flow bound */
 	int replicate;      /* 0..replicates-1: over seeds, init seed = seed +
 			       replicate; over batches, the data without the
 			       replicate-th batch file */
@@ -102,9 +106,16 @@ struct select_spec {
  *   lower       a's mean over the last tenth of the logged rows is at most
  *               1/1.25 of b's (for noisy curves, such as a batch loss)
  *   escapes     a's loss first falls below 0.99 L(0) within [after, before]
- *   stuck       a's loss never falls below 0.99 L(0) */
+ *   stuck       a's loss never falls below 0.99 L(0)
+ *   exact_curve whitened data, GD: every mode's strength (columns mode1..)
+ *               lies within twice Euler's first-order gap of its exact
+ *               flow at every logged iteration (saxe.h); b is a again
+ *   under_bound whitened data, GD, a start with a deficiency margin: the
+ *               loss stays under its gradient-flow bound (flow_bound) at
+ *               every logged iteration; b is a again */
 enum claim_expect { CLAIM_FASTER, CLAIM_SLOWER, CLAIM_SIMILAR, CLAIM_NOT_FASTER,
-		    CLAIM_TRACKS, CLAIM_LOWER, CLAIM_ESCAPES, CLAIM_STUCK };
+		    CLAIM_TRACKS, CLAIM_LOWER, CLAIM_ESCAPES, CLAIM_STUCK, CLAIM_EXACT_CURVE,
+		    CLAIM_UNDER_BOUND };
 
 struct claim {
 	char *text;

@@ -14,6 +14,9 @@ struct rundir_run {
 	int index; /* 1-based, in the plan of the whole config */
 	int replicate; /* 1..n_replicates (1 without replicates) */
 	long iterations; /* the run's planned iterations, or -1 (not in the summary) */
+	int depth;       /* N, or 0 (not in the summary) */
+	double lr;       /* its learning rate, or NAN */
+	int gd;          /* its optimizer is plain GD */
 	long last_iter, diverged_at, reached_at;
 	double initial_loss, final_loss, min_loss;
 	double seconds; /* its training time (metadata.json; for a grid point
@@ -35,6 +38,8 @@ struct rundir {
 				 floor at [r - 1] (NAN unknown), owned; or NULL */
 	int n_subset_floor;
 	int manifest_expected; /* metadata.json says it has SHA256SUMS (manifest.h) */
+	double *modes;         /* whitened data's singular values (metadata.json), owned, or NULL */
+	int n_modes;
 	struct claim *claims; /* from metadata.json, owned */
 	int n_claims;
 };
