@@ -65,6 +65,22 @@ static const char *const col_names[N_COLS] = {
 	"diverged_at", "reached_at", "initial_loss", "final_loss", "min_loss",
 	"selected", "csv"};
 
+/* summary.csv's columns that older directories lack (-1: absent). */
+struct optional_cols {
+	int edge, rep, iter, depth, lr, opt;
+};
+
+static void optional_columns(char **fields, int n, struct optional_cols *o)
+{
+	static const char *const names[] = {"grid_edge", "replicate", "iterations", "depth", "lr",
+					    "optimizer"};
+	int *at[] = {&o->edge, &o->rep, &o->iter, &o->depth, &o->lr, &o->opt};
+	for (int i = 0; i < n; i++)
+		for (int c = 0; c < 6; c++)
+			if (strcmp(fields[i], names[c]) == 0)
+				*at[c] = i;
+}
+
 static int load_summary(struct rundir *rd)
 {
 	char *path = path_join(rd->dir, "summary.csv");
@@ -78,8 +94,8 @@ static int load_summary(struct rundir *rd)
 	char *line = NULL, *fields[64];
 	size_t cap = 0;
 	long lineno = 0;
-	int col[N_COLS], rc = ERR_OK, alloc = 0, edge_col = -1, rep_col = -1, iter_col = -1;
-	int depth_col = -1, lr_col = -1, opt_col = -1;
+	int col[N_COLS], rc = ERR_OK, alloc = 0;
+	struct optional_cols o = {-1, -1, -1, -1, -1, -1};
 	while (getline(&line, &cap, f) != -1) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
@@ -95,19 +111,7 @@ static int load_summary(struct rundir *rd)
 					goto out;
 				}
 			}
-			for (int i = 0; i < n && i < 64; i++) /* optional: older directories */
-				if (strcmp(fields[i], "grid_edge") == 0)
-					edge_col = i;
-				else if (strcmp(fields[i], "replicate") == 0)
-					rep_col = i;
-				else if (strcmp(fields[i], "iterations") == 0)
-					iter_col = i;
-				else if (strcmp(fields[i], "depth") == 0)
-					depth_col = i;
-				else if (strcmp(fields[i], "lr") == 0)
-					lr_col = i;
-				else if (strcmp(fields[i], "optimizer") == 0)
-					opt_col = i;
+			optional_columns(fields, n < 64 ? n : 64, &o);
 			continue;
 		}
 		int need = 0;
@@ -135,12 +139,12 @@ static int load_summary(struct rundir *rd)
 		r->model = str_dup(fields[col[C_MODEL]]);
 		r->status = str_dup(fields[col[C_STATUS]]);
 		r->csv = str_dup(fields[col[C_CSV]]);
-		r->grid_edge = str_dup(edge_col >= 0 && edge_col < n ? fields[edge_col] : "");
+		r->grid_edge = str_dup(o.edge >= 0 && o.edge < n ? fields[o.edge] : "");
 		r->index = (int)strtol(fields[col[C_INDEX]], NULL, 10);
-		r->replicate = rep_col >= 0 && rep_col < n ? (int)strtol(fields[rep_col], NULL, 10) : 1;
+		r->replicate = o.rep >= 0 && o.rep < n ? (int)strtol(fields[o.rep], NULL, 10) : 1;
 		if (r->replicate > rd->n_replicates)
 			rd->n_replicates = r->replicate;
-		r->iterations = iter_col >= 0 && iter_col < n ? strtol(fields[iter_col], NULL, 10) : -1;
+		r->iterations = o.iter >= 0 && o.iter < n ? strtol(fields[o.iter], NULL, 10) : -1;
 		r->last_iter = strtol(fields[col[C_LAST]], NULL, 10);
 		r->diverged_at = strtol(fields[col[C_DIV]], NULL, 10);
 		r->reached_at = strtol(fields[col[C_REACH]], NULL, 10);
@@ -149,9 +153,9 @@ static int load_summary(struct rundir *rd)
 		r->min_loss = strtod(fields[col[C_MIN]], NULL);
 		r->selected = strcmp(fields[col[C_SEL]], "1") == 0;
 		r->seconds = NAN;
-		r->depth = depth_col >= 0 && depth_col < n ? (int)strtol(fields[depth_col], NULL, 10) : 0;
-		r->lr = lr_col >= 0 && lr_col < n ? strtod(fields[lr_col], NULL) : NAN;
-		r->gd = opt_col >= 0 && opt_col < n && strcmp(fields[opt_col], "gd") == 0;
+		r->depth = o.depth >= 0 && o.depth < n ? (int)strtol(fields[o.depth], NULL, 10) : 0;
+		r->lr = o.lr >= 0 && o.lr < n ? strtod(fields[o.lr], NULL) : NAN;
+		r->gd = o.opt >= 0 && o.opt < n && strcmp(fields[o.opt], "gd") == 0;
 		if (!r->label || !r->group || !r->grid_point || !r->model || !r->status ||
 		    !r->csv || !r->grid_edge) {
 			rc = err_set(ERR_RUNTIME, "out of memory");
