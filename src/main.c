@@ -108,22 +108,26 @@ struct plot_args {
 	int size[2];   /* width, height in pixels; 0: 1000 x 750 per panel */
 };
 
+/* "AxB" with lo <= A, B <= hi into out[0..1]; 0, or -1 when text is not. */
+static int parse_pair(const char *text, int *out, int lo, int hi)
+{
+	char x, extra;
+	return sscanf(text, "%d%c%d%c", &out[0], &x, &out[1], &extra) == 3 && x == 'x' &&
+			       out[0] >= lo && out[1] >= lo && out[0] <= hi && out[1] <= hi
+		       ? 0
+		       : -1;
+}
+
 static int parse_size(const char *text, void *field)
 {
-	int *wh = field;
-	char x, extra;
-	if (sscanf(text, "%d%c%d%c", &wh[0], &x, &wh[1], &extra) != 3 || x != 'x' || wh[0] < 100 ||
-	    wh[1] < 100 || wh[0] > 20000 || wh[1] > 20000)
+	if (parse_pair(text, field, 100, 20000))
 		return err_set(ERR_INPUT, "--size needs WIDTHxHEIGHT in pixels (100..20000 each), got '%s'", text);
 	return ERR_OK;
 }
 
 static int parse_layout(const char *text, void *field)
 {
-	int *rc = field;
-	char x, extra;
-	if (sscanf(text, "%d%c%d%c", &rc[0], &x, &rc[1], &extra) != 3 || x != 'x' || rc[0] < 1 ||
-	    rc[1] < 1 || rc[0] > 20 || rc[1] > 20)
+	if (parse_pair(text, field, 1, 20))
 		return err_set(ERR_INPUT, "--layout needs ROWSxCOLS (1..20 each), got '%s'", text);
 	return ERR_OK;
 }
