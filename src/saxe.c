@@ -175,32 +175,13 @@ static int decoupled_init(void *user, struct model *mod)
 }
 
 /* Every mode's strength u_q^T W_e v_q at each iteration (save callback,
- * every iteration): W_e as the product of the layers as they are. */
+ * every iteration; mod->We is the evaluated iteration's W_e). */
 static int record_modes(void *user, const char *tag, const struct model *mod)
 {
 	struct saxe_job *j = user;
 	/* "init" (t = 0), "iter_000000007", and "final" (t = T: a diverged run
 	 * is refused by saxe_train) */
 	long t = !strcmp(tag, "final") ? j->T : !strncmp(tag, "iter_", 5) ? atol(tag + 5) : 0;
-	double We[SAXE_K * SAXE_D], P[SAXE_K * SAXE_D], T[SAXE_K * SAXE_D];
-	int rows, cols, L = model_n_layers(mod), pr = SAXE_D;
-	/* P = W_l ... W_1, (pr, SAXE_D) */
-	double *W = model_layer(mod, 1, &rows, &cols);
-	memcpy(P, W, (size_t)rows * cols * sizeof(double));
-	pr = rows;
-	for (int l = 2; l <= L; l++) {
-		W = model_layer(mod, l, &rows, &cols);
-		for (int i = 0; i < rows; i++)
-			for (int c = 0; c < SAXE_D; c++) {
-				double sum = 0;
-				for (int e = 0; e < cols; e++)
-					sum += W[i * cols + e] * P[e * SAXE_D + c];
-				T[i * SAXE_D + c] = sum;
-			}
-		memcpy(P, T, (size_t)rows * SAXE_D * sizeof(double));
-		pr = rows;
-	}
-	memcpy(We, P, (size_t)pr * SAXE_D * sizeof(double));
 	for (int q = 0; q < j->r; q++) {
 		struct saxe_curve *c = &j->curves[q];
 		if (c->n == j->cap)
@@ -208,7 +189,7 @@ static int record_modes(void *user, const char *tag, const struct model *mod)
 		double u = 0;
 		for (int i = 0; i < SAXE_K; i++)
 			for (int e = 0; e < SAXE_D; e++)
-				u += j->U[i * j->r + q] * We[i * SAXE_D + e] * j->V[e * j->r + q];
+				u += j->U[i * j->r + q] * mod->We[i * SAXE_D + e] * j->V[e * j->r + q];
 		c->t[c->n] = t;
 		c->u[c->n++] = u;
 	}
