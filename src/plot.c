@@ -162,6 +162,39 @@ static int emit_bands(FILE *f, const struct rundir *rd, int panel, const char *x
 	return drawn;
 }
 
+/* The 1-based column of run i's CSV that holds flow_bound, when it has one
+ * with a finite value (diagnostics.modes from a start with a deficiency
+ * margin); else 0. */
+static int bound_column(const struct rundir *rd, int i)
+{
+	struct curve c;
+	if (rundir_curve_column(rd, i, "flow_bound", &c)) {
+		err_clear(); /* no such column: nothing to draw */
+		return 0;
+	}
+	int finite = 0;
+	for (int k = 0; k < c.n && !finite; k++)
+		finite = isfinite(c.loss[k]);
+	curve_release(&c);
+	if (!finite)
+		return 0;
+	char *path = path_join(rd->dir, rd->runs[i].csv);
+	FILE *f = path ? fopen(path, "r") : NULL;
+	char line[4096];
+	int col = 0;
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		int k = 1;
+		for (char *name = strtok(line, ","); name && !col; name = strtok(NULL, ","), k++)
+			if (!strcmp(name, "flow_bound"))
+				col = k;
+	}
+	if (f)
+		fclose(f);
+	free(path);
+	return col;
+}
+
 /* One panel: the loss curves of rd, CSV paths prefixed with prefix (the
  * run directory as seen from gnuplot's working directory). Each group's
  * winner; a group without one (every run diverged) shows its longest-lived
@@ -239,6 +272,13 @@ static int emit_panel(FILE *f, const struct rundir *rd, const char *prefix, int 
 			put_gp_string(f, title);
 		}
 		n_plotted++;
+		int bound_col = r->selected ? bound_column(rd, i) : 0;
+		if (bound_col) { /* diagnostics.modes: the gradient-flow bound beside it */
+			char title[512];
+			snprintf(title, sizeof(title), "%s: gradient-flow bound", r->label);
+			fprintf(f, ", \\\n     '' skip 1 using %s:%d with lines lw 1 dt 4 title ", x, bound_col);
+			put_gp_string(f, title);
+		}
 	}
 	double floor = rundir_loss_floor(rd, 1);
 	if (n_plotted > 0 && isfinite(floor) && floor > 0) {

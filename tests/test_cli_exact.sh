@@ -38,6 +38,10 @@ awk -F, 'NR == 2 { d = $6 - 1; if (d < 0) d = -d; exit !(d < 1e-12) }' "$tmp/icl
 expect_rc 0 "report iclr" "$bin" report "$tmp/iclr"
 [ "$(grep -c 'stays under the flow bound | reproduced |' "$tmp/out")" = 3 ] && ok || bad "under_bound: $(grep 'flow bound' "$tmp/out")"
 grep -q 'no margin, no bound | \*\*not checked\*\*' "$tmp/out" && ok || bad "under_bound without a margin: $(grep 'no margin' "$tmp/out")"
+# the plot draws each bound beside its run; none for the start without a margin
+expect_rc 0 "plot iclr" "$bin" plot "$tmp/iclr"
+[ "$(grep -c "gradient-flow bound'" "$tmp/iclr/plot.gp")" = 3 ] && ! grep -q "random balanced start: gradient-flow bound" "$tmp/iclr/plot.gp" &&
+	ok || bad "flow bounds in plot.gp: $(grep -o "'[^']*gradient-flow bound'" "$tmp/iclr/plot.gp")"
 
 # Refused before anything is written
 expect_rc 2 "decoupled without whitened data" "$bin" run "$tmp/toy.json" -o "$tmp/r1" --set 'runs[0].init.scheme="decoupled"'
