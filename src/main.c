@@ -226,7 +226,7 @@ static const struct command commands[] = {
 	 "  report DIR...  Markdown report of run directories: loss levels reached,\n"
 	 "                 the verdict of each claim in their configs (to FILE or stdout)\n",
 	 OPTIONS(report_opts), main_report},
-	{"compare", "compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...] | compare A B --summary",
+	{"compare", "compare EXPECTED ACTUAL [--rtol R] [--atol A] [--columns C,...] [--summary]",
 	 "  compare E A    compare two run directories (or two run CSVs) point by point:\n"
 	 "                 |a - e| <= atol + rtol |e| (defaults 1e-9, 1e-12); exit 0 if\n"
 	 "                 within tolerance, 1 if not (says where they part), 2 on bad input\n",
@@ -244,7 +244,8 @@ static const struct command commands[] = {
 	 "  ls [DIR...]    the run directories under results/ (or in and under each DIR):\n"
 	 "                 config, status (running with its PID, complete, interrupted,\n"
 	 "                 stopped), runs finished, started, elapsed, time left, and\n"
-	 "                 the best final loss per group, from their metadata.json\n",
+	 "                 the best final loss per group, from metadata.json and\n"
+	 "                 summary.csv\n",
 	 OPTIONS(ls_opts), main_ls},
 	{"keys", "keys [--set-paths]",
 	 "  keys           the config keys of every flat section as the README's reference\n"
