@@ -38,7 +38,7 @@ _overparam()
 	ls) opts="--json --help" ;;
 	export) opts="--format -o --output --help" ;;
 	check) opts="claim1 theorem2 saxe all --help" ;;
-	bench) opts="convnet --help" ;;
+	bench) opts="convnet --plot --help" ;;
 	help) opts="run merge plot report compare ls export check keys bench" ;;
 	*) opts="--help" ;;
 	esac

@@ -4,12 +4,15 @@
 #include "overparam/plan.h"
 #include "overparam/dataset.h"
 #include "overparam/error.h"
+#include "overparam/fileio.h"
 #include "overparam/kernels.h"
 #include "overparam/model.h"
 #include "overparam/optim.h"
 #include "overparam/parallel.h"
+#include "overparam/plot.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -98,98 +101,185 @@ out:
 	return per;
 }
 
-/* The compute roof of our kernels on this machine: GFLOP/s of the batched
- * l4 pass over 16 rows that stay in L1 (4 flops per row, column and model:
- * the dot's and the gradient's fma). */
-static double compute_roof(const struct dataset *ds)
+/* The fastest and slowest of a figure's repetitions. */
+struct figure {
+	double lo, hi;
+};
+
+static void figure_add(struct figure *f, double x)
 {
-	enum { ROWS = 16, MODELS = 8 };
-	double W[MODELS * 128], G[MODELS * 128], L[MODELS], work[16 * 8];
-	int d = ds->d < 128 ? ds->d : 128;
-	struct lp_rule lp;
-	lp_rule_init(&lp, 4);
-	for (int i = 0; i < MODELS * d; i++)
-		W[i] = 1e-3 * (i % 7);
-	double best = 1e30;
-	for (int rep = 0; rep < 5; rep++) {
-		double t0 = clock_seconds();
-		for (int i = 0; i < 2000; i++)
-			kern_lp_chunk_batch(&lp, ROWS, d, ds->X, ds->Y, MODELS, W, 1e-3, L, G, work);
-		double per = (clock_seconds() - t0) / 2000;
-		if (per < best)
-			best = per;
-	}
-	return 4.0 * ROWS * d * MODELS / best / 1e9;
+	if (!(f->lo <= x))
+		f->lo = x;
+	if (!(f->hi >= x))
+		f->hi = x;
 }
 
-int bench_run(FILE *out, long steps)
+/* (slowest - fastest) / fastest, in percent. */
+static double spread(const struct figure *f)
+{
+	return 100 * (f->hi - f->lo) / f->lo;
+}
+
+#define BENCH_REPS 5
+#define PROBE_ROUNDS 1000000L
+
+static const struct bench_case {
+	int depth, width;
+	double p;
+	enum loss_form form;
+	const char *name;
+} cases[] = {
+	{1, 1, 4, LOSS_FORM_DATA, "l4"},        {3, 1, 4, LOSS_FORM_DATA, "l4"},
+	{3, 100, 4, LOSS_FORM_DATA, "l4"},      {1, 1, 2, LOSS_FORM_DATA, "l2 data"},
+	{3, 100, 2, LOSS_FORM_DATA, "l2 data"}, {1, 1, 2, LOSS_FORM_GRAM, "l2 gram"},
+	{3, 1, 2, LOSS_FORM_GRAM, "l2 gram"},   {3, 100, 2, LOSS_FORM_GRAM, "l2 gram"},
+};
+#define N_CASES (int)(sizeof(cases) / sizeof(cases[0]))
+/* a row: case c on 1 or 2 threads, alone (batch 1) or as one of 32 */
+#define N_ROWS (2 * 2 * N_CASES)
+#define ROW(c, threads, batched) (((threads) - 1) * 2 * N_CASES + 2 * (c) + (batched))
+
+/* One repetition of every row (the rows that exist: batches of 32 for the
+ * width-1 data passes), each timed for steps steps, into fig. */
+static int time_rows(const struct dataset *ds, long steps, struct figure *fig)
+{
+	int rc = ERR_OK;
+	for (int threads = 1; threads <= 2 && !rc; threads++) {
+		struct par_pool *pool;
+		if ((rc = par_create(&pool, threads)))
+			break;
+		for (int c = 0; c < N_CASES && !rc; c++) {
+			struct loss loss;
+			loss_init(&loss, LOSS_LP, cases[c].p, cases[c].form);
+			if ((rc = loss_prepare(&loss, ds, pool)))
+				break;
+			figure_add(&fig[ROW(c, threads, 0)],
+				   time_steps(ds, &loss, cases[c].depth, cases[c].width, steps));
+			if (cases[c].form == LOSS_FORM_DATA && cases[c].width == 1)
+				figure_add(&fig[ROW(c, threads, 1)],
+					   time_batch(ds, &loss, cases[c].depth, 1, 32, steps / 4 + 1));
+			loss_release(&loss);
+		}
+		par_free(pool);
+	}
+	return rc;
+}
+
+/* The roofline figure: each data-pass row's GFLOP/s per model at its
+ * intensity (flops per byte of X read: 0.5 alone, 16 for one of 32 sharing
+ * the read) under the one-core roofs of the read bandwidth and the FMA
+ * peak measured in the same run, and the two-core FMA peak. */
+static int write_plot(const char *path, const struct figure *fig, double bytes, double flops,
+		      double bw, double peak)
+{
+	size_t n = strlen(path) + 4;
+	char *gp = malloc(n);
+	if (!gp)
+		return err_set(ERR_RUNTIME, "out of memory");
+	snprintf(gp, n, "%s.gp", path);
+	struct afile af = {0};
+	int rc = afile_open(&af, gp);
+	if (rc) {
+		free(gp);
+		return rc;
+	}
+	FILE *f = af.f;
+	fprintf(f, "# overparam bench --plot: the roofline of this run; rerun with: gnuplot %s\n"
+		   "set terminal pngcairo size 1000,700 noenhanced font 'Sans,10'\nset output '%s'\n"
+		   "set logscale xy\nset xlabel 'flops per byte of X read'\nset ylabel 'GFLOP/s'\n"
+		   "set grid\nset key top left\nset xrange [0.1:100]\n"
+		   "set title 'overparam bench: the data passes under the read (%.1f GB/s) and FMA (%.1f GFLOP/s) roofs'\n"
+		   "roof(x) = x * %.6g < %.6g ? x * %.6g : %.6g\n$rows << EOD\n",
+		gp, path, bw, peak, bw, peak, bw, peak);
+	for (int c = 0; c < N_CASES; c++)
+		for (int threads = 1; threads <= 2; threads++)
+			for (int b = 0; b < 2; b++) {
+				const struct figure *g = &fig[ROW(c, threads, b)];
+				if (cases[c].form != LOSS_FORM_DATA || !(g->lo > 0))
+					continue;
+				double per_model = g->lo, intensity = b ? 16 : 0.5;
+				fprintf(f, "%g %g %d # depth %d width %d %s%s\n", intensity,
+					flops / per_model / 1e9, threads, cases[c].depth, cases[c].width,
+					cases[c].name, b ? ", batch 32" : "");
+			}
+	fprintf(f, "EOD\nplot roof(x) with lines lw 2 lc rgb 'black' title 'one core: read and FMA peak', \\\n"
+		   "     %.6g with lines dt 2 lc rgb 'black' title 'two cores: FMA peak', \\\n"
+		   "     $rows using 1:($3 == 1 ? $2 : 1/0) with points pt 7 ps 1.3 title 'our steps per model, 1 thread', \\\n"
+		   "     $rows using 1:($3 == 2 ? $2 : 1/0) with points pt 5 ps 1.3 title 'our steps per model, 2 threads'\n",
+		2 * peak);
+	(void)bytes;
+	rc = afile_commit(&af);
+	if (!rc)
+		rc = plot_gnuplot(NULL, gp);
+	free(gp);
+	return rc;
+}
+
+int bench_run(FILE *out, long steps, const char *plot_path)
 {
 	openblas_set_num_threads(1);
 	struct dataset ds;
 	int rc = dataset_synthetic(&ds, 2565, 128, 1, 0.1, 1);
 	if (rc)
 		return rc;
-	/* The memory floor: one streaming read of X (best of 5 batches). */
 	size_t n = (size_t)ds.m * ds.d;
-	double best = 1e30;
+	double flops = 4.0 * ds.m * ds.d, bytes = 8.0 * n;
+	struct figure read = {NAN, NAN}, peak_time = {NAN, NAN}, fig[N_ROWS]; /* NAN: none yet */
+	for (int r = 0; r < N_ROWS; r++)
+		fig[r] = (struct figure){NAN, NAN};
 	volatile double sink = 0;
-	for (int rep = 0; rep < 5; rep++) {
+	/* Every figure in every repetition: what the machine's state does to
+	 * one does to all, and the fastest of each is compared. */
+	long per_rep = steps / BENCH_REPS + 1;
+	for (int rep = 0; rep < BENCH_REPS && !rc; rep++) {
 		double t0 = clock_seconds();
-		for (int i = 0; i < 200; i++)
+		for (int i = 0; i < 50; i++)
 			sink += cblas_ddot((int)n, ds.X, 1, ds.X, 1);
-		double per = (clock_seconds() - t0) / 200;
-		if (per < best)
-			best = per;
+		figure_add(&read, (clock_seconds() - t0) / 50);
+		t0 = clock_seconds();
+		sink += kern_fma_probe(PROBE_ROUNDS);
+		figure_add(&peak_time, clock_seconds() - t0);
+		rc = time_rows(&ds, per_rep, fig);
 	}
 	(void)sink;
-	double roof = compute_roof(&ds), flops = 4.0 * ds.m * ds.d, bytes = 8.0 * n;
-	fprintf(out, "overparam bench: m = %d, d = %d, k = 1 (synthetic), %ld timed steps per case, kernels '%s'\n",
-		ds.m, ds.d, steps, kern_variant());
-	fprintf(out, "streaming read of X (%.1f MB, OpenBLAS ddot): %.1f us = %.1f GB/s\n", bytes / 1e6,
-		best * 1e6, bytes / best / 1e9);
-	fprintf(out, "compute roof (our batched l4 kernel on L1-resident rows): %.1f GFLOP/s\n", roof);
-	fprintf(out, "a data-pass step per model: %.2f MB read once, %.2f MFLOP (an fma for the\n"
-		     "prediction and one for the gradient per entry of X): floor max(%.1f, %.1f) us\n\n",
-		bytes / 1e6, flops / 1e6, best * 1e6, flops / roof / 1e3);
-	fprintf(out, "%-6s %-6s %-12s %-8s %-6s %12s %12s %10s %10s\n", "depth", "width", "loss",
-		"threads", "batch", "us/model", "x read", "GB/s", "GFLOP/s");
-	static const struct {
-		int depth, width;
-		double p;
-		enum loss_form form;
-		const char *name;
-	} cases[] = {
-		{1, 1, 4, LOSS_FORM_DATA, "l4"},        {3, 1, 4, LOSS_FORM_DATA, "l4"},
-		{3, 100, 4, LOSS_FORM_DATA, "l4"},      {1, 1, 2, LOSS_FORM_DATA, "l2 data"},
-		{3, 100, 2, LOSS_FORM_DATA, "l2 data"}, {1, 1, 2, LOSS_FORM_GRAM, "l2 gram"},
-		{3, 1, 2, LOSS_FORM_GRAM, "l2 gram"},   {3, 100, 2, LOSS_FORM_GRAM, "l2 gram"},
-	};
-	for (int threads = 1; threads <= 2; threads++) {
-		struct par_pool *pool;
-		if ((rc = par_create(&pool, threads)))
-			break;
-		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-			struct loss loss;
-			loss_init(&loss, LOSS_LP, cases[c].p, cases[c].form);
-			if ((rc = loss_prepare(&loss, &ds, pool)))
-				break;
-			double per = time_steps(&ds, &loss, cases[c].depth, cases[c].width, steps);
-			int data = cases[c].form == LOSS_FORM_DATA;
-			fprintf(out, "%-6d %-6d %-12s %-8d %-6d %12.2f %12.2f %10.1f %10.1f\n",
-				cases[c].depth, cases[c].width, cases[c].name, threads, 1, per * 1e6,
-				per / best, data ? bytes / per / 1e9 : 0.0,
-				data ? flops / per / 1e9 : 0.0);
-			if (cases[c].form == LOSS_FORM_DATA && cases[c].width == 1) {
-				per = time_batch(&ds, &loss, cases[c].depth, cases[c].width, 32,
-						 steps / 4 + 1);
-				fprintf(out, "%-6d %-6d %-12s %-8d %-6d %12.2f %12.2f %10.1f %10.1f\n",
-					cases[c].depth, cases[c].width, cases[c].name, threads, 32,
-					per * 1e6, per / best, bytes / 32 / per / 1e9, flops / per / 1e9);
-			}
-			loss_release(&loss);
-		}
-		par_free(pool);
+	if (rc) {
+		dataset_release(&ds);
+		return rc;
 	}
+	double bw = bytes / read.lo / 1e9, peak = 192.0 * PROBE_ROUNDS / peak_time.lo / 1e9;
+	fprintf(out, "overparam bench: m = %d, d = %d, k = 1 (synthetic), kernels '%s'; %d repetitions, each timing the read, the FMA peak and every row (%ld steps each); every figure is its fastest repetition, with the spread (slowest - fastest) / fastest\n",
+		ds.m, ds.d, kern_variant(), BENCH_REPS, per_rep);
+	fprintf(out, "streaming read of X (%.1f MB, OpenBLAS ddot): %.1f us = %.1f GB/s (spread %.0f%%)\n",
+		bytes / 1e6, read.lo * 1e6, bw, spread(&read));
+	fprintf(out, "FMA peak (12 independent chains of 8-lane fmas, one core): %.1f GFLOP/s (spread %.0f%%)\n",
+		peak, spread(&peak_time));
+	fprintf(out, "a data-pass step per model: %.2f MB read once, %.2f MFLOP (an fma for the\n"
+		     "prediction and one for the gradient per entry of X): floor max(read %.1f, flops at peak %.1f) us;\n"
+		     "a grid point of a batch of 32 shares the read: its floor is the flops, %.1f us\n\n",
+		bytes / 1e6, flops / 1e6, read.lo * 1e6, flops / peak / 1e3, flops / peak / 1e3);
+	fprintf(out, "%-6s %-6s %-8s %-8s %-6s %10s %7s %8s %8s %8s %8s %8s\n", "depth", "width", "loss",
+		"threads", "batch", "us/model", "spread", "x read", "GB/s", "GFLOP/s", "of read", "of peak");
+	fputs("(of read: of the one-thread read's bandwidth; of peak: of the FMA peak times the threads)\n", out);
+	for (int threads = 1; threads <= 2; threads++)
+		for (int c = 0; c < N_CASES; c++)
+			for (int b = 0; b < 2; b++) {
+				const struct figure *g = &fig[ROW(c, threads, b)];
+				if (!(g->lo > 0))
+					continue;
+				int data = cases[c].form == LOSS_FORM_DATA;
+				double per = g->lo, model_bytes = b ? bytes / 32 : bytes;
+				fprintf(out, "%-6d %-6d %-8s %-8d %-6d %10.2f %6.0f%% %8.2f", cases[c].depth,
+					cases[c].width, cases[c].name, threads, b ? 32 : 1, per * 1e6,
+					spread(g), per / read.lo);
+				if (data)
+					fprintf(out, " %8.1f %8.1f %7.0f%% %7.0f%%\n", model_bytes / per / 1e9,
+						flops / per / 1e9, 100 * model_bytes / per / 1e9 / bw,
+						100 * flops / per / 1e9 / (peak * threads));
+				else
+					fputs("        -        -        -        -\n", out);
+			}
+	if (plot_path)
+		rc = write_plot(plot_path, fig, bytes, flops, bw, peak);
 	dataset_release(&ds);
 	return rc;
 }

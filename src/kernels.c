@@ -123,6 +123,11 @@ void kern_lp_chunk_batch(const struct lp_rule *lp, int rows, int d, const double
 	ops()->lp_chunk_batch(lp, rows, d, X, y, n, Wb, inv_m, L, Gb, work);
 }
 
+double kern_fma_probe(long rounds)
+{
+	return ops()->fma_probe(rounds);
+}
+
 int kern_batch_work(int n)
 {
 	(void)n;

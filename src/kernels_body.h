@@ -214,10 +214,28 @@ static void KV(lp_chunk_batch)(const struct lp_rule *lp, int rows, int d, const 
 	}
 }
 
+/* The bench's FMA peak: 12 independent chains of 8-lane fmas (enough to
+ * cover the fma latency on 2 units: 4 cycles x 2 = 8 in flight at least),
+ * rounds times: 192 flops a round. The sum keeps the work alive. */
+static double KV(fma_probe)(long rounds)
+{
+	v8 acc[12], a = v8_set1(1.0 + 1e-12), b = v8_set1(1e-9);
+	for (int i = 0; i < 12; i++)
+		acc[i] = v8_set1((double)i);
+	for (long t = 0; t < rounds; t++)
+		for (int i = 0; i < 12; i++)
+			acc[i] = v8_fma(acc[i], a, b);
+	double s = 0;
+	for (int i = 0; i < 12; i++)
+		s += v8_reduce(acc[i]);
+	return s;
+}
+
 const struct kern_ops KV(kern_ops) = {
 	.dot = KV(dot),
 	.matvec = KV(matvec),
 	.vecmat_acc = KV(vecmat_acc),
 	.lp_chunk = KV(lp_chunk),
 	.lp_chunk_batch = KV(lp_chunk_batch),
+	.fma_probe = KV(fma_probe),
 };

@@ -21,6 +21,7 @@ struct kern_ops {
 	void (*lp_chunk_batch)(const struct lp_rule *lp, int rows, int d, const double *X,
 			       const double *y, int n, const double *Wb, double inv_m,
 			       double *L, double *Gb, double *work);
+	double (*fma_probe)(long rounds);
 };
 
 extern const struct kern_ops kern_ops_portable;

@@ -253,7 +253,7 @@ static const struct command commands[] = {
 	 "                 from the tables the parser reads; --set-paths: one --set key\n"
 	 "                 path per line (for shell completion)\n",
 	 NULL, 0, main_keys},
-	{"bench", "bench [convnet] [STEPS]",
+	{"bench", "bench [convnet] [STEPS] | bench [STEPS] --plot FILE",
 	 "  bench [STEPS]  microseconds per training step on the Ethanol problem's shape,\n"
 	 "                 with ratios to one streaming read of the data (default 2000)\n"
 	 "  bench convnet [STEPS]\n"
@@ -490,7 +490,14 @@ static int main_keys(int argc, char **argv)
 static int main_bench(int argc, char **argv)
 {
 	const char *cmd = argv[1];
+	const char *plot = NULL;
+	if (argc >= 4 && !strcmp(argv[argc - 2], "--plot")) { /* bench [STEPS] --plot FILE */
+		plot = argv[argc - 1];
+		argc -= 2;
+	}
 	int convnet = argc > 2 && strcmp(argv[2], "convnet") == 0;
+	if (convnet && plot)
+		return usage_error(cmd, "%s", "--plot is for the linear bench");
 	long steps = convnet ? 20 : 2000;
 	if (argc > 3 + convnet)
 		return usage_error(cmd, "%s", "'bench' takes at most [convnet] STEPS");
@@ -501,7 +508,7 @@ static int main_bench(int argc, char **argv)
 			return usage_error(cmd, "STEPS must be an integer 1..100000000, got '%s'",
 					   argv[2 + convnet]);
 	}
-	return finish(convnet ? bench_convnet(stdout, steps) : bench_run(stdout, steps));
+	return finish(convnet ? bench_convnet(stdout, steps) : bench_run(stdout, steps, plot));
 }
 
 /* The command table drives dispatch, --help and `CMD --help`. */

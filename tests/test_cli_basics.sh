@@ -39,6 +39,15 @@ usage_case() { # LABEL MESSAGE ARGS...
 	[ "$(wc -l < "$tmp/err")" = 2 ] && grep -qF "overparam: error: $want" "$tmp/err" &&
 		grep -q "^try 'overparam $1 --help'$" "$tmp/err" && ok || bad "$label: $(cat "$tmp/err")"
 }
+# bench: the read, the FMA peak and every row timed in each repetition,
+# each figure with its spread; --plot draws the roofline (structure only:
+# no timing is expected of this machine).
+expect_rc 0 "bench --plot" "$bin" bench 20 --plot "$tmp/roof.png"
+grep -Eq "^FMA peak \(12 independent chains of 8-lane fmas, one core\): [0-9.]+ GFLOP/s \(spread [0-9]+%\)$" "$tmp/out" &&
+	grep -Eq "^streaming read of X .* GB/s \(spread [0-9]+%\)$" "$tmp/out" && ok || bad "bench header: $(head -n 4 "$tmp/out")"
+[ "$(grep -cE '^[13] +(1|100) +l' "$tmp/out")" = 22 ] && ok || bad "bench rows: $(grep -cE '^[13] ' "$tmp/out")"
+[ -s "$tmp/roof.png" ] && grep -q "roof(x) = " "$tmp/roof.png.gp" && ok || bad "bench --plot: no roofline"
+expect_rc 2 "bench convnet --plot" "$bin" bench convnet 2 --plot "$tmp/x.png"
 expect_rc 2 "help for no such command" "$bin" help nosuch
 grep -q "no command 'nosuch' to help with" "$tmp/err" && ok || bad "help nosuch: $(cat "$tmp/err")"
 # slurm-sweep.sh: --help is help, and a refused call leaves no OUTDIR

@@ -9,8 +9,14 @@
 
 #include <stdio.h>
 
-/* steps: timed steps per case (after 10% warm-up). Returns ERR_OK. */
-int bench_run(FILE *out, long steps);
+/* steps: timed steps per case, spread over the repetitions (after 10%
+ * warm-up in each). The read of X, the FMA peak (kern_fma_probe) and every
+ * row are timed in each of 5 repetitions, so a loaded moment slows all of
+ * them alike; each figure is its fastest repetition, printed with its
+ * spread, and each data-pass row with its share of the read bandwidth and
+ * of the FMA peak. plot_path (or NULL): the roofline as a PNG (and its
+ * gnuplot script, plot_path.gp). */
+int bench_run(FILE *out, long steps, const char *plot_path);
 
 /* `overparam bench convnet`: the convnet step (see bench_convnet.c). */
 int bench_convnet(FILE *out, long steps);

@@ -97,6 +97,11 @@ int kern_batch_work(int n);
 /* The variant in use: "portable", "avx2" or "avx512". */
 const char *kern_variant(void);
 
+/* The FMA peak probe of the chosen variant: 12 independent chains of
+ * 8-lane fmas, rounds times (192 flops a round); returns a value that
+ * keeps the work alive. For the bench only. */
+double kern_fma_probe(long rounds);
+
 /* Chooses the variant: "auto" (the widest this CPU runs) or a name above.
  * Returns ERR_INPUT, with a message, for an unknown name or one this CPU
  * or build cannot run. Call before any thread uses the kernels. */
