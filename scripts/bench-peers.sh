@@ -2,8 +2,13 @@
 # bench-peers.sh: times overparam's training step against the same loop
 # written the natural way in NumPy and in PyTorch (Debian's python3-numpy
 # and python3-torch, run with /usr/bin/python3), same data shape (2565 x 128),
-# same precision (float64), l4 loss, depth 3, widths 100 and 1, on 1 and 2
-# threads, all in this run. Prints the ratios peer / overparam.
+# same precision (float64), l4 loss: depth 3 at widths 100 and 1, depth 1,
+# and 32 depth-1 models stepped together (per model), on 1 and 2 threads,
+# all in this run. Each peer is pinned to the thread count (and says what
+# it uses), warmed up, and its fastest of 5 chunks kept; beside its step is
+# the sum of the step's operations timed one by one (a step far above its
+# parts would be the harness's fault, not the library's). Prints the ratios
+# peer / overparam.
 # usage: scripts/bench-peers.sh [STEPS]   (installs the two packages if missing)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,9 +31,12 @@ for t in 1 2; do
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t \
 		/usr/bin/python3 "$root/scripts/bench_peers.py" "$steps" "$t" >> "$tmp/peers.txt"
 done
-printf '%-6s %-6s %-8s %12s %12s %12s\n' peer width threads "peer us" "ours us" "peer/ours"
-while read -r peer depth width threads us; do
-	ours=$(awk -v w="$width" -v t="$threads" '$1 == 3 && $2 == w && $3 == "l4" && $4 == t && $5 == 1 { print $6 }' "$tmp/ours.txt")
-	awk -v p="$peer" -v w="$width" -v t="$threads" -v a="$us" -v b="$ours" \
-		'BEGIN { printf "%-6s %-6s %-8s %12.1f %12.1f %12.1f\n", p, w, t, a, b, a / b }'
-done < "$tmp/peers.txt"
+grep '^#' "$tmp/peers.txt" | sort -u
+printf '%-6s %-6s %-6s %-8s %-6s %14s %14s %12s %10s\n' peer depth width threads batch \
+	"peer us/model" "its ops, sum" "ours us" "peer/ours"
+grep -v '^#' "$tmp/peers.txt" | while read -r peer depth width threads batch us ops; do
+	ours=$(awk -v D="$depth" -v w="$width" -v t="$threads" -v b="$batch" \
+		'$1 == D && $2 == w && $3 == "l4" && $4 == t && $5 == b { print $6 }' "$tmp/ours.txt")
+	awk -v p="$peer" -v D="$depth" -v w="$width" -v t="$threads" -v b="$batch" -v a="$us" -v o="$ops" -v c="$ours" \
+		'BEGIN { printf "%-6s %-6s %-6s %-8s %-6s %14.1f %14.1f %12.1f %10.1f\n", p, D, w, t, b, a, o, c, a / c }'
+done
