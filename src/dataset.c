@@ -470,3 +470,13 @@ int dataset_whitened(struct dataset *ds, int m, int d, int k, const double *s, i
 		}
 	return ERR_OK;
 }
+
+double dataset_mode_strength(const struct dataset_modes *md, const double *W, int k, int d, int q)
+{
+	int r = md->r;
+	double u = 0;
+	for (int i = 0; i < k; i++)
+		for (int j = 0; j < d; j++)
+			u += md->U[(size_t)i * r + q] * W[(size_t)i * d + j] * md->V[(size_t)j * r + q];
+	return u;
+}

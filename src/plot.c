@@ -5,6 +5,7 @@
 #include "overparam/output.h"
 #include "overparam/fileio.h"
 #include "overparam/rundir.h"
+#include "overparam/table.h"
 
 #include <errno.h>
 #include <math.h>
@@ -167,32 +168,21 @@ static int emit_bands(FILE *f, const struct rundir *rd, int panel, const char *x
  * margin); else 0. */
 static int bound_column(const struct rundir *rd, int i)
 {
-	struct curve c;
-	if (rundir_curve_column(rd, i, "flow_bound", &c)) {
-		err_clear(); /* no such column: nothing to draw */
-		return 0;
-	}
-	int finite = 0;
-	for (int k = 0; k < c.n && !finite; k++)
-		finite = isfinite(c.loss[k]);
-	curve_release(&c);
-	if (!finite)
-		return 0;
 	char *path = path_join(rd->dir, rd->runs[i].csv);
-	FILE *f = path ? fopen(path, "r") : NULL;
-	char line[4096];
-	int col = 0;
-	if (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		int k = 1;
-		for (char *name = strtok(line, ","); name && !col; name = strtok(NULL, ","), k++)
-			if (!strcmp(name, "flow_bound"))
-				col = k;
+	struct table t;
+	int col = -1;
+	if (path && table_load(&t, path) == ERR_OK) { /* checked already: rundir_check_curves */
+		col = table_column(&t, "flow_bound");
+		int finite = 0;
+		for (int r = 0; col >= 0 && r < t.n_rows && !finite; r++)
+			finite = isfinite(t.v[(size_t)r * t.n_cols + col]);
+		if (!finite)
+			col = -1;
+		table_release(&t);
 	}
-	if (f)
-		fclose(f);
+	err_clear(); /* no such column or none finite: nothing to draw */
 	free(path);
-	return col;
+	return col + 1;
 }
 
 /* One panel: the loss curves of rd, CSV paths prefixed with prefix (the

@@ -15,21 +15,11 @@
 
 static void runs_table(FILE *f, const struct rundir *rd)
 {
-	double hi = INFINITY, lo = INFINITY;
-	for (int i = 0; i < rd->n_runs; i++)
-		if (rd->runs[i].selected && rd->runs[i].replicate == 1) {
-			hi = fmin(hi, rd->runs[i].initial_loss);
-			lo = fmin(lo, rd->runs[i].final_loss);
-		}
-	if (isfinite(hi) && lo <= 0)
-		lo = hi * 1e-12; /* solved to rounding: levels down to 1e-12 of the start */
-	if (!isfinite(hi) || !isfinite(lo) || hi <= lo) {
+	double levels[4];
+	if (!rundir_levels(&rd, 1, levels)) {
 		fputs("(no selected run with a decreasing loss)\n\n", f);
 		return;
 	}
-	double levels[4];
-	for (int j = 0; j < 4; j++)
-		levels[j] = hi * pow(lo / hi, 0.25 * (j + 1)) * (1 + 1e-12);
 	fputs("| run (selected) | grid point | status | final loss |", f);
 	for (int j = 0; j < 4; j++)
 		fprintf(f, " iterations to %.3g |", levels[j]);

@@ -373,6 +373,24 @@ int rundir_load(struct rundir *rd, const char *dir, int need_metadata)
 	return rc;
 }
 
+int rundir_levels(const struct rundir *const *rds, int n, double levels[4])
+{
+	double hi = INFINITY, lo = INFINITY;
+	for (int d = 0; d < n; d++)
+		for (int i = 0; i < rds[d]->n_runs; i++)
+			if (rds[d]->runs[i].selected && rds[d]->runs[i].replicate == 1) {
+				hi = fmin(hi, rds[d]->runs[i].initial_loss);
+				lo = fmin(lo, rds[d]->runs[i].final_loss);
+			}
+	if (isfinite(hi) && lo <= 0)
+		lo = hi * 1e-12; /* solved to rounding: levels down to 1e-12 of the start */
+	if (!isfinite(hi) || !isfinite(lo) || hi <= lo)
+		return 0;
+	for (int j = 0; j < 4; j++)
+		levels[j] = hi * pow(lo / hi, 0.25 * (j + 1)) * (1 + 1e-12);
+	return 1;
+}
+
 int rundir_titles_apart(struct rundir *rds, int n)
 {
 	int *clash = calloc((size_t)n + 1, sizeof(int)), rc = ERR_OK;

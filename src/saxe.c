@@ -158,8 +158,7 @@ void saxe_compare(int N, double s, double u0, double lr, int e2e, const struct s
 
 struct saxe_job {
 	int N, e2e, r;
-	const double *U, *V; /* the data's modes: (k, r), (d, r) */
-	const struct dataset_modes *modes;
+	const struct dataset_modes *modes; /* the data's */
 	const double *u0;
 	struct saxe_curve *curves;
 	int cap;
@@ -186,12 +185,8 @@ static int record_modes(void *user, const char *tag, const struct model *mod)
 		struct saxe_curve *c = &j->curves[q];
 		if (c->n == j->cap)
 			return err_set(ERR_RUNTIME, "saxe: more iterations than planned");
-		double u = 0;
-		for (int i = 0; i < SAXE_K; i++)
-			for (int e = 0; e < SAXE_D; e++)
-				u += j->U[i * j->r + q] * mod->We[i * SAXE_D + e] * j->V[e * j->r + q];
 		c->t[c->n] = t;
-		c->u[c->n++] = u;
+		c->u[c->n++] = dataset_mode_strength(j->modes, mod->We, SAXE_K, SAXE_D, q);
 	}
 	return ERR_OK;
 }
@@ -217,11 +212,8 @@ int saxe_train(int N, int e2e, const double *s, const double *u0, int r, double 
 	j.cap = (int)T + 2;
 	j.T = T;
 	int rc = dataset_whitened(&ds, SAXE_M, SAXE_D, SAXE_K, s, r, 20140101);
-	if (!rc) {
+	if (!rc)
 		j.modes = ds.modes;
-		j.U = ds.modes->U;
-		j.V = ds.modes->V;
-	}
 	for (int q = 0; q < r && !rc; q++) {
 		curves[q].t = malloc((size_t)j.cap * sizeof(long));
 		curves[q].u = malloc((size_t)j.cap * sizeof(double));

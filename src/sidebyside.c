@@ -9,27 +9,6 @@
 
 #define N_LEVELS 4
 
-/* The four shared levels: geometric steps from the lowest initial loss to
- * the lowest final loss of both directories' selected runs (replicate 1);
- * 0 when no selected run decreased. */
-static int shared_levels(const struct rundir *const *rd, double *levels)
-{
-	double hi = INFINITY, lo = INFINITY;
-	for (int d = 0; d < 2; d++)
-		for (int i = 0; i < rd[d]->n_runs; i++)
-			if (rd[d]->runs[i].selected && rd[d]->runs[i].replicate == 1) {
-				hi = fmin(hi, rd[d]->runs[i].initial_loss);
-				lo = fmin(lo, rd[d]->runs[i].final_loss);
-			}
-	if (isfinite(hi) && lo <= 0)
-		lo = hi * 1e-12;
-	if (!isfinite(hi) || !isfinite(lo) || hi <= lo)
-		return 0;
-	for (int j = 0; j < N_LEVELS; j++)
-		levels[j] = hi * pow(lo / hi, (j + 1.0) / N_LEVELS) * (1 + 1e-12);
-	return 1;
-}
-
 /* One row: group's selected run in rd ("A"/"B"), or absent. */
 static int print_row(FILE *f, const struct rundir *rd, const char *which, const char *group,
 		     const double *levels, int have_levels, double ratio)
@@ -83,7 +62,7 @@ int sidebyside_table(FILE *f, const struct rundir *a, const struct rundir *b)
 {
 	const struct rundir *rd[2] = {a, b};
 	double levels[N_LEVELS];
-	int have = shared_levels(rd, levels);
+	int have = rundir_levels(rd, 2, levels);
 	fputs("| group | run | winner (grid point) | status | final loss | B / A |", f);
 	for (int j = 0; j < N_LEVELS && have; j++)
 		fprintf(f, " iterations to %.3g |", levels[j]);

@@ -254,13 +254,8 @@ static void record_modes(struct diag *dg, const struct model *mod, long t, doubl
 {
 	const struct dataset_modes *md = dg->modes;
 	int r = md->r, k = mod->k, d = mod->d;
-	for (int q = 0; q < r; q++) {
-		double u = 0;
-		for (int i = 0; i < k; i++)
-			for (int j = 0; j < d; j++)
-				u += md->U[(size_t)i * r + q] * mod->We[(size_t)i * d + j] * md->V[(size_t)j * r + q];
-		x[q] = u;
-	}
+	for (int q = 0; q < r; q++)
+		x[q] = dataset_mode_strength(md, mod->We, k, d, q);
 	if (t == 0) {
 		double dist = 0, smin = r == (k < d ? k : d) ? INFINITY : 0;
 		for (int q = 0; q < r; q++)

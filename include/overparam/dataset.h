@@ -82,4 +82,7 @@ int dataset_synthetic(struct dataset *ds, int m, int d, int k, double noise,
 int dataset_whitened(struct dataset *ds, int m, int d, int k, const double *s, int r,
 		     unsigned long long seed);
 
+/* Mode q's strength in W (k, d) row-major: u_q^T W v_q. */
+double dataset_mode_strength(const struct dataset_modes *md, const double *W, int k, int d, int q);
+
 #endif

@@ -67,6 +67,13 @@ int rundir_check_curves(const struct rundir *rd);
  * final and listed in SHA256SUMS. */
 int rundir_run_finished(const struct rundir_run *r);
 
+/* The report's four loss levels over rds[0..n): geometric steps from the
+ * lowest initial to the lowest final loss of their selected runs
+ * (replicate 1), a loss of 0 counting as 1e-12 of the start; each a hair
+ * above its value (1 + 1e-12), so a run that lands on it reaches it.
+ * Returns 0 when no selected run decreased. */
+int rundir_levels(const struct rundir *const *rds, int n, double levels[4]);
+
 /* Titles that two of rds[0..n) share get " (DIR)", the directory's name,
  * so panels and report sections tell them apart. ERR_RUNTIME without
  * memory. */
