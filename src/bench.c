@@ -31,6 +31,8 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 	if (model_create(&mod, &r, ds->m, ds->d, ds->k) ||
 	    optim_create(&opt, &r.optim, mod.n_params))
 		return -1;
+	model_use_pool(&mod, loss->pool); /* the parameter work on the threads, as train does */
+	opt.pool = loss->pool;
 	double L, t0 = 0;
 	long warm = steps / 10 + 1;
 	for (long t = 0; t < warm + steps; t++) {
@@ -69,6 +71,8 @@ static double time_batch(const struct dataset *ds, struct loss *loss, int depth,
 		if (model_create(&mods[j], &r, ds->m, ds->d, 1) ||
 		    optim_create(&opts[j], &r.optim, mods[j].n_params))
 			goto out;
+		model_use_pool(&mods[j], loss->pool);
+		opts[j].pool = loss->pool;
 	}
 	double t0 = 0;
 	long warm = steps / 10 + 1;

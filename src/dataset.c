@@ -48,6 +48,12 @@ void dataset_release(struct dataset *ds)
 	memset(ds, 0, sizeof(*ds));
 }
 
+double *dataset_rows_alloc(size_t n)
+{
+	size_t bytes = (n ? n : 1) * sizeof(double);
+	return aligned_alloc(64, (bytes + 63) / 64 * 64);
+}
+
 /* Growable row storage shared by the file loaders. */
 struct rows {
 	double *X, *Y;
@@ -199,12 +205,18 @@ static int load_gas_file(struct rows *r, FILE *f, const char *path,
 	return rc;
 }
 
+/* Moves the rows into ds, X into aligned storage (realloc's is not). */
 static int rows_to_dataset(struct dataset *ds, struct rows *r)
 {
+	double *X = dataset_rows_alloc((size_t)r->m * r->d);
+	if (!X)
+		return err_set(ERR_RUNTIME, "out of memory");
+	memcpy(X, r->X, (size_t)r->m * r->d * sizeof(double));
+	free(r->X);
 	ds->m = r->m;
 	ds->d = r->d;
 	ds->k = r->k;
-	ds->X = r->X;
+	ds->X = X;
 	ds->Y = r->Y;
 	r->X = r->Y = NULL;
 	return ERR_OK;
@@ -359,7 +371,7 @@ static int dataset_alloc(struct dataset *ds, int m, int d, int k)
 	ds->m = m;
 	ds->d = d;
 	ds->k = k;
-	ds->X = malloc((size_t)m * d * sizeof(double));
+	ds->X = dataset_rows_alloc((size_t)m * d);
 	ds->Y = malloc((size_t)m * k * sizeof(double));
 	if (!ds->X || !ds->Y) {
 		dataset_release(ds);

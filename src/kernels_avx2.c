@@ -6,5 +6,8 @@
 
 #define KV(name) name##_avx2
 #define KERN_DOT_ROWS 1
+#define KERN_DOT_MODELS 8
+#define KERN_TILE_MODELS 2
+#define KERN_TILE_PANELS 2
 #define KERN_PANEL 4
 #include "kernels_body.h"

@@ -5,6 +5,9 @@
 #include "kernels_lanes.h"
 
 #define KV(name) name##_avx512
-#define KERN_DOT_ROWS 2
+#define KERN_DOT_ROWS 4
+#define KERN_DOT_MODELS 4
+#define KERN_TILE_MODELS 4
+#define KERN_TILE_PANELS 4
 #define KERN_PANEL 8
 #include "kernels_body.h"

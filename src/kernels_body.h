@@ -1,9 +1,11 @@
 /* kernels_body.h: the fixed-order kernels of kernels.h, written once over
  * the v8 lanes of kernels_lanes.h. Each src/kernels_<variant>.c defines
- * KV(name) (the variant's function name), KERN_DOT_ROWS (rows whose dot
- * products the batched pass keeps in registers at once: 2 where there are
- * 32 vector registers, else 1) and KERN_PANEL (v8 registers of output that
- * vecmat_acc holds), includes the lanes and then this file.
+ * KV(name) (the variant's function name), the register blocking of the
+ * batched pass (KERN_DOT_ROWS x KERN_DOT_MODELS dot chains side by side,
+ * gradient tiles of KERN_TILE_MODELS models x KERN_TILE_PANELS v8 columns:
+ * as many as the variant's vector registers hold) and KERN_PANEL (v8
+ * registers of output that vecmat_acc holds), includes the lanes and then
+ * this file.
  * Blocking only changes which independent chains run side by side, never
  * the order within a chain. */
 
@@ -85,45 +87,32 @@ static void KV(vecmat_acc)(double *out, const double *s, const double *A, int ro
 	}
 }
 
-/* yhat[r] lane q = dot(x_r, w_q) for rows r < nr <= KERN_DOT_ROWS and eight
- * models w_q (d): 8 * KERN_DOT_ROWS chains side by side. */
-static void KV(dots8)(v8 *yhat, const double *X, int nr, int d, const double *const *w)
+/* Lane q = dot(x, w_q) for eight vectors w_q (d): eight chains side by
+ * side, then the fixed reduction. */
+static v8 KV(dots8)(const double *x, int d, const double *const *w)
 {
-	v8 acc[KERN_DOT_ROWS][8];
-	for (int r = 0; r < KERN_DOT_ROWS; r++)
-		for (int q = 0; q < 8; q++)
-			acc[r][q] = v8_zero();
+	v8 acc[8];
+	for (int q = 0; q < 8; q++)
+		acc[q] = v8_zero();
 	int c = 0;
 	for (; c + 8 <= d; c += 8) {
-		v8 xv[KERN_DOT_ROWS];
-		for (int r = 0; r < KERN_DOT_ROWS; r++)
-			xv[r] = v8_load(X + (size_t)(r < nr ? r : 0) * d + c);
-		for (int q = 0; q < 8; q++) {
-			v8 wv = v8_load(w[q] + c);
-			for (int r = 0; r < KERN_DOT_ROWS; r++)
-				acc[r][q] = v8_fma(xv[r], wv, acc[r][q]);
-		}
+		v8 xv = v8_load(x + c);
+		for (int q = 0; q < 8; q++)
+			acc[q] = v8_fma(xv, v8_load(w[q] + c), acc[q]);
 	}
 	if (c < d) {
 		int t = d - c;
-		v8 xv[KERN_DOT_ROWS];
-		for (int r = 0; r < KERN_DOT_ROWS; r++)
-			xv[r] = v8_load_tail(X + (size_t)(r < nr ? r : 0) * d + c, t);
-		for (int q = 0; q < 8; q++) {
-			v8 wv = v8_load_tail(w[q] + c, t);
-			for (int r = 0; r < KERN_DOT_ROWS; r++)
-				acc[r][q] = v8_fma(xv[r], wv, acc[r][q]);
-		}
+		v8 xv = v8_load_tail(x + c, t);
+		for (int q = 0; q < 8; q++)
+			acc[q] = v8_fma(xv, v8_load_tail(w[q] + c, t), acc[q]);
 	}
-	for (int r = 0; r < nr; r++)
-		yhat[r] = v8_reduce8(acc[r]);
+	return v8_reduce8(acc);
 }
 
 /* Loss terms of eight (prediction, label) pairs at once: term and g =
- * dr * inv_m lane by lane, by the same operations as lp_rule_term() for
- * p = 2 and 4 (other p go through it lane by lane). */
-static void KV(terms8)(const struct lp_rule *lp, v8 yhat, v8 y, double inv_m, v8 *term,
-		       double *g)
+ * dr * inv_m lane by lane (returned), by the same operations as
+ * lp_rule_term() for p = 2 and 4 (other p go through it lane by lane). */
+static inline v8 KV(terms8)(const struct lp_rule *lp, v8 yhat, v8 y, double inv_m, v8 *term)
 {
 	v8 r = v8_sub(yhat, y), dr;
 	if (lp->kind == LP_SQUARE) {
@@ -141,30 +130,31 @@ static void KV(terms8)(const struct lp_rule *lp, v8 yhat, v8 y, double inv_m, v8
 		*term = v8_load(ts);
 		dr = v8_load(ds);
 	}
-	v8_store(g, v8_mul(dr, v8_set1(inv_m)));
+	return v8_mul(dr, v8_set1(inv_m));
 }
 
-static double KV(lp_chunk)(const struct lp_rule *lp, int rows, int d, const double *X,
-			   const double *y, const double *w, double inv_m, double *G)
+/* Rows [0, rows) onto a running loss sum and G (not cleared): row blocks of
+ * KERN_ROW_BLOCK, the dots of eight rows at once, then the block's share of
+ * G in one vecmat_acc. The pass of a loss alone (G NULL), and the last
+ * rows % 8 rows of the pipelined pass below. */
+static double KV(lp_rows_blocked)(const struct lp_rule *lp, int rows, int d, const double *X,
+				  const double *y, const double *w, double inv_m, double *G,
+				  double sum)
 {
-	double sum = 0.0;
-	if (G)
-		memset(G, 0, (size_t)d * sizeof(double));
 	for (int i0 = 0; i0 < rows; i0 += KERN_ROW_BLOCK) {
 		int nr = rows - i0 < KERN_ROW_BLOCK ? rows - i0 : KERN_ROW_BLOCK;
 		const double *x = X + (size_t)i0 * d;
 		double g[KERN_ROW_BLOCK], t[8];
-		/* Eight rows' dots at once: dots8 with the rows in the place of the
-		 * models (a dot's lanes do not care which side is which). */
+		/* dots8 with the rows in the place of the models (a dot's lanes do
+		 * not care which side is which) */
 		for (int r0 = 0; r0 < nr; r0 += 8) {
 			int rr = nr - r0 < 8 ? nr - r0 : 8;
 			const double *rowp[8];
 			for (int q = 0; q < 8; q++)
 				rowp[q] = x + (size_t)(r0 + (q < rr ? q : 0)) * d;
-			v8 yhat, term;
-			KV(dots8)(&yhat, w, 1, d, rowp);
+			v8 term, yhat = KV(dots8)(w, d, rowp);
 			v8 yv = v8_load_tail(y + i0 + r0, rr);
-			KV(terms8)(lp, yhat, yv, inv_m, &term, g + r0);
+			v8_store(g + r0, KV(terms8)(lp, yhat, yv, inv_m, &term));
 			v8_store(t, term);
 			for (int q = 0; q < rr; q++)
 				sum += t[q];
@@ -173,6 +163,191 @@ static double KV(lp_chunk)(const struct lp_rule *lp, int rows, int d, const doub
 			KV(vecmat_acc)(G, g, x, nr, d);
 	}
 	return sum;
+}
+
+/* One panel of eight columns [c, c + t) of the pipelined single pass:
+ * the dots of the next eight rows xn advance by this panel, and G's panel
+ * takes the current eight rows xc with their gs in row order (one chain of
+ * eight fmas per lane: the reference's order). xn may be NULL. */
+static inline __attribute__((always_inline)) void
+KV(panel8)(v8 *acc, const double *xn, const double *w, double *G, const v8 *gs,
+	   const double *xc, int d, int c, int t)
+{
+	if (xn) {
+		v8 wv = t == 8 ? v8_load(w + c) : v8_load_tail(w + c, t);
+		for (int i = 0; i < 8; i++) {
+			const double *p = xn + (size_t)i * d + c;
+			acc[i] = v8_fma(t == 8 ? v8_load(p) : v8_load_tail(p, t), wv, acc[i]);
+		}
+	}
+	if (xc) {
+		v8 gq = t == 8 ? v8_load(G + c) : v8_load_tail(G + c, t);
+		for (int i = 0; i < 8; i++) {
+			const double *p = xc + (size_t)i * d + c;
+			gq = v8_fma(gs[i], t == 8 ? v8_load(p) : v8_load_tail(p, t), gq);
+		}
+		if (t == 8)
+			v8_store(G + c, gq);
+		else
+			v8_store_tail(G + c, gq, t);
+	}
+}
+
+/* Both halves of the pipeline over all of d: the next rows' dots (xn) and
+ * the current rows' share of G (xc), either may be NULL. */
+static inline __attribute__((always_inline)) void
+KV(pass8)(v8 *acc, const double *xn, const double *w, double *G, const v8 *gs,
+	  const double *xc, int d)
+{
+	int c = 0;
+	for (; c + 8 <= d; c += 8)
+		KV(panel8)(acc, xn, w, G, gs, xc, d, c, 8);
+	if (c < d)
+		KV(panel8)(acc, xn, w, G, gs, xc, d, c, d - c);
+}
+
+/* The single pass, software-pipelined over groups of eight rows: while G
+ * takes group k (eight rows' g x_r, row order), the dots of group k + 1 run
+ * in the same loop over the columns, so the reduction and loss terms of a
+ * group never wait on the data. Rows past the last full group go through
+ * lp_rows_blocked onto the same sum and G. Every number in the reference's
+ * order. */
+static double KV(lp_chunk)(const struct lp_rule *lp, int rows, int d, const double *X,
+			   const double *y, const double *w, double inv_m, double *G)
+{
+	double sum = 0.0;
+	if (G)
+		memset(G, 0, (size_t)d * sizeof(double));
+	int groups = G ? rows / 8 : 0;
+	v8 acc[8], gs[8];
+	for (int k = 0; k <= groups; k++) {
+		const double *xc = k > 0 ? X + (size_t)(k - 1) * 8 * d : NULL;
+		const double *xn = k < groups ? X + (size_t)k * 8 * d : NULL;
+		for (int i = 0; i < 8; i++)
+			acc[i] = v8_zero();
+		KV(pass8)(acc, xn, w, G, gs, xc, d);
+		if (!xn)
+			break;
+		v8 term, gv = KV(terms8)(lp, v8_reduce8(acc), v8_load(y + 8 * k), inv_m, &term);
+		double g[8], ts[8];
+		v8_store(g, gv);
+		v8_store(ts, term);
+		for (int i = 0; i < 8; i++) {
+			sum += ts[i];
+			gs[i] = v8_set1(g[i]);
+		}
+	}
+	int done = 8 * groups;
+	return KV(lp_rows_blocked)(lp, rows - done, d, X + (size_t)done * d, y + done, w, inv_m,
+				   G, sum);
+}
+
+/* One tile of the batched gradient: models [m0, m0 + TM) x columns
+ * [c, c + 8 TP) of G (rows of d), TM = KERN_TILE_MODELS, TP =
+ * KERN_TILE_PANELS, onto which the block's nr rows of x add g[r][model]
+ * x_r in row order; a row's panels are loaded once for the tile's models.
+ * FULL: all TM models and 8 TP columns exist (constant, so the tile lives
+ * in registers); else the missing models are neither loaded nor stored
+ * and columns past d are masked. */
+static inline __attribute__((always_inline)) void
+KV(batch_g_tile)(double *Gb, int m0, int mm, const double *g, const double *x, int nr, int d,
+		 int c, const int FULL)
+{
+	enum { TM = KERN_TILE_MODELS, TP = KERN_TILE_PANELS };
+	int t[TP];
+	for (int p = 0; p < TP; p++) {
+		int left = d - c - 8 * p;
+		t[p] = FULL ? 8 : left >= 8 ? 8 : left > 0 ? left : 0;
+	}
+	v8 acc[TM][TP];
+	for (int mi = 0; mi < TM; mi++)
+		for (int p = 0; p < TP; p++) {
+			double *o = Gb + (size_t)(m0 + mi) * d + c + 8 * p;
+			acc[mi][p] = FULL ? v8_load(o)
+			  : mi < mm && t[p] ? v8_load_tail(o, t[p]) : v8_zero();
+		}
+	for (int r = 0; r < nr; r++) {
+		const double *xr = x + (size_t)r * d + c;
+		v8 xv[TP];
+		for (int p = 0; p < TP; p++)
+			xv[p] = FULL ? v8_load(xr + 8 * p)
+			  : t[p] ? v8_load_tail(xr + 8 * p, t[p]) : v8_zero();
+		for (int mi = 0; mi < TM; mi++) {
+			v8 gs = v8_set1(g[(size_t)r * 8 + m0 + mi]);
+			for (int p = 0; p < TP; p++)
+				acc[mi][p] = v8_fma(gs, xv[p], acc[mi][p]);
+		}
+	}
+	for (int mi = 0; mi < TM; mi++)
+		for (int p = 0; p < TP; p++) {
+			double *o = Gb + (size_t)(m0 + mi) * d + c + 8 * p;
+			if (FULL)
+				v8_store(o, acc[mi][p]);
+			else if (mi < mm && t[p])
+				v8_store_tail(o, acc[mi][p], t[p]);
+		}
+}
+
+/* The block's share of G for its nm <= 8 models (Gb: model j0's row), in
+ * tiles; each entry's fmas in row order. */
+static void KV(batch_g_acc)(double *Gb, int nm, const double *g, const double *x, int nr, int d)
+{
+	enum { TM = KERN_TILE_MODELS, TC = 8 * KERN_TILE_PANELS };
+	for (int m0 = 0; m0 < nm; m0 += TM) {
+		int mm = nm - m0 < TM ? nm - m0 : TM, c = 0;
+		if (mm == TM)
+			for (; c + TC <= d; c += TC)
+				KV(batch_g_tile)(Gb, m0, TM, g, x, nr, d, c, 1);
+		for (; c < d; c += TC)
+			KV(batch_g_tile)(Gb, m0, mm, g, x, nr, d, c, 0);
+	}
+}
+
+/* yhat[r] lane q = dot(x_r, w_q) for rows r < nr <= KERN_DOT_ROWS and eight
+ * models, in passes over KERN_DOT_MODELS models at a time (KERN_DOT_ROWS x
+ * KERN_DOT_MODELS chains side by side: a row's load serves the pass's
+ * models, a model's load serves the rows); each dot's chain and reduction
+ * are those of dots8 (eight chains, the fixed reduction). */
+static void KV(dots_tile)(v8 *yhat, const double *X, int nr, int d, const double *const *w)
+{
+	enum { R = KERN_DOT_ROWS, M = KERN_DOT_MODELS };
+	v8 all[R][8];
+	const double *xr[R];
+	for (int r = 0; r < R; r++)
+		xr[r] = X + (size_t)(r < nr ? r : 0) * d;
+	for (int m0 = 0; m0 < 8; m0 += M) {
+		v8 acc[R][M];
+		for (int r = 0; r < R; r++)
+			for (int q = 0; q < M; q++)
+				acc[r][q] = v8_zero();
+		int c = 0;
+		for (; c + 8 <= d; c += 8) {
+			v8 xv[R];
+			for (int r = 0; r < R; r++)
+				xv[r] = v8_load(xr[r] + c);
+			for (int q = 0; q < M; q++) {
+				v8 wv = v8_load(w[m0 + q] + c);
+				for (int r = 0; r < R; r++)
+					acc[r][q] = v8_fma(xv[r], wv, acc[r][q]);
+			}
+		}
+		if (c < d) {
+			int t = d - c;
+			v8 xv[R];
+			for (int r = 0; r < R; r++)
+				xv[r] = v8_load_tail(xr[r] + c, t);
+			for (int q = 0; q < M; q++) {
+				v8 wv = v8_load_tail(w[m0 + q] + c, t);
+				for (int r = 0; r < R; r++)
+					acc[r][q] = v8_fma(xv[r], wv, acc[r][q]);
+			}
+		}
+		for (int r = 0; r < R; r++)
+			for (int q = 0; q < M; q++)
+				all[r][m0 + q] = acc[r][q];
+	}
+	for (int r = 0; r < nr; r++)
+		yhat[r] = v8_reduce8(all[r]);
 }
 
 static void KV(lp_chunk_batch)(const struct lp_rule *lp, int rows, int d, const double *X,
@@ -195,20 +370,16 @@ static void KV(lp_chunk_batch)(const struct lp_rule *lp, int rows, int d, const 
 			for (int r0 = 0; r0 < nr; r0 += KERN_DOT_ROWS) {
 				int rr = nr - r0 < KERN_DOT_ROWS ? nr - r0 : KERN_DOT_ROWS;
 				v8 yhat[KERN_DOT_ROWS];
-				KV(dots8)(yhat, x + (size_t)r0 * d, rr, d, w);
+				KV(dots_tile)(yhat, x + (size_t)r0 * d, rr, d, w);
 				for (int r = 0; r < rr; r++) {
 					v8 term;
-					KV(terms8)(lp, yhat[r], v8_set1(y[i0 + r0 + r]), inv_m,
-						   &term, g + (size_t)(r0 + r) * 8);
+					v8_store(g + (size_t)(r0 + r) * 8,
+						 KV(terms8)(lp, yhat[r], v8_set1(y[i0 + r0 + r]), inv_m,
+							    &term));
 					Lv = v8_add(Lv, term);
 				}
 			}
-			for (int q = 0; q < nm; q++) {
-				double s[KERN_ROW_BLOCK];
-				for (int r = 0; r < nr; r++)
-					s[r] = g[(size_t)r * 8 + q];
-				KV(vecmat_acc)(Gb + (size_t)(j0 + q) * d, s, x, nr, d);
-			}
+			KV(batch_g_acc)(Gb + (size_t)j0 * d, nm, g, x, nr, d);
 		}
 		v8_store_tail(L + j0, Lv, nm);
 	}

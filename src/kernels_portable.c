@@ -6,5 +6,8 @@
 
 #define KV(name) name##_portable
 #define KERN_DOT_ROWS 1
+#define KERN_DOT_MODELS 4
+#define KERN_TILE_MODELS 4
+#define KERN_TILE_PANELS 4
 #define KERN_PANEL 8
 #include "kernels_body.h"

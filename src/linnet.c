@@ -6,6 +6,7 @@
 #include "overparam/detmath.h"
 #include "overparam/error.h"
 #include "overparam/kernels.h"
+#include "overparam/parallel.h"
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -200,6 +201,43 @@ void linnet_end_to_end(struct linnet *net, double *We)
 	memcpy(We, net->A + net->a_off[0], (size_t)k * net->d * sizeof(double));
 }
 
+/* One output's layer gradient grad_j = A_j^T B_j, an outer product: rows
+ * [a0, a1) of it per task, each entry one product (the same bits for any
+ * split). */
+struct outer_job {
+	const double *A, *B;
+	double *out;
+	int rows, cols;
+};
+
+/* Rows of the outer product per task. */
+#define OUTER_TASK_ROWS 32
+
+static void outer_rows(const struct outer_job *job, int a0, int a1)
+{
+	for (int a = a0; a < a1; a++)
+		for (int b = 0; b < job->cols; b++)
+			job->out[(size_t)a * job->cols + b] = job->A[a] * job->B[b];
+}
+
+static void outer_task(void *arg, int task)
+{
+	const struct outer_job *job = arg;
+	int a0 = task * OUTER_TASK_ROWS;
+	outer_rows(job, a0, job->rows - a0 < OUTER_TASK_ROWS ? job->rows : a0 + OUTER_TASK_ROWS);
+}
+
+static void outer_product(struct par_pool *pool, double *out, const double *A, int rows,
+			  const double *B, int cols)
+{
+	struct outer_job job = {A, B, out, rows, cols};
+	int tasks = (rows + OUTER_TASK_ROWS - 1) / OUTER_TASK_ROWS;
+	if (pool && tasks >= 2 && (size_t)rows * cols >= 8192)
+		par_for(pool, tasks, outer_task, &job);
+	else
+		outer_rows(&job, 0, rows);
+}
+
 void linnet_grad(struct linnet *net, const double *G, double *grad)
 {
 	int N = net->N, k = net->k;
@@ -211,9 +249,7 @@ void linnet_grad(struct linnet *net, const double *G, double *grad)
 		double *gj = grad + net->offset[j - 1];
 		/* grad_j (n_j, n_{j-1}) = A_j^T (n_j, k) B_j (k, n_{j-1}) */
 		if (k == 1) { /* one product per entry: exact order */
-			for (int a = 0; a < nj; a++)
-				for (int b = 0; b < njm1; b++)
-					gj[(size_t)a * njm1 + b] = Aj[a] * Bj[b];
+			outer_product(net->pool, gj, Aj, nj, Bj, njm1);
 		} else {
 			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nj, njm1, k,
 				    1.0, Aj, nj, Bj, njm1, 0.0, gj, njm1);

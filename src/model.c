@@ -93,6 +93,12 @@ void model_end_to_end(struct model *mod)
 		linnet_end_to_end(&mod->net, mod->We);
 }
 
+void model_use_pool(struct model *mod, struct par_pool *pool)
+{
+	if (mod->kind == MODEL_DEEP)
+		mod->net.pool = pool;
+}
+
 int model_grad_from_G(struct model *mod)
 {
 	if (mod->kind == MODEL_DEEP) {

@@ -2,6 +2,7 @@
 #include "overparam/optim.h"
 #include "overparam/detmath.h"
 #include "overparam/error.h"
+#include "overparam/parallel.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -78,40 +79,51 @@ void optim_release(struct optim *opt)
 	memset(opt, 0, sizeof(*opt));
 }
 
-void optim_step(struct optim *opt, double *w, double *g)
+/* A step's per-parameter update of [i0, i1): every parameter's arithmetic
+ * depends on it alone, so any split into ranges gives the same bits. */
+struct optim_range_job {
+	const struct optim *opt;
+	double *w, *g;
+	double lr_t; /* Adam's bias-corrected rate at this step */
+	size_t n;
+};
+
+/* Parameters per task of a split step: a few pages of each array. */
+#define OPTIM_TASK 4096
+
+static void optim_range(const struct optim_range_job *job, size_t i0, size_t i1)
 {
+	const struct optim *opt = job->opt;
 	const struct optim_spec *s = &opt->spec;
-	size_t n = opt->n;
-	double lr = s->lr, *a = opt->a, *b = opt->b;
+	double lr = s->lr, *a = opt->a, *b = opt->b, *w = job->w, *g = job->g;
 	if (s->weight_decay != 0.0)
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = i0; i < i1; i++)
 			g[i] += s->weight_decay * w[i];
-	opt->t++;
 	switch (s->kind) {
 	case OPTIM_GD:
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = i0; i < i1; i++)
 			w[i] -= lr * g[i];
 		break;
 	case OPTIM_MOMENTUM:
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = i0; i < i1; i++) {
 			a[i] = s->momentum * a[i] + g[i];
 			w[i] -= lr * a[i];
 		}
 		break;
 	case OPTIM_NESTEROV:
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = i0; i < i1; i++) {
 			a[i] = s->momentum * a[i] + g[i];
 			w[i] -= lr * (g[i] + s->momentum * a[i]);
 		}
 		break;
 	case OPTIM_ADAGRAD:
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = i0; i < i1; i++) {
 			a[i] += g[i] * g[i];
 			w[i] -= lr * g[i] / sqrt(a[i]);
 		}
 		break;
 	case OPTIM_ADADELTA:
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = i0; i < i1; i++) {
 			a[i] = s->rho * a[i] + (1.0 - s->rho) * g[i] * g[i];
 			double u = sqrt(b[i] + s->eps) / sqrt(a[i] + s->eps) * g[i];
 			b[i] = s->rho * b[i] + (1.0 - s->rho) * u * u;
@@ -119,22 +131,40 @@ void optim_step(struct optim *opt, double *w, double *g)
 		}
 		break;
 	case OPTIM_RMSPROP:
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = i0; i < i1; i++) {
 			a[i] = s->rho * a[i] + (1.0 - s->rho) * g[i] * g[i];
 			b[i] = s->momentum * b[i] + lr * g[i] / sqrt(a[i] + s->eps);
 			w[i] -= b[i];
 		}
 		break;
-	case OPTIM_ADAM: {
-		/* beta^t by binary powering (detmath), not libm's pow */
-		double lr_t = lr * sqrt(1.0 - det_powi(s->beta2, opt->t)) /
-			      (1.0 - det_powi(s->beta1, opt->t));
-		for (size_t i = 0; i < n; i++) {
+	case OPTIM_ADAM:
+		for (size_t i = i0; i < i1; i++) {
 			a[i] = s->beta1 * a[i] + (1.0 - s->beta1) * g[i];
 			b[i] = s->beta2 * b[i] + (1.0 - s->beta2) * g[i] * g[i];
-			w[i] -= lr_t * a[i] / (sqrt(b[i]) + s->eps);
+			w[i] -= job->lr_t * a[i] / (sqrt(b[i]) + s->eps);
 		}
 		break;
 	}
-	}
+}
+
+static void optim_task(void *arg, int task)
+{
+	const struct optim_range_job *job = arg;
+	size_t i0 = (size_t)task * OPTIM_TASK;
+	optim_range(job, i0, job->n - i0 < OPTIM_TASK ? job->n : i0 + OPTIM_TASK);
+}
+
+void optim_step(struct optim *opt, double *w, double *g)
+{
+	const struct optim_spec *s = &opt->spec;
+	opt->t++;
+	struct optim_range_job job = {.opt = opt, .w = w, .g = g, .n = opt->n};
+	if (s->kind == OPTIM_ADAM) /* beta^t by binary powering (detmath), not libm's pow */
+		job.lr_t = s->lr * sqrt(1.0 - det_powi(s->beta2, opt->t)) /
+			   (1.0 - det_powi(s->beta1, opt->t));
+	int tasks = (int)((opt->n + OPTIM_TASK - 1) / OPTIM_TASK);
+	if (opt->pool && tasks >= 2)
+		par_for(opt->pool, tasks, optim_task, &job);
+	else
+		optim_range(&job, 0, opt->n);
 }

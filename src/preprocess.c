@@ -79,7 +79,7 @@ static int whiten_features(struct dataset *ds, struct preprocess_info *info)
 	int m = ds->m, d = ds->d;
 	double *C = malloc((size_t)d * d * sizeof(double));
 	double *lambda = malloc(d * sizeof(double));
-	double *Xw = malloc((size_t)m * d * sizeof(double));
+	double *Xw = dataset_rows_alloc((size_t)m * d);
 	int rc = ERR_OK;
 	if (!C || !lambda || !Xw) {
 		rc = err_set(ERR_RUNTIME, "out of memory");

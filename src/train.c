@@ -497,6 +497,18 @@ static int state_after_eval(struct run_state *s, const struct loss *loss,
 	return rc;
 }
 
+/* The parameter work of a step (layer gradients, the update) on the data
+ * pass's threads: large layers are split, with the bits of one thread. */
+static void state_use_pool(struct run_state *s, struct par_pool *pool)
+{
+	model_use_pool(&s->mod, pool);
+	s->opt.pool = pool;
+	if (s->dg.emulate) {
+		model_use_pool(&s->dg.twin, pool);
+		s->dg.twin_opt.pool = pool;
+	}
+}
+
 static void state_step(struct run_state *s)
 {
 	optim_step(&s->opt, s->mod.params, s->mod.grad);
@@ -523,6 +535,7 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 	int rc = state_begin(&s, r, ds, opts, res);
 	if (rc)
 		return rc;
+	state_use_pool(&s, loss->pool);
 	while (!rc && !s.done) {
 		double L;
 		int failed = model_loss_grad(&s.mod, loss, ds, &L) != ERR_OK;
@@ -552,7 +565,8 @@ int train_batch(const struct run_spec *const *runs, int n, const struct loss *lo
 	if (!st || !active || !Wb || !Gb || !Lb || !scratch)
 		rc = err_set(ERR_RUNTIME, "out of memory");
 	for (; !rc && begun < n; begun++)
-		rc = state_begin(&st[begun], runs[begun], ds, &opts[begun], &res[begun]);
+		if (!(rc = state_begin(&st[begun], runs[begun], ds, &opts[begun], &res[begun])))
+			state_use_pool(&st[begun], loss->pool);
 	if (rc) {
 		for (int j = 0; j < begun - 1; j++)
 			state_end(&st[j], rc);

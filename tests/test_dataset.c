@@ -4,6 +4,8 @@
  * concentrations 10..600 ppmv with mean 106.645 (counted independently with
  * awk over the mirror's batch files). */
 #include "check.h"
+
+#include <stdint.h>
 #include "overparam/dataset.h"
 #include "overparam/error.h"
 #include "overparam/preprocess.h"
@@ -52,6 +54,8 @@ static void test_gas_fixtures(void)
 	check_true("gas fixture loads (batch2 missing, optional)", rc == 0);
 	if (rc == 0) {
 		check_true("3 ethanol rows", ds.m == 3 && ds.d == 128 && ds.k == 1);
+		check_true("X starts a 64-byte line (the kernels' rows never straddle two)",
+			   ((uintptr_t)ds.X & 63) == 0);
 		double y[3] = {10, 20, 30};
 		check_close("labels are concentrations", ds.Y, y, 3, 0, 0);
 		double x[3] = {ds.X[0], ds.X[128 + 127], ds.X[256 + 63]};
@@ -232,6 +236,7 @@ static void test_whitened(void)
 	const double s[2] = {2, 0.5};
 	int m = 50, d = 7, k = 3, r = 2;
 	check_true("whitened: made", dataset_whitened(&ds, m, d, k, s, r, 99) == 0 && ds.modes);
+	check_true("whitened: X on a 64-byte line", ((uintptr_t)ds.X & 63) == 0);
 	double worst_x = 0, worst_u = 0, worst_y = 0;
 	for (int a = 0; a < d; a++)
 		for (int b = 0; b < d; b++) {

@@ -171,8 +171,42 @@ static void threads_case(int m, int k, double p)
 	dataset_release(&ds);
 }
 
+/* A one-output deep net's layer gradients split across threads (the
+ * outer products of layers of 100 x 128 and 100 x 100 entries) are the
+ * bits of one thread. */
+static void layer_split_case(void)
+{
+	static const int hidden[] = {100, 100};
+	struct linnet one, many;
+	linnet_create(&one, 3, 128, 1, hidden);
+	linnet_create(&many, 3, 128, 1, hidden);
+	struct rng g;
+	rng_seed(&g, 9);
+	linnet_init(&one, LINNET_INIT_NORMAL, 0.1, &g);
+	memcpy(many.params, one.params, one.n_params * sizeof(double));
+	double We[128], G[128];
+	for (int i = 0; i < 128; i++)
+		G[i] = rng_normal(&g);
+	double *g1 = malloc(one.n_params * sizeof(double)), *g2 = malloc(one.n_params * sizeof(double));
+	struct par_pool *pool;
+	par_create(&pool, 2);
+	many.pool = pool;
+	linnet_end_to_end(&one, We);
+	linnet_grad(&one, G, g1);
+	linnet_end_to_end(&many, We);
+	linnet_grad(&many, G, g2);
+	check_true("layer gradients split over 2 threads = one thread (bitwise)",
+		   memcmp(g1, g2, one.n_params * sizeof(double)) == 0);
+	par_free(pool);
+	free(g1);
+	free(g2);
+	linnet_release(&one);
+	linnet_release(&many);
+}
+
 int main(void)
 {
+	layer_split_case();
 	threads_case(1000, 1, 4);
 	threads_case(129, 3, 2);
 	threads_case(5, 1, 3);

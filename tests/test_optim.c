@@ -5,6 +5,42 @@
  * same arithmetic in the same order, up to libm rounding of sqrt/pow. */
 #include "check.h"
 #include "overparam/optim.h"
+#include "overparam/parallel.h"
+#include "overparam/rng.h"
+
+#include <stdlib.h>
+
+/* A step split across threads (opt.pool) gives each parameter the bits of
+ * the one-thread step: every optimizer, three steps, n not a multiple of
+ * the split's task size. */
+static void split_case(enum optim_kind kind, struct par_pool *pool)
+{
+	enum { N = 3 * 4096 + 5 };
+	static double w1[N], w2[N], g1[N], g2[N];
+	struct rng r;
+	rng_seed(&r, 5 + kind);
+	for (int i = 0; i < N; i++)
+		w1[i] = w2[i] = rng_normal(&r);
+	struct optim_spec spec;
+	optim_spec_defaults(&spec, kind);
+	spec.weight_decay = 0.01;
+	struct optim one, many;
+	optim_create(&one, &spec, N);
+	optim_create(&many, &spec, N);
+	many.pool = pool;
+	for (int t = 0; t < 3; t++) {
+		for (int i = 0; i < N; i++)
+			g1[i] = g2[i] = rng_normal(&r);
+		optim_step(&one, w1, g1);
+		optim_step(&many, w2, g2);
+	}
+	char label[96];
+	snprintf(label, sizeof(label), "%s: a step split over 2 threads = one thread (bitwise)",
+		 optim_kind_names.names[kind]);
+	check_true(label, memcmp(w1, w2, sizeof(w1)) == 0 && memcmp(g1, g2, sizeof(g1)) == 0);
+	optim_release(&one);
+	optim_release(&many);
+}
 
 static const struct {
 	const char *name;
@@ -52,5 +88,11 @@ int main(void)
 		   s.lr == 1e-3 && s.rho == 0.95 && s.eps == 1e-8);
 	optim_spec_defaults(&s, OPTIM_ADAGRAD);
 	check_true("adagrad initial accumulator 0.1", s.initial_accumulator == 0.1);
+	struct par_pool *pool;
+	if (check_true("pool of 2 threads", par_create(&pool, 2) == 0)) {
+		for (int kind = 0; kind <= OPTIM_ADAM; kind++)
+			split_case(kind, pool);
+		par_free(pool);
+	}
 	return check_done("test_optim");
 }

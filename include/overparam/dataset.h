@@ -39,6 +39,11 @@ struct dataset {
 	struct dataset_modes *modes; /* whitened data's, owned; else NULL */
 };
 
+/* n doubles on a 64-byte boundary (free() releases them), or NULL: the
+ * storage of every dataset's X, so that each row of a multiple-of-8 d
+ * starts a cache line and the data passes never load across two. */
+double *dataset_rows_alloc(size_t n);
+
 /* Releases everything the dataset owns and zeroes it. Accepts a zeroed one. */
 void dataset_release(struct dataset *ds);
 

@@ -19,6 +19,8 @@
 #include "overparam/names.h"
 #include "overparam/rng.h"
 
+struct par_pool;
+
 struct linnet {
 	int N, d, k;
 	int *n;          /* (N + 1) widths, n[0] = d, n[N] = k */
@@ -31,6 +33,7 @@ struct linnet {
 	double *B2;
 	double *sq;      /* workspace for the imbalance, max n_j^2 (untouched,
 			    so not resident, unless the imbalance is computed) */
+	struct par_pool *pool; /* splits linnet_grad's large layers; NULL: one thread. Not owned */
 };
 
 enum linnet_init {

@@ -41,6 +41,10 @@ int model_init_decoupled(struct model *mod, const struct dataset_modes *md, cons
 			 double u0_all);
 void model_release(struct model *mod);
 
+/* Lets the model split its parameter work (a deep model's layer gradients)
+ * across pool's threads, with the same bits as one thread; NULL: one. */
+void model_use_pool(struct model *mod, struct par_pool *pool);
+
 /* Deep models: mod->We = W_N ... W_1 from the current layers (and the
  * partial products for the gradient). E2e models: nothing to do. */
 void model_end_to_end(struct model *mod);

@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 
+struct par_pool;
+
 enum optim_kind {
 	OPTIM_GD,
 	OPTIM_MOMENTUM,
@@ -49,6 +51,7 @@ struct optim {
 	size_t n;
 	double *a, *b; /* per-parameter state, NULL when unused */
 	long t;        /* steps taken */
+	struct par_pool *pool; /* splits large steps across threads; NULL: one. Not owned */
 };
 
 /* The optimizers' names, in enum order ("gd", "momentum", ...). */
