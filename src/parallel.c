@@ -1,17 +1,22 @@
 /* parallel: persistent workers fed through a generation counter (see
  * parallel.h). Tasks are claimed with an atomic counter. */
 #include "overparam/parallel.h"
+#include "overparam/clock.h"
 #include "overparam/error.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
-/* A worker polls this many times (each with a pause hint) before it
- * sleeps: tens of microseconds, longer than a step's serial parameter work
- * at width 100, so between the data passes of consecutive steps it stays
- * awake and par_for needs no system call to start it. */
-#define SPIN_ROUNDS 200000
+/* A worker polls (with a pause hint) this long before it sleeps: much
+ * longer than a step's serial parameter work at width 100 (about 10 us)
+ * and than the gaps a loaded machine's scheduler leaves between a run's
+ * steps (at 100 us a loaded machine made every step wait for a futex
+ * wake-up: 280 us a step instead of 35), so during training par_for needs
+ * no system call to start it; an idle pool still gives its core back
+ * within milliseconds. Timed, since a pause lasts 1 to 200 cycles
+ * depending on the CPU. */
+#define SPIN_SECONDS 2e-3
 
 static inline void cpu_relax(void)
 {
@@ -50,10 +55,11 @@ static void *worker(void *arg)
 	long seen = 0;
 	for (;;) {
 		long g;
-		int spins = 0;
-		while ((g = atomic_load(&p->generation)) == seen && spins < SPIN_ROUNDS) {
+		double until = clock_seconds() + SPIN_SECONDS;
+		for (int spins = 1; (g = atomic_load(&p->generation)) == seen; spins++) {
 			cpu_relax();
-			spins++;
+			if (spins % 64 == 0 && clock_seconds() > until)
+				break;
 		}
 		if (g == seen) {
 			/* sleepers is raised before generation is read again (both
