@@ -5,6 +5,7 @@
 #include "overparam/error.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -151,6 +152,12 @@ void par_for(struct par_pool *p, int n_tasks, par_task_fn fn, void *arg)
 		pthread_mutex_unlock(&p->mu);
 	}
 	run_tasks(p);
-	while (atomic_load(&p->done_workers) < p->threads - 1)
+	/* Waiting for the workers' last tasks: a worker that shares this CPU
+	 * (just created, or placed here by a loaded scheduler) runs only when
+	 * this thread yields, so it does every so often. */
+	for (int spins = 1; atomic_load(&p->done_workers) < p->threads - 1; spins++) {
 		cpu_relax();
+		if (spins % 1024 == 0)
+			sched_yield();
+	}
 }
