@@ -1,11 +1,13 @@
-/* parallel: a small persistent thread pool for the data pass.
+/* parallel: a small persistent thread pool for the data pass and a deep
+ * model's parameter work.
  *
  * par_for(pool, n, fn, arg) runs fn(arg, task) for every task in [0, n)
  * and returns when all are done. Which thread runs which task is not
  * specified, so callers write each task's result to its own slot and
  * reduce the slots in task order: results are then identical for any
- * thread count. Workers spin briefly between calls (a training step is
- * tens of microseconds) and then sleep on a condition variable. */
+ * thread count. Workers poll for 2 ms between calls (a training step is
+ * tens of microseconds, so during training a call starts without a system
+ * call) and then sleep on a condition variable. */
 #ifndef OVERPARAM_PARALLEL_H
 #define OVERPARAM_PARALLEL_H
 
