@@ -87,26 +87,52 @@ static void KV(vecmat_acc)(double *out, const double *s, const double *A, int ro
 	}
 }
 
-/* Lane q = dot(x, w_q) for eight vectors w_q (d): eight chains side by
- * side, then the fixed reduction. */
-static v8 KV(dots8)(const double *x, int d, const double *const *w)
+/* yhat[r] lane q = dot(x_r, w_q) for rows r < nr <= R and eight vectors
+ * w_q (d): each dot eight chains, then the fixed reduction (v8_reduce8).
+ * In passes over M of the w at a time, R x M chains side by side (a row's
+ * load serves the pass's w, a w's load serves the rows); R <= 4, M <= 8
+ * and both constant after inlining, so the chains stay in registers. */
+static inline __attribute__((always_inline)) void
+KV(dots_block)(v8 *yhat, const double *X, int nr, int d, const double *const *w, const int R,
+	       const int M)
 {
-	v8 acc[8];
-	for (int q = 0; q < 8; q++)
-		acc[q] = v8_zero();
-	int c = 0;
-	for (; c + 8 <= d; c += 8) {
-		v8 xv = v8_load(x + c);
-		for (int q = 0; q < 8; q++)
-			acc[q] = v8_fma(xv, v8_load(w[q] + c), acc[q]);
+	v8 all[4][8];
+	const double *xr[4];
+	for (int r = 0; r < R; r++)
+		xr[r] = X + (size_t)(r < nr ? r : 0) * d;
+	for (int m0 = 0; m0 < 8; m0 += M) {
+		v8 acc[4][8];
+		for (int r = 0; r < R; r++)
+			for (int q = 0; q < M; q++)
+				acc[r][q] = v8_zero();
+		int c = 0;
+		for (; c + 8 <= d; c += 8) {
+			v8 xv[4];
+			for (int r = 0; r < R; r++)
+				xv[r] = v8_load(xr[r] + c);
+			for (int q = 0; q < M; q++) {
+				v8 wv = v8_load(w[m0 + q] + c);
+				for (int r = 0; r < R; r++)
+					acc[r][q] = v8_fma(xv[r], wv, acc[r][q]);
+			}
+		}
+		if (c < d) {
+			int t = d - c;
+			v8 xv[4];
+			for (int r = 0; r < R; r++)
+				xv[r] = v8_load_tail(xr[r] + c, t);
+			for (int q = 0; q < M; q++) {
+				v8 wv = v8_load_tail(w[m0 + q] + c, t);
+				for (int r = 0; r < R; r++)
+					acc[r][q] = v8_fma(xv[r], wv, acc[r][q]);
+			}
+		}
+		for (int r = 0; r < R; r++)
+			for (int q = 0; q < M; q++)
+				all[r][m0 + q] = acc[r][q];
 	}
-	if (c < d) {
-		int t = d - c;
-		v8 xv = v8_load_tail(x + c, t);
-		for (int q = 0; q < 8; q++)
-			acc[q] = v8_fma(xv, v8_load_tail(w[q] + c, t), acc[q]);
-	}
-	return v8_reduce8(acc);
+	for (int r = 0; r < nr; r++)
+		yhat[r] = v8_reduce8(all[r]);
 }
 
 /* Loss terms of eight (prediction, label) pairs at once: term and g =
@@ -145,14 +171,16 @@ static double KV(lp_rows_blocked)(const struct lp_rule *lp, int rows, int d, con
 		int nr = rows - i0 < KERN_ROW_BLOCK ? rows - i0 : KERN_ROW_BLOCK;
 		const double *x = X + (size_t)i0 * d;
 		double g[KERN_ROW_BLOCK], t[8];
-		/* dots8 with the rows in the place of the models (a dot's lanes do
-		 * not care which side is which) */
+		/* one dots_block with w in the place of the row and the eight rows
+		 * in the place of the models (a dot's lanes do not care which side
+		 * is which) */
 		for (int r0 = 0; r0 < nr; r0 += 8) {
 			int rr = nr - r0 < 8 ? nr - r0 : 8;
 			const double *rowp[8];
 			for (int q = 0; q < 8; q++)
 				rowp[q] = x + (size_t)(r0 + (q < rr ? q : 0)) * d;
-			v8 term, yhat = KV(dots8)(w, d, rowp);
+			v8 term, yhat;
+			KV(dots_block)(&yhat, w, 1, d, rowp, 1, 8);
 			v8 yv = v8_load_tail(y + i0 + r0, rr);
 			v8_store(g + r0, KV(terms8)(lp, yhat, yv, inv_m, &term));
 			v8_store(t, term);
@@ -174,22 +202,15 @@ KV(panel8)(v8 *acc, const double *xn, const double *w, double *G, const v8 *gs,
 	   const double *xc, int d, int c, int t)
 {
 	if (xn) {
-		v8 wv = t == 8 ? v8_load(w + c) : v8_load_tail(w + c, t);
-		for (int i = 0; i < 8; i++) {
-			const double *p = xn + (size_t)i * d + c;
-			acc[i] = v8_fma(t == 8 ? v8_load(p) : v8_load_tail(p, t), wv, acc[i]);
-		}
+		v8 wv = v8_load_n(w + c, t);
+		for (int i = 0; i < 8; i++)
+			acc[i] = v8_fma(v8_load_n(xn + (size_t)i * d + c, t), wv, acc[i]);
 	}
 	if (xc) {
-		v8 gq = t == 8 ? v8_load(G + c) : v8_load_tail(G + c, t);
-		for (int i = 0; i < 8; i++) {
-			const double *p = xc + (size_t)i * d + c;
-			gq = v8_fma(gs[i], t == 8 ? v8_load(p) : v8_load_tail(p, t), gq);
-		}
-		if (t == 8)
-			v8_store(G + c, gq);
-		else
-			v8_store_tail(G + c, gq, t);
+		v8 gq = v8_load_n(G + c, t);
+		for (int i = 0; i < 8; i++)
+			gq = v8_fma(gs[i], v8_load_n(xc + (size_t)i * d + c, t), gq);
+		v8_store_n(G + c, gq, t);
 	}
 }
 
@@ -246,9 +267,9 @@ static double KV(lp_chunk)(const struct lp_rule *lp, int rows, int d, const doub
  * [c, c + 8 TP) of G (rows of d), TM = KERN_TILE_MODELS, TP =
  * KERN_TILE_PANELS, onto which the block's nr rows of x add g[r][model]
  * x_r in row order; a row's panels are loaded once for the tile's models.
- * FULL: all TM models and 8 TP columns exist (constant, so the tile lives
- * in registers); else the missing models are neither loaded nor stored
- * and columns past d are masked. */
+ * FULL (a constant): all TM models and 8 TP columns exist, so every load
+ * and store is a whole vector; else the missing models are neither loaded
+ * nor stored and columns past d are masked (v8_load_n). */
 static inline __attribute__((always_inline)) void
 KV(batch_g_tile)(double *Gb, int m0, int mm, const double *g, const double *x, int nr, int d,
 		 int c, const int FULL)
@@ -263,15 +284,13 @@ KV(batch_g_tile)(double *Gb, int m0, int mm, const double *g, const double *x, i
 	for (int mi = 0; mi < TM; mi++)
 		for (int p = 0; p < TP; p++) {
 			double *o = Gb + (size_t)(m0 + mi) * d + c + 8 * p;
-			acc[mi][p] = FULL ? v8_load(o)
-			  : mi < mm && t[p] ? v8_load_tail(o, t[p]) : v8_zero();
+			acc[mi][p] = mi < mm ? v8_load_n(o, t[p]) : v8_zero();
 		}
 	for (int r = 0; r < nr; r++) {
 		const double *xr = x + (size_t)r * d + c;
 		v8 xv[TP];
 		for (int p = 0; p < TP; p++)
-			xv[p] = FULL ? v8_load(xr + 8 * p)
-			  : t[p] ? v8_load_tail(xr + 8 * p, t[p]) : v8_zero();
+			xv[p] = v8_load_n(xr + 8 * p, t[p]);
 		for (int mi = 0; mi < TM; mi++) {
 			v8 gs = v8_set1(g[(size_t)r * 8 + m0 + mi]);
 			for (int p = 0; p < TP; p++)
@@ -281,10 +300,8 @@ KV(batch_g_tile)(double *Gb, int m0, int mm, const double *g, const double *x, i
 	for (int mi = 0; mi < TM; mi++)
 		for (int p = 0; p < TP; p++) {
 			double *o = Gb + (size_t)(m0 + mi) * d + c + 8 * p;
-			if (FULL)
-				v8_store(o, acc[mi][p]);
-			else if (mi < mm && t[p])
-				v8_store_tail(o, acc[mi][p], t[p]);
+			if (mi < mm)
+				v8_store_n(o, acc[mi][p], t[p]);
 		}
 }
 
@@ -301,53 +318,6 @@ static void KV(batch_g_acc)(double *Gb, int nm, const double *g, const double *x
 		for (; c < d; c += TC)
 			KV(batch_g_tile)(Gb, m0, mm, g, x, nr, d, c, 0);
 	}
-}
-
-/* yhat[r] lane q = dot(x_r, w_q) for rows r < nr <= KERN_DOT_ROWS and eight
- * models, in passes over KERN_DOT_MODELS models at a time (KERN_DOT_ROWS x
- * KERN_DOT_MODELS chains side by side: a row's load serves the pass's
- * models, a model's load serves the rows); each dot's chain and reduction
- * are those of dots8 (eight chains, the fixed reduction). */
-static void KV(dots_tile)(v8 *yhat, const double *X, int nr, int d, const double *const *w)
-{
-	enum { R = KERN_DOT_ROWS, M = KERN_DOT_MODELS };
-	v8 all[R][8];
-	const double *xr[R];
-	for (int r = 0; r < R; r++)
-		xr[r] = X + (size_t)(r < nr ? r : 0) * d;
-	for (int m0 = 0; m0 < 8; m0 += M) {
-		v8 acc[R][M];
-		for (int r = 0; r < R; r++)
-			for (int q = 0; q < M; q++)
-				acc[r][q] = v8_zero();
-		int c = 0;
-		for (; c + 8 <= d; c += 8) {
-			v8 xv[R];
-			for (int r = 0; r < R; r++)
-				xv[r] = v8_load(xr[r] + c);
-			for (int q = 0; q < M; q++) {
-				v8 wv = v8_load(w[m0 + q] + c);
-				for (int r = 0; r < R; r++)
-					acc[r][q] = v8_fma(xv[r], wv, acc[r][q]);
-			}
-		}
-		if (c < d) {
-			int t = d - c;
-			v8 xv[R];
-			for (int r = 0; r < R; r++)
-				xv[r] = v8_load_tail(xr[r] + c, t);
-			for (int q = 0; q < M; q++) {
-				v8 wv = v8_load_tail(w[m0 + q] + c, t);
-				for (int r = 0; r < R; r++)
-					acc[r][q] = v8_fma(xv[r], wv, acc[r][q]);
-			}
-		}
-		for (int r = 0; r < R; r++)
-			for (int q = 0; q < M; q++)
-				all[r][m0 + q] = acc[r][q];
-	}
-	for (int r = 0; r < nr; r++)
-		yhat[r] = v8_reduce8(all[r]);
 }
 
 static void KV(lp_chunk_batch)(const struct lp_rule *lp, int rows, int d, const double *X,
@@ -370,7 +340,8 @@ static void KV(lp_chunk_batch)(const struct lp_rule *lp, int rows, int d, const 
 			for (int r0 = 0; r0 < nr; r0 += KERN_DOT_ROWS) {
 				int rr = nr - r0 < KERN_DOT_ROWS ? nr - r0 : KERN_DOT_ROWS;
 				v8 yhat[KERN_DOT_ROWS];
-				KV(dots_tile)(yhat, x + (size_t)r0 * d, rr, d, w);
+				KV(dots_block)(yhat, x + (size_t)r0 * d, rr, d, w, KERN_DOT_ROWS,
+					       KERN_DOT_MODELS);
 				for (int r = 0; r < rr; r++) {
 					v8 term;
 					v8_store(g + (size_t)(r0 + r) * 8,

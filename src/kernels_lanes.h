@@ -200,4 +200,18 @@ static inline v8 v8_reduce8(const v8 *acc)
 
 #endif
 
+/* The first t lanes, 0 <= t <= 8: the plain load or store when t is 8, else
+ * the tail's (zeros past t; no memory touched for t = 0). */
+static inline v8 v8_load_n(const double *p, int t)
+{
+	return t == 8 ? v8_load(p) : v8_load_tail(p, t);
+}
+static inline void v8_store_n(double *p, v8 v, int t)
+{
+	if (t == 8)
+		v8_store(p, v);
+	else
+		v8_store_tail(p, v, t);
+}
+
 #endif

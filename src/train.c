@@ -334,11 +334,24 @@ static void state_release(struct run_state *s)
 	model_release(&s->mod);
 }
 
+/* The parameter work of a step (layer gradients, the update) on the data
+ * pass's threads: large layers are split, with the bits of one thread. */
+static void state_use_pool(struct run_state *s, struct par_pool *pool)
+{
+	model_use_pool(&s->mod, pool);
+	s->opt.pool = pool;
+	if (s->dg.emulate) {
+		model_use_pool(&s->dg.twin, pool);
+		s->dg.twin_opt.pool = pool;
+	}
+}
+
 /* Everything before the first step: model, optimizer, diagnostics, initial
- * weights, a checkpoint to resume from. On failure releases all. */
+ * weights, a checkpoint to resume from, the parameter work on pool (the data
+ * pass's; NULL: one thread). On failure releases all. */
 static int state_begin(struct run_state *s, const struct run_spec *r,
-		       const struct dataset *ds, const struct train_opts *opts,
-		       struct run_result *res)
+		       const struct dataset *ds, struct par_pool *pool,
+		       const struct train_opts *opts, struct run_result *res)
 {
 	memset(s, 0, sizeof(*s));
 	memset(res, 0, sizeof(*res));
@@ -401,6 +414,7 @@ static int state_begin(struct run_state *s, const struct run_spec *r,
 			set_flow_rate(dg);
 		}
 	}
+	state_use_pool(s, pool);
 	s->start = clock_seconds();
 	return ERR_OK;
 fail:
@@ -497,18 +511,6 @@ static int state_after_eval(struct run_state *s, const struct loss *loss,
 	return rc;
 }
 
-/* The parameter work of a step (layer gradients, the update) on the data
- * pass's threads: large layers are split, with the bits of one thread. */
-static void state_use_pool(struct run_state *s, struct par_pool *pool)
-{
-	model_use_pool(&s->mod, pool);
-	s->opt.pool = pool;
-	if (s->dg.emulate) {
-		model_use_pool(&s->dg.twin, pool);
-		s->dg.twin_opt.pool = pool;
-	}
-}
-
 static void state_step(struct run_state *s)
 {
 	optim_step(&s->opt, s->mod.params, s->mod.grad);
@@ -532,10 +534,9 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 	      struct run_result *res)
 {
 	struct run_state s;
-	int rc = state_begin(&s, r, ds, opts, res);
+	int rc = state_begin(&s, r, ds, loss->pool, opts, res);
 	if (rc)
 		return rc;
-	state_use_pool(&s, loss->pool);
 	while (!rc && !s.done) {
 		double L;
 		int failed = model_loss_grad(&s.mod, loss, ds, &L) != ERR_OK;
@@ -565,8 +566,7 @@ int train_batch(const struct run_spec *const *runs, int n, const struct loss *lo
 	if (!st || !active || !Wb || !Gb || !Lb || !scratch)
 		rc = err_set(ERR_RUNTIME, "out of memory");
 	for (; !rc && begun < n; begun++)
-		if (!(rc = state_begin(&st[begun], runs[begun], ds, &opts[begun], &res[begun])))
-			state_use_pool(&st[begun], loss->pool);
+		rc = state_begin(&st[begun], runs[begun], ds, loss->pool, &opts[begun], &res[begun]);
 	if (rc) {
 		for (int j = 0; j < begun - 1; j++)
 			state_end(&st[j], rc);
