@@ -445,6 +445,12 @@ static int parse_loss(const struct json_ctx *c, const cJSON *obj, struct experim
 					 "'%s' rescales the labels, which softmax_ce needs as class probabilities (use \"features\" or \"none\")",
 					 preprocess_mode_name(ex->data.preprocess));
 	}
+	if (l->kind == LOSS_MSE && cJSON_GetObjectItemCaseSensitive(obj, "p"))
+		return json_fail(c, "loss.p", "only used with \"type\": \"lp\"");
+	if (l->kind == LOSS_MSE && l->form == LOSS_FORM_GRAM)
+		return json_fail(c, "loss.form", "a matrix problem has no Gram form");
+	if (l->kind == LOSS_MSE)
+		l->p = 2; /* its rule is the l2 pass's (loss.h) */
 	if (l->form == LOSS_FORM_GRAM && l->p != 2)
 		return json_fail(c, "loss.form", "\"gram\" needs p = 2, got p = %g", l->p);
 	return ERR_OK;
@@ -624,8 +630,14 @@ static int parse_root(struct json_ctx *c, const cJSON *root, struct experiment *
 				 ex->data.source == DATA_GAS_DRIFT ? ex->data.n_batches : 0,
 				 ex->replicates);
 	keys_set_defaults(&config_loss_keys, -1, &ex->loss);
+	int matrix = ex->data.source == DATA_MATRIX_COMPLETION || ex->data.source == DATA_MATRIX_SENSING;
+	if (matrix)
+		ex->loss.kind = LOSS_MSE; /* the default, and the only loss, of a matrix problem */
 	if (loss && (rc = parse_loss(c, loss, ex)))
 		return rc;
+	if (matrix != (ex->loss.kind == LOSS_MSE))
+		return json_fail(c, "loss.type", matrix ? "a matrix problem's loss is \"mse\" (the mean squared error of its observations)"
+						      : "\"mse\" is for data.source matrix_completion or matrix_sensing");
 	struct run_spec train_defaults;
 	keys_set_defaults(&config_train_keys, -1, &train_defaults);
 	if (train && (rc = parse_train(c, train, "train", &train_defaults)))

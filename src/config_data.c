@@ -227,6 +227,35 @@ static int parse_whitened(const struct json_ctx *c, const cJSON *obj, struct dat
 	return ERR_OK;
 }
 
+/* data of source matrix_completion or matrix_sensing: n, rank,
+ * observations and seed (matrix.h); preprocess "none" (the default here). */
+static int parse_matrix(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
+{
+	static const char *const keys[] = {"source", "preprocess", "n", "rank", "observations",
+					   "seed", NULL};
+	int rc;
+	if ((rc = json_check_keys(c, obj, "data", keys)) ||
+	    (rc = json_get_int(c, obj, "data", "n", 1, 0, 1, 4096, &ds->d)) ||
+	    (rc = json_get_int(c, obj, "data", "rank", 1, 0, 1, 4096, &ds->rank)) ||
+	    (rc = json_get_int(c, obj, "data", "observations", 1, 0, 1, 100000000, &ds->m)) ||
+	    (rc = json_get_seed(c, obj, "data", "seed", 0, c->seed, &ds->seed)))
+		return rc;
+	ds->k = ds->d;
+	if (!cJSON_GetObjectItemCaseSensitive(obj, "preprocess"))
+		ds->preprocess = PREPROCESS_NONE;
+	else if (ds->preprocess != PREPROCESS_NONE)
+		return json_fail(c, "data.preprocess", "a matrix problem needs \"none\" (its values are the matrix's entries)");
+	if (ds->rank > ds->d)
+		return json_fail(c, "data.rank", "must be at most n = %d, got %d", ds->d, ds->rank);
+	if (ds->source == DATA_MATRIX_COMPLETION && (double)ds->m > (double)ds->d * ds->d)
+		return json_fail(c, "data.observations", "at most n^2 = %d entries can be observed, got %d",
+				 ds->d * ds->d, ds->m);
+	if (ds->source == DATA_MATRIX_SENSING && (double)ds->m * ds->d * ds->d > 4e8)
+		return json_fail(c, "data.observations", "m n^2 = %.3g doubles of measurement matrices is too large (at most 4e8)",
+				 (double)ds->m * ds->d * ds->d);
+	return ERR_OK;
+}
+
 int config_parse_data(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
 {
 	static const struct config_key source_key = {
@@ -247,6 +276,8 @@ int config_parse_data(const struct json_ctx *c, const cJSON *obj, struct data_sp
 	case DATA_INLINE: return parse_inline(c, obj, ds);
 	case DATA_SYNTHETIC: return parse_synthetic(c, obj, ds);
 	case DATA_WHITENED: return parse_whitened(c, obj, ds);
+	case DATA_MATRIX_COMPLETION:
+	case DATA_MATRIX_SENSING: return parse_matrix(c, obj, ds);
 	}
 	return ERR_OK;
 }

@@ -40,6 +40,13 @@ void dataset_release(struct dataset *ds)
 		free(ds->modes->V);
 		free(ds->modes);
 	}
+	if (ds->matrix) {
+		free(ds->matrix->entry);
+		free(ds->matrix->A);
+		free(ds->matrix->y);
+		free(ds->matrix->truth);
+		free(ds->matrix);
+	}
 	free(ds->X);
 	free(ds->Y);
 	for (int i = 0; i < ds->n_files; i++)

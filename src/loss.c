@@ -23,6 +23,8 @@ void loss_init(struct loss *loss, enum loss_kind kind, double p, enum loss_form 
 	loss->kind = kind;
 	loss->p = p;
 	loss->form = form;
+	if (kind == LOSS_MSE) /* the l2 pass's rule, doubled (matrix sensing) */
+		loss->p = 2.0;
 }
 
 int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *pool)
@@ -33,6 +35,11 @@ int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *p
 	lp_rule_init(&loss->lp, loss->p); /* from p, however the struct was filled */
 	if (loss->form == LOSS_FORM_GRAM && loss->p != 2.0)
 		return err_set(ERR_INPUT, "the Gram form needs p = 2, got p = %g", loss->p);
+	if ((loss->kind == LOSS_MSE) != (ds->matrix != NULL))
+		return err_set(ERR_INPUT, ds->matrix ? "a matrix problem's loss is \"mse\""
+						     : "loss \"mse\" is for matrix problems (data.source matrix_completion or matrix_sensing)");
+	if (ds->matrix && loss->form == LOSS_FORM_GRAM)
+		return err_set(ERR_INPUT, "a matrix problem has no Gram form");
 	int m = ds->m, d = ds->d, k = ds->k;
 	loss->n_chunks = (m + LOSS_CHUNK_ROWS - 1) / LOSS_CHUNK_ROWS;
 	loss->part_G = malloc((size_t)loss->n_chunks * k * d * sizeof(double));
@@ -42,7 +49,7 @@ int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *p
 		return err_set(ERR_RUNTIME, "out of memory");
 	}
 	if (loss->form == LOSS_FORM_DATA || loss->kind != LOSS_LP || loss->p != 2.0)
-		return ERR_OK;
+		return ERR_OK; /* mse (matrix problems): passes over the observations */
 	loss->gram = malloc((size_t)d * d * sizeof(double));
 	loss->xty = malloc((size_t)k * d * sizeof(double));
 	if (!loss->gram || !loss->xty) {
@@ -79,7 +86,7 @@ int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *p
 	return ERR_OK;
 }
 
-static const char *const kind_names[] = {"lp", "softmax_ce"};
+static const char *const kind_names[] = {"lp", "softmax_ce", "mse"};
 static const char *const form_names[] = {"auto", "data", "gram"};
 const struct name_map loss_kind_names = NAME_MAP("loss", kind_names);
 const struct name_map loss_form_names = NAME_MAP("form", form_names);
@@ -144,7 +151,7 @@ static void chunk_task(void *arg, int c)
 	int d = ds->d, k = ds->k, r0 = c * LOSS_CHUNK_ROWS, rows = chunk_rows(ds, c);
 	const double *X = ds->X + (size_t)r0 * d, *Y = ds->Y + (size_t)r0 * k;
 	double *Gc = loss->part_G + (size_t)c * k * d, inv_m = 1.0 / ds->m;
-	if (k == 1 && loss->kind == LOSS_LP) {
+	if (k == 1 && loss->kind != LOSS_SOFTMAX_CE) { /* l_p, or mse's l2 pass */
 		loss->part_L[c] = kern_lp_chunk(&loss->lp, rows, d, X, Y, job->W, inv_m,
 						job->want_grad ? Gc : NULL);
 		return;
@@ -275,9 +282,49 @@ void loss_eval_batch(const struct loss *loss, const struct dataset *ds, int n,
 	}
 }
 
+/* Completion's mse: the observed entries in draw order; G (n, n) is
+ * 2 (W[e] - y) / m at an observed entry e, zero elsewhere. */
+static double completion_eval(const struct dataset_matrix *mp, const double *W, double *G)
+{
+	double sum = 0, two_m = 2.0 / mp->m;
+	if (G)
+		memset(G, 0, (size_t)mp->n * mp->n * sizeof(double));
+	for (int i = 0; i < mp->m; i++) {
+		double r = W[mp->entry[i]] - mp->y[i];
+		sum += r * r;
+		if (G)
+			G[mp->entry[i]] = two_m * r;
+	}
+	return sum / mp->m;
+}
+
+/* Sensing's mse: the one-output l2 data pass over rows vec(A_i) and
+ * labels y_i with W as the (1, n^2) row vec(W), which gives
+ * (1/m) sum r_i^2 / 2 and (1/m) sum r_i vec(A_i); both doubled (exact). */
+static double sensing_eval(const struct loss *loss, const struct dataset_matrix *mp,
+			   const double *W, double *G)
+{
+	size_t nn = (size_t)mp->n * mp->n;
+	struct dataset obs = {.m = mp->m, .d = (int)nn, .k = 1, .X = mp->A, .Y = mp->y};
+	struct chunk_job job = {loss, &obs, W, NULL, G != NULL};
+	par_for(loss->pool, loss->n_chunks, chunk_task, &job);
+	double sum = 0.0;
+	for (int c = 0; c < loss->n_chunks; c++)
+		sum += loss->part_L[c];
+	if (G) {
+		reduce_parts(loss, nn, G);
+		for (size_t i = 0; i < nn; i++)
+			G[i] *= 2.0;
+	}
+	return 2.0 * (sum / mp->m);
+}
+
 double loss_eval(const struct loss *loss, const struct dataset *ds,
 		 const double *W, double *G, double *scratch)
 {
+	if (ds->matrix)
+		return ds->matrix->task == MATRIX_COMPLETION ? completion_eval(ds->matrix, W, G)
+							     : sensing_eval(loss, ds->matrix, W, G);
 	int d = ds->d, k = ds->k;
 	if (loss->gram && G) {
 		double L = gram_eval(loss, d, k, W, G);

@@ -1,11 +1,34 @@
 /* model: deep network or end-to-end matrix behind one step interface. */
 #include "overparam/model.h"
+#include "overparam/detmath.h"
 #include "overparam/error.h"
 
 #include "overparam/kernels.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The layers from r's init: its std, or its end-to-end scale c (> 0;
+ * Arora, Cohen, Hu & Luo's convention, d the input width): normal draws each
+ * entry with std c^(1/N) / sqrt(d) (so that E |W_e|_F^2 = c^2 k (prod of the
+ * hidden widths / d^(N-1)), c^2 n for square layers); identity sets every
+ * layer to c^(1/N) I without noise; balanced draws W_e with std c / sqrt(d)
+ * (the same |W_e|_F as normal's for square layers) and balances it. */
+static int init_layers(struct linnet *net, const struct run_spec *r, struct rng *g)
+{
+	double c = r->init_scale;
+	if (c <= 0 || r->init == LINNET_INIT_DECOUPLED)
+		return linnet_init(net, r->init, r->init_std, g);
+	double root = det_root(c, net->N), sd = sqrt((double)net->d);
+	if (r->init == LINNET_INIT_BALANCED)
+		return linnet_init(net, r->init, c / sd, g);
+	if (r->init == LINNET_INIT_NORMAL)
+		return linnet_init(net, r->init, root / sd, g);
+	int rc = linnet_init(net, LINNET_INIT_IDENTITY, 0.0, g);
+	for (size_t i = 0; !rc && i < net->n_params; i++)
+		net->params[i] *= root;
+	return rc;
+}
 
 int model_create(struct model *mod, const struct run_spec *r, int m, int d, int k)
 {
@@ -19,7 +42,7 @@ int model_create(struct model *mod, const struct run_spec *r, int m, int d, int 
 		return rc;
 	struct rng g;
 	rng_seed(&g, r->seed);
-	if ((rc = linnet_init(&mod->net, r->init, r->init_std, &g)))
+	if ((rc = init_layers(&mod->net, r, &g)))
 		goto fail;
 	mod->We = malloc((size_t)k * d * sizeof(double));
 	mod->G = malloc((size_t)k * d * sizeof(double));

@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const kind_names[] = {"gd",       "momentum", "nesterov", "adagrad",
-					 "adadelta", "rmsprop",  "adam"};
+					 "adadelta", "rmsprop",  "adam",     "group_rmsprop"};
 const struct name_map optim_kind_names = NAME_MAP("optimizer", kind_names);
 
 int optim_kind_parse(const char *name, enum optim_kind *out)
@@ -32,8 +32,8 @@ void optim_spec_defaults(struct optim_spec *spec, enum optim_kind kind)
 	spec->kind = kind;
 	spec->lr = 1e-3;
 	spec->momentum = kind == OPTIM_RMSPROP ? 0.0 : 0.9;
-	spec->rho = kind == OPTIM_RMSPROP ? 0.9 : 0.95;
-	spec->eps = kind == OPTIM_RMSPROP ? 1e-10 : 1e-8;
+	spec->rho = kind == OPTIM_RMSPROP ? 0.9 : kind == OPTIM_GROUP_RMSPROP ? 0.99 : 0.95;
+	spec->eps = kind == OPTIM_RMSPROP ? 1e-10 : kind == OPTIM_GROUP_RMSPROP ? 1e-4 : 1e-8;
 	spec->beta1 = 0.9;
 	spec->beta2 = 0.999;
 	spec->initial_accumulator = kind == OPTIM_RMSPROP ? 1.0 : 0.1;
@@ -42,7 +42,8 @@ void optim_spec_defaults(struct optim_spec *spec, enum optim_kind kind)
 int optim_state_slots(enum optim_kind kind)
 {
 	switch (kind) {
-	case OPTIM_GD: return 0;
+	case OPTIM_GD:
+	case OPTIM_GROUP_RMSPROP: return 0; /* its state is the scalar s */
 	case OPTIM_MOMENTUM:
 	case OPTIM_NESTEROV:
 	case OPTIM_ADAGRAD: return 1;
@@ -84,7 +85,7 @@ void optim_release(struct optim *opt)
 struct optim_range_job {
 	const struct optim *opt;
 	double *w, *g;
-	double lr_t; /* Adam's bias-corrected rate at this step */
+	double lr_t; /* Adam's bias-corrected rate, group_rmsprop's rate, at this step */
 	size_t n;
 };
 
@@ -96,7 +97,7 @@ static void optim_range(const struct optim_range_job *job, size_t i0, size_t i1)
 	const struct optim *opt = job->opt;
 	const struct optim_spec *s = &opt->spec;
 	double lr = s->lr, *a = opt->a, *b = opt->b, *w = job->w, *g = job->g;
-	if (s->weight_decay != 0.0)
+	if (s->weight_decay != 0.0 && s->kind != OPTIM_GROUP_RMSPROP) /* its step adds it first */
 		for (size_t i = i0; i < i1; i++)
 			g[i] += s->weight_decay * w[i];
 	switch (s->kind) {
@@ -144,6 +145,10 @@ static void optim_range(const struct optim_range_job *job, size_t i0, size_t i1)
 			w[i] -= job->lr_t * a[i] / (sqrt(b[i]) + s->eps);
 		}
 		break;
+	case OPTIM_GROUP_RMSPROP:
+		for (size_t i = i0; i < i1; i++)
+			w[i] -= job->lr_t * g[i];
+		break;
 	}
 }
 
@@ -162,6 +167,17 @@ void optim_step(struct optim *opt, double *w, double *g)
 	if (s->kind == OPTIM_ADAM) /* beta^t by binary powering (detmath), not libm's pow */
 		job.lr_t = s->lr * sqrt(1.0 - det_powi(s->beta2, opt->t)) /
 			   (1.0 - det_powi(s->beta1, opt->t));
+	if (s->kind == OPTIM_GROUP_RMSPROP) {
+		/* the whole gradient's sum of squares, in index order on one
+		 * thread (the same bits for any split of the update) */
+		double sq = 0;
+		for (size_t i = 0; i < opt->n; i++) {
+			g[i] += s->weight_decay * w[i];
+			sq += g[i] * g[i];
+		}
+		opt->s = s->rho * opt->s + (1.0 - s->rho) * sq;
+		job.lr_t = s->lr / (sqrt(opt->s / (1.0 - det_powi(s->rho, opt->t))) + s->eps);
+	}
 	int tasks = (int)((opt->n + OPTIM_TASK - 1) / OPTIM_TASK);
 	if (opt->pool && tasks >= 2)
 		par_for(opt->pool, tasks, optim_task, &job);

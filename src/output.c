@@ -194,6 +194,18 @@ static cJSON *data_json(const struct experiment *ex, const struct run_context *r
 		cJSON_AddStringToObject(o, "construction",
 					"X = sqrt(m) Q, Q's columns orthonormal ((1/m) X^T X = I); y = U diag(modes) V^T x, U, V orthonormal from seed; no noise");
 	}
+	if (ds->matrix) {
+		const struct dataset_matrix *mp = ds->matrix;
+		cJSON_AddNumberToObject(o, "n", mp->n);
+		cJSON_AddNumberToObject(o, "rank", mp->rank);
+		cJSON_AddNumberToObject(o, "observations", mp->m);
+		cJSON_AddItemToObject(o, "seed", json_seed_item(d->seed));
+		cJSON_AddStringToObject(o, "construction",
+					mp->task == MATRIX_COMPLETION
+						? "W* = U V^T / sqrt(rank) rescaled to |W*|_F = n, U, V N(0, 1) from seed; entries drawn uniformly without replacement (src/matrix.c)"
+						: "W* = U V^T / sqrt(rank) rescaled to |W*|_F = n, U, V N(0, 1) from seed; y_i = <A_i, W*>, A_i entries N(0, 1) / n (src/matrix.c)");
+		cJSON_AddStringToObject(o, "sha256", mp->digest);
+	}
 	cJSON *files = cJSON_AddArrayToObject(o, "files");
 	for (int i = 0; i < ds->n_files; i++) {
 		cJSON *fo = cJSON_CreateObject();

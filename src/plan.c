@@ -7,7 +7,8 @@
 static const char *const model_kind_spellings[] = {"deep", "e2e"};
 const struct name_map model_kind_names = NAME_MAP("model type", model_kind_spellings);
 static const char *const data_source_spellings[] = {"gas_drift", "csv", "inline", "synthetic",
-						    "whitened"};
+						    "whitened", "matrix_completion",
+						    "matrix_sensing"};
 const struct name_map data_source_names = NAME_MAP("source", data_source_spellings);
 static const char *const replicate_over_spellings[] = {"seeds", "batches"};
 const struct name_map replicate_over_names = NAME_MAP("replicate_over", replicate_over_spellings);

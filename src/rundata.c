@@ -2,6 +2,7 @@
 #include "overparam/rundata.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
+#include "overparam/matrix.h"
 #include "overparam/sha256.h"
 
 #include <cjson/cJSON.h>
@@ -29,6 +30,10 @@ int rundata_load(const struct data_spec *spec, struct dataset *ds)
 	case DATA_WHITENED:
 		return dataset_whitened(ds, spec->m, spec->d, spec->k, spec->modes, spec->n_modes,
 					spec->seed);
+	case DATA_MATRIX_COMPLETION:
+		return matrix_completion_generate(ds, spec->d, spec->rank, spec->m, spec->seed);
+	case DATA_MATRIX_SENSING:
+		return matrix_sensing_generate(ds, spec->d, spec->rank, spec->m, spec->seed);
 	}
 	return err_set(ERR_INPUT, "unknown data source");
 }
@@ -65,6 +70,13 @@ void rundata_report(const struct experiment *ex, const struct dataset *ds, int q
 				fprintf(stderr, " %s %d", base, ds->files[i].rows_used);
 		}
 		fputc('\n', stderr);
+	}
+	if (ds->matrix) {
+		const struct dataset_matrix *mp = ds->matrix;
+		fprintf(stderr, "overparam: data: matrix %s, %d x %d of rank %d, %d observations (SHA-256 %.12s...)\n",
+			mp->task == MATRIX_COMPLETION ? "completion" : "sensing", mp->n, mp->n,
+			mp->rank, mp->m, mp->digest);
+		return;
 	}
 	fprintf(stderr, "overparam: data: %d rows, %d features, %d output(s), preprocess '%s'\n",
 		ds->m, ds->d, ds->k, preprocess_mode_name(ex->data.preprocess));
@@ -170,6 +182,11 @@ int rundata_check_unchanged(const struct dataset *ds, const char *outdir)
 			rc = err_set(ERR_INPUT, "cannot continue '%s': data file '%s' was read when it was started, not now",
 				     outdir, cJSON_IsString(p) ? p->valuestring : "?");
 	}
+	/* generated data: the digest of what the runs started on */
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(data, "sha256");
+	if (!rc && ds->matrix && (!cJSON_IsString(h) || strcmp(h->valuestring, ds->matrix->digest) != 0))
+		rc = err_set(ERR_INPUT, "cannot continue '%s': the generated matrix problem (SHA-256 %.12s...) is not the one it was started on (recorded %.12s...)",
+			     outdir, ds->matrix->digest, cJSON_IsString(h) ? h->valuestring : "none");
 out:
 	cJSON_Delete(root);
 	free(text);

@@ -3,6 +3,7 @@
 #include "overparam/train.h"
 #include "overparam/clock.h"
 #include "overparam/error.h"
+#include "overparam/matrix.h"
 #include "overparam/model.h"
 #include "overparam/optim.h"
 
@@ -42,15 +43,17 @@ static double *dup_array(const double *x, size_t n)
 }
 
 /* Copies the optimizer's state out of / into a checkpoint. */
-static void optim_state_out(const struct optim *o, double **a, double **b, long *t)
+static void optim_state_out(const struct optim *o, double **a, double **b, long *t, double *s)
 {
 	*a = dup_array(o->a, o->n);
 	*b = dup_array(o->b, o->n);
 	*t = o->t;
+	*s = o->s;
 }
 
-static void optim_state_in(struct optim *o, const double *a, const double *b, long t)
+static void optim_state_in(struct optim *o, const double *a, const double *b, long t, double s)
 {
+	o->s = s;
 	if (o->a && a)
 		memcpy(o->a, a, o->n * sizeof(double));
 	if (o->b && b)
@@ -93,6 +96,9 @@ struct diag {
 	double flow_rate;                   /* 2 c^(2-2/N) lr, or NAN: no bound */
 	double gd_lr;                       /* the run's lr under GD, else NAN */
 	int depth;
+	const struct dataset_matrix *matrix; /* a matrix problem's metrics (matrix.h) */
+	struct matrix_metrics_work mw;
+	int n_matrix;                        /* their columns */
 };
 
 /* The flow bound's rate from the margin (see record_modes). */
@@ -116,7 +122,9 @@ static int diag_create(struct diag *dg, const struct run_spec *r,
 	dg->flow_rate = NAN;
 	dg->gd_lr = r->optim.kind == OPTIM_GD ? r->optim.lr : NAN;
 	dg->depth = r->depth;
-	res->n_extra = 2 * dg->emulate + dg->n_sv + (dg->modes ? dg->modes->r + 2 : 0);
+	dg->matrix = ds->matrix;
+	dg->n_matrix = ds->matrix ? matrix_metric_count(ds->matrix) : 0;
+	res->n_extra = 2 * dg->emulate + dg->n_sv + (dg->modes ? dg->modes->r + 2 : 0) + dg->n_matrix;
 	if (res->n_extra == 0)
 		return ERR_OK;
 	res->extra_names = calloc(res->n_extra, sizeof(char *));
@@ -149,6 +157,12 @@ static int diag_create(struct diag *dg, const struct run_spec *r,
 		res->extra_names[col++] = strdup("margin");
 		res->extra_names[col++] = strdup("flow_bound");
 	}
+	for (int i = 0; i < dg->n_matrix; i++) {
+		matrix_metric_name(i, name, sizeof(name));
+		res->extra_names[col++] = strdup(name);
+	}
+	if (dg->matrix && (rc = matrix_metrics_work_create(&dg->mw, dg->matrix->n)))
+		return rc;
 	for (int i = 0; i < res->n_extra; i++)
 		if (!res->extra_names[i])
 			return err_set(ERR_RUNTIME, "out of memory");
@@ -169,6 +183,7 @@ static void diag_release(struct diag *dg)
 	free(dg->svd_a);
 	free(dg->svd_s);
 	free(dg->svd_superb);
+	matrix_metrics_work_release(&dg->mw);
 	memset(dg, 0, sizeof(*dg));
 }
 
@@ -227,7 +242,8 @@ double train_bytes_needed(const struct run_spec *r, const struct dataset *ds)
 	/* The log: a row (iteration, loss, |W_e|, imbalance) per log_every
 	 * iterations, and the first and last, with the diagnostics' columns. */
 	double extra = 2.0 * r->emulate + (r->singular_values ? (k < d ? k : d) : 0) +
-		       (r->modes && ds->modes ? ds->modes->r + 2 : 0);
+		       (r->modes && ds->modes ? ds->modes->r + 2 : 0) +
+		       (ds->matrix ? matrix_metric_count(ds->matrix) : 0);
 	double rows = (double)r->iterations / (double)r->log_every + 2;
 	/* weights, gradient, optimizer state, a checkpoint copy; A_j, B_j, the
 	 * imbalance workspace (the largest layer, linnet.c: allocated for every
@@ -308,8 +324,12 @@ static void record(struct run_result *res, struct model *mod, struct diag *dg,
 		for (int i = 0; i < dg->n_sv; i++)
 			x[col++] = info == 0 ? dg->svd_s[i] : NAN;
 	}
-	if (dg->modes)
+	if (dg->modes) {
 		record_modes(dg, mod, t, loss, x + col);
+		col += dg->modes->r + 2;
+	}
+	if (dg->matrix)
+		matrix_metrics(dg->matrix, mod->We, dg->depth, &dg->mw, x + col);
 }
 
 /* One run's state between steps, so that runs can be stepped one at a
@@ -391,10 +411,10 @@ static int state_begin(struct run_state *s, const struct run_spec *r,
 			goto fail;
 		}
 		memcpy(s->mod.params, ck->params, s->mod.n_params * sizeof(double));
-		optim_state_in(&s->opt, ck->opt_a, ck->opt_b, ck->opt_t);
+		optim_state_in(&s->opt, ck->opt_a, ck->opt_b, ck->opt_t, ck->opt_s);
 		if (dg->emulate) {
 			memcpy(dg->twin.params, ck->twin_params, dg->twin.n_params * sizeof(double));
-			optim_state_in(&dg->twin_opt, ck->twin_a, ck->twin_b, ck->twin_t);
+			optim_state_in(&dg->twin_opt, ck->twin_a, ck->twin_b, ck->twin_t, ck->twin_s);
 		}
 		s->t = ck->t;
 		res->initial_loss = ck->initial_loss;
@@ -432,11 +452,11 @@ static void take_checkpoint(struct run_state *s, struct checkpoint *c)
 	c->reached_at = res->reached_at;
 	c->n_params = s->mod.n_params;
 	c->params = dup_array(s->mod.params, s->mod.n_params);
-	optim_state_out(&s->opt, &c->opt_a, &c->opt_b, &c->opt_t);
+	optim_state_out(&s->opt, &c->opt_a, &c->opt_b, &c->opt_t, &c->opt_s);
 	if (s->dg.emulate) {
 		c->n_twin = s->dg.twin.n_params;
 		c->twin_params = dup_array(s->dg.twin.params, s->dg.twin.n_params);
-		optim_state_out(&s->dg.twin_opt, &c->twin_a, &c->twin_b, &c->twin_t);
+		optim_state_out(&s->dg.twin_opt, &c->twin_a, &c->twin_b, &c->twin_t, &c->twin_s);
 	}
 }
 
@@ -549,7 +569,7 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 
 int train_batch_eligible(const struct run_spec *r, const struct dataset *ds)
 {
-	return ds->k == 1 && !r->emulate && !r->singular_values && !r->modes;
+	return ds->k == 1 && !ds->matrix && !r->emulate && !r->singular_values && !r->modes;
 }
 
 int train_batch(const struct run_spec *const *runs, int n, const struct loss *loss,

@@ -186,9 +186,9 @@ int checkpoint_save(const char *dir, const struct checkpoint *c, const char *csv
 	char text[2048];
 	snprintf(text, sizeof(text),
 		 "t %ld\ninitial_loss %a\nmin_loss %a\nreached_at %ld\nn_params %zu\n"
-		 "opt_t %ld\nn_twin %zu\ntwin_t %ld\n",
+		 "opt_t %ld\nn_twin %zu\ntwin_t %ld\nopt_s %a\ntwin_s %a\n",
 		 c->t, c->initial_loss, c->min_loss, c->reached_at, c->n_params,
-		 c->opt_t, c->n_twin, c->twin_t);
+		 c->opt_t, c->n_twin, c->twin_t, c->opt_s, c->twin_s);
 	const double *x[N_STATE_FILES] = {c->params, c->opt_a, c->opt_b,
 					  c->twin_params, c->twin_a, c->twin_b};
 	for (int f = 0; !rc && f < N_STATE_FILES; f++)
@@ -288,6 +288,10 @@ int checkpoint_load(const char *dir, struct checkpoint *c, const char *csv)
 	}
 	c->initial_loss = strtod(ini, NULL);
 	c->min_loss = strtod(mn, NULL);
+	/* the optimizers' scalar state (group_rmsprop), absent before it existed */
+	const char *os = strstr(text, "\nopt_s "), *ts = strstr(text, "\ntwin_s ");
+	c->opt_s = os ? strtod(os + 7, NULL) : 0;
+	c->twin_s = ts ? strtod(ts + 8, NULL) : 0;
 	double **x[N_STATE_FILES] = {&c->params, &c->opt_a, &c->opt_b,
 				     &c->twin_params, &c->twin_a, &c->twin_b};
 	for (int f = 0; !rc && f < N_STATE_FILES; f++) {

@@ -54,6 +54,7 @@ static const struct {
 	{"adadelta", {0.99994799407445256, -2.0000485878447019}},
 	{"rmsprop", {0.92977031378445518, -2.0132739900786771}},
 	{"adam", {0.80056956810492119, -2.1805070661485972}},
+	{"group_rmsprop", {0.89276028941746177, -2.0217363349876627}},
 };
 
 int main(void)
@@ -88,9 +89,12 @@ int main(void)
 		   s.lr == 1e-3 && s.rho == 0.95 && s.eps == 1e-8);
 	optim_spec_defaults(&s, OPTIM_ADAGRAD);
 	check_true("adagrad initial accumulator 0.1", s.initial_accumulator == 0.1);
+	optim_spec_defaults(&s, OPTIM_GROUP_RMSPROP);
+	check_true("group_rmsprop defaults alpha 0.99, eps 1e-4 (their main.py)",
+		   s.rho == 0.99 && s.eps == 1e-4);
 	struct par_pool *pool;
 	if (check_true("pool of 2 threads", par_create(&pool, 2) == 0)) {
-		for (int kind = 0; kind <= OPTIM_ADAM; kind++)
+		for (int kind = 0; kind <= OPTIM_GROUP_RMSPROP; kind++)
 			split_case(kind, pool);
 		par_free(pool);
 	}

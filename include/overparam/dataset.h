@@ -30,6 +30,23 @@ struct dataset_modes {
 	double *V; /* (d, r) row-major, orthonormal columns */
 };
 
+/* A matrix problem's observations (deep matrix factorization, matrix.h):
+ * the model's end-to-end matrix W_e (n, n) is the unknown matrix itself,
+ * observed through m entries (completion) or m linear measurements
+ * <A_i, W> (sensing). */
+enum matrix_task { MATRIX_COMPLETION, MATRIX_SENSING };
+
+struct dataset_matrix {
+	enum matrix_task task;
+	int n, rank;       /* W* is (n, n) of rank `rank` */
+	int m;             /* observations */
+	int *entry;        /* completion: (m) observed entries i * n + j, draw order */
+	double *A;         /* sensing: (m, n * n) row-major, each row one A_i row-major */
+	double *y;         /* (m) observed values */
+	double *truth;     /* (n, n) W* row-major */
+	char digest[65];   /* SHA-256 of entry or A, y and truth as generated */
+};
+
 struct dataset {
 	int m, d, k;
 	double *X; /* (m, d) row-major, owned */
@@ -37,6 +54,8 @@ struct dataset {
 	struct dataset_file *files; /* files read, owned; NULL for generated data */
 	int n_files;
 	struct dataset_modes *modes; /* whitened data's, owned; else NULL */
+	struct dataset_matrix *matrix; /* a matrix problem's, owned (then X and Y
+					  are NULL, m the observations, d = k = n) */
 };
 
 /* n doubles on a 64-byte boundary (free() releases them), or NULL: the

@@ -5,7 +5,13 @@
  * Section 3 form, an average over examples).
  * softmax cross-entropy (k >= 2, y one-hot or any distribution):
  * l(z, y) = logsumexp(z) - <y, z> when sum_r y_r = 1, dl/dz = softmax(z) - y
- * (the paper's Section 4 example). */
+ * (the paper's Section 4 example).
+ * mse, for a matrix problem's observations (dataset.matrix): the authors'
+ * L(W) = (1/m) sum_i (pred_i - y_i)^2, pred_i = W[entry_i] (completion, a
+ * loop over the observed entries in draw order: G is zero elsewhere) or
+ * <A_i, W> (sensing: the one-output l2 data pass over the rows vec(A_i),
+ * doubled, which is exact); both fixed-order, so the same bits on any
+ * CPU and thread count. */
 #ifndef OVERPARAM_LOSS_H
 #define OVERPARAM_LOSS_H
 
@@ -16,6 +22,7 @@
 enum loss_kind {
 	LOSS_LP,
 	LOSS_SOFTMAX_CE,
+	LOSS_MSE, /* matrix problems (matrix.h) only */
 };
 
 /* How l2 is evaluated: by passes over the data, or through the Gram form
@@ -29,7 +36,7 @@ enum loss_kind {
  * such cancellation), and "gram" never does. */
 enum loss_form { LOSS_FORM_AUTO, LOSS_FORM_DATA, LOSS_FORM_GRAM };
 
-/* The names, in enum order: "lp", "softmax_ce"; "auto", "data", "gram". */
+/* The names, in enum order: "lp", "softmax_ce", "mse"; "auto", "data", "gram". */
 extern const struct name_map loss_kind_names, loss_form_names;
 
 /* The data pass goes over fixed chunks of LOSS_CHUNK_ROWS rows: each chunk

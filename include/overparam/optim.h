@@ -14,7 +14,12 @@
  *             b = mu b + lr g / sqrt(a + eps);  w -= b (rho 0.9, mu 0, eps 1e-10)
  *   adam      t += 1; lr_t = lr sqrt(1-b2^t) / (1-b1^t);
  *             m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
- *             w -= lr_t m / (sqrt(v) + eps)     (lr 1e-3, 0.9, 0.999, 1e-8) */
+ *             w -= lr_t m / (sqrt(v) + eps)     (lr 1e-3, 0.9, 0.999, 1e-8)
+ *   group_rmsprop (Arora, Cohen, Hu & Luo's GroupRMSprop: one rate for all
+ *             parameters; rho is their alpha) t += 1;
+ *             s = rho s + (1-rho) sum_i g_i^2 (s0 = 0; the sum in index order);
+ *             w -= lr / (sqrt(s / (1-rho^t)) + eps) g   (rho 0.99, eps 1e-4, as
+ *             their main.py passes) */
 #ifndef OVERPARAM_OPTIM_H
 #define OVERPARAM_OPTIM_H
 
@@ -32,6 +37,7 @@ enum optim_kind {
 	OPTIM_ADADELTA,
 	OPTIM_RMSPROP,
 	OPTIM_ADAM,
+	OPTIM_GROUP_RMSPROP,
 };
 
 /* Hyperparameters, as the config gives them. */
@@ -51,6 +57,7 @@ struct optim {
 	size_t n;
 	double *a, *b; /* per-parameter state, NULL when unused */
 	long t;        /* steps taken */
+	double s;      /* group_rmsprop: the mean square of the whole gradient */
 	struct par_pool *pool; /* splits large steps across threads; NULL: one. Not owned */
 };
 

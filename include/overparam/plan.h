@@ -15,9 +15,11 @@
 #include "overparam/optim.h"
 #include "overparam/preprocess.h"
 
-enum data_source { DATA_GAS_DRIFT, DATA_CSV, DATA_INLINE, DATA_SYNTHETIC, DATA_WHITENED };
+enum data_source { DATA_GAS_DRIFT, DATA_CSV, DATA_INLINE, DATA_SYNTHETIC, DATA_WHITENED,
+		   DATA_MATRIX_COMPLETION, DATA_MATRIX_SENSING };
 
-/* "gas_drift", "csv", "inline", "synthetic" */
+/* "gas_drift", "csv", "inline", "synthetic", "whitened", "matrix_completion",
+ * "matrix_sensing" */
 extern const struct name_map data_source_names;
 
 struct data_spec {
@@ -28,10 +30,12 @@ struct data_spec {
 	int batches_all;     /* "all": load whichever batch files exist */
 	int gas_class;       /* 1..6 */
 	int labels;          /* csv: label columns at the end of each row */
-	int m, d, k;         /* inline and synthetic shapes */
+	int m, d, k;         /* inline and synthetic shapes; matrix problems: m
+				observations, d = k = n */
+	int rank;            /* matrix problems: the ground truth's */
 	double *X, *Y;       /* inline data, owned */
 	double noise;        /* synthetic */
-	unsigned long long seed; /* synthetic, whitened */
+	unsigned long long seed; /* synthetic, whitened, matrix problems */
 	double *modes;       /* whitened: the targets' singular values, owned */
 	int n_modes;
 	enum preprocess_mode preprocess;
@@ -52,6 +56,8 @@ struct run_spec {
 			       e2e: the network whose initial W_e it starts from) */
 	enum linnet_init init;
 	double init_std;
+	double init_scale;  /* > 0: the end-to-end scale that sets the init
+			       instead of init_std (model.c's init_layers) */
 	unsigned long long seed;
 	struct optim_spec optim;
 	long iterations;

@@ -35,9 +35,11 @@ struct checkpoint {
 	size_t n_params;
 	double *params, *opt_a, *opt_b; /* opt_a/opt_b NULL when unused */
 	long opt_t;
+	double opt_s;                   /* the optimizer's scalar state (optim.h) */
 	size_t n_twin;                  /* emulate: the twin's state, else 0 */
 	double *twin_params, *twin_a, *twin_b;
 	long twin_t;
+	double twin_s;
 };
 
 void checkpoint_release(struct checkpoint *c);

@@ -78,9 +78,19 @@ def adam(w, g, s, t, b1=0.9, b2=0.999, eps=1e-8):
     return out
 
 
+def group_rmsprop(w, g, s, t, alpha=0.99, eps=1e-4):
+    """Arora, Cohen, Hu & Luo's GroupRMSprop (their opt.py): one scalar
+    running mean of the whole gradient's squared norm, bias-corrected."""
+    sq = s.get("sq", 0.0) * alpha + (1 - alpha) * sum(gi * gi for gi in g)
+    s["sq"] = sq
+    rate = LR / (math.sqrt(sq / (1 - alpha ** t)) + eps)
+    return [wi - rate * gi for wi, gi in zip(w, g)]
+
+
 for name, fn in [("gd", gd), ("momentum", momentum),
                  ("nesterov", lambda w, g, s, t: momentum(w, g, s, t, nesterov=True)),
                  ("adagrad", adagrad), ("adadelta", adadelta),
-                 ("rmsprop", rmsprop), ("adam", adam)]:
+                 ("rmsprop", rmsprop), ("adam", adam),
+                 ("group_rmsprop", group_rmsprop)]:
     w = run(fn)
     print('\t{"%s", {%.17g, %.17g}},' % (name, w[0], w[1]))

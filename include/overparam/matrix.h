@@ -1,0 +1,56 @@
+/* matrix: matrix completion and matrix sensing, the problems of deep
+ * matrix factorization (Arora, Cohen, Hu & Luo, NeurIPS 2019), generated
+ * from a seed as the authors' code does (roosephu/deep_matrix_factorization,
+ * read, not copied), and the metrics of a candidate W (n, n) against them.
+ *
+ * Ground truth: U, V (n, r) with N(0, 1) entries, W* = U V^T / sqrt(r),
+ * rescaled so that ||W*||_F = n (entries of mean square 1).
+ * Completion: m distinct entries drawn uniformly without replacement,
+ * y_i = W*[entry_i]. Sensing: A_i (n, n) with N(0, 1) / n entries,
+ * y_i = <A_i, W*>. The training loss (loss.h, "mse") is
+ * (1/m) sum_i (prediction_i - y_i)^2; the test error is
+ * (1/n^2) ||W - W*||_F^2 for both. */
+#ifndef OVERPARAM_MATRIX_H
+#define OVERPARAM_MATRIX_H
+
+#include "overparam/dataset.h"
+
+#include <stddef.h>
+
+/* Singular values logged per row (sv1..): the top ones, at most this many. */
+#define MATRIX_TOP_SV 10
+
+/* Fills ds with an (n, n) rank-r problem of m observations, deterministic
+ * in seed: ds->matrix set, X and Y NULL, ds->m = m, ds->d = ds->k = n.
+ * Completion needs m <= n^2. ERR_INPUT on bad sizes. */
+int matrix_completion_generate(struct dataset *ds, int n, int rank, int m,
+			       unsigned long long seed);
+int matrix_sensing_generate(struct dataset *ds, int n, int rank, int m,
+			    unsigned long long seed);
+
+/* The metric columns of a matrix problem's rows, in order: test_error,
+ * eff_rank (exp of the entropy of sigma / sum sigma), nuclear (sum sigma),
+ * schatten (the Schatten 2/N quasi-norm (sum sigma^(2/N))^(N/2) of a depth-N
+ * model), sv1..svK (K = min(n, MATRIX_TOP_SV), largest first). */
+int matrix_metric_count(const struct dataset_matrix *mp);
+void matrix_metric_name(int i, char *buf, size_t n);
+
+/* Workspace of matrix_metrics for an (n, n) matrix. */
+struct matrix_metrics_work {
+	int n;
+	double *a, *s, *superb;
+};
+int matrix_metrics_work_create(struct matrix_metrics_work *w, int n);
+void matrix_metrics_work_release(struct matrix_metrics_work *w);
+
+/* The columns above for W (n, n) row-major and a depth-N model into
+ * out[0..matrix_metric_count). The singular values come from LAPACK (its
+ * last bits may vary with the BLAS kernel, as for sv1.. of other data);
+ * a failing SVD gives NaN for all but test_error. */
+void matrix_metrics(const struct dataset_matrix *mp, const double *W, int depth,
+		    struct matrix_metrics_work *w, double *out);
+
+/* (1/n^2) ||W - W*||_F^2, summed in row-major order. */
+double matrix_test_error(const struct dataset_matrix *mp, const double *W);
+
+#endif

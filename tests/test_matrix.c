@@ -1,0 +1,228 @@
+/* Matrix completion and sensing (matrix.h, loss "mse"): the generated
+ * problems' stated properties, the loss and its gradient against a hand
+ * computation, against naive sums in long double and against central
+ * differences, thread counts, and the logged metrics against closed forms. */
+#include "check.h"
+#include "overparam/error.h"
+#include "overparam/loss.h"
+#include "overparam/matrix.h"
+#include "overparam/parallel.h"
+#include "overparam/rng.h"
+
+#include <lapacke.h>
+
+static double eval(const struct dataset *ds, struct par_pool *pool, const double *W, double *G)
+{
+	struct loss loss;
+	loss_init(&loss, LOSS_MSE, 2, LOSS_FORM_AUTO);
+	if (loss_prepare(&loss, ds, pool) != ERR_OK) {
+		check_true("loss_prepare on a matrix problem", 0);
+		return NAN;
+	}
+	double L = loss_eval(&loss, ds, W, G, NULL);
+	loss_release(&loss);
+	return L;
+}
+
+/* n = 12, rank 3: |W*|_F = n, rank exactly 3 (sigma_4 / sigma_1 at
+ * rounding), observations distinct and equal to W*'s entries, the same
+ * problem (digest, bytes) from the same seed, another from another. */
+static void generation_case(void)
+{
+	enum { n = 12, r = 3, m = 50 };
+	struct dataset a, b, c;
+	check_true("completion generates", matrix_completion_generate(&a, n, r, m, 7) == ERR_OK);
+	check_true("same seed generates", matrix_completion_generate(&b, n, r, m, 7) == ERR_OK);
+	check_true("other seed generates", matrix_completion_generate(&c, n, r, m, 8) == ERR_OK);
+	const struct dataset_matrix *mp = a.matrix;
+	double fro = 0;
+	for (int i = 0; i < n * n; i++)
+		fro += mp->truth[i] * mp->truth[i];
+	double want = n;
+	fro = sqrt(fro);
+	check_close("|W*|_F = n", &fro, &want, 1, 0, 1e-13);
+	double M[n * n], s[n], superb[n];
+	memcpy(M, mp->truth, sizeof(M));
+	LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'N', n, n, M, n, s, NULL, 1, NULL, 1, superb);
+	check_true("W* has rank 3: sigma_3 / sigma_1 > 1e-3, sigma_4 / sigma_1 < 1e-13",
+		   s[2] / s[0] > 1e-3 && s[3] / s[0] < 1e-13);
+	int seen[n * n] = {0}, ok = 1;
+	for (int i = 0; i < m; i++) {
+		int e = mp->entry[i];
+		ok &= e >= 0 && e < n * n && !seen[e] && mp->y[i] == mp->truth[e];
+		if (e >= 0 && e < n * n)
+			seen[e] = 1;
+	}
+	check_true("observed entries distinct, in range, y = W*[entry]", ok);
+	check_true("shape: m observations, d = k = n, no X",
+		   a.m == m && a.d == n && a.k == n && !a.X && !a.Y);
+	check_true("same seed: same digest and entries",
+		   !strcmp(mp->digest, b.matrix->digest) &&
+			   !memcmp(mp->entry, b.matrix->entry, m * sizeof(int)) &&
+			   !memcmp(mp->truth, b.matrix->truth, sizeof(double) * n * n));
+	check_true("another seed: another digest", strcmp(mp->digest, c.matrix->digest) != 0);
+	dataset_release(&a);
+	dataset_release(&b);
+	dataset_release(&c);
+	struct dataset all;
+	check_true("m = n^2 observes every entry once",
+		   matrix_completion_generate(&all, 5, 1, 25, 3) == ERR_OK);
+	int every[25] = {0}, count = 0;
+	for (int i = 0; i < 25; i++)
+		every[all.matrix->entry[i]]++;
+	for (int i = 0; i < 25; i++)
+		count += every[i] == 1;
+	check_true("... a permutation of the 25 entries", count == 25);
+	dataset_release(&all);
+	check_true("m > n^2 refused", matrix_completion_generate(&all, 5, 1, 26, 3) == ERR_INPUT);
+	err_clear();
+	check_true("rank > n refused", matrix_sensing_generate(&all, 5, 6, 10, 3) == ERR_INPUT);
+	err_clear();
+}
+
+/* The 2 x 2 case by hand: observed (0,1) = 1 and (1,0) = 1, W = [[0.5, 2],
+ * [3, 7]]: residuals 1 and 2, L = (1 + 4) / 2 = 2.5, G = 2 r / m at the
+ * observed entries: [[0, 1], [2, 0]]. */
+static void hand_case(void)
+{
+	int entry[2] = {1, 2};
+	double y[2] = {1, 1}, truth[4] = {0};
+	struct dataset_matrix mp = {.task = MATRIX_COMPLETION, .n = 2, .rank = 1, .m = 2,
+				    .entry = entry, .y = y, .truth = truth};
+	struct dataset ds = {.m = 2, .d = 2, .k = 2, .matrix = &mp};
+	double W[4] = {0.5, 2, 3, 7}, G[4] = {9, 9, 9, 9};
+	double L = eval(&ds, NULL, W, G), wantL = 2.5, wantG[4] = {0, 1, 2, 0};
+	check_close("completion by hand: L", &L, &wantL, 1, 0, 0);
+	check_close("completion by hand: G", G, wantG, 4, 0, 0);
+}
+
+/* L and G against long-double sums, and G against central differences. */
+static void against_naive(const char *what, const struct dataset *ds, struct par_pool *pool)
+{
+	const struct dataset_matrix *mp = ds->matrix;
+	int n = mp->n, nn = n * n;
+	double *W = malloc(nn * sizeof(double)), *G = malloc(nn * sizeof(double));
+	double *Gn = malloc(nn * sizeof(double)), *G2 = malloc(nn * sizeof(double));
+	struct rng g;
+	rng_seed(&g, 11);
+	for (int i = 0; i < nn; i++)
+		W[i] = mp->truth[i] + 0.3 * rng_normal(&g);
+	double L = eval(ds, NULL, W, G);
+	long double sum = 0;
+	for (int i = 0; i < nn; i++)
+		Gn[i] = 0;
+	for (int i = 0; i < mp->m; i++) {
+		long double pred = 0;
+		if (mp->task == MATRIX_COMPLETION)
+			pred = W[mp->entry[i]];
+		else
+			for (int e = 0; e < nn; e++)
+				pred += (long double)mp->A[(size_t)i * nn + e] * W[e];
+		long double res = pred - mp->y[i];
+		sum += res * res;
+		for (int e = 0; e < nn; e++) {
+			long double a = mp->task == MATRIX_COMPLETION ? (e == mp->entry[i])
+								      : mp->A[(size_t)i * nn + e];
+			Gn[e] += (double)(2 * res * a / mp->m);
+		}
+	}
+	double Ln = (double)(sum / mp->m), gmax = 0;
+	for (int i = 0; i < nn; i++)
+		gmax = fmax(gmax, fabs(Gn[i]));
+	char label[128];
+	snprintf(label, sizeof(label), "%s: L against a long-double sum", what);
+	check_close(label, &L, &Ln, 1, 0, 1e-12);
+	snprintf(label, sizeof(label), "%s: G against a long-double sum", what);
+	check_close(label, G, Gn, nn, 1e-12 * gmax, 1e-10);
+	/* central differences on 6 entries: error O(h^2) = 0 for a quadratic,
+	 * so only rounding, about eps L / h */
+	double h = 1e-4, fd[6], at[6];
+	for (int t = 0; t < 6; t++) {
+		int e = (int)(rng_u64(&g) % nn);
+		double w0 = W[e];
+		W[e] = w0 + h;
+		double up = eval(ds, NULL, W, NULL);
+		W[e] = w0 - h;
+		double down = eval(ds, NULL, W, NULL);
+		W[e] = w0;
+		fd[t] = (up - down) / (2 * h);
+		at[t] = G[e];
+	}
+	snprintf(label, sizeof(label), "%s: G against central differences", what);
+	check_close(label, at, fd, 6, 1e-9 * (1 + L), 1e-7);
+	if (pool) {
+		double L2 = eval(ds, pool, W, G2);
+		snprintf(label, sizeof(label), "%s: 2 threads = 1 thread (bitwise)", what);
+		check_true(label, L2 == L && !memcmp(G, G2, nn * sizeof(double)));
+	}
+	free(W);
+	free(G);
+	free(Gn);
+	free(G2);
+}
+
+/* At W = W* the loss is a few ulps of y's mean square, the test error 0. */
+static void at_truth(const char *what, const struct dataset *ds)
+{
+	const struct dataset_matrix *mp = ds->matrix;
+	double L = eval(ds, NULL, mp->truth, NULL), te = matrix_test_error(mp, mp->truth);
+	char label[96];
+	snprintf(label, sizeof(label), "%s: L(W*) < 1e-25, test error 0", what);
+	check_true(label, L < 1e-25 && te == 0);
+}
+
+/* W = diag(3, 1, 0, 0) against W* = 0: test error (9 + 1) / 16; nuclear 4;
+ * effective rank exp(H(3/4, 1/4)); Schatten 2/N quasi-norm at N = 2 (the
+ * nuclear norm) and N = 4 ((sqrt 3 + 1)^2); sv1..sv4 = 3, 1, 0, 0. */
+static void metrics_case(void)
+{
+	double truth[16] = {0}, W[16] = {0}, out[8];
+	W[0] = 3;
+	W[5] = 1;
+	struct dataset_matrix mp = {.task = MATRIX_COMPLETION, .n = 4, .rank = 1, .truth = truth};
+	struct matrix_metrics_work w;
+	check_true("metrics work", matrix_metrics_work_create(&w, 4) == ERR_OK);
+	check_true("4 + min(n, 10) columns", matrix_metric_count(&mp) == 8);
+	char name[16];
+	matrix_metric_name(4, name, sizeof(name));
+	check_true("column 4 is sv1", !strcmp(name, "sv1"));
+	matrix_metrics(&mp, W, 2, &w, out);
+	double H = -(0.75 * log(0.75) + 0.25 * log(0.25));
+	double want[8] = {10.0 / 16, exp(H), 4, 4, 3, 1, 0, 0};
+	check_close("metrics at depth 2", out, want, 8, 1e-14, 1e-14);
+	matrix_metrics(&mp, W, 4, &w, out);
+	double s4 = (sqrt(3.0) + 1) * (sqrt(3.0) + 1);
+	check_close("Schatten 1/2 quasi-norm at depth 4", &out[3], &s4, 1, 0, 1e-14);
+	matrix_metrics_work_release(&w);
+}
+
+int main(void)
+{
+	generation_case();
+	hand_case();
+	metrics_case();
+	struct par_pool *pool = NULL;
+	check_true("pool of 2 threads", par_create(&pool, 2) == 0);
+	struct dataset ds;
+	if (check_true("completion n 20, rank 2, 150 entries",
+		       matrix_completion_generate(&ds, 20, 2, 150, 5) == ERR_OK)) {
+		against_naive("completion", &ds, pool);
+		at_truth("completion", &ds);
+		dataset_release(&ds);
+	}
+	/* 300 measurements: 3 chunks of rows, so the reduction is exercised */
+	if (check_true("sensing n 9, rank 2, 300 measurements",
+		       matrix_sensing_generate(&ds, 9, 2, 300, 5) == ERR_OK)) {
+		against_naive("sensing", &ds, pool);
+		at_truth("sensing", &ds);
+		const struct dataset_matrix *mp = ds.matrix;
+		double ms = 0;
+		for (int i = 0; i < mp->m; i++)
+			ms += mp->y[i] * mp->y[i] / mp->m;
+		check_true("sensing: y's mean square about |W*|_F^2 / n^2 = 1 (0.8..1.2)",
+			   ms > 0.8 && ms < 1.2);
+		dataset_release(&ds);
+	}
+	par_free(pool);
+	return check_done("test_matrix");
+}
