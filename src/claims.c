@@ -36,6 +36,9 @@
 #include <string.h>
 
 #define MARGIN 1.25
+/* above_baseline: how far above the minimum nuclear-norm fit a value must
+ * be to differ from it (the fit is solved to relative residuals of 1e-7) */
+#define BASELINE_APART 1e-3
 #define TRACK_TOL 1e-2
 #define MOVED 1e-2
 #define SAME 1e-9
@@ -322,6 +325,36 @@ static void judge_under_bound(const struct rundir *rd, const struct claim *cl, i
 	curve_release(&bound);
 }
 
+/* above_baseline / below_baseline on run i: its last value of the column
+ * against the minimum nuclear-norm fit's (j->gap = their ratio). */
+static void judge_baseline(const struct rundir *rd, const struct claim *cl, int i,
+			   struct judged *j)
+{
+	double base = rundir_baseline(rd, cl->column);
+	struct curve c;
+	if (isnan(base)) {
+		snprintf(j->label, sizeof(j->label), "no nuclear-norm baseline");
+		snprintf(j->why, sizeof(j->why), "metadata.json has no data.nuclear_baseline.%s (matrix problems only)",
+			 cl->column ? cl->column : "?");
+		return;
+	}
+	if (rundir_curve_column(rd, i, cl->column, &c) || c.n == 0) {
+		snprintf(j->why, sizeof(j->why), "%s", err_message());
+		snprintf(j->label, sizeof(j->label), "no %s column", cl->column);
+		err_clear();
+		return;
+	}
+	double last = c.loss[c.n - 1];
+	j->gap = last / base;
+	j->v = cl->expect == CLAIM_ABOVE_BASELINE ? (last > base * (1 + BASELINE_APART)
+							     ? VERDICT_REPRODUCED : VERDICT_NOT_REPRODUCED)
+						  : (MARGIN * last <= base ? VERDICT_REPRODUCED
+									   : VERDICT_NOT_REPRODUCED);
+	snprintf(j->why, sizeof(j->why), "'%s' ends (iteration %ld) with %s %.6g, the minimum nuclear-norm fit has %.6g (ratio %.4g)",
+		 cl->a, c.iter[c.n - 1], cl->column, last, base, j->gap);
+	curve_release(&c);
+}
+
 /* Evaluates one claim on one replicate's selected runs. */
 static void judge(const struct rundir *rd, const struct claim *cl, int rep, struct judged *j)
 {
@@ -332,6 +365,10 @@ static void judge(const struct rundir *rd, const struct claim *cl, int rep, stru
 	j->escape = -2;
 	j->v = VERDICT_UNCHECKED;
 	int ia = rundir_selected(rd, cl->a, rep), ib = rundir_selected(rd, cl->b, rep);
+	if (ia >= 0 && (cl->expect == CLAIM_ABOVE_BASELINE || cl->expect == CLAIM_BELOW_BASELINE)) {
+		judge_baseline(rd, cl, ia, j);
+		return;
+	}
 	if (ia >= 0 && (cl->expect == CLAIM_EXACT_CURVE || cl->expect == CLAIM_UNDER_BOUND)) {
 		if (cl->expect == CLAIM_EXACT_CURVE)
 			judge_exact_curve(rd, cl, ia, j);
@@ -393,11 +430,19 @@ static void judge(const struct rundir *rd, const struct claim *cl, int rep, stru
 	}
 	if (j->v != VERDICT_UNCHECKED && cl->expect != CLAIM_TRACKS) {
 		str_append(j->why, sizeof(j->why), "; %s at", cl->column ? cl->column : "loss");
+		/* the fixed iterations both curves logged (a run that stopped
+		 * early, converged or diverged, has no value past its end) */
+		long end_a = ca.iter[ca.n - 1], end_b = cb.iter[cb.n - 1];
 		for (int k = 0; k < N_AT; k++)
-			str_append(j->why, sizeof(j->why), " %ld: %.4g vs %.4g,", AT[k], curve_at(&ca, AT[k]),
-			    curve_at(&cb, AT[k]));
-		str_append(j->why, sizeof(j->why), " the end (%ld): %.4g vs %.4g", ca.iter[ca.n - 1],
-		    ca.loss[ca.n - 1], cb.loss[cb.n - 1]);
+			if (AT[k] <= end_a && AT[k] <= end_b)
+				str_append(j->why, sizeof(j->why), " %ld: %.4g vs %.4g,", AT[k],
+					   curve_at(&ca, AT[k]), curve_at(&cb, AT[k]));
+		if (end_a == end_b)
+			str_append(j->why, sizeof(j->why), " the end (%ld): %.4g vs %.4g", end_a,
+				   ca.loss[ca.n - 1], cb.loss[cb.n - 1]);
+		else
+			str_append(j->why, sizeof(j->why), " the ends (%ld, %ld): %.4g vs %.4g", end_a,
+				   end_b, ca.loss[ca.n - 1], cb.loss[cb.n - 1]);
 	}
 	curve_release(&ca);
 	curve_release(&cb);
@@ -429,6 +474,8 @@ static void write_brief(const struct claim *cl, enum verdict v, const struct jud
 		str_append(brief, nb, "deviation / bound %.2f", gap);
 	} else if (cl->expect == CLAIM_UNDER_BOUND) {
 		str_append(brief, nb, "loss / bound %.3g at most", gap);
+	} else if (cl->expect == CLAIM_ABOVE_BASELINE || cl->expect == CLAIM_BELOW_BASELINE) {
+		str_append(brief, nb, "%s / baseline's %.4g", cl->column, gap);
 	} else if (cl->expect == CLAIM_TRACKS) {
 		str_append(brief, nb, "largest gap %.1e", gap);
 	} else if (cl->expect == CLAIM_ESCAPES || cl->expect == CLAIM_STUCK) {
@@ -494,6 +541,16 @@ static void write_reason(const struct claim *cl, enum verdict v, const int *coun
 	}
 	if (cl->expect == CLAIM_UNDER_BOUND) {
 		str_append(r, n, "the loss rises to %.3gx its gradient-flow bound", gap);
+		return;
+	}
+	if (cl->expect == CLAIM_ABOVE_BASELINE) {
+		str_append(r, n, "%s is within %g (relative) of the minimum nuclear-norm fit's (%.4gx)",
+			   cl->column, BASELINE_APART, gap);
+		return;
+	}
+	if (cl->expect == CLAIM_BELOW_BASELINE) {
+		str_append(r, n, "%s is not below 1/%.2f of the minimum nuclear-norm fit's (%.4gx)",
+			   cl->column, MARGIN, gap);
 		return;
 	}
 	if (cl->expect == CLAIM_ESCAPES || cl->expect == CLAIM_STUCK) {
@@ -625,9 +682,10 @@ void claims_print_rule(FILE *f)
 		"'tracks': relative gap below %g at every logged iteration; 'lower': mean over the last tenth of the rows at most 1/%g of the other's; "
 		"'escapes': the first iteration below 0.99 L(0) inside the stated window (outside it: partly); 'stuck': none. "
 		"'exact_curve' (whitened data, GD): every mode's strength within twice Euler's first-order gap of its exact flow at every logged iteration; 'under_bound': the loss at most its gradient-flow bound L(0) exp(-2 c^(2-2/N) lr t) wherever the start has a deficiency margin c > 0. "
+		"'above_baseline' (matrix problems): a's last value of the column more than %g (relative) above the minimum nuclear-norm fit's (solved to 1e-7); 'below_baseline': at most 1/%g of it. "
 		"A claim that cannot fail in its setting is labelled **cannot fail here**, never counted as reproduced: a run that never moved (within %g%% of its start), or two curves that are the same (relative gap below %g). "
 		"Over replicates: their common verdict, else **inconclusive**; replicates that cannot fail are set apart.",
-		MARGIN, MARGIN, MARGIN, TRACK_TOL, MARGIN, 100 * MOVED, SAME);
+		MARGIN, MARGIN, MARGIN, TRACK_TOL, MARGIN, BASELINE_APART, MARGIN, 100 * MOVED, SAME);
 }
 
 static int has_label(const struct label_field *l, const char *s)
@@ -686,6 +744,12 @@ int claims_parse(const struct json_ctx *c, const cJSON *arr, const struct label_
 		if (column && (!*column || !strcmp(column, "iteration")))
 			return json_fail(c, json_key_path(p, sizeof(p), path, "column"),
 					 "must name a column of the run CSVs other than 'iteration'");
+		if ((e == CLAIM_ABOVE_BASELINE || e == CLAIM_BELOW_BASELINE) &&
+		    (!column || (strcmp(column, "nuclear") && strcmp(column, "test_error") &&
+				 strcmp(column, "eff_rank"))))
+			return json_fail(c, json_key_path(p, sizeof(p), path, "column"),
+					 "\"%s\" needs \"column\": \"nuclear\", \"test_error\" or \"eff_rank\" (the baseline's)",
+					 expect);
 		if (!has_label(labels, a))
 			return json_fail(c, json_key_path(p, sizeof(p), path, "a"), "no run labelled '%s'", a);
 		if (!has_label(labels, b))

@@ -86,6 +86,9 @@ static const struct config_key train_rows[] = {
 	{.name = "diverge_factor", .type = KEY_NUM, .offset = RUN(diverge_factor), .def = 100,
 	 .lo = 1, .hi = 0, .lo_b = JSON_OPEN, .hi_b = JSON_NONE,
 	 .doc = "diverged when loss > factor x initial loss (or NaN/Inf, or a failing SVD)"},
+	{.name = "stop_below", .type = KEY_NUM, .offset = RUN(stop_below), .lo = 0, .hi = 0,
+	 .lo_b = JSON_CLOSED, .hi_b = JSON_NONE,
+	 .doc = "> 0: the run ends at its first iteration with loss <= this, status `converged` (a finished run)"},
 	{.name = "save_every", .type = KEY_LONG, .offset = RUN(save_every), .lo = 0, .hi = 1e9,
 	 .doc = "also save the weights every so many iterations"},
 };

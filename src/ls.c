@@ -94,7 +94,7 @@ static void read_row(struct ls_row *row, const char *dir)
 		row->done += finished;
 		if (r->iterations > 0)
 			*(finished ? &done_it : &left_it) += (double)r->iterations;
-		if (finished && !strcmp(r->status, "ok") && isfinite(r->final_loss) && row->best) {
+		if (finished && strcmp(r->status, "diverged") != 0 && isfinite(r->final_loss) && row->best) {
 			cJSON *have = cJSON_GetObjectItemCaseSensitive(row->best, r->group);
 			if (!have)
 				cJSON_AddNumberToObject(row->best, r->group, r->final_loss);

@@ -142,7 +142,13 @@ int output_summary(const char *path, const struct experiment *ex,
 		output_put_num(f, r->optim.lr);
 		fputc(',', f);
 		output_put_num(f, r->optim.weight_decay);
-		fprintf(f, ",%s,", name_map_name(&linnet_init_names, r->init));
+		/* with init.scale the scheme's column names it (std is then unused) */
+		fprintf(f, ",%s", name_map_name(&linnet_init_names, r->init));
+		if (r->init_scale > 0) {
+			fputs(" scale=", f);
+			output_put_num(f, r->init_scale);
+		}
+		fputc(',', f);
 		output_put_num(f, r->init_std);
 		fprintf(f, ",%llu,%ld,%s,%ld,%ld,%ld,", r->seed, r->iterations,
 			run_status_name(s->status), s->last_iter, s->diverged_at,
@@ -221,6 +227,19 @@ static cJSON *data_json(const struct experiment *ex, const struct run_context *r
 	cJSON_AddNumberToObject(o, "m", ds->m);
 	cJSON_AddNumberToObject(o, "d", ds->d);
 	cJSON_AddNumberToObject(o, "k", ds->k);
+	if (rc->baseline) {
+		const struct nucnorm_result *b = rc->baseline;
+		cJSON *nb = cJSON_AddObjectToObject(o, "nuclear_baseline");
+		cJSON_AddNumberToObject(nb, "nuclear", b->nuclear);
+		cJSON_AddNumberToObject(nb, "test_error", b->test_error);
+		cJSON_AddNumberToObject(nb, "eff_rank", b->eff_rank);
+		cJSON_AddNumberToObject(nb, "max_violation", b->violation);
+		cJSON_AddNumberToObject(nb, "admm_steps", b->iterations);
+		cJSON_AddBoolToObject(nb, "converged", b->converged);
+		cJSON_AddNumberToObject(nb, "tolerance", NUCNORM_TOL);
+		cJSON_AddStringToObject(nb, "note",
+					"min |X|_* subject to the observations, by ADMM (src/nucnorm.c) to relative residuals below the tolerance; max_violation is its largest misfit of an observation (the authors' cvxpy/SCS: 1e-3); LAPACK SVDs, so the last bits may depend on the BLAS kernel");
+	}
 	if (rc->loss_floor && rc->loss_floor->skipped) {
 		cJSON *lf = cJSON_AddObjectToObject(o, "loss_floor");
 		char why[96];

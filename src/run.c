@@ -293,7 +293,7 @@ static int write_records(const struct run_ctx *c, const struct run_subset *sub,
 	int rc = ERR_OK;
 	for (int p = 0; !rc && p < sub->n; p++) {
 		int i = sub->rows[p];
-		if (c->res[i].status == RUN_OK || c->res[i].status == RUN_DIVERGED)
+		if (c->res[i].status != RUN_INTERRUPTED)
 			rc = manifest_cover_run(c->manifest, c->prev_manifest, c->outdir,
 						c->csv_names[i]);
 	}
@@ -454,6 +454,7 @@ struct run_job {
 	struct loss *loss;          /* prepared from ex.loss for each ds */
 	int *left_out;              /* [n_data] over batches: the batch left out */
 	struct lp_floor floor;      /* the l_p floor of ds[0] (metadata, report) */
+	struct nucnorm_result baseline; /* a matrix problem's (metadata, report) */
 	double *subset_floor;       /* [n_data]: each one's floor, or NAN */
 	struct par_pool *pool;
 	struct run_ctx ctx;         /* what training reads (results, CSV names) */
@@ -587,6 +588,17 @@ static int job_data(struct run_job *j)
 				j->facts.loss_floor = &j->floor;
 			}
 			j->subset_floor[d] = ok && !f.skipped ? f.loss : NAN;
+		}
+		/* a matrix problem's convex baseline, beside every run's metrics */
+		if (d == 0 && j->ds[d].matrix) {
+			if ((rc = nucnorm_solve(j->ds[d].matrix, NUCNORM_TOL, NUCNORM_MAX_ITER, 0,
+						&j->baseline)))
+				break;
+			j->facts.baseline = &j->baseline;
+			if (!j->o->quiet)
+				fprintf(stderr, "overparam: data: least nuclear norm fitting the observations %.6g (test error %.4g, effective rank %.4g; %d ADMM steps, %.2f s)\n",
+					j->baseline.nuclear, j->baseline.test_error, j->baseline.eff_rank,
+					j->baseline.iterations, j->baseline.seconds);
 		}
 		if (!j->o->quiet && ex->replicate_over == REPLICATE_BATCHES)
 			fprintf(stderr, "overparam: replicate %d: the data without batch%d.dat, %d rows\n",

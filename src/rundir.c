@@ -16,7 +16,8 @@
 
 int rundir_run_finished(const struct rundir_run *r)
 {
-	return !strcmp(r->status, "ok") || !strcmp(r->status, "diverged");
+	return !strcmp(r->status, "ok") || !strcmp(r->status, "diverged") ||
+	       !strcmp(r->status, "converged");
 }
 
 void rundir_run_result(const struct rundir_run *r, struct run_result *res)
@@ -27,6 +28,8 @@ void rundir_run_result(const struct rundir_run *r, struct run_result *res)
 		res->status = RUN_DIVERGED;
 	else if (strcmp(r->status, "interrupted") == 0)
 		res->status = RUN_INTERRUPTED;
+	else if (strcmp(r->status, "converged") == 0)
+		res->status = RUN_CONVERGED;
 	res->last_iter = r->last_iter;
 	res->diverged_at = r->diverged_at;
 	res->reached_at = r->reached_at;
@@ -183,6 +186,10 @@ out:
  * metadata.json's "data" (and "replicate_data" for replicates over data
  * subsets), so a report says what each figure ran on and how low its
  * losses can go. NULL when the metadata has no data block. */
+/* The columns a matrix problem's baseline has (metadata.json's
+ * data.nuclear_baseline), in rundir.baseline's order. */
+static const char *const baseline_columns[3] = {"nuclear", "test_error", "eff_rank"};
+
 static char *data_note(const cJSON *root)
 {
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
@@ -198,8 +205,14 @@ static char *data_note(const cJSON *root)
 	if (cJSON_IsString(gas) && cJSON_IsString(target))
 		str_append(buf, sizeof(buf), ", gas %s, target %s", gas->valuestring,
 			 target->valuestring);
-	str_append(buf, sizeof(buf), ": %.0f examples, %.0f features", m->valuedouble,
-		 d->valuedouble);
+	const cJSON *rank = cJSON_GetObjectItemCaseSensitive(data, "rank");
+	const cJSON *obs = cJSON_GetObjectItemCaseSensitive(data, "observations");
+	if (cJSON_IsNumber(rank) && cJSON_IsNumber(obs)) /* a matrix problem */
+		str_append(buf, sizeof(buf), ": a %.0f x %.0f matrix of rank %.0f, %.0f observations",
+			   d->valuedouble, d->valuedouble, rank->valuedouble, obs->valuedouble);
+	else
+		str_append(buf, sizeof(buf), ": %.0f examples, %.0f features", m->valuedouble,
+			   d->valuedouble);
 	int missing = 0;
 	const cJSON *file;
 	cJSON_ArrayForEach(file, cJSON_GetObjectItemCaseSensitive(data, "files")) {
@@ -234,6 +247,17 @@ static char *data_note(const cJSON *root)
 			 value->valuedouble, 100 * value->valuedouble / at_zero->valuedouble,
 			 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lf, "converged"))
 			 ? "" : " (Newton did not converge: an upper bound)");
+	const cJSON *nb = cJSON_GetObjectItemCaseSensitive(data, "nuclear_baseline");
+	const cJSON *nuc = cJSON_GetObjectItemCaseSensitive(nb, "nuclear");
+	const cJSON *te = cJSON_GetObjectItemCaseSensitive(nb, "test_error");
+	const cJSON *er = cJSON_GetObjectItemCaseSensitive(nb, "eff_rank");
+	const cJSON *viol = cJSON_GetObjectItemCaseSensitive(nb, "max_violation");
+	if (cJSON_IsNumber(nuc) && cJSON_IsNumber(te) && cJSON_IsNumber(er) && cJSON_IsNumber(viol))
+		str_append(buf, sizeof(buf),
+			   " The least nuclear norm of a matrix fitting the observations (the convex baseline, ADMM, largest misfit %.1e%s): %.6g, with test error %.4g and effective rank %.4g.",
+			   viol->valuedouble,
+			   cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(nb, "converged")) ? ", not converged" : "",
+			   nuc->valuedouble, te->valuedouble, er->valuedouble);
 	return str_dup(buf);
 }
 
@@ -306,6 +330,12 @@ static int load_metadata(struct rundir *rd, int required)
 		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "data"),
 						 "loss_floor"), "value");
 	rd->loss_floor = cJSON_IsNumber(lf) ? lf->valuedouble : NAN;
+	const cJSON *nb = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "data"),
+							   "nuclear_baseline");
+	for (int i = 0; i < 3; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(nb, baseline_columns[i]);
+		rd->baseline[i] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+	}
 	const cJSON *subsets = cJSON_GetObjectItemCaseSensitive(root, "replicate_data");
 	int ns = cJSON_IsArray(subsets) ? cJSON_GetArraySize(subsets) : 0;
 	if (ns && (rd->subset_floor = malloc(ns * sizeof(double)))) {
@@ -365,6 +395,8 @@ int rundir_load(struct rundir *rd, const char *dir, int need_metadata)
 	rd->format = "png";
 	rd->n_replicates = 1;
 	rd->loss_floor = NAN;
+	for (int i = 0; i < 3; i++)
+		rd->baseline[i] = NAN;
 	int rc = load_summary(rd);
 	if (!rc)
 		rc = load_metadata(rd, need_metadata);
@@ -527,19 +559,30 @@ int rundir_check_curves(const struct rundir *rd)
 		const char *wrong = NULL;
 		if (c.n && !same_number(c.loss[0], r->initial_loss))
 			wrong = "initial_loss is not the loss of its first row";
-		else if (strcmp(st, "ok") == 0 && c.n && !same_number(c.loss[c.n - 1], r->final_loss))
+		else if ((strcmp(st, "ok") == 0 || strcmp(st, "converged") == 0) && c.n &&
+			 !same_number(c.loss[c.n - 1], r->final_loss))
 			wrong = "final_loss is not the loss of its last row";
 		/* a linear run's last row is iteration `iterations`, a convnet's
 		 * the last step's index, `iterations` - 1 */
 		else if (strcmp(st, "ok") == 0 && r->iterations >= 0 &&
 			 r->last_iter != r->iterations && r->last_iter != r->iterations - 1)
 			wrong = "status ok, but last_iter is not the run's iterations";
+		else if (strcmp(st, "converged") == 0 && r->iterations >= 0 && r->last_iter > r->iterations)
+			wrong = "status converged, but last_iter is past the run's iterations";
 		curve_release(&c);
 		if (wrong)
 			return err_set(ERR_INPUT, "%s/summary.csv: run %d ('%s'): %s: the file was changed (run the config again to recompute it)",
 				       rd->dir, r->index, r->label, wrong);
 	}
 	return ERR_OK;
+}
+
+double rundir_baseline(const struct rundir *rd, const char *column)
+{
+	for (int i = 0; column && i < 3; i++)
+		if (!strcmp(column, baseline_columns[i]))
+			return rd->baseline[i];
+	return NAN;
 }
 
 double rundir_loss_floor(const struct rundir *rd, int replicate)

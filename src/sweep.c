@@ -44,7 +44,7 @@ void sweep_select(const struct experiment *ex, const struct run_result *res,
 		for (int j = i; j < n; j++) {
 			if (!same_group(ex, i, j))
 				continue;
-			if (res[j].status != RUN_OK)
+			if (res[j].status != RUN_OK && res[j].status != RUN_CONVERGED)
 				continue;
 			if (best < 0 || better(&ex->select, &res[j], &res[best]))
 				best = j;

@@ -17,7 +17,7 @@
 
 const char *run_status_name(enum run_status s)
 {
-	static const char *names[] = {"ok", "diverged", "interrupted"};
+	static const char *names[] = {"ok", "diverged", "interrupted", "converged"};
 	return names[s];
 }
 
@@ -494,9 +494,10 @@ static int state_after_eval(struct run_state *s, const struct loss *loss,
 		res->reached_at = t;
 	int diverged = !isfinite(L) || L > s->r->diverge_factor * res->initial_loss;
 	int stop = opts->stop && *opts->stop;
+	int converged = !diverged && s->r->stop_below > 0 && L <= s->r->stop_below;
 	if (s->dg.emulate && model_loss_grad(&s->dg.twin, loss, ds, &s->dg.twin_loss))
 		s->dg.twin_loss = NAN; /* a failing twin SVD shows as NaN */
-	if (t % s->K == 0 || t == s->T || diverged || stop)
+	if (t % s->K == 0 || t == s->T || diverged || stop || converged)
 		record(res, &s->mod, &s->dg, t, L, s->imb_period, s->T);
 	if (opts->save && opts->save_every > 0 && t > 0 && t % opts->save_every == 0 &&
 	    t != s->T && !diverged) {
@@ -505,11 +506,13 @@ static int state_after_eval(struct run_state *s, const struct loss *loss,
 		if ((rc = opts->save(opts->user, tag, &s->mod)))
 			return rc;
 	}
-	if (diverged || t == s->T) {
+	if (diverged || t == s->T || converged) {
 		if (diverged) {
 			res->status = RUN_DIVERGED;
 			res->diverged_at = t;
 		}
+		if (converged)
+			res->status = RUN_CONVERGED;
 		s->done = 1;
 		return opts->save ? opts->save(opts->user, "final", &s->mod) : ERR_OK;
 	}

@@ -12,6 +12,7 @@
 #include "overparam/plan.h"
 #include "overparam/dataset.h"
 #include "overparam/lpfloor.h"
+#include "overparam/nucnorm.h"
 #include "overparam/preprocess.h"
 #include "overparam/shard.h"
 #include "overparam/train.h"
@@ -48,6 +49,8 @@ struct run_context {
 				     the data without batch left_out_batch[r] */
 	const int *left_out_batch;
 	const double *subset_floor; /* [n_subsets]: each subset's l_p floor, or NAN */
+	const struct nucnorm_result *baseline; /* a matrix problem's minimum
+						  nuclear-norm fit, or NULL */
 	const struct lp_floor *loss_floor; /* the l_p floor of replicate 1's
 					      data (lpfloor.h), or NULL */
 };

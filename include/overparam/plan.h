@@ -63,6 +63,7 @@ struct run_spec {
 	long iterations;
 	long log_every;
 	double diverge_factor; /* loss > factor * initial loss -> diverged */
+	double stop_below;  /* > 0: the run ends at its first loss <= this */
 	long save_every;    /* > 0: also save weights every save_every steps */
 	int emulate;        /* deep runs: step an Eq. 10/12 twin alongside and
 			       log its loss and its distance to W_e */
@@ -118,10 +119,15 @@ struct select_spec {
  *               flow at every logged iteration (saxe.h); b is a again
  *   under_bound whitened data, GD, a start with a deficiency margin: the
  *               loss stays under its gradient-flow bound (flow_bound) at
- *               every logged iteration; b is a again */
+ *               every logged iteration; b is a again
+ *   above_baseline  matrix problems: a's last value of column (nuclear,
+ *               test_error or eff_rank) exceeds the minimum nuclear-norm
+ *               fit's by more than 1e-3 relative (its ADMM tolerance is
+ *               1e-7); b is a again
+ *   below_baseline  the same column at most 1/1.25 of the fit's */
 enum claim_expect { CLAIM_FASTER, CLAIM_SLOWER, CLAIM_SIMILAR, CLAIM_NOT_FASTER,
 		    CLAIM_TRACKS, CLAIM_LOWER, CLAIM_ESCAPES, CLAIM_STUCK, CLAIM_EXACT_CURVE,
-		    CLAIM_UNDER_BOUND };
+		    CLAIM_UNDER_BOUND, CLAIM_ABOVE_BASELINE, CLAIM_BELOW_BASELINE };
 
 struct claim {
 	char *text;

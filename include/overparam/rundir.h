@@ -34,6 +34,8 @@ struct rundir {
 	int n_runs;
 	int n_replicates; /* the largest replicate number in the summary */
 	double loss_floor;    /* the data's l_p floor (metadata.json), or NAN */
+	double baseline[3];   /* a matrix problem's minimum nuclear-norm fit:
+				 nuclear, test_error, eff_rank (NAN: none) */
 	double *subset_floor; /* replicates over data subsets: replicate r's
 				 floor at [r - 1] (NAN unknown), owned; or NULL */
 	int n_subset_floor;
@@ -85,6 +87,10 @@ void rundir_run_result(const struct rundir_run *r, struct run_result *res);
 /* The l_p floor of the data replicate (1-based) ran on: its subset's for
  * replicates over data subsets, else the data's; NAN when unknown. */
 double rundir_loss_floor(const struct rundir *rd, int replicate);
+
+/* The minimum nuclear-norm fit's value of column ("nuclear", "test_error",
+ * "eff_rank"), or NAN (another column, or not a matrix problem). */
+double rundir_baseline(const struct rundir *rd, const char *column);
 
 /* Index of the selected run of group in replicate (1-based), or -1. */
 int rundir_selected(const struct rundir *rd, const char *group, int replicate);

@@ -44,7 +44,9 @@ struct checkpoint {
 
 void checkpoint_release(struct checkpoint *c);
 
-enum run_status { RUN_OK, RUN_DIVERGED, RUN_INTERRUPTED };
+/* converged: the run ended early, at its first iteration with loss <=
+ * train.stop_below (a finished run, like ok). */
+enum run_status { RUN_OK, RUN_DIVERGED, RUN_INTERRUPTED, RUN_CONVERGED };
 
 struct run_result {
 	enum run_status status;
