@@ -125,6 +125,144 @@ static const char *terminal_of(const char *format, int rows, int cols, int width
 	return buf;
 }
 
+/* The 1-based column of run i's CSV that holds sv1, or 0. */
+static int sv1_column(const struct rundir *rd, int i)
+{
+	char *path = path_join(rd->dir, rd->runs[i].csv);
+	struct table t;
+	int col = -1;
+	if (path && table_load(&t, path) == ERR_OK) {
+		col = table_column(&t, "sv1");
+		table_release(&t);
+	}
+	err_clear();
+	free(path);
+	return col + 1;
+}
+
+/* How many columns sv1, sv2, ... run i's CSV has. */
+static int sv_count(const struct rundir *rd, int i)
+{
+	char *path = path_join(rd->dir, rd->runs[i].csv);
+	struct table t;
+	int n = 0;
+	if (path && table_load(&t, path) == ERR_OK) {
+		char name[16];
+		for (;; n++) {
+			snprintf(name, sizeof(name), "sv%d", n + 1);
+			if (table_column(&t, name) < 0)
+				break;
+		}
+		table_release(&t);
+	}
+	err_clear();
+	free(path);
+	return n;
+}
+
+/* A matrix problem's figures (metadata.json has its nuclear-norm baseline):
+ * sv.<format>, the singular values sv1.. of each selected run's W_e against
+ * the iteration, a panel per run (the dynamics of Arora, Cohen, Hu & Luo's
+ * Figure 3); scale.<format>, each group's last test error against init.scale
+ * for the groups with a grid over it (their Figure 1), the baseline's test
+ * error dashed. Draws nothing for other run directories. */
+static void write_matrix_plots(FILE *f, const struct rundir *rd)
+{
+	if (isnan(rundir_baseline(rd, "test_error")))
+		return;
+	int n_sel = 0, n_sv = 0;
+	for (int i = 0; i < rd->n_runs; i++)
+		if (rd->runs[i].selected && rd->runs[i].replicate == 1) {
+			n_sel++;
+			if (!sv1_column(rd, i))
+				return; /* not a run of a matrix problem after all */
+			if (!n_sv)
+				n_sv = sv_count(rd, i);
+		}
+	if (n_sel > 0 && n_sv > 0) {
+		int cols = n_sel < 3 ? n_sel : 3, rows = (n_sel + cols - 1) / cols;
+		fprintf(f, "\n# Singular values of W_e per selected run\n"
+			   "set terminal %s\n"
+			   "set output 'sv.%s'.suffix\n"
+			   "set datafile separator ','\n"
+			   "set multiplot layout %d,%d\n"
+			   "unset logscale\nset logscale y\nset format y '1e%%T'\n"
+			   "set xlabel 'iteration'\nset ylabel 'singular value'\nset key off\n",
+			terminal_of(rd->format, rows, cols, 0, 0), rd->format, rows, cols);
+		for (int i = 0; i < rd->n_runs; i++) {
+			const struct rundir_run *r = &rd->runs[i];
+			if (!r->selected || r->replicate != 1)
+				continue;
+			char title[600];
+			snprintf(title, sizeof(title), "%s: sv1..sv%d of W_e", r->label, n_sv);
+			fputs("set title ", f);
+			put_gp_string(f, title);
+			int sv1 = sv1_column(rd, i);
+			fprintf(f, "\nplot for [q=%d:%d] ", sv1, sv1 + n_sv - 1);
+			put_gp_string(f, r->csv);
+			fputs(" skip 1 using 1:q with lines lw 2\n", f);
+		}
+		fputs("unset multiplot\n", f);
+	}
+	/* scale.<format>: groups with at least two init.scale values */
+	int drawn = 0;
+	for (int i = 0; i < rd->n_runs; i++) {
+		const struct rundir_run *r = &rd->runs[i];
+		double v;
+		int first = r->replicate == 1 && grid_point_value(&r->grid, "scale", &v);
+		for (int j = 0; j < i && first; j++)
+			first = strcmp(rd->runs[j].group, r->group) != 0;
+		if (!first)
+			continue;
+		char rows[8192] = "";
+		int points = 0;
+		for (int j = i; j < rd->n_runs; j++) {
+			const struct rundir_run *q = &rd->runs[j];
+			struct curve c;
+			if (strcmp(q->group, r->group) || q->replicate != 1 ||
+			    !grid_point_value(&q->grid, "scale", &v) || !rundir_run_finished(q) ||
+			    rundir_curve_column(rd, j, "test_error", &c))
+				continue;
+			if (c.n > 0 && strcmp(q->status, "diverged") != 0) {
+				str_append(rows, sizeof(rows), "%.17g %.17g\n", v, c.loss[c.n - 1]);
+				points++;
+			}
+			curve_release(&c);
+		}
+		err_clear();
+		if (points < 2)
+			continue;
+		if (!drawn)
+			fprintf(f, "\n# Last test error per init.scale\n"
+				   "set terminal %s\n"
+				   "set output 'scale.%s'.suffix\n"
+				   "set datafile separator whitespace\n"
+				   "unset logscale\nset logscale xy\nset format x '%%g'\nset format y '1e%%T'\n"
+				   "set xlabel 'init.scale (end-to-end)'\nset ylabel 'test error at the end'\n"
+				   "set key below\nunset title\n",
+				terminal_of(rd->format, 1, 1, 0, 0), rd->format);
+		fprintf(f, "$s%d << EOD\n%sEOD\n", drawn, rows);
+		drawn++;
+	}
+	if (!drawn)
+		return;
+	fputs("plot ", f);
+	for (int g = 0, i = 0; i < rd->n_runs; i++) {
+		const struct rundir_run *r = &rd->runs[i];
+		double v;
+		int first = r->replicate == 1 && grid_point_value(&r->grid, "scale", &v);
+		for (int j = 0; j < i && first; j++)
+			first = strcmp(rd->runs[j].group, r->group) != 0;
+		if (!first || g >= drawn)
+			continue;
+		fprintf(f, "$s%d using 1:2 with linespoints lw 2 pt 7 title ", g++);
+		put_gp_string(f, r->group);
+		fputs(", \\\n     ", f);
+	}
+	output_put_num(f, rundir_baseline(rd, "test_error"));
+	fputs(" with lines dt 2 lw 1 lc rgb 'gray40' title 'minimum nuclear norm'\n", f);
+}
+
 /* The bands of rd's groups over replicates: for each group its min-max
  * band (shaded) and its median (a line). The data go to f as datablocks
  * (names unique in the script: panel is the panel's number), the plot
@@ -306,6 +444,7 @@ static int write_script(const char *dir, const char *gp_path, const char **forma
 		suffix_line, terminal_of(rd.format, 1, 1, 0, 0), rd.format);
 	int n_plotted = emit_panel(f, &rd, "", 0, NULL);
 	write_lr_plot(f, &rd);
+	write_matrix_plots(f, &rd);
 	if (n_plotted < 0)
 		rc = ERR_RUNTIME;
 	else if (n_plotted == 0)
@@ -394,12 +533,14 @@ int plot_dir(const char *dir)
 	free(gp);
 	if (rc)
 		return rc;
-	char loss[32], lr[32];
+	char loss[32], lr[32], sv[32], scale[32];
 	snprintf(loss, sizeof(loss), "loss.%s", format);
 	snprintf(lr, sizeof(lr), "lr.%s", format);
-	char *names[] = {loss, lr};
+	snprintf(sv, sizeof(sv), "sv.%s", format);
+	snprintf(scale, sizeof(scale), "scale.%s", format);
+	char *names[] = {loss, lr, sv, scale};
 	rc = run_gnuplot(dir, "plot.gp");
-	int prc = publish(dir, names, 2, rc == ERR_OK);
+	int prc = publish(dir, names, 4, rc == ERR_OK);
 	return rc ? rc : prc;
 }
 

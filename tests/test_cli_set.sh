@@ -30,7 +30,7 @@ runs.x=1|--set runs.x: 'runs' is not an object
 name.x=1|--set name.x: 'name' is not an object
 runs[0].optimizer.lr=-1|toy.json: runs[0].optimizer.lr: must be > 0, got -1 (from --set runs[0].optimizer.lr=-1)
 train.bogus=1|toy.json: train.bogus: unknown key
-train.iteration=5|train.iteration: unknown key (allowed: iterations, log_every, diverge_factor, save_every); did you mean 'iterations'? (from --set train.iteration=5)
+train.iteration=5|train.iteration: unknown key (allowed: iterations, log_every, diverge_factor, stop_below, save_every); did you mean 'iterations'? (from --set train.iteration=5)
 optimizer.lr=0.1|toy.json: optimizer: not a top-level key: a run's section goes in 'defaults' (every run) or in a run; did you mean defaults.optimizer? (from --set optimizer.lr=0.1)
 defaults.init.scheme=bogus|toy.json: defaults.init.scheme: unknown scheme 'bogus' (normal, identity, balanced, decoupled) (from --set defaults.init.scheme=bogus)
 lr|--set 'lr': expected KEY=VALUE
