@@ -250,6 +250,8 @@ void linnet_grad(struct linnet *net, const double *G, double *grad)
 		/* grad_j (n_j, n_{j-1}) = A_j^T (n_j, k) B_j (k, n_{j-1}) */
 		if (k == 1) { /* one product per entry: exact order */
 			outer_product(net->pool, gj, Aj, nj, Bj, njm1);
+		} else if (j == N) { /* A_N = I_k: grad_N = B_N, no product */
+			memcpy(gj, Bj, (size_t)k * njm1 * sizeof(double));
 		} else {
 			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nj, njm1, k,
 				    1.0, Aj, nj, Bj, njm1, 0.0, gj, njm1);

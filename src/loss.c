@@ -282,7 +282,7 @@ void loss_eval_batch(const struct loss *loss, const struct dataset *ds, int n,
 	}
 }
 
-/* Completion's mse: the observed entries in draw order; G (n, n) is
+/* Completion's mse: the observed entries in ascending order; G (n, n) is
  * 2 (W[e] - y) / m at an observed entry e, zero elsewhere. */
 static double completion_eval(const struct dataset_matrix *mp, const double *W, double *G)
 {

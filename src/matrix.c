@@ -94,6 +94,12 @@ static void problem_digest(struct dataset_matrix *mp)
 	sha256_final_hex(&h, mp->digest);
 }
 
+static int int_ascending(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
 int matrix_completion_generate(struct dataset *ds, int n, int rank, int m,
 			       unsigned long long seed)
 {
@@ -121,9 +127,13 @@ int matrix_completion_generate(struct dataset *ds, int n, int rank, int m,
 		perm[i] = perm[j];
 		perm[j] = t;
 		mp->entry[i] = perm[i];
-		mp->y[i] = mp->truth[perm[i]];
 	}
 	free(perm);
+	/* kept in ascending order (row by row): the loss and the layer
+	 * gradients go over them in this order */
+	qsort(mp->entry, (size_t)m, sizeof(int), int_ascending);
+	for (int i = 0; i < m; i++)
+		mp->y[i] = mp->truth[mp->entry[i]];
 	problem_digest(mp);
 	return ERR_OK;
 }

@@ -40,7 +40,7 @@ struct dataset_matrix {
 	enum matrix_task task;
 	int n, rank;       /* W* is (n, n) of rank `rank` */
 	int m;             /* observations */
-	int *entry;        /* completion: (m) observed entries i * n + j, draw order */
+	int *entry;        /* completion: (m) observed entries i * n + j, ascending */
 	double *A;         /* sensing: (m, n * n) row-major, each row one A_i row-major */
 	double *y;         /* (m) observed values */
 	double *truth;     /* (n, n) W* row-major */

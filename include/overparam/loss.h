@@ -8,7 +8,7 @@
  * (the paper's Section 4 example).
  * mse, for a matrix problem's observations (dataset.matrix): the authors'
  * L(W) = (1/m) sum_i (pred_i - y_i)^2, pred_i = W[entry_i] (completion, a
- * loop over the observed entries in draw order: G is zero elsewhere) or
+ * loop over the observed entries in ascending order: G is zero elsewhere) or
  * <A_i, W> (sensing: the one-output l2 data pass over the rows vec(A_i),
  * doubled, which is exact); both fixed-order, so the same bits on any
  * CPU and thread count. */
