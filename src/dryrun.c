@@ -297,7 +297,7 @@ int dryrun_print(FILE *f, const struct dryrun_input *in)
 		print_seconds(f, rounds_s);
 		fputs(" more if every grid round runs,", f);
 	}
-	fprintf(f, " on %d thread%s: an upper estimate (a run that diverges ends early), from training each kind of block for a moment (",
+	fprintf(f, " on %d thread%s: an upper estimate (a run that diverges, or reaches its train.stop_below, ends early), from training each kind of block for a moment (",
 		in->threads, in->threads > 1 ? "s" : "");
 	print_seconds(f, cc.spent);
 	fputs(" in all)\n", f);

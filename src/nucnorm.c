@@ -137,8 +137,8 @@ static int admm_create(struct admm *a, const struct dataset_matrix *mp)
 		    0.0, a->L, m);
 	lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', m, a->L, m);
 	if (info != 0)
-		return err_set(ERR_RUNTIME, "nuclear-norm baseline: the measurements are linearly dependent (Cholesky info %d)",
-			       (int)info);
+		return err_set(ERR_RUNTIME, "nuclear-norm baseline: the measurements are linearly dependent (%d of them, n^2 = %zu; Cholesky info %d)",
+			       m, a->nn, (int)info);
 	return ERR_OK;
 }
 

@@ -227,7 +227,10 @@ static cJSON *data_json(const struct experiment *ex, const struct run_context *r
 	cJSON_AddNumberToObject(o, "m", ds->m);
 	cJSON_AddNumberToObject(o, "d", ds->d);
 	cJSON_AddNumberToObject(o, "k", ds->k);
-	if (rc->baseline) {
+	if (rc->baseline && rc->baseline->failure[0]) {
+		cJSON *nb = cJSON_AddObjectToObject(o, "nuclear_baseline");
+		cJSON_AddStringToObject(nb, "skipped", rc->baseline->failure);
+	} else if (rc->baseline) {
 		const struct nucnorm_result *b = rc->baseline;
 		cJSON *nb = cJSON_AddObjectToObject(o, "nuclear_baseline");
 		cJSON_AddNumberToObject(nb, "nuclear", b->nuclear);

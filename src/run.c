@@ -212,7 +212,7 @@ static int member_prepare(const struct run_ctx *c, int i, int resume, struct mem
 	if (!resume || !checkpoint_exists(mb->wdir))
 		return ERR_OK;
 	const struct dataset *ds = &c->ds[data_index(c, r)];
-	int n_extra = 2 * r->emulate + (r->singular_values ? (ds->k < ds->d ? ds->k : ds->d) : 0);
+	int n_extra = train_extra_columns(r, ds);
 	int rc = checkpoint_load(mb->wdir, &mb->ck, mb->csv);
 	if (!rc)
 		rc = load_prior_rows(mb->csv, mb->ck.t, r->log_every, n_extra, &mb->prior,
@@ -591,11 +591,14 @@ static int job_data(struct run_job *j)
 		}
 		/* a matrix problem's convex baseline, beside every run's metrics */
 		if (d == 0 && j->ds[d].matrix) {
-			if ((rc = nucnorm_solve(j->ds[d].matrix, NUCNORM_TOL, NUCNORM_MAX_ITER, 0,
-						&j->baseline)))
-				break;
 			j->facts.baseline = &j->baseline;
-			if (!j->o->quiet)
+			if (nucnorm_solve(j->ds[d].matrix, NUCNORM_TOL, NUCNORM_MAX_ITER, 0, &j->baseline)) {
+				/* informational, like the l_p floor: recorded as skipped */
+				snprintf(j->baseline.failure, sizeof(j->baseline.failure), "%s", err_message());
+				err_clear();
+				fprintf(stderr, "overparam: warning: %s: no nuclear-norm baseline\n",
+					j->baseline.failure);
+			} else if (!j->o->quiet)
 				fprintf(stderr, "overparam: data: least nuclear norm fitting the observations %.6g (test error %.4g, effective rank %.4g; %d ADMM steps, %.2f s)\n",
 					j->baseline.nuclear, j->baseline.test_error, j->baseline.eff_rank,
 					j->baseline.iterations, j->baseline.seconds);

@@ -124,7 +124,7 @@ static int diag_create(struct diag *dg, const struct run_spec *r,
 	dg->depth = r->depth;
 	dg->matrix = ds->matrix;
 	dg->n_matrix = ds->matrix ? matrix_metric_count(ds->matrix) : 0;
-	res->n_extra = 2 * dg->emulate + dg->n_sv + (dg->modes ? dg->modes->r + 2 : 0) + dg->n_matrix;
+	res->n_extra = train_extra_columns(r, ds);
 	if (res->n_extra == 0)
 		return ERR_OK;
 	res->extra_names = calloc(res->n_extra, sizeof(char *));
@@ -218,6 +218,14 @@ static long imbalance_period(const struct model *mod, const struct run_spec *r, 
 	return imbalance_period_of(mod->net.n, mod->net.N, mod->k, m, r->log_every);
 }
 
+int train_extra_columns(const struct run_spec *r, const struct dataset *ds)
+{
+	int k = ds->k, d = ds->d;
+	return 2 * r->emulate + (r->singular_values ? (k < d ? k : d) : 0) +
+	       (r->modes && ds->modes ? ds->modes->r + 2 : 0) +
+	       (ds->matrix ? matrix_metric_count(ds->matrix) : 0);
+}
+
 double train_bytes_needed(const struct run_spec *r, const struct dataset *ds)
 {
 	int N = r->depth, k = ds->k, d = ds->d;
@@ -241,9 +249,7 @@ double train_bytes_needed(const struct run_spec *r, const struct dataset *ds)
 	free(n);
 	/* The log: a row (iteration, loss, |W_e|, imbalance) per log_every
 	 * iterations, and the first and last, with the diagnostics' columns. */
-	double extra = 2.0 * r->emulate + (r->singular_values ? (k < d ? k : d) : 0) +
-		       (r->modes && ds->modes ? ds->modes->r + 2 : 0) +
-		       (ds->matrix ? matrix_metric_count(ds->matrix) : 0);
+	double extra = train_extra_columns(r, ds);
 	double rows = (double)r->iterations / (double)r->log_every + 2;
 	/* weights, gradient, optimizer state, a checkpoint copy; A_j, B_j, the
 	 * imbalance workspace (the largest layer, linnet.c: allocated for every

@@ -36,6 +36,7 @@ struct nucnorm_result {
 	int converged;        /* 0: stopped at max_iter */
 	double seconds;
 	double *X;            /* (n, n) row-major, owned; NULL unless asked */
+	char failure[256];    /* why there is none (set by the caller), or "" */
 };
 
 /* Solves for mp; keep_x: keep X in res->X (free it). ERR_RUNTIME on a

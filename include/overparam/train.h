@@ -123,6 +123,10 @@ int train_batch(const struct run_spec *const *runs, int n, const struct loss *lo
  * run that cannot fit before any starts. */
 double train_bytes_needed(const struct run_spec *r, const struct dataset *ds);
 
+/* The columns run r logs on ds after iteration, loss, we_norm and
+ * imbalance: its diagnostics' and a matrix problem's metrics. */
+int train_extra_columns(const struct run_spec *r, const struct dataset *ds);
+
 /* 1 if r can be stepped in a batch: one output, no diagnostics. */
 int train_batch_eligible(const struct run_spec *r, const struct dataset *ds);
 

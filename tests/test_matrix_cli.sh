@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Deep matrix factorization from the command line (configs/dmf_ci.json):
+# the metric columns and the convex baseline, converged runs, the same
+# bytes on 1 and 2 threads (completion and sensing), an interrupted
+# GroupRMSprop run resumed to the bytes of an uninterrupted one, a changed
+# problem refused on resume, the report's verdicts, the figures, and bad
+# configs refused with the key named.
+# usage: test_matrix_cli.sh OVERPARAM_BINARY SOURCE_DIR
+. "$(dirname "$0")/cli_fixtures.sh"
+
+ci="$src/configs/dmf_ci.json"
+expect_rc 0 "dmf_ci.json" "$bin" run "$ci" -o "$tmp/ci" --quiet --threads 1
+head -n 1 "$tmp/ci/runs/03-depth-3.csv" |
+	grep -qx "iteration,loss,we_norm,imbalance,test_error,eff_rank,nuclear,schatten,sv1,sv2,sv3,sv4,sv5,sv6,sv7,sv8,sv9,sv10" &&
+	ok || bad "metric columns: $(head -n 1 "$tmp/ci/runs/03-depth-3.csv")"
+[ "$(cut -d, -f15 "$tmp/ci/summary.csv" | grep -c converged)" = 3 ] && ok || bad "stop_below: $(cut -d, -f15,16 "$tmp/ci/summary.csv")"
+# the last row is the first below 1e-6, the one before it is above
+awk -F, 'NR > 1 { prev = last; last = $2 } END { exit !(last <= 1e-6 && prev > 1e-6) }' "$tmp/ci/runs/02-depth-2.csv" &&
+	ok || bad "converged row: $(tail -n 2 "$tmp/ci/runs/02-depth-2.csv" | cut -d, -f1,2)"
+# at the start the test error is the mean square of W* (entries of mean square 1, W_e near 0)
+awk -F, 'NR == 2 { exit !($5 > 0.99 && $5 < 1.01) }' "$tmp/ci/runs/01-depth-1.csv" && ok ||
+	bad "test error at the start: $(sed -n 2p "$tmp/ci/runs/01-depth-1.csv" | cut -d, -f5)"
+python3 - "$tmp/ci/metadata.json" <<'PY' && ok || bad "metadata: data.sha256 and nuclear_baseline"
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+b = d["nuclear_baseline"]
+assert len(d["sha256"]) == 64 and d["observations"] == 300 and d["rank"] == 2
+assert b["converged"] and b["max_violation"] < 1e-5 and 0 < b["nuclear"] and b["test_error"] < 1
+PY
+for f in loss.png sv.png; do [ -s "$tmp/ci/$f" ] && ok || bad "no $f"; done
+expect_rc 0 "report" "$bin" report "$tmp/ci"
+[ "$(grep -c '^| deep matrix completion.* | reproduced | ' "$tmp/out")" = 5 ] && ok || bad "report verdicts: $(grep '^| deep' "$tmp/out")"
+grep -q "The least nuclear norm of a matrix fitting the observations" "$tmp/out" && ok || bad "report: no baseline line"
+
+# the same bytes on 2 threads, and for sensing
+expect_rc 0 "dmf_ci.json, 2 threads" "$bin" run "$ci" -o "$tmp/ci2" --quiet --no-plot --threads 2
+expect_rc 0 "1 vs 2 threads" "$bin" compare "$tmp/ci" "$tmp/ci2" --rtol 0 --atol 0
+sensing='--set data={"source":"matrix_sensing","n":12,"rank":1,"observations":100} --set train.iterations=3000'
+expect_rc 0 "sensing" "$bin" run "$ci" -o "$tmp/s1" --quiet --no-plot --threads 1 $sensing
+expect_rc 0 "sensing, 2 threads" "$bin" run "$ci" -o "$tmp/s2" --quiet --no-plot --threads 2 $sensing
+expect_rc 0 "sensing 1 vs 2 threads" "$bin" compare "$tmp/s1" "$tmp/s2" --rtol 0 --atol 0
+cmp -s "$tmp/s1/runs/03-depth-3.csv" "$tmp/s2/runs/03-depth-3.csv" && ok || bad "sensing: CSV bytes differ"
+
+# more measurements than entries: no baseline (A A^T is singular), said so, the runs go on
+expect_rc 0 "sensing, m > n^2" "$bin" run "$ci" -o "$tmp/s3" --no-plot --threads 1 \
+	--set 'data={"source":"matrix_sensing","n":12,"rank":1,"observations":200}' --set train.iterations=10
+grep -q "warning: .*linearly dependent.*: no nuclear-norm baseline" "$tmp/err" && ok || bad "m > n^2: $(cat "$tmp/err")"
+grep -q '"skipped"' "$tmp/s3/metadata.json" && ok || bad "m > n^2: no skipped baseline in the metadata"
+
+# interrupted at 1000 (GroupRMSprop's scalar state in the checkpoint), resumed
+OVERPARAM_TEST_RAISE=INT@1000:3 "$bin" run "$ci" -o "$tmp/int" --quiet --no-plot --threads 1 2> /dev/null
+[ $? = 1 ] && ok || bad "not interrupted"
+grep -q "^opt_s 0x" "$tmp/int/weights/03-depth-3/checkpoint/state.txt" && ok || bad "no opt_s in the checkpoint"
+expect_rc 0 "resume" "$bin" run "$ci" -o "$tmp/int" --quiet --no-plot --threads 1 --resume
+cmp -s "$tmp/ci/runs/03-depth-3.csv" "$tmp/int/runs/03-depth-3.csv" && ok || bad "resumed CSV differs"
+cmp -s "$tmp/ci/summary.csv" "$tmp/int/summary.csv" && ok || bad "resumed summary differs"
+# a problem other than the one the runs started on is refused: the same
+# config, the generated problem's digest as recorded changed
+OVERPARAM_TEST_RAISE=INT@1000:3 "$bin" run "$ci" -o "$tmp/chg" --quiet --no-plot --threads 1 2> /dev/null
+python3 - "$tmp/chg/metadata.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+m = json.load(open(p))
+m["data"]["sha256"] = "0" * 64
+json.dump(m, open(p, "w"))
+PY
+expect_rc 2 "resume, problem changed" "$bin" run "$ci" -o "$tmp/chg" --quiet --no-plot --resume
+grep -q "matrix problem .* is not the one it was started on" "$tmp/err" && ok || bad "changed problem: $(cat "$tmp/err")"
+
+# bad configs: exit 2, the key named, nothing written
+bad_config() { # bad_config LABEL WANT --set ...
+	local label="$1" want="$2"
+	shift 2
+	expect_rc 2 "$label" "$bin" run "$ci" -o "$tmp/bad" --quiet "$@"
+	grep -q -- "$want" "$tmp/err" && ok || bad "$label: $(cat "$tmp/err")"
+	[ -e "$tmp/bad" ] && bad "$label: wrote $tmp/bad" || ok
+}
+bad_config "lp on a matrix" 'loss.type: a matrix problem.s loss is "mse"' --set 'loss={"type":"lp","p":4}'
+bad_config "mse on regression data" 'loss.type: "mse" is for data.source matrix' \
+	--set 'data={"source":"synthetic","m":20,"d":3}' --set 'loss={"type":"mse"}'
+bad_config "rank above n" 'data.rank: must be at most n = 30' --set data.rank=31
+bad_config "too many entries" 'data.observations: at most n^2 = 900' --set data.observations=901
+bad_config "preprocessing" 'data.preprocess: a matrix problem needs "none"' --set 'data.preprocess="standardize"'
+bad_config "unknown key" 'data.obs' --set data.obs=3
+bad_config "baseline claim without column" '"above_baseline" needs "column"' \
+	--set 'claims=[{"text":"t","a":"depth 1","b":"depth 1","expect":"above_baseline"}]'
+bad_config "group_rmsprop momentum" 'momentum' --set 'defaults.optimizer.momentum=0.5'
+finish test_matrix_cli
