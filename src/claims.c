@@ -355,6 +355,27 @@ static void judge_baseline(const struct rundir *rd, const struct claim *cl, int 
 	curve_release(&c);
 }
 
+/* grows on run i: its last value of the column against its first
+ * (j->gap = last / first). */
+static void judge_grows(const struct rundir *rd, const struct claim *cl, int i, struct judged *j)
+{
+	struct curve c;
+	if (rundir_curve_column(rd, i, cl->column, &c) || c.n == 0) {
+		snprintf(j->why, sizeof(j->why), "%s", c.n == 0 ? "no rows" : err_message());
+		snprintf(j->label, sizeof(j->label), "no %s column", cl->column ? cl->column : "loss");
+		err_clear();
+		curve_release(&c);
+		return;
+	}
+	double first = c.loss[0], last = c.loss[c.n - 1];
+	j->gap = last / first;
+	j->v = fabs(last) >= MARGIN * fabs(first) && isfinite(last) ? VERDICT_REPRODUCED
+								    : VERDICT_NOT_REPRODUCED;
+	snprintf(j->why, sizeof(j->why), "'%s': %s %.4g at iteration %ld, %.4g at iteration %ld (%.4gx)",
+		 cl->a, cl->column ? cl->column : "loss", first, c.iter[0], last, c.iter[c.n - 1], j->gap);
+	curve_release(&c);
+}
+
 /* Evaluates one claim on one replicate's selected runs. */
 static void judge(const struct rundir *rd, const struct claim *cl, int rep, struct judged *j)
 {
@@ -367,6 +388,10 @@ static void judge(const struct rundir *rd, const struct claim *cl, int rep, stru
 	int ia = rundir_selected(rd, cl->a, rep), ib = rundir_selected(rd, cl->b, rep);
 	if (ia >= 0 && (cl->expect == CLAIM_ABOVE_BASELINE || cl->expect == CLAIM_BELOW_BASELINE)) {
 		judge_baseline(rd, cl, ia, j);
+		return;
+	}
+	if (ia >= 0 && cl->expect == CLAIM_GROWS) {
+		judge_grows(rd, cl, ia, j);
 		return;
 	}
 	if (ia >= 0 && (cl->expect == CLAIM_EXACT_CURVE || cl->expect == CLAIM_UNDER_BOUND)) {
@@ -476,6 +501,8 @@ static void write_brief(const struct claim *cl, enum verdict v, const struct jud
 		str_append(brief, nb, "loss / bound %.3g at most", gap);
 	} else if (cl->expect == CLAIM_ABOVE_BASELINE || cl->expect == CLAIM_BELOW_BASELINE) {
 		str_append(brief, nb, "%s / baseline's %.4g", cl->column, gap);
+	} else if (cl->expect == CLAIM_GROWS) {
+		str_append(brief, nb, "last / first %.4g", gap);
 	} else if (cl->expect == CLAIM_TRACKS) {
 		str_append(brief, nb, "largest gap %.1e", gap);
 	} else if (cl->expect == CLAIM_ESCAPES || cl->expect == CLAIM_STUCK) {
@@ -546,6 +573,11 @@ static void write_reason(const struct claim *cl, enum verdict v, const int *coun
 	if (cl->expect == CLAIM_ABOVE_BASELINE) {
 		str_append(r, n, "%s is within %g (relative) of the minimum nuclear-norm fit's (%.4gx)",
 			   cl->column, BASELINE_APART, gap);
+		return;
+	}
+	if (cl->expect == CLAIM_GROWS) {
+		str_append(r, n, "%s ends at %.4gx its first value, not %.2fx", cl->column ? cl->column : "loss",
+			   gap, MARGIN);
 		return;
 	}
 	if (cl->expect == CLAIM_BELOW_BASELINE) {
@@ -682,10 +714,10 @@ void claims_print_rule(FILE *f)
 		"'tracks': relative gap below %g at every logged iteration; 'lower': mean over the last tenth of the rows at most 1/%g of the other's; "
 		"'escapes': the first iteration below 0.99 L(0) inside the stated window (outside it: partly); 'stuck': none. "
 		"'exact_curve' (whitened data, GD): every mode's strength within twice Euler's first-order gap of its exact flow at every logged iteration; 'under_bound': the loss at most its gradient-flow bound L(0) exp(-2 c^(2-2/N) lr t) wherever the start has a deficiency margin c > 0. "
-		"'above_baseline' (matrix problems): a's last value of the column more than %g (relative) above the minimum nuclear-norm fit's (solved to 1e-7); 'below_baseline': at most 1/%g of it. "
+		"'above_baseline' (matrix problems): a's last value of the column more than %g (relative) above the minimum nuclear-norm fit's (solved to 1e-7); 'below_baseline': at most 1/%g of it; 'grows': a's last value of the column at least %g times its first. "
 		"A claim that cannot fail in its setting is labelled **cannot fail here**, never counted as reproduced: a run that never moved (within %g%% of its start), or two curves that are the same (relative gap below %g). "
 		"Over replicates: their common verdict, else **inconclusive**; replicates that cannot fail are set apart.",
-		MARGIN, MARGIN, MARGIN, TRACK_TOL, MARGIN, BASELINE_APART, MARGIN, 100 * MOVED, SAME);
+		MARGIN, MARGIN, MARGIN, TRACK_TOL, MARGIN, BASELINE_APART, MARGIN, MARGIN, 100 * MOVED, SAME);
 }
 
 static int has_label(const struct label_field *l, const char *s)

@@ -227,24 +227,64 @@ static int parse_whitened(const struct json_ctx *c, const cJSON *obj, struct dat
 	return ERR_OK;
 }
 
+/* data of source matrix_completion with "entries": the user's
+ * [row, column, value] triples (0-based, distinct) of an n x n matrix. */
+static int parse_entries(const struct json_ctx *c, const cJSON *obj, const cJSON *entries,
+			 struct data_spec *ds)
+{
+	int rc, cols;
+	if (ds->source != DATA_MATRIX_COMPLETION)
+		return json_fail(c, "data.entries", "only for \"matrix_completion\"");
+	static const char *const generated[] = {"rank", "observations", "seed", NULL};
+	for (const char *const *k = generated; *k; k++)
+		if (cJSON_GetObjectItemCaseSensitive(obj, *k))
+			return json_fail(c, "data.entries", "given entries replace the generated problem: no \"%s\"", *k);
+	if ((rc = get_matrix(c, entries, "data.entries", &ds->m, &cols, &ds->X)))
+		return rc;
+	if (cols != 3)
+		return json_fail(c, "data.entries", "each entry is [row, column, value], got %d numbers", cols);
+	if ((double)ds->m > (double)ds->d * ds->d)
+		return json_fail(c, "data.entries", "%d entries, but the matrix has n^2 = %d", ds->m, ds->d * ds->d);
+	for (int i = 0; i < ds->m; i++) {
+		const double *t = ds->X + 3 * i;
+		char p[48];
+		snprintf(p, sizeof(p), "data.entries[%d]", i);
+		for (int a = 0; a < 2; a++)
+			if (t[a] != floor(t[a]) || t[a] < 0 || t[a] >= ds->d)
+				return json_fail(c, p, "the %s must be an integer in 0..%d (n - 1), got %g",
+						 a ? "column" : "row", ds->d - 1, t[a]);
+		for (int j = 0; j < i; j++)
+			if (ds->X[3 * j] == t[0] && ds->X[3 * j + 1] == t[1])
+				return json_fail(c, p, "entry (%g, %g) given twice (also data.entries[%d])",
+						 t[0], t[1], j);
+	}
+	ds->rank = 0;
+	return ERR_OK;
+}
+
 /* data of source matrix_completion or matrix_sensing: n, rank,
- * observations and seed (matrix.h); preprocess "none" (the default here). */
+ * observations and seed (matrix.h), or (completion) the entries; preprocess
+ * "none" (the default here). */
 static int parse_matrix(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
 {
 	static const char *const keys[] = {"source", "preprocess", "n", "rank", "observations",
-					   "seed", NULL};
+					   "seed", "entries", NULL};
 	int rc;
 	if ((rc = json_check_keys(c, obj, "data", keys)) ||
-	    (rc = json_get_int(c, obj, "data", "n", 1, 0, 1, 4096, &ds->d)) ||
-	    (rc = json_get_int(c, obj, "data", "rank", 1, 0, 1, 4096, &ds->rank)) ||
-	    (rc = json_get_int(c, obj, "data", "observations", 1, 0, 1, 100000000, &ds->m)) ||
-	    (rc = json_get_seed(c, obj, "data", "seed", 0, c->seed, &ds->seed)))
+	    (rc = json_get_int(c, obj, "data", "n", 1, 0, 1, 4096, &ds->d)))
 		return rc;
 	ds->k = ds->d;
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "preprocess"))
 		ds->preprocess = PREPROCESS_NONE;
 	else if (ds->preprocess != PREPROCESS_NONE)
 		return json_fail(c, "data.preprocess", "a matrix problem needs \"none\" (its values are the matrix's entries)");
+	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(obj, "entries");
+	if (entries)
+		return parse_entries(c, obj, entries, ds);
+	if ((rc = json_get_int(c, obj, "data", "rank", 1, 0, 1, 4096, &ds->rank)) ||
+	    (rc = json_get_int(c, obj, "data", "observations", 1, 0, 1, 100000000, &ds->m)) ||
+	    (rc = json_get_seed(c, obj, "data", "seed", 0, c->seed, &ds->seed)))
+		return rc;
 	if (ds->rank > ds->d)
 		return json_fail(c, "data.rank", "must be at most n = %d, got %d", ds->d, ds->rank);
 	if (ds->source == DATA_MATRIX_COMPLETION && (double)ds->m > (double)ds->d * ds->d)

@@ -90,7 +90,8 @@ static void problem_digest(struct dataset_matrix *mp)
 	if (mp->A)
 		sha256_update(&h, mp->A, (size_t)mp->m * nn * sizeof(double));
 	sha256_update(&h, mp->y, (size_t)mp->m * sizeof(double));
-	sha256_update(&h, mp->truth, nn * sizeof(double));
+	if (mp->truth)
+		sha256_update(&h, mp->truth, nn * sizeof(double));
 	sha256_final_hex(&h, mp->digest);
 }
 
@@ -138,6 +139,63 @@ int matrix_completion_generate(struct dataset *ds, int n, int rank, int m,
 	return ERR_OK;
 }
 
+/* For sorting user entries with their values. */
+struct entry_value {
+	int e;
+	double v;
+};
+
+static int entry_ascending(const void *a, const void *b)
+{
+	int x = ((const struct entry_value *)a)->e, y = ((const struct entry_value *)b)->e;
+	return (x > y) - (x < y);
+}
+
+int matrix_completion_from_entries(struct dataset *ds, int n, int m, const double *triples)
+{
+	memset(ds, 0, sizeof(*ds));
+	if (n < 1 || n > MATRIX_MAX_N || m < 1 || (double)m > (double)n * n)
+		return err_set(ERR_INPUT, "matrix completion: %d entries of a %d x %d matrix", m, n, n);
+	struct entry_value *ev = malloc((size_t)m * sizeof(*ev));
+	struct dataset_matrix *mp = calloc(1, sizeof(*mp));
+	ds->matrix = mp;
+	if (!ev || !mp || !(mp->entry = malloc((size_t)m * sizeof(int))) ||
+	    !(mp->y = malloc((size_t)m * sizeof(double)))) {
+		free(ev);
+		dataset_release(ds);
+		return err_set(ERR_RUNTIME, "out of memory");
+	}
+	for (int i = 0; i < m; i++) {
+		double r = triples[3 * i], c = triples[3 * i + 1], v = triples[3 * i + 2];
+		if (!(r >= 0 && r < n && c >= 0 && c < n) || r != floor(r) || c != floor(c) || !isfinite(v)) {
+			free(ev);
+			dataset_release(ds);
+			return err_set(ERR_INPUT, "matrix completion: entry %d: (%g, %g, %g) is not a row and column in 0..%d and a finite value",
+				       i, r, c, v, n - 1);
+		}
+		ev[i] = (struct entry_value){(int)r * n + (int)c, v};
+	}
+	qsort(ev, (size_t)m, sizeof(*ev), entry_ascending);
+	for (int i = 0; i < m; i++) {
+		if (i > 0 && ev[i].e == ev[i - 1].e) {
+			int e = ev[i].e;
+			free(ev);
+			dataset_release(ds);
+			return err_set(ERR_INPUT, "matrix completion: entry (%d, %d) given twice", e / n, e % n);
+		}
+		mp->entry[i] = ev[i].e;
+		mp->y[i] = ev[i].v;
+	}
+	free(ev);
+	mp->task = MATRIX_COMPLETION;
+	mp->n = n;
+	mp->m = m;
+	ds->m = m;
+	ds->d = ds->k = n;
+	problem_digest(mp);
+	return ERR_OK;
+}
+
 int matrix_sensing_generate(struct dataset *ds, int n, int rank, int m,
 			    unsigned long long seed)
 {
@@ -166,27 +224,36 @@ int matrix_sensing_generate(struct dataset *ds, int n, int rank, int m,
 	return ERR_OK;
 }
 
+/* The metrics before sv1.. */
+enum { FIXED_METRICS = 5 };
+
 int matrix_metric_count(const struct dataset_matrix *mp)
 {
-	return 4 + (mp->n < MATRIX_TOP_SV ? mp->n : MATRIX_TOP_SV);
+	return FIXED_METRICS + (mp->n < MATRIX_TOP_SV ? mp->n : MATRIX_TOP_SV);
 }
 
 void matrix_metric_name(int i, char *buf, size_t n)
 {
-	static const char *const fixed[] = {"test_error", "eff_rank", "nuclear", "schatten"};
-	if (i < 4)
+	static const char *const fixed[FIXED_METRICS] = {"test_error", "eff_rank", "nuclear",
+							 "schatten", "unobserved_max"};
+	if (i < FIXED_METRICS)
 		snprintf(buf, n, "%s", fixed[i]);
 	else
-		snprintf(buf, n, "sv%d", i - 3);
+		snprintf(buf, n, "sv%d", i - FIXED_METRICS + 1);
 }
 
-int matrix_metrics_work_create(struct matrix_metrics_work *w, int n)
+int matrix_metrics_work_create(struct matrix_metrics_work *w, const struct dataset_matrix *mp)
 {
+	int n = mp->n;
 	w->n = n;
 	w->a = malloc((size_t)n * n * sizeof(double));
 	w->s = malloc((size_t)n * sizeof(double));
 	w->superb = malloc((size_t)n * sizeof(double));
-	if (w->a && w->s && w->superb)
+	w->observed = calloc((size_t)n * n, 1);
+	if (w->observed && mp->entry)
+		for (int i = 0; i < mp->m; i++)
+			w->observed[mp->entry[i]] = 1;
+	if (w->a && w->s && w->superb && w->observed)
 		return ERR_OK;
 	matrix_metrics_work_release(w);
 	return err_set(ERR_RUNTIME, "out of memory");
@@ -197,11 +264,14 @@ void matrix_metrics_work_release(struct matrix_metrics_work *w)
 	free(w->a);
 	free(w->s);
 	free(w->superb);
+	free(w->observed);
 	memset(w, 0, sizeof(*w));
 }
 
 double matrix_test_error(const struct dataset_matrix *mp, const double *W)
 {
+	if (!mp->truth)
+		return NAN;
 	size_t nn = (size_t)mp->n * mp->n;
 	double sum = 0;
 	for (size_t i = 0; i < nn; i++) {
@@ -216,12 +286,18 @@ void matrix_metrics(const struct dataset_matrix *mp, const double *W, int depth,
 {
 	int n = mp->n, cols = matrix_metric_count(mp);
 	out[0] = matrix_test_error(mp, W);
+	double most = mp->task == MATRIX_COMPLETION ? 0 : NAN;
+	for (size_t i = 0; mp->task == MATRIX_COMPLETION && i < (size_t)n * n; i++)
+		if (!w->observed[i])
+			most = fmax(most, fabs(W[i]));
+	out[4] = most;
 	memcpy(w->a, W, (size_t)n * n * sizeof(double));
 	lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'N', n, n, w->a, n, w->s,
 					 NULL, 1, NULL, 1, w->superb);
 	if (info != 0) {
 		for (int i = 1; i < cols; i++)
-			out[i] = NAN;
+			if (i != 4)
+				out[i] = NAN;
 		return;
 	}
 	double nuclear = 0, quasi = 0, entropy = 0, p = 2.0 / depth;
@@ -237,6 +313,6 @@ void matrix_metrics(const struct dataset_matrix *mp, const double *W, int depth,
 	out[1] = nuclear > 0 ? exp(entropy) : NAN;
 	out[2] = nuclear;
 	out[3] = pow(quasi, 1.0 / p);
-	for (int i = 4; i < cols; i++)
-		out[i] = w->s[i - 4];
+	for (int i = FIXED_METRICS; i < cols; i++)
+		out[i] = w->s[i - FIXED_METRICS];
 }

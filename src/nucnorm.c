@@ -187,9 +187,9 @@ int nucnorm_solve(const struct dataset_matrix *mp, double tol, int max_iter, int
 		}
 	}
 	if (!rc) {
-		double cols[4 + 10];
+		double cols[5 + MATRIX_TOP_SV];
 		struct matrix_metrics_work w;
-		rc = matrix_metrics_work_create(&w, mp->n);
+		rc = matrix_metrics_work_create(&w, mp);
 		if (!rc) {
 			matrix_metrics(mp, a.X, 1, &w, cols);
 			matrix_metrics_work_release(&w);

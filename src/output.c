@@ -205,8 +205,12 @@ static cJSON *data_json(const struct experiment *ex, const struct run_context *r
 		cJSON_AddNumberToObject(o, "n", mp->n);
 		cJSON_AddNumberToObject(o, "rank", mp->rank);
 		cJSON_AddNumberToObject(o, "observations", mp->m);
-		cJSON_AddItemToObject(o, "seed", json_seed_item(d->seed));
-		cJSON_AddStringToObject(o, "construction",
+		if (!mp->truth)
+			cJSON_AddStringToObject(o, "construction", "the config's entries (data.entries); no ground truth, so no test error");
+		else
+			cJSON_AddItemToObject(o, "seed", json_seed_item(d->seed));
+		if (mp->truth)
+			cJSON_AddStringToObject(o, "construction",
 					mp->task == MATRIX_COMPLETION
 						? "W* = U V^T / sqrt(rank) rescaled to |W*|_F = n, U, V N(0, 1) from seed; entries drawn uniformly without replacement (src/matrix.c)"
 						: "W* = U V^T / sqrt(rank) rescaled to |W*|_F = n, U, V N(0, 1) from seed; y_i = <A_i, W*>, A_i entries N(0, 1) / n (src/matrix.c)");

@@ -21,7 +21,7 @@ const struct name_map plot_format_names = NAME_MAP("format", plot_format_spellin
 static const char *const claim_expect_spellings[] = {"faster", "slower", "similar",
 						     "not_faster", "tracks", "lower", "escapes",
 						     "stuck", "exact_curve", "under_bound",
-						     "above_baseline", "below_baseline"};
+						     "above_baseline", "below_baseline", "grows"};
 const struct name_map claim_expect_names = NAME_MAP("", claim_expect_spellings);
 
 const char *claim_expect_name(enum claim_expect e)

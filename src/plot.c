@@ -168,7 +168,7 @@ static int sv_count(const struct rundir *rd, int i)
  * error dashed. Draws nothing for other run directories. */
 static void write_matrix_plots(FILE *f, const struct rundir *rd)
 {
-	if (isnan(rundir_baseline(rd, "test_error")))
+	if (isnan(rundir_baseline(rd, "nuclear")))
 		return;
 	int n_sel = 0, n_sv = 0;
 	for (int i = 0; i < rd->n_runs; i++)
@@ -246,6 +246,7 @@ static void write_matrix_plots(FILE *f, const struct rundir *rd)
 	}
 	if (!drawn)
 		return;
+	double base = rundir_baseline(rd, "test_error"); /* NaN: no ground truth */
 	fputs("plot ", f);
 	for (int g = 0, i = 0; i < rd->n_runs; i++) {
 		const struct rundir_run *r = &rd->runs[i];
@@ -255,12 +256,16 @@ static void write_matrix_plots(FILE *f, const struct rundir *rd)
 			first = strcmp(rd->runs[j].group, r->group) != 0;
 		if (!first || g >= drawn)
 			continue;
-		fprintf(f, "$s%d using 1:2 with linespoints lw 2 pt 7 title ", g++);
+		fprintf(f, "%s$s%d using 1:2 with linespoints lw 2 pt 7 title ", g ? ", \\\n     " : "", g);
+		g++;
 		put_gp_string(f, r->group);
-		fputs(", \\\n     ", f);
 	}
-	output_put_num(f, rundir_baseline(rd, "test_error"));
-	fputs(" with lines dt 2 lw 1 lc rgb 'gray40' title 'minimum nuclear norm'\n", f);
+	if (isfinite(base)) {
+		fputs(", \\\n     ", f);
+		output_put_num(f, base);
+		fputs(" with lines dt 2 lw 1 lc rgb 'gray40' title 'minimum nuclear norm'", f);
+	}
+	fputc('\n', f);
 }
 
 /* The bands of rd's groups over replicates: for each group its min-max

@@ -65,6 +65,67 @@ static int image_link(FILE *f, const char *alt, const char *dir, const char *nam
 }
 
 /* Winners at the edge of their grid, and the loss-versus-rate plot. */
+/* A matrix problem's numbers (metadata.json has its nuclear-norm
+ * baseline): per group, the run with the lowest last test error over its
+ * finished runs (over the grid: the figure's best, not a selection rule),
+ * with its last nuclear norm and effective rank, beside the baseline's; and
+ * the matrix figures when drawn. */
+static void matrix_table(FILE *f, const struct rundir *rd, const char *link_base)
+{
+	static const char *const cols[3] = {"test_error", "nuclear", "eff_rank"};
+	if (isnan(rundir_baseline(rd, "nuclear")))
+		return;
+	fputs("| group | its lowest last test error (run) | nuclear norm | effective rank |\n|---|---|---|---|\n", f);
+	for (int i = 0; i < rd->n_runs; i++) {
+		const struct rundir_run *r = &rd->runs[i];
+		int first = r->replicate == 1;
+		for (int j = 0; j < i && first; j++)
+			first = strcmp(rd->runs[j].group, r->group) != 0;
+		if (!first)
+			continue;
+		int best = -1;
+		double v[3] = {NAN, NAN, NAN}, bv[3] = {NAN, NAN, NAN};
+		for (int j = i; j < rd->n_runs; j++) {
+			const struct rundir_run *q = &rd->runs[j];
+			if (strcmp(q->group, r->group) || q->replicate != 1 || !rundir_run_finished(q) ||
+			    !strcmp(q->status, "diverged"))
+				continue;
+			int ok = 1;
+			for (int c = 0; c < 3 && ok; c++) {
+				struct curve cv;
+				ok = rundir_curve_column(rd, j, cols[c], &cv) == ERR_OK && cv.n > 0;
+				if (ok)
+					v[c] = cv.loss[cv.n - 1];
+				curve_release(&cv); /* zeroed on failure too */
+			}
+			err_clear();
+			if (ok && (best < 0 || v[0] < bv[0])) {
+				best = j;
+				memcpy(bv, v, sizeof(v));
+			}
+		}
+		if (best < 0)
+			fprintf(f, "| %s | - | - | - |\n", r->group);
+		else
+			fprintf(f, "| %s | %.4g (%s) | %.6g | %.4g |\n", r->group, bv[0], rd->runs[best].label,
+				bv[1], bv[2]);
+	}
+	fprintf(f, "| minimum nuclear norm (ADMM) | %.4g | %.6g | %.4g |\n\n",
+		rundir_baseline(rd, "test_error"), rundir_baseline(rd, "nuclear"),
+		rundir_baseline(rd, "eff_rank"));
+	static const char *const figures[2] = {"scale", "sv"};
+	static const char *const captions[2] = {"last test error per init.scale",
+						"singular values of W_e"};
+	for (int k = 0; k < 2; k++) {
+		char name[32];
+		snprintf(name, sizeof(name), "%s.%s", figures[k], rd->format);
+		char *path = path_join(rd->dir, name);
+		if (path && access(path, F_OK) == 0)
+			image_link(f, captions[k], rd->dir, name, link_base);
+		free(path);
+	}
+}
+
 static void grid_edge_notes(FILE *f, const struct rundir *rd, const char *link_base)
 {
 	int any = 0;
@@ -284,6 +345,7 @@ int report_write(char *const *dirs, int n, const char *out_path, int *n_hold,
 		if (!image_link(f, rd->title, rd->dir, name, link_base))
 			fprintf(f, "(no plot: `overparam plot %s` draws it)\n\n", rd->dir);
 		runs_table(f, rd);
+		matrix_table(f, rd, link_base);
 		no_winner_notes(f, rd);
 		grid_edge_notes(f, rd, link_base);
 		stability_notes(f, rd);

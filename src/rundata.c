@@ -31,7 +31,8 @@ int rundata_load(const struct data_spec *spec, struct dataset *ds)
 		return dataset_whitened(ds, spec->m, spec->d, spec->k, spec->modes, spec->n_modes,
 					spec->seed);
 	case DATA_MATRIX_COMPLETION:
-		return matrix_completion_generate(ds, spec->d, spec->rank, spec->m, spec->seed);
+		return spec->X ? matrix_completion_from_entries(ds, spec->d, spec->m, spec->X)
+			       : matrix_completion_generate(ds, spec->d, spec->rank, spec->m, spec->seed);
 	case DATA_MATRIX_SENSING:
 		return matrix_sensing_generate(ds, spec->d, spec->rank, spec->m, spec->seed);
 	}
@@ -73,9 +74,13 @@ void rundata_report(const struct experiment *ex, const struct dataset *ds, int q
 	}
 	if (ds->matrix) {
 		const struct dataset_matrix *mp = ds->matrix;
-		fprintf(stderr, "overparam: data: matrix %s, %d x %d of rank %d, %d observations (SHA-256 %.12s...)\n",
-			mp->task == MATRIX_COMPLETION ? "completion" : "sensing", mp->n, mp->n,
-			mp->rank, mp->m, mp->digest);
+		if (!mp->truth)
+			fprintf(stderr, "overparam: data: matrix completion, %d x %d, %d entries given (SHA-256 %.12s...)\n",
+				mp->n, mp->n, mp->m, mp->digest);
+		else
+			fprintf(stderr, "overparam: data: matrix %s, %d x %d of rank %d, %d observations (SHA-256 %.12s...)\n",
+				mp->task == MATRIX_COMPLETION ? "completion" : "sensing", mp->n, mp->n,
+				mp->rank, mp->m, mp->digest);
 		return;
 	}
 	fprintf(stderr, "overparam: data: %d rows, %d features, %d output(s), preprocess '%s'\n",

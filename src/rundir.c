@@ -207,7 +207,10 @@ static char *data_note(const cJSON *root)
 			 target->valuestring);
 	const cJSON *rank = cJSON_GetObjectItemCaseSensitive(data, "rank");
 	const cJSON *obs = cJSON_GetObjectItemCaseSensitive(data, "observations");
-	if (cJSON_IsNumber(rank) && cJSON_IsNumber(obs)) /* a matrix problem */
+	if (cJSON_IsNumber(rank) && cJSON_IsNumber(obs) && rank->valuedouble == 0) /* given entries */
+		str_append(buf, sizeof(buf), ": a %.0f x %.0f matrix, %.0f entries given", d->valuedouble,
+			   d->valuedouble, obs->valuedouble);
+	else if (cJSON_IsNumber(rank) && cJSON_IsNumber(obs)) /* a matrix problem */
 		str_append(buf, sizeof(buf), ": a %.0f x %.0f matrix of rank %.0f, %.0f observations",
 			   d->valuedouble, d->valuedouble, rank->valuedouble, obs->valuedouble);
 	else
@@ -252,12 +255,13 @@ static char *data_note(const cJSON *root)
 	const cJSON *te = cJSON_GetObjectItemCaseSensitive(nb, "test_error");
 	const cJSON *er = cJSON_GetObjectItemCaseSensitive(nb, "eff_rank");
 	const cJSON *viol = cJSON_GetObjectItemCaseSensitive(nb, "max_violation");
-	if (cJSON_IsNumber(nuc) && cJSON_IsNumber(te) && cJSON_IsNumber(er) && cJSON_IsNumber(viol))
+	/* test_error is null (NaN) without a ground truth */
+	if (cJSON_IsNumber(nuc) && cJSON_IsNumber(er) && cJSON_IsNumber(viol))
 		str_append(buf, sizeof(buf),
 			   " The least nuclear norm of a matrix fitting the observations (the convex baseline, ADMM, largest misfit %.1e%s): %.6g, with test error %.4g and effective rank %.4g.",
 			   viol->valuedouble,
 			   cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(nb, "converged")) ? ", not converged" : "",
-			   nuc->valuedouble, te->valuedouble, er->valuedouble);
+			   nuc->valuedouble, cJSON_IsNumber(te) ? te->valuedouble : NAN, er->valuedouble);
 	return str_dup(buf);
 }
 

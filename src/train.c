@@ -161,7 +161,7 @@ static int diag_create(struct diag *dg, const struct run_spec *r,
 		matrix_metric_name(i, name, sizeof(name));
 		res->extra_names[col++] = strdup(name);
 	}
-	if (dg->matrix && (rc = matrix_metrics_work_create(&dg->mw, dg->matrix->n)))
+	if (dg->matrix && (rc = matrix_metrics_work_create(&dg->mw, dg->matrix)))
 		return rc;
 	for (int i = 0; i < res->n_extra; i++)
 		if (!res->extra_names[i])

@@ -95,6 +95,32 @@ static void hand_case(void)
 	double L = eval(&ds, NULL, W, G), wantL = 2.5, wantG[4] = {0, 1, 2, 0};
 	check_close("completion by hand: L", &L, &wantL, 1, 0, 0);
 	check_close("completion by hand: G", G, wantG, 4, 0, 0);
+	struct matrix_metrics_work w;
+	double out[7];
+	if (check_true("metrics work", matrix_metrics_work_create(&w, &mp) == ERR_OK)) {
+		matrix_metrics(&mp, W, 1, &w, out);
+		check_true("unobserved_max: max(|0.5|, |7|) = 7", out[4] == 7);
+		matrix_metrics_work_release(&w);
+	}
+	/* the user's entries: sorted with their values, no truth (test error NaN),
+	 * bad ones refused */
+	struct dataset u;
+	double tri[9] = {1, 1, 0, 0, 1, 1, 1, 0, 1};
+	if (check_true("entries given", matrix_completion_from_entries(&u, 2, 3, tri) == ERR_OK)) {
+		const struct dataset_matrix *q = u.matrix;
+		check_true("entries sorted with their values",
+			   q->entry[0] == 1 && q->entry[1] == 2 && q->entry[2] == 3 && q->y[0] == 1 &&
+				   q->y[1] == 1 && q->y[2] == 0 && !q->truth);
+		check_true("no truth: test error NaN", isnan(matrix_test_error(q, W)));
+		dataset_release(&u);
+	}
+	double twice[6] = {0, 1, 1, 0, 1, 2};
+	check_true("an entry given twice is refused", matrix_completion_from_entries(&u, 2, 2, twice) == ERR_INPUT);
+	err_clear();
+	double outside[3] = {2, 0, 1};
+	check_true("an entry outside the matrix is refused",
+		   matrix_completion_from_entries(&u, 2, 1, outside) == ERR_INPUT);
+	err_clear();
 }
 
 /* L and G against long-double sums, and G against central differences. */
@@ -177,20 +203,21 @@ static void at_truth(const char *what, const struct dataset *ds)
  * nuclear norm) and N = 4 ((sqrt 3 + 1)^2); sv1..sv4 = 3, 1, 0, 0. */
 static void metrics_case(void)
 {
-	double truth[16] = {0}, W[16] = {0}, out[8];
+	double truth[16] = {0}, W[16] = {0}, out[9];
 	W[0] = 3;
 	W[5] = 1;
 	struct dataset_matrix mp = {.task = MATRIX_COMPLETION, .n = 4, .rank = 1, .truth = truth};
 	struct matrix_metrics_work w;
-	check_true("metrics work", matrix_metrics_work_create(&w, 4) == ERR_OK);
-	check_true("4 + min(n, 10) columns", matrix_metric_count(&mp) == 8);
+	check_true("metrics work", matrix_metrics_work_create(&w, &mp) == ERR_OK);
+	check_true("5 + min(n, 10) columns", matrix_metric_count(&mp) == 9);
 	char name[16];
-	matrix_metric_name(4, name, sizeof(name));
-	check_true("column 4 is sv1", !strcmp(name, "sv1"));
+	matrix_metric_name(5, name, sizeof(name));
+	check_true("column 5 is sv1", !strcmp(name, "sv1"));
 	matrix_metrics(&mp, W, 2, &w, out);
 	double H = -(0.75 * log(0.75) + 0.25 * log(0.25));
-	double want[8] = {10.0 / 16, exp(H), 4, 4, 3, 1, 0, 0};
-	check_close("metrics at depth 2", out, want, 8, 1e-14, 1e-14);
+	/* no entry observed: unobserved_max is max |W_ij| = 3 */
+	double want[9] = {10.0 / 16, exp(H), 4, 4, 3, 3, 1, 0, 0};
+	check_close("metrics at depth 2", out, want, 9, 1e-14, 1e-14);
 	matrix_metrics(&mp, W, 4, &w, out);
 	double s4 = (sqrt(3.0) + 1) * (sqrt(3.0) + 1);
 	check_close("Schatten 1/2 quasi-norm at depth 4", &out[3], &s4, 1, 0, 1e-14);

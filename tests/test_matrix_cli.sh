@@ -11,7 +11,7 @@
 ci="$src/configs/dmf_ci.json"
 expect_rc 0 "dmf_ci.json" "$bin" run "$ci" -o "$tmp/ci" --quiet --threads 1
 head -n 1 "$tmp/ci/runs/03-depth-3.csv" |
-	grep -qx "iteration,loss,we_norm,imbalance,test_error,eff_rank,nuclear,schatten,sv1,sv2,sv3,sv4,sv5,sv6,sv7,sv8,sv9,sv10" &&
+	grep -qx "iteration,loss,we_norm,imbalance,test_error,eff_rank,nuclear,schatten,unobserved_max,sv1,sv2,sv3,sv4,sv5,sv6,sv7,sv8,sv9,sv10" &&
 	ok || bad "metric columns: $(head -n 1 "$tmp/ci/runs/03-depth-3.csv")"
 [ "$(cut -d, -f15 "$tmp/ci/summary.csv" | grep -c converged)" = 3 ] && ok || bad "stop_below: $(cut -d, -f15,16 "$tmp/ci/summary.csv")"
 # the last row is the first below 1e-6, the one before it is above
@@ -66,6 +66,30 @@ json.dump(m, open(p, "w"))
 PY
 expect_rc 2 "resume, problem changed" "$bin" run "$ci" -o "$tmp/chg" --quiet --no-plot --resume
 grep -q "matrix problem .* is not the one it was started on" "$tmp/err" && ok || bad "changed problem: $(cat "$tmp/err")"
+
+# Razin & Cohen's 2 x 2 (entries given): the unobserved entry grows at depth
+# 3 and not at depth 1 (its gradient there is zero), the nuclear-norm
+# baseline is the closed form 2
+rc="$src/configs/dmf_razin_cohen.json"
+expect_rc 0 "razin_cohen" "$bin" run "$rc" -o "$tmp/rc" --quiet --no-plot
+expect_rc 0 "report razin_cohen" "$bin" report "$tmp/rc"
+[ "$(grep -c '^| Razin.* | reproduced | ' "$tmp/out")" = 2 ] && ok || bad "razin_cohen verdicts: $(grep '^| Razin' "$tmp/out")"
+grep -q "The least nuclear norm of a matrix fitting the observations (.*): 2, with test error nan" "$tmp/out" &&
+	ok || bad "razin_cohen baseline: $(grep 'least nuclear' "$tmp/out")"
+expect_rc 0 "razin_cohen, depth 1" "$bin" run "$rc" -o "$tmp/rc1" --quiet --no-plot \
+	--set 'claims=[{"text":"t","a":"depth 1","b":"depth 1","expect":"grows","column":"unobserved_max"}]'
+expect_rc 0 "report razin_cohen, depth 1" "$bin" report "$tmp/rc1"
+grep -q '| t | \*\*not reproduced\*\* | last / first 1 |' "$tmp/out" && ok || bad "grows at depth 1: $(grep '| t |' "$tmp/out")"
+bad_entries() { # bad_entries LABEL WANT ENTRIES [--set ...]
+	local label="$1" want="$2" entries="$3"
+	shift 3
+	expect_rc 2 "$label" "$bin" run "$rc" -o "$tmp/bad" --quiet --set "data.entries=$entries" "$@"
+	grep -q -- "$want" "$tmp/err" && ok || bad "$label: $(cat "$tmp/err")"
+}
+bad_entries "entry twice" 'data.entries\[1\]: entry (0, 1) given twice' '[[0,1,1],[0,1,2]]'
+bad_entries "entry outside" 'data.entries\[0\]: the row must be an integer in 0..1' '[[2,0,1]]'
+bad_entries "entry of two numbers" 'each entry is \[row, column, value\]' '[[0,1]]'
+bad_entries "entries with a rank" 'no "rank"' '[[0,1,1]]' --set data.rank=1
 
 # bad configs: exit 2, the key named, nothing written
 bad_config() { # bad_config LABEL WANT --set ...

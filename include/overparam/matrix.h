@@ -31,16 +31,19 @@ int matrix_sensing_generate(struct dataset *ds, int n, int rank, int m,
 /* The metric columns of a matrix problem's rows, in order: test_error,
  * eff_rank (exp of the entropy of sigma / sum sigma), nuclear (sum sigma),
  * schatten (the Schatten 2/N quasi-norm (sum sigma^(2/N))^(N/2) of a depth-N
- * model), sv1..svK (K = min(n, MATRIX_TOP_SV), largest first). */
+ * model), unobserved_max (the largest |W_ij| over the entries not observed;
+ * completion, else NaN), sv1..svK (K = min(n, MATRIX_TOP_SV), largest
+ * first). */
 int matrix_metric_count(const struct dataset_matrix *mp);
 void matrix_metric_name(int i, char *buf, size_t n);
 
-/* Workspace of matrix_metrics for an (n, n) matrix. */
+/* Workspace of matrix_metrics for mp's (n, n) matrices. */
 struct matrix_metrics_work {
 	int n;
 	double *a, *s, *superb;
+	unsigned char *observed; /* (n, n): 1 at completion's observed entries */
 };
-int matrix_metrics_work_create(struct matrix_metrics_work *w, int n);
+int matrix_metrics_work_create(struct matrix_metrics_work *w, const struct dataset_matrix *mp);
 void matrix_metrics_work_release(struct matrix_metrics_work *w);
 
 /* The columns above for W (n, n) row-major and a depth-N model into
@@ -50,7 +53,12 @@ void matrix_metrics_work_release(struct matrix_metrics_work *w);
 void matrix_metrics(const struct dataset_matrix *mp, const double *W, int depth,
 		    struct matrix_metrics_work *w, double *out);
 
-/* (1/n^2) ||W - W*||_F^2, summed in row-major order. */
+/* A completion problem of the user's m entries: triples (row, column,
+ * value) row-major (m, 3), 0-based, distinct, in the n x n matrix. No
+ * ground truth: rank 0, test_error NaN. ERR_INPUT on a bad entry. */
+int matrix_completion_from_entries(struct dataset *ds, int n, int m, const double *triples);
+
+/* (1/n^2) ||W - W*||_F^2, summed in row-major order; NaN without W*. */
 double matrix_test_error(const struct dataset_matrix *mp, const double *W);
 
 #endif

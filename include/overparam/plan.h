@@ -124,10 +124,13 @@ struct select_spec {
  *               test_error or eff_rank) exceeds the minimum nuclear-norm
  *               fit's by more than 1e-3 relative (its ADMM tolerance is
  *               1e-7); b is a again
- *   below_baseline  the same column at most 1/1.25 of the fit's */
+ *   below_baseline  the same column at most 1/1.25 of the fit's
+ *   grows       a's last value of column is at least 1.25 times its
+ *               first (e.g. an unobserved entry as the loss falls); b is a
+ *               again */
 enum claim_expect { CLAIM_FASTER, CLAIM_SLOWER, CLAIM_SIMILAR, CLAIM_NOT_FASTER,
 		    CLAIM_TRACKS, CLAIM_LOWER, CLAIM_ESCAPES, CLAIM_STUCK, CLAIM_EXACT_CURVE,
-		    CLAIM_UNDER_BOUND, CLAIM_ABOVE_BASELINE, CLAIM_BELOW_BASELINE };
+		    CLAIM_UNDER_BOUND, CLAIM_ABOVE_BASELINE, CLAIM_BELOW_BASELINE, CLAIM_GROWS };
 
 struct claim {
 	char *text;

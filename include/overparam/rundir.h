@@ -89,7 +89,8 @@ void rundir_run_result(const struct rundir_run *r, struct run_result *res);
 double rundir_loss_floor(const struct rundir *rd, int replicate);
 
 /* The minimum nuclear-norm fit's value of column ("nuclear", "test_error",
- * "eff_rank"), or NAN (another column, or not a matrix problem). */
+ * "eff_rank"), or NAN (another column, not a matrix problem, or no ground
+ * truth for test_error): "nuclear" tells a matrix problem's directory. */
 double rundir_baseline(const struct rundir *rd, const char *column);
 
 /* Index of the selected run of group in replicate (1-based), or -1. */
