@@ -32,6 +32,18 @@ expect_rc 0 "report" "$bin" report "$tmp/ci"
 [ "$(grep -c '^| deep matrix completion.* | reproduced | ' "$tmp/out")" = 5 ] && ok || bad "report verdicts: $(grep '^| deep' "$tmp/out")"
 grep -q "The least nuclear norm of a matrix fitting the observations" "$tmp/out" && ok || bad "report: no baseline line"
 
+# init.scale c: identity layers c^(1/N) I give W_e = c I, |W_e|_F = c sqrt(n)
+# (to rounding of the root); Gaussian layers give about that
+expect_rc 0 "identity at scale 1e-3" "$bin" run "$ci" -o "$tmp/id" --quiet --no-plot --set train.iterations=1 \
+	--set 'defaults.init={"scheme":"identity","scale":0.001}'
+awk -F, -v w="$(awk 'BEGIN { printf "%.17g", 0.001 * sqrt(30) }')" \
+	'function abs(x) { return x < 0 ? -x : x } NR == 2 { exit !(abs($3 - w) <= 1e-13 * w) }' "$tmp/id/runs/03-depth-3.csv" &&
+	ok || bad "identity scale: |W_e| $(sed -n 2p "$tmp/id/runs/03-depth-3.csv" | cut -d, -f3)"
+awk -F, -v w="$(awk 'BEGIN { printf "%.17g", 0.001 * sqrt(30) }')" \
+	'NR == 2 { exit !($3 > w / 2 && $3 < 2 * w) }' "$tmp/ci/runs/03-depth-3.csv" &&
+	ok || bad "normal scale: |W_e| $(sed -n 2p "$tmp/ci/runs/03-depth-3.csv" | cut -d, -f3)"
+grep -q '"scale":.0.001,' "$tmp/ci/metadata.json" && ok || bad "init.scale not in the metadata"
+
 # the same bytes on 2 threads, and for sensing
 expect_rc 0 "dmf_ci.json, 2 threads" "$bin" run "$ci" -o "$tmp/ci2" --quiet --no-plot --threads 2
 expect_rc 0 "1 vs 2 threads" "$bin" compare "$tmp/ci" "$tmp/ci2" --rtol 0 --atol 0
