@@ -262,22 +262,52 @@ static int parse_entries(const struct json_ctx *c, const cJSON *obj, const cJSON
 	return ERR_OK;
 }
 
+/* data of source matrix_completion from a file: path, one_based,
+ * held_out, seed (the split's). */
+static int parse_matrix_file(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
+{
+	static const char *const generated[] = {"n", "rank", "observations", "entries", NULL};
+	const char *p;
+	int rc;
+	if (ds->source != DATA_MATRIX_COMPLETION)
+		return json_fail(c, "data.path", "only for \"matrix_completion\"");
+	for (const char *const *k = generated; *k; k++)
+		if (cJSON_GetObjectItemCaseSensitive(obj, *k))
+			return json_fail(c, "data.path", "a file's entries replace the generated problem: no \"%s\" (the shape is the file's)", *k);
+	if ((rc = json_get_string(c, obj, "data", "path", 1, NULL, &p)) ||
+	    (rc = json_get_bool(c, obj, "data", "one_based", 0, &ds->one_based)) ||
+	    (rc = json_get_number(c, obj, "data", "held_out", 0, 0.1, 0, JSON_OPEN, 1, &ds->held_out)) ||
+	    (rc = json_get_seed(c, obj, "data", "seed", 0, c->seed, &ds->seed)))
+		return rc;
+	if (!(ds->held_out < 1))
+		return json_fail(c, "data.held_out", "must be below 1 (some entries must be observed), got %g", ds->held_out);
+	ds->path = resolve_path(c, p);
+	return ds->path ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
+}
+
 /* data of source matrix_completion or matrix_sensing: n, rank,
- * observations and seed (matrix.h), or (completion) the entries; preprocess
- * "none" (the default here). */
+ * observations and seed (matrix.h), or (completion) the entries or a file;
+ * preprocess "none" (the default here). */
 static int parse_matrix(const struct json_ctx *c, const cJSON *obj, struct data_spec *ds)
 {
 	static const char *const keys[] = {"source", "preprocess", "n", "rank", "observations",
-					   "seed", "entries", NULL};
+					   "seed", "entries", "path", "one_based", "held_out", NULL};
 	int rc;
-	if ((rc = json_check_keys(c, obj, "data", keys)) ||
-	    (rc = json_get_int(c, obj, "data", "n", 1, 0, 1, 4096, &ds->d)))
+	if ((rc = json_check_keys(c, obj, "data", keys)))
 		return rc;
-	ds->k = ds->d;
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "preprocess"))
 		ds->preprocess = PREPROCESS_NONE;
 	else if (ds->preprocess != PREPROCESS_NONE)
 		return json_fail(c, "data.preprocess", "a matrix problem needs \"none\" (its values are the matrix's entries)");
+	if (cJSON_GetObjectItemCaseSensitive(obj, "path"))
+		return parse_matrix_file(c, obj, ds);
+	static const char *const file_keys[] = {"one_based", "held_out", NULL};
+	for (const char *const *k = file_keys; *k; k++)
+		if (cJSON_GetObjectItemCaseSensitive(obj, *k))
+			return json_fail(c, "data", "\"%s\" is for entries read from a file (data.path)", *k);
+	if ((rc = json_get_int(c, obj, "data", "n", 1, 0, 1, 4096, &ds->d)))
+		return rc;
+	ds->k = ds->d;
 	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(obj, "entries");
 	if (entries)
 		return parse_entries(c, obj, entries, ds);

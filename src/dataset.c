@@ -45,6 +45,8 @@ void dataset_release(struct dataset *ds)
 		free(ds->matrix->A);
 		free(ds->matrix->y);
 		free(ds->matrix->truth);
+		free(ds->matrix->test_entry);
+		free(ds->matrix->test_y);
 		free(ds->matrix);
 	}
 	free(ds->X);
@@ -87,7 +89,7 @@ static int rows_push(struct rows *r, const double *x, const double *y)
 	return ERR_OK;
 }
 
-static int add_file(struct dataset *ds, const char *path, int present)
+int dataset_add_file(struct dataset *ds, const char *path, int present)
 {
 	struct dataset_file *nf =
 		realloc(ds->files, (ds->n_files + 1) * sizeof(*nf));
@@ -248,7 +250,7 @@ int dataset_load_gas_drift(struct dataset *ds, const char *dir,
 		if (!f && (required || errno != ENOENT)) {
 			rc = err_set(ERR_INPUT, "cannot open '%s': %s", path, strerror(errno));
 		} else {
-			rc = add_file(ds, path, f != NULL);
+			rc = dataset_add_file(ds, path, f != NULL);
 			if (!rc && f) {
 				n_present++;
 				rc = load_gas_file(&r, f, path, gas_class,
@@ -292,7 +294,7 @@ int dataset_load_csv(struct dataset *ds, const char *path, int n_labels)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return err_set(ERR_INPUT, "cannot open '%s': %s", path, strerror(errno));
-	int rc = add_file(ds, path, 1);
+	int rc = dataset_add_file(ds, path, 1);
 	struct rows r = {0};
 	char *line = NULL;
 	size_t cap = 0;

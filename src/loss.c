@@ -288,7 +288,7 @@ static double completion_eval(const struct dataset_matrix *mp, const double *W, 
 {
 	double sum = 0, two_m = 2.0 / mp->m;
 	if (G)
-		memset(G, 0, (size_t)mp->n * mp->n * sizeof(double));
+		memset(G, 0, (size_t)mp->rows * mp->cols * sizeof(double));
 	for (int i = 0; i < mp->m; i++) {
 		double r = W[mp->entry[i]] - mp->y[i];
 		sum += r * r;
@@ -304,7 +304,7 @@ static double completion_eval(const struct dataset_matrix *mp, const double *W, 
 static double sensing_eval(const struct loss *loss, const struct dataset_matrix *mp,
 			   const double *W, double *G)
 {
-	size_t nn = (size_t)mp->n * mp->n;
+	size_t nn = (size_t)mp->rows * mp->cols;
 	struct dataset obs = {.m = mp->m, .d = (int)nn, .k = 1, .X = mp->A, .Y = mp->y};
 	struct chunk_job job = {loss, &obs, W, NULL, G != NULL};
 	par_for(loss->pool, loss->n_chunks, chunk_task, &job);

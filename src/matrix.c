@@ -2,13 +2,16 @@
  * metrics of a candidate against them (see matrix.h). */
 #include "overparam/matrix.h"
 #include "overparam/error.h"
+#include "overparam/fileio.h"
 #include "overparam/rng.h"
 #include "overparam/sha256.h"
 
+#include <errno.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 /* The largest n: W and the metrics' workspace stay small, and a sensing
@@ -67,7 +70,7 @@ static int problem_begin(struct dataset *ds, enum matrix_task task, int n, int r
 		return err_set(ERR_RUNTIME, "out of memory");
 	}
 	mp->task = task;
-	mp->n = n;
+	mp->rows = mp->cols = n;
 	mp->rank = rank;
 	mp->m = m;
 	ds->m = m;
@@ -84,9 +87,13 @@ static void problem_digest(struct dataset_matrix *mp)
 {
 	struct sha256 h;
 	sha256_init(&h);
-	size_t nn = (size_t)mp->n * mp->n;
+	size_t nn = (size_t)mp->rows * mp->cols;
 	if (mp->entry)
 		sha256_update(&h, mp->entry, (size_t)mp->m * sizeof(int));
+	if (mp->test_entry) {
+		sha256_update(&h, mp->test_entry, (size_t)mp->m_test * sizeof(int));
+		sha256_update(&h, mp->test_y, (size_t)mp->m_test * sizeof(double));
+	}
 	if (mp->A)
 		sha256_update(&h, mp->A, (size_t)mp->m * nn * sizeof(double));
 	sha256_update(&h, mp->y, (size_t)mp->m * sizeof(double));
@@ -188,10 +195,217 @@ int matrix_completion_from_entries(struct dataset *ds, int n, int m, const doubl
 	}
 	free(ev);
 	mp->task = MATRIX_COMPLETION;
-	mp->n = n;
+	mp->rows = mp->cols = n;
 	mp->m = m;
 	ds->m = m;
 	ds->d = ds->k = n;
+	problem_digest(mp);
+	return ERR_OK;
+}
+
+/* A file's entry as read: its line, for messages. */
+struct file_entry {
+	long e; /* row * cols + column, once cols is known */
+	int r, c, line;
+	double v;
+};
+
+static int file_entry_ascending(const void *a, const void *b)
+{
+	long x = ((const struct file_entry *)a)->e, y = ((const struct file_entry *)b)->e;
+	return (x > y) - (x < y);
+}
+
+/* The largest matrix a file may describe: W and its workspaces stay near
+ * a gigabyte. */
+#define MATRIX_FILE_MAX_ENTRIES 25000000.0
+
+/* Splits line s at blanks, tabs, commas and semicolons into up to max
+ * fields (NUL-terminated in place); returns the count. */
+static int split_fields(char *s, char **f, int max)
+{
+	int n = 0;
+	for (char *p = strtok(s, " \t,;\r"); p && n < max; p = strtok(NULL, " \t,;\r"))
+		f[n++] = p;
+	return n;
+}
+
+static int parse_index(const char *s, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end || errno)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Reads the file's entries into *out (*n of them); *rows, *cols the shape. */
+static int read_entries(const char *path, int one_based, struct file_entry **out, int *n,
+			int *rows, int *cols, int *lines_read)
+{
+	char *text = file_read_all(path, NULL);
+	if (!text)
+		return ERR_INPUT;
+	struct file_entry *e = NULL;
+	int cap = 0, count = 0, line = 0, rc = ERR_OK;
+	long max_r = -1, max_c = -1;
+	*lines_read = 0;
+	for (char *s = text, *next; s && *s && !rc; s = next) {
+		next = strchr(s, '\n');
+		if (next)
+			*next++ = '\0';
+		line++;
+		char *f[8];
+		int nf = split_fields(s, f, 8);
+		if (nf == 0)
+			continue;
+		long r, c;
+		char *end;
+		int numeric = parse_index(f[0], &r) == 0;
+		if (line == 1 && !numeric)
+			continue; /* a header */
+		if (nf < 3) {
+			rc = err_set(ERR_INPUT, "%s:%d: expected row, column and value, got %d field%s", path,
+				     line, nf, nf == 1 ? "" : "s");
+			break;
+		}
+		double v = strtod(f[2], &end);
+		if (!numeric || parse_index(f[1], &c)) {
+			rc = err_set(ERR_INPUT, "%s:%d: the row and column must be integers, got '%s' and '%s'",
+				     path, line, f[0], f[1]);
+			break;
+		}
+		if (end == f[2] || *end || !isfinite(v)) {
+			rc = err_set(ERR_INPUT, "%s:%d: the value must be a finite number, got '%s'", path, line,
+				     f[2]);
+			break;
+		}
+		r -= one_based;
+		c -= one_based;
+		if (r < 0 || c < 0 || r >= 1000000 || c >= 1000000) {
+			rc = err_set(ERR_INPUT, "%s:%d: row %ld, column %ld: indices from %d up to 999999%s", path,
+				     line, r + one_based, c + one_based, one_based,
+				     one_based ? "" : " (data.one_based: true for files counted from 1)");
+			break;
+		}
+		if (count == cap) {
+			cap = cap ? 2 * cap : 1024;
+			struct file_entry *ne = realloc(e, (size_t)cap * sizeof(*e));
+			if (!ne) {
+				rc = err_set(ERR_RUNTIME, "out of memory");
+				break;
+			}
+			e = ne;
+		}
+		e[count++] = (struct file_entry){0, (int)r, (int)c, line, v};
+		(*lines_read)++;
+		max_r = r > max_r ? r : max_r;
+		max_c = c > max_c ? c : max_c;
+	}
+	free(text);
+	if (!rc && count < 2)
+		rc = err_set(ERR_INPUT, "%s: %d entries: at least 2 are needed (observed and held out)", path,
+			     count);
+	if (!rc && (double)(max_r + 1) * (max_c + 1) > MATRIX_FILE_MAX_ENTRIES)
+		rc = err_set(ERR_INPUT, "%s: a %ld x %ld matrix is too large (at most %.0f entries)", path,
+			     max_r + 1, max_c + 1, MATRIX_FILE_MAX_ENTRIES);
+	if (rc) {
+		free(e);
+		return rc;
+	}
+	for (int i = 0; i < count; i++)
+		e[i].e = (long)e[i].r * (max_c + 1) + e[i].c;
+	qsort(e, (size_t)count, sizeof(*e), file_entry_ascending);
+	for (int i = 1; i < count; i++)
+		if (e[i].e == e[i - 1].e) {
+			rc = err_set(ERR_INPUT, "%s:%d: row %d, column %d also on line %d", path,
+				     e[i].line > e[i - 1].line ? e[i].line : e[i - 1].line, e[i].r + one_based,
+				     e[i].c + one_based, e[i].line > e[i - 1].line ? e[i - 1].line : e[i].line);
+			free(e);
+			return rc;
+		}
+	*out = e;
+	*n = count;
+	*rows = (int)max_r + 1;
+	*cols = (int)max_c + 1;
+	return ERR_OK;
+}
+
+int matrix_completion_load(struct dataset *ds, const char *path, int one_based, double held_out,
+			   unsigned long long seed)
+{
+	memset(ds, 0, sizeof(*ds));
+	struct file_entry *e = NULL;
+	int n = 0, rows = 0, cols = 0, lines = 0;
+	int rc = read_entries(path, one_based, &e, &n, &rows, &cols, &lines);
+	if (rc)
+		return rc;
+	int m_test = (int)floor(held_out * n + 0.5);
+	if (m_test < 1 || m_test >= n) {
+		free(e);
+		return err_set(ERR_INPUT, "%s: held_out %g of %d entries leaves %d held out and %d observed: both must be at least 1",
+			       path, held_out, n, m_test, n - m_test);
+	}
+	struct dataset_matrix *mp = calloc(1, sizeof(*mp));
+	int *perm = malloc((size_t)n * sizeof(int));
+	ds->matrix = mp;
+	if (!mp || !perm || !(mp->entry = malloc((size_t)(n - m_test) * sizeof(int))) ||
+	    !(mp->y = malloc((size_t)(n - m_test) * sizeof(double))) ||
+	    !(mp->test_entry = malloc((size_t)m_test * sizeof(int))) ||
+	    !(mp->test_y = malloc((size_t)m_test * sizeof(double))) ||
+	    dataset_add_file(ds, path, 1)) {
+		free(e);
+		free(perm);
+		dataset_release(ds);
+		return err_set(ERR_RUNTIME, "out of memory");
+	}
+	/* the entries in ascending order, shuffled by the seed (Fisher-Yates):
+	 * the first m_test held out, so the split depends on the set of
+	 * entries and the seed, not on the file's order */
+	struct rng g;
+	rng_seed(&g, seed);
+	for (int i = 0; i < n; i++)
+		perm[i] = i;
+	for (int i = 0; i < n - 1; i++) {
+		int j = i + (int)(rng_u64(&g) % (uint64_t)(n - i));
+		int t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	int *held = calloc((size_t)n, sizeof(int));
+	if (!held) {
+		free(e);
+		free(perm);
+		dataset_release(ds);
+		return err_set(ERR_RUNTIME, "out of memory");
+	}
+	for (int i = 0; i < m_test; i++)
+		held[perm[i]] = 1;
+	int a = 0, b = 0;
+	for (int i = 0; i < n; i++) { /* both in ascending order */
+		if (held[i]) {
+			mp->test_entry[b] = (int)e[i].e;
+			mp->test_y[b++] = e[i].v;
+		} else {
+			mp->entry[a] = (int)e[i].e;
+			mp->y[a++] = e[i].v;
+		}
+	}
+	free(held);
+	free(perm);
+	free(e);
+	mp->task = MATRIX_COMPLETION;
+	mp->rows = rows;
+	mp->cols = cols;
+	mp->m = n - m_test;
+	mp->m_test = m_test;
+	ds->m = mp->m;
+	ds->d = cols;
+	ds->k = rows;
+	ds->files[0].rows_read = lines;
+	ds->files[0].rows_used = n;
 	problem_digest(mp);
 	return ERR_OK;
 }
@@ -229,7 +443,8 @@ enum { FIXED_METRICS = 5 };
 
 int matrix_metric_count(const struct dataset_matrix *mp)
 {
-	return FIXED_METRICS + (mp->n < MATRIX_TOP_SV ? mp->n : MATRIX_TOP_SV);
+	int p = mp->rows < mp->cols ? mp->rows : mp->cols;
+	return FIXED_METRICS + (p < MATRIX_TOP_SV ? p : MATRIX_TOP_SV);
 }
 
 void matrix_metric_name(int i, char *buf, size_t n)
@@ -244,12 +459,12 @@ void matrix_metric_name(int i, char *buf, size_t n)
 
 int matrix_metrics_work_create(struct matrix_metrics_work *w, const struct dataset_matrix *mp)
 {
-	int n = mp->n;
-	w->n = n;
-	w->a = malloc((size_t)n * n * sizeof(double));
-	w->s = malloc((size_t)n * sizeof(double));
-	w->superb = malloc((size_t)n * sizeof(double));
-	w->observed = calloc((size_t)n * n, 1);
+	size_t size = (size_t)mp->rows * mp->cols;
+	int p = mp->rows < mp->cols ? mp->rows : mp->cols;
+	w->a = malloc(size * sizeof(double));
+	w->s = malloc((size_t)p * sizeof(double));
+	w->superb = malloc((size_t)p * sizeof(double));
+	w->observed = calloc(size, 1);
 	if (w->observed && mp->entry)
 		for (int i = 0; i < mp->m; i++)
 			w->observed[mp->entry[i]] = 1;
@@ -270,10 +485,17 @@ void matrix_metrics_work_release(struct matrix_metrics_work *w)
 
 double matrix_test_error(const struct dataset_matrix *mp, const double *W)
 {
+	double sum = 0;
+	if (!mp->truth && mp->m_test) { /* a file's held-out entries, in order */
+		for (int i = 0; i < mp->m_test; i++) {
+			double e = W[mp->test_entry[i]] - mp->test_y[i];
+			sum += e * e;
+		}
+		return sum / mp->m_test;
+	}
 	if (!mp->truth)
 		return NAN;
-	size_t nn = (size_t)mp->n * mp->n;
-	double sum = 0;
+	size_t nn = (size_t)mp->rows * mp->cols;
 	for (size_t i = 0; i < nn; i++) {
 		double e = W[i] - mp->truth[i];
 		sum += e * e;
@@ -284,35 +506,37 @@ double matrix_test_error(const struct dataset_matrix *mp, const double *W)
 void matrix_metrics(const struct dataset_matrix *mp, const double *W, int depth,
 		    struct matrix_metrics_work *w, double *out)
 {
-	int n = mp->n, cols = matrix_metric_count(mp);
+	int rows = mp->rows, cols = mp->cols, p = rows < cols ? rows : cols;
+	int n_out = matrix_metric_count(mp);
+	size_t size = (size_t)rows * cols;
 	out[0] = matrix_test_error(mp, W);
 	double most = mp->task == MATRIX_COMPLETION ? 0 : NAN;
-	for (size_t i = 0; mp->task == MATRIX_COMPLETION && i < (size_t)n * n; i++)
+	for (size_t i = 0; mp->task == MATRIX_COMPLETION && i < size; i++)
 		if (!w->observed[i])
 			most = fmax(most, fabs(W[i]));
 	out[4] = most;
-	memcpy(w->a, W, (size_t)n * n * sizeof(double));
-	lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'N', n, n, w->a, n, w->s,
+	memcpy(w->a, W, size * sizeof(double));
+	lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'N', rows, cols, w->a, cols, w->s,
 					 NULL, 1, NULL, 1, w->superb);
 	if (info != 0) {
-		for (int i = 1; i < cols; i++)
+		for (int i = 1; i < n_out; i++)
 			if (i != 4)
 				out[i] = NAN;
 		return;
 	}
-	double nuclear = 0, quasi = 0, entropy = 0, p = 2.0 / depth;
-	for (int i = 0; i < n; i++) {
+	double nuclear = 0, quasi = 0, entropy = 0, q2 = 2.0 / depth;
+	for (int i = 0; i < p; i++) {
 		nuclear += w->s[i];
-		quasi += pow(w->s[i], p);
+		quasi += pow(w->s[i], q2);
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < p; i++) {
 		double q = w->s[i] / nuclear;
 		if (q > 0)
 			entropy -= q * log(q);
 	}
 	out[1] = nuclear > 0 ? exp(entropy) : NAN;
 	out[2] = nuclear;
-	out[3] = pow(quasi, 1.0 / p);
-	for (int i = FIXED_METRICS; i < cols; i++)
+	out[3] = pow(quasi, 1.0 / q2);
+	for (int i = FIXED_METRICS; i < n_out; i++)
 		out[i] = w->s[i - FIXED_METRICS];
 }

@@ -13,10 +13,10 @@
 
 struct admm {
 	const struct dataset_matrix *mp;
-	int n;
-	size_t nn;
-	double *X, *Z, *U, *Zprev, *W;  /* (n, n) each; W workspace */
-	double *Us, *s, *Vt, *superb;   /* SVD of W */
+	int rows, cols, p;              /* p = min(rows, cols) */
+	size_t nn;                      /* rows * cols */
+	double *X, *Z, *U, *Zprev, *W;  /* (rows, cols) each; W workspace */
+	double *Us, *s, *Vt, *superb;   /* SVD of W: (rows, p), (p), (p, cols) */
 	double *L;                      /* sensing: Cholesky factor of A A^T (m, m) */
 	double *r;                      /* sensing: (m) */
 };
@@ -30,17 +30,17 @@ static double fro(const double *a, size_t n)
  * returns the nuclear norm of X. */
 static int svt(struct admm *a, double tau, double *nuclear)
 {
-	int n = a->n;
+	int rows = a->rows, cols = a->cols, p = a->p;
 	memcpy(a->W, a->Z, a->nn * sizeof(double));
 	for (size_t i = 0; i < a->nn; i++)
 		a->W[i] -= a->U[i];
-	lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'S', 'S', n, n, a->W, n, a->s, a->Us,
-					 n, a->Vt, n, a->superb);
+	lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'S', 'S', rows, cols, a->W, cols, a->s,
+					 a->Us, p, a->Vt, cols, a->superb);
 	if (info != 0)
 		return err_set(ERR_RUNTIME, "nuclear-norm baseline: SVD failed (info %d)", (int)info);
 	int k = 0;
 	double sum = 0;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < p; i++) {
 		double v = a->s[i] - tau;
 		if (v <= 0)
 			break;
@@ -49,13 +49,13 @@ static int svt(struct admm *a, double tau, double *nuclear)
 		k++;
 	}
 	/* X = Us[:, :k] diag(s) Vt[:k, :] */
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < rows; i++)
 		for (int q = 0; q < k; q++)
-			a->Us[(size_t)i * n + q] *= a->s[q];
+			a->Us[(size_t)i * p + q] *= a->s[q];
 	memset(a->X, 0, a->nn * sizeof(double));
 	if (k > 0)
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, k, 1.0, a->Us, n, a->Vt,
-			    n, 0.0, a->X, n);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, cols, k, 1.0, a->Us, p,
+			    a->Vt, cols, 0.0, a->X, cols);
 	*nuclear = sum;
 	return ERR_OK;
 }
@@ -112,18 +112,20 @@ static int admm_create(struct admm *a, const struct dataset_matrix *mp)
 {
 	memset(a, 0, sizeof(*a));
 	a->mp = mp;
-	a->n = mp->n;
-	a->nn = (size_t)mp->n * mp->n;
+	a->rows = mp->rows;
+	a->cols = mp->cols;
+	a->p = mp->rows < mp->cols ? mp->rows : mp->cols;
+	a->nn = (size_t)mp->rows * mp->cols;
 	size_t b = a->nn * sizeof(double);
 	a->X = calloc(1, b);
 	a->Z = calloc(1, b);
 	a->U = calloc(1, b);
 	a->Zprev = malloc(b);
 	a->W = malloc(b);
-	a->Us = malloc(b);
-	a->Vt = malloc(b);
-	a->s = malloc((size_t)mp->n * sizeof(double));
-	a->superb = malloc((size_t)mp->n * sizeof(double));
+	a->Us = malloc((size_t)a->rows * a->p * sizeof(double));
+	a->Vt = malloc((size_t)a->p * a->cols * sizeof(double));
+	a->s = malloc((size_t)a->p * sizeof(double));
+	a->superb = malloc((size_t)a->p * sizeof(double));
 	if (!a->X || !a->Z || !a->U || !a->Zprev || !a->W || !a->Us || !a->Vt || !a->s || !a->superb)
 		return err_set(ERR_RUNTIME, "out of memory");
 	if (mp->task == MATRIX_COMPLETION)

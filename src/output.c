@@ -202,14 +202,19 @@ static cJSON *data_json(const struct experiment *ex, const struct run_context *r
 	}
 	if (ds->matrix) {
 		const struct dataset_matrix *mp = ds->matrix;
-		cJSON_AddNumberToObject(o, "n", mp->n);
+		cJSON_AddNumberToObject(o, "rows", mp->rows);
+		cJSON_AddNumberToObject(o, "cols", mp->cols);
 		cJSON_AddNumberToObject(o, "rank", mp->rank);
 		cJSON_AddNumberToObject(o, "observations", mp->m);
-		if (!mp->truth)
+		if (mp->m_test)
+			cJSON_AddNumberToObject(o, "held_out_entries", mp->m_test);
+		if (mp->truth || ds->n_files)
+			cJSON_AddItemToObject(o, "seed", json_seed_item(d->seed));
+		if (ds->n_files)
+			cJSON_AddStringToObject(o, "construction", "the file's (row, column, value) lines, split by the seed into observed entries and held-out ones (data.held_out of them); test_error is the mean squared error over the held-out entries (src/matrix.c)");
+		else if (!mp->truth)
 			cJSON_AddStringToObject(o, "construction", "the config's entries (data.entries); no ground truth, so no test error");
 		else
-			cJSON_AddItemToObject(o, "seed", json_seed_item(d->seed));
-		if (mp->truth)
 			cJSON_AddStringToObject(o, "construction",
 					mp->task == MATRIX_COMPLETION
 						? "W* = U V^T / sqrt(rank) rescaled to |W*|_F = n, U, V N(0, 1) from seed; entries drawn uniformly without replacement (src/matrix.c)"

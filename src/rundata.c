@@ -31,6 +31,9 @@ int rundata_load(const struct data_spec *spec, struct dataset *ds)
 		return dataset_whitened(ds, spec->m, spec->d, spec->k, spec->modes, spec->n_modes,
 					spec->seed);
 	case DATA_MATRIX_COMPLETION:
+		if (spec->path)
+			return matrix_completion_load(ds, spec->path, spec->one_based, spec->held_out,
+						      spec->seed);
 		return spec->X ? matrix_completion_from_entries(ds, spec->d, spec->m, spec->X)
 			       : matrix_completion_generate(ds, spec->d, spec->rank, spec->m, spec->seed);
 	case DATA_MATRIX_SENSING:
@@ -74,12 +77,15 @@ void rundata_report(const struct experiment *ex, const struct dataset *ds, int q
 	}
 	if (ds->matrix) {
 		const struct dataset_matrix *mp = ds->matrix;
-		if (!mp->truth)
+		if (mp->m_test)
+			fprintf(stderr, "overparam: data: matrix completion, %d x %d, %d entries observed and %d held out from '%s' (SHA-256 %.12s...)\n",
+				mp->rows, mp->cols, mp->m, mp->m_test, ds->files[0].path, mp->digest);
+		else if (!mp->truth)
 			fprintf(stderr, "overparam: data: matrix completion, %d x %d, %d entries given (SHA-256 %.12s...)\n",
-				mp->n, mp->n, mp->m, mp->digest);
+				mp->rows, mp->cols, mp->m, mp->digest);
 		else
 			fprintf(stderr, "overparam: data: matrix %s, %d x %d of rank %d, %d observations (SHA-256 %.12s...)\n",
-				mp->task == MATRIX_COMPLETION ? "completion" : "sensing", mp->n, mp->n,
+				mp->task == MATRIX_COMPLETION ? "completion" : "sensing", mp->rows, mp->cols,
 				mp->rank, mp->m, mp->digest);
 		return;
 	}

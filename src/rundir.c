@@ -207,12 +207,20 @@ static char *data_note(const cJSON *root)
 			 target->valuestring);
 	const cJSON *rank = cJSON_GetObjectItemCaseSensitive(data, "rank");
 	const cJSON *obs = cJSON_GetObjectItemCaseSensitive(data, "observations");
-	if (cJSON_IsNumber(rank) && cJSON_IsNumber(obs) && rank->valuedouble == 0) /* given entries */
-		str_append(buf, sizeof(buf), ": a %.0f x %.0f matrix, %.0f entries given", d->valuedouble,
-			   d->valuedouble, obs->valuedouble);
-	else if (cJSON_IsNumber(rank) && cJSON_IsNumber(obs)) /* a matrix problem */
+	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(data, "rows");
+	const cJSON *cols = cJSON_GetObjectItemCaseSensitive(data, "cols");
+	const cJSON *held = cJSON_GetObjectItemCaseSensitive(data, "held_out_entries");
+	int matrix = cJSON_IsNumber(rank) && cJSON_IsNumber(obs) && cJSON_IsNumber(rows) &&
+		     cJSON_IsNumber(cols);
+	if (matrix && cJSON_IsNumber(held))
+		str_append(buf, sizeof(buf), ": a %.0f x %.0f matrix, %.0f entries observed, %.0f held out for the test error",
+			   rows->valuedouble, cols->valuedouble, obs->valuedouble, held->valuedouble);
+	else if (matrix && rank->valuedouble == 0) /* given entries */
+		str_append(buf, sizeof(buf), ": a %.0f x %.0f matrix, %.0f entries given", rows->valuedouble,
+			   cols->valuedouble, obs->valuedouble);
+	else if (matrix)
 		str_append(buf, sizeof(buf), ": a %.0f x %.0f matrix of rank %.0f, %.0f observations",
-			   d->valuedouble, d->valuedouble, rank->valuedouble, obs->valuedouble);
+			   rows->valuedouble, cols->valuedouble, rank->valuedouble, obs->valuedouble);
 	else
 		str_append(buf, sizeof(buf), ": %.0f examples, %.0f features", m->valuedouble,
 			   d->valuedouble);

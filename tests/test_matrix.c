@@ -11,6 +11,9 @@
 #include "overparam/rng.h"
 
 #include <lapacke.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static double eval(const struct dataset *ds, struct par_pool *pool, const double *W, double *G)
 {
@@ -88,7 +91,7 @@ static void hand_case(void)
 {
 	int entry[2] = {1, 2};
 	double y[2] = {1, 1}, truth[4] = {0};
-	struct dataset_matrix mp = {.task = MATRIX_COMPLETION, .n = 2, .rank = 1, .m = 2,
+	struct dataset_matrix mp = {.task = MATRIX_COMPLETION, .rows = 2, .cols = 2, .rank = 1, .m = 2,
 				    .entry = entry, .y = y, .truth = truth};
 	struct dataset ds = {.m = 2, .d = 2, .k = 2, .matrix = &mp};
 	double W[4] = {0.5, 2, 3, 7}, G[4] = {9, 9, 9, 9};
@@ -127,7 +130,7 @@ static void hand_case(void)
 static void against_naive(const char *what, const struct dataset *ds, struct par_pool *pool)
 {
 	const struct dataset_matrix *mp = ds->matrix;
-	int n = mp->n, nn = n * n;
+	int n = mp->rows, nn = n * n;
 	double *W = malloc(nn * sizeof(double)), *G = malloc(nn * sizeof(double));
 	double *Gn = malloc(nn * sizeof(double)), *G2 = malloc(nn * sizeof(double));
 	struct rng g;
@@ -206,7 +209,7 @@ static void metrics_case(void)
 	double truth[16] = {0}, W[16] = {0}, out[9];
 	W[0] = 3;
 	W[5] = 1;
-	struct dataset_matrix mp = {.task = MATRIX_COMPLETION, .n = 4, .rank = 1, .truth = truth};
+	struct dataset_matrix mp = {.task = MATRIX_COMPLETION, .rows = 4, .cols = 4, .rank = 1, .truth = truth};
 	struct matrix_metrics_work w;
 	check_true("metrics work", matrix_metrics_work_create(&w, &mp) == ERR_OK);
 	check_true("5 + min(n, 10) columns", matrix_metric_count(&mp) == 9);
@@ -268,7 +271,7 @@ static void hand_problem(struct hand *h, int n, int m, const int *entry, const d
 	memset(h, 0, sizeof(*h));
 	memcpy(h->entry, entry, m * sizeof(int));
 	memcpy(h->y, y, m * sizeof(double));
-	h->mp = (struct dataset_matrix){.task = MATRIX_COMPLETION, .n = n, .rank = 1, .m = m,
+	h->mp = (struct dataset_matrix){.task = MATRIX_COMPLETION, .rows = n, .cols = n, .rank = 1, .m = m,
 					.entry = h->entry, .y = h->y, .truth = h->truth};
 }
 
@@ -348,8 +351,90 @@ static void baseline_case(void)
 	}
 }
 
+/* Writes text to a temporary file; returns its path (static). */
+static const char *temp_file(const char *text)
+{
+	static char path[64];
+	snprintf(path, sizeof(path), "/tmp/test_matrix_XXXXXX");
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return path;
+}
+
+/* A file of MovieLens-style lines: the shape from the largest indices,
+ * counted from 1, a header and a timestamp skipped; the split by the seed
+ * holds out round(0.25 * 8) = 2 entries, the same 2 for the same seed and
+ * whatever the lines' order; the test error is the held-out entries' mean
+ * squared error; bad lines are refused by file and line. */
+static void file_case(void)
+{
+	const char *rows = "u\ti\tr\tt\n1\t1\t1.5\t9\n1\t3\t2\t9\n2\t2\t-1\t9\n2\t4\t4\t9\n"
+			   "3\t1\t0.5\t9\n3\t2\t3\t9\n3\t4\t-2\t9\n1\t4\t1\t9\n";
+	const char *shuffled = "3,4,-2\n1,4,1\n2,2,-1\n1,1,1.5\n3,2,3\n1,3,2\n3,1,0.5\n2,4,4\n";
+	struct dataset a, b;
+	char pa[64];
+	snprintf(pa, sizeof(pa), "%s", temp_file(rows));
+	const char *pb = temp_file(shuffled);
+	if (!check_true("file loads", matrix_completion_load(&a, pa, 1, 0.25, 7) == ERR_OK))
+		return;
+	if (!check_true("shuffled file loads", matrix_completion_load(&b, pb, 1, 0.25, 7) == ERR_OK)) {
+		dataset_release(&a);
+		return;
+	}
+	const struct dataset_matrix *mp = a.matrix;
+	check_true("3 x 4 from the largest indices; d = 4 columns, k = 3 rows",
+		   mp->rows == 3 && mp->cols == 4 && a.d == 4 && a.k == 3);
+	check_true("6 observed, 2 held out", mp->m == 6 && mp->m_test == 2 && a.m == 6);
+	check_true("the same split whatever the lines' order",
+		   !memcmp(mp->test_entry, b.matrix->test_entry, 2 * sizeof(int)) &&
+			   !memcmp(mp->entry, b.matrix->entry, 6 * sizeof(int)) &&
+			   !strcmp(mp->digest, b.matrix->digest));
+	double W[12] = {0};
+	W[mp->test_entry[0]] = 1;
+	double want = ((1 - mp->test_y[0]) * (1 - mp->test_y[0]) + mp->test_y[1] * mp->test_y[1]) / 2;
+	double got = matrix_test_error(mp, W);
+	check_close("test error: the held-out entries' mean squared error", &got, &want, 1, 0, 1e-15);
+	struct dataset c;
+	int other = 0; /* 28 ways to hold out 2 of 8: some of 8 seeds differ */
+	for (unsigned long long seed = 8; seed < 16; seed++)
+		if (matrix_completion_load(&c, pa, 1, 0.25, seed) == ERR_OK) {
+			other += strcmp(c.matrix->digest, mp->digest) != 0;
+			dataset_release(&c);
+		}
+	check_true("other seeds, other splits", other > 0);
+	dataset_release(&a);
+	dataset_release(&b);
+	remove(pa);
+	remove(pb);
+	static const struct {
+		const char *text, *want;
+		int one_based;
+	} bad[] = {
+		{"1 1 1\n2 2\n", ":2: expected row, column and value, got 2 fields", 1},
+		{"1 1 1\n2 x 3\n", ":2: the row and column must be integers", 1},
+		{"1 1 1\n2 2 nan\n", ":2: the value must be a finite number", 1},
+		{"1 1 1\n0 2 3\n", ":2: row 0, column 2: indices from 1", 1},
+		{"0 0 1\n1 1 2\n0 0 3\n", ":3: row 0, column 0 also on line 1", 0},
+		{"0 0 1\n", "1 entries: at least 2", 0},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *p = temp_file(bad[i].text);
+		char label[96];
+		snprintf(label, sizeof(label), "bad file %zu refused", i);
+		if (check_true(label, matrix_completion_load(&c, p, bad[i].one_based, 0.25, 1) == ERR_INPUT))
+			check_contains(label, err_message(), bad[i].want);
+		err_clear();
+		remove(p);
+	}
+}
+
 int main(void)
 {
+	file_case();
 	baseline_case();
 	generation_case();
 	hand_case();

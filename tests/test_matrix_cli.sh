@@ -103,7 +103,6 @@ bad_entries "entry outside" 'data.entries\[0\]: the row must be an integer in 0.
 bad_entries "entry of two numbers" 'each entry is \[row, column, value\]' '[[0,1]]'
 bad_entries "entries with a rank" 'no "rank"' '[[0,1,1]]' --set data.rank=1
 
-# bad configs: exit 2, the key named, nothing written
 bad_config() { # bad_config LABEL WANT --set ...
 	local label="$1" want="$2"
 	shift 2
@@ -111,6 +110,36 @@ bad_config() { # bad_config LABEL WANT --set ...
 	grep -q -- "$want" "$tmp/err" && ok || bad "$label: $(cat "$tmp/err")"
 	[ -e "$tmp/bad" ] && bad "$label: wrote $tmp/bad" || ok
 }
+
+# a file of (row, column, value) lines, 1-based, 5 x 7 of rank 1: a
+# non-square problem, its held-out entries the test error; the file changed
+# under an interrupted run is refused on resume
+awk 'BEGIN { print "user,item,rating"; for (i = 1; i <= 5; i++) for (j = 1; j <= 7; j++)
+	if ((i * 3 + j * 5) % 4 != 0) printf "%d,%d,%.17g\n", i, j, (i - 3) * (j - 4) / 4 }' > "$tmp/r.csv"
+cat > "$tmp/file.json" <<JSON
+{"name": "file", "seed": 2, "data": {"source": "matrix_completion", "path": "$tmp/r.csv", "one_based": true, "held_out": 0.2},
+ "train": {"iterations": 3000, "log_every": 100},
+ "defaults": {"init": {"scheme": "normal", "scale": 1e-3}, "optimizer": {"name": "group_rmsprop", "lr": 0.01}},
+ "runs": [{"label": "depth 1", "model": {"depth": 1}}, {"label": "depth 3", "model": {"depth": 3, "width": 5}}]}
+JSON
+expect_rc 0 "file" "$bin" run "$tmp/file.json" -o "$tmp/file" --no-plot
+grep -q "matrix completion, 5 x 7, [0-9]* entries observed and [0-9]* held out from '$tmp/r.csv'" "$tmp/err" && ok ||
+	bad "file: $(cat "$tmp/err")"
+t1=$(tail -n 1 "$tmp/file/runs/01-depth-1.csv" | cut -d, -f5)
+t3=$(tail -n 1 "$tmp/file/runs/02-depth-3.csv" | cut -d, -f5)
+awk -v a="$t1" -v b="$t3" 'BEGIN { exit !(b < a / 2 && a > 0) }' && ok || bad "file: held-out test errors depth 1 $t1, depth 3 $t3"
+OVERPARAM_TEST_RAISE=INT@1000:2 "$bin" run "$tmp/file.json" -o "$tmp/file2" --quiet --no-plot 2> /dev/null
+echo "1,8,0.5" >> "$tmp/r.csv"
+expect_rc 2 "resume, file changed" "$bin" run "$tmp/file.json" -o "$tmp/file2" --quiet --no-plot --resume
+grep -q "r.csv' changed since it was started" "$tmp/err" && ok || bad "file changed: $(cat "$tmp/err")"
+bad_config "a file with n" 'data.path: a file.s entries replace the generated problem: no "n"' \
+	--set 'data={"source":"matrix_completion","path":"x.csv","n":3}'
+bad_config "held_out 1" 'data.held_out: must be below 1' \
+	--set 'data={"source":"matrix_completion","path":"x.csv","held_out":1}'
+bad_config "missing file" "cannot open '.*nowhere.csv'" \
+	--set 'data={"source":"matrix_completion","path":"nowhere.csv"}'
+
+# bad configs: exit 2, the key named, nothing written
 bad_config "lp on a matrix" 'loss.type: a matrix problem.s loss is "mse"' --set 'loss={"type":"lp","p":4}'
 bad_config "mse on regression data" 'loss.type: "mse" is for data.source matrix' \
 	--set 'data={"source":"synthetic","m":20,"d":3}' --set 'loss={"type":"mse"}'

@@ -31,19 +31,23 @@ struct dataset_modes {
 };
 
 /* A matrix problem's observations (deep matrix factorization, matrix.h):
- * the model's end-to-end matrix W_e (n, n) is the unknown matrix itself,
- * observed through m entries (completion) or m linear measurements
- * <A_i, W> (sensing). */
+ * the model's end-to-end matrix W_e (rows, cols) is the unknown matrix
+ * itself, observed through m entries (completion) or m linear measurements
+ * <A_i, W> (sensing). Generated problems are square (rows = cols = n). */
 enum matrix_task { MATRIX_COMPLETION, MATRIX_SENSING };
 
 struct dataset_matrix {
 	enum matrix_task task;
-	int n, rank;       /* W* is (n, n) of rank `rank` */
+	int rows, cols;    /* W's shape */
+	int rank;          /* W*'s; 0: no W* (the user's entries) */
 	int m;             /* observations */
-	int *entry;        /* completion: (m) observed entries i * n + j, ascending */
-	double *A;         /* sensing: (m, n * n) row-major, each row one A_i row-major */
+	int *entry;        /* completion: (m) observed entries i * cols + j, ascending */
+	double *A;         /* sensing: (m, rows * cols) row-major, each row one A_i row-major */
 	double *y;         /* (m) observed values */
-	double *truth;     /* (n, n) W* row-major */
+	double *truth;     /* (rows, cols) W* row-major, or NULL */
+	int m_test;        /* held-out entries (a file's split), else 0 */
+	int *test_entry;   /* (m_test) ascending */
+	double *test_y;    /* (m_test) */
 	char digest[65];   /* SHA-256 of entry or A, y and truth as generated */
 };
 
@@ -62,6 +66,10 @@ struct dataset {
  * storage of every dataset's X, so that each row of a multiple-of-8 d
  * starts a cache line and the data passes never load across two. */
 double *dataset_rows_alloc(size_t n);
+
+/* Records a file a loader read (ds->files), for the metadata and the
+ * checks on resume. */
+int dataset_add_file(struct dataset *ds, const char *path, int present);
 
 /* Releases everything the dataset owns and zeroes it. Accepts a zeroed one. */
 void dataset_release(struct dataset *ds);

@@ -37,11 +37,10 @@ int matrix_sensing_generate(struct dataset *ds, int n, int rank, int m,
 int matrix_metric_count(const struct dataset_matrix *mp);
 void matrix_metric_name(int i, char *buf, size_t n);
 
-/* Workspace of matrix_metrics for mp's (n, n) matrices. */
+/* Workspace of matrix_metrics for mp's (rows, cols) matrices. */
 struct matrix_metrics_work {
-	int n;
 	double *a, *s, *superb;
-	unsigned char *observed; /* (n, n): 1 at completion's observed entries */
+	unsigned char *observed; /* (rows, cols): 1 at completion's observed entries */
 };
 int matrix_metrics_work_create(struct matrix_metrics_work *w, const struct dataset_matrix *mp);
 void matrix_metrics_work_release(struct matrix_metrics_work *w);
@@ -58,7 +57,19 @@ void matrix_metrics(const struct dataset_matrix *mp, const double *W, int depth,
  * ground truth: rank 0, test_error NaN. ERR_INPUT on a bad entry. */
 int matrix_completion_from_entries(struct dataset *ds, int n, int m, const double *triples);
 
-/* (1/n^2) ||W - W*||_F^2, summed in row-major order; NaN without W*. */
+/* A completion problem from a file of (row, column, value) lines
+ * (MovieLens style: fields split by blanks, tabs, commas or semicolons,
+ * extra fields such as a timestamp ignored, a first line with a
+ * non-number a header; indices from 1 when one_based, else from 0), of
+ * shape (max row + 1, max column + 1). The entries (each at most once)
+ * are split by seed: round(held_out * count) of them, drawn uniformly,
+ * are held out for the test error, the rest observed. Errors name
+ * path:line (ERR_INPUT). */
+int matrix_completion_load(struct dataset *ds, const char *path, int one_based, double held_out,
+			   unsigned long long seed);
+
+/* (1/n^2) ||W - W*||_F^2, summed in row-major order; without W*, the mean
+ * squared error over a file's held-out entries; else NaN. */
 double matrix_test_error(const struct dataset_matrix *mp, const double *W);
 
 #endif

@@ -33,6 +33,8 @@ struct data_spec {
 	int m, d, k;         /* inline and synthetic shapes; matrix problems: m
 				observations, d = k = n */
 	int rank;            /* matrix problems: the ground truth's */
+	int one_based;       /* matrix_completion from a file: indices from 1 */
+	double held_out;     /* matrix_completion from a file: the share held out */
 	double *X, *Y;       /* inline data, owned */
 	double noise;        /* synthetic */
 	unsigned long long seed; /* synthetic, whitened, matrix problems */
