@@ -6,6 +6,7 @@
 #include "overparam/matrix.h"
 #include "overparam/model.h"
 #include "overparam/optim.h"
+#include "overparam/parallel.h"
 
 #include <lapacke.h>
 #include <limits.h>
@@ -576,15 +577,97 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 	return state_end(&s, rc);
 }
 
+/* Matrix completion's runs share no data pass (a step is its own matrix
+ * products and a loop over the observed entries, with no shared scratch),
+ * so a block of them is stepped side by side instead: each step of each
+ * run on one of the pool's threads, the bookkeeping in order after. */
+static int side_by_side(const struct dataset *ds)
+{
+	return ds->matrix && ds->matrix->task == MATRIX_COMPLETION;
+}
+
 int train_batch_eligible(const struct run_spec *r, const struct dataset *ds)
 {
+	if (side_by_side(ds)) /* deep models: their step cannot fail (no SVD) */
+		return r->model == MODEL_DEEP;
 	return ds->k == 1 && !ds->matrix && !r->emulate && !r->singular_values && !r->modes;
+}
+
+/* One step of the side-by-side runs: run active[a]'s pending update, then
+ * its next evaluation, on a thread of its own. */
+struct side_job {
+	struct run_state *st;
+	const int *active;
+	int *pending;
+	double *L;
+	const struct loss *loss;
+	const struct dataset *ds;
+};
+
+static void side_task(void *arg, int a)
+{
+	const struct side_job *j = arg;
+	int i = j->active[a];
+	struct run_state *s = &j->st[i];
+	if (j->pending[i]) {
+		state_step(s);
+		j->pending[i] = 0;
+	}
+	model_loss_grad(&s->mod, j->loss, j->ds, &j->L[a]); /* deep, no SVD: cannot fail */
+}
+
+/* train_batch for a matrix completion block: every run's steps are
+ * train_run's (one thread each, the same BLAS calls and loops), so its
+ * bytes are too; the runs' bookkeeping (rows, metrics, checkpoints,
+ * saves) runs in order on this thread. */
+static int train_side_by_side(const struct run_spec *const *runs, int n, const struct loss *loss,
+			      const struct dataset *ds, const struct train_opts *opts,
+			      struct run_result *res)
+{
+	struct run_state *st = calloc(n, sizeof(*st));
+	int *active = malloc(n * sizeof(int)), *pending = calloc(n, sizeof(int));
+	double *L = malloc(n * sizeof(double));
+	int rc = st && active && pending && L ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
+	int begun = 0;
+	/* no pool inside a run: the runs are the threads' tasks */
+	for (; !rc && begun < n; begun++)
+		rc = state_begin(&st[begun], runs[begun], ds, NULL, &opts[begun], &res[begun]);
+	if (rc) {
+		for (int j = 0; j < begun - 1; j++)
+			state_end(&st[j], rc);
+		goto out;
+	}
+	struct side_job job = {st, active, pending, L, loss, ds};
+	for (;;) {
+		int na = 0;
+		for (int j = 0; j < n; j++)
+			if (!st[j].done)
+				active[na++] = j;
+		if (na == 0 || rc)
+			break;
+		par_for(loss->pool, na, side_task, &job);
+		for (int a = 0; a < na && !rc; a++) {
+			struct run_state *s = &st[active[a]];
+			rc = state_after_eval(s, loss, ds, L[a], 0);
+			pending[active[a]] = !rc && !s->done;
+		}
+	}
+	for (int j = 0; j < n; j++)
+		state_end(&st[j], rc);
+out:
+	free(st);
+	free(active);
+	free(pending);
+	free(L);
+	return rc;
 }
 
 int train_batch(const struct run_spec *const *runs, int n, const struct loss *loss,
 		const struct dataset *ds, const struct train_opts *opts,
 		struct run_result *res)
 {
+	if (side_by_side(ds))
+		return train_side_by_side(runs, n, loss, ds, opts, res);
 	struct run_state *st = calloc(n, sizeof(*st));
 	int *active = malloc(n * sizeof(int));
 	double *Wb = malloc((size_t)n * ds->d * sizeof(double));

@@ -47,6 +47,18 @@ grep -q '"scale":.0.001,' "$tmp/ci/metadata.json" && ok || bad "init.scale not i
 # the same bytes on 2 threads, and for sensing
 expect_rc 0 "dmf_ci.json, 2 threads" "$bin" run "$ci" -o "$tmp/ci2" --quiet --no-plot --threads 2
 expect_rc 0 "1 vs 2 threads" "$bin" compare "$tmp/ci" "$tmp/ci2" --rtol 0 --atol 0
+# a grid's points stepped side by side on 2 threads: the bytes of each alone
+grid='--set defaults.init.scale=[0.001,0.01,0.1]'
+expect_rc 0 "grid side by side" "$bin" run "$ci" -o "$tmp/g2" --quiet --no-plot --threads 2 $grid
+expect_rc 0 "grid alone" "$bin" run "$ci" -o "$tmp/g1" --quiet --no-plot --threads 1 --no-batch $grid
+expect_rc 0 "side by side = alone" "$bin" compare "$tmp/g2" "$tmp/g1" --rtol 0 --atol 0
+for f in "$tmp"/g1/runs/*.csv; do
+	cmp -s "$f" "$tmp/g2/runs/${f##*/}" || bad "side by side: ${f##*/} differs"
+done
+OVERPARAM_TEST_RAISE=INT@500:5 "$bin" run "$ci" -o "$tmp/g3" --quiet --no-plot --threads 2 $grid 2> /dev/null
+[ $? = 1 ] && ok || bad "grid side by side: not interrupted"
+expect_rc 0 "grid side by side, resumed" "$bin" run "$ci" -o "$tmp/g3" --quiet --no-plot --threads 2 --resume $grid
+expect_rc 0 "resumed side by side = alone" "$bin" compare "$tmp/g3" "$tmp/g1" --rtol 0 --atol 0
 sensing='--set data={"source":"matrix_sensing","n":12,"rank":1,"observations":100} --set train.iterations=3000'
 expect_rc 0 "sensing" "$bin" run "$ci" -o "$tmp/s1" --quiet --no-plot --threads 1 $sensing
 expect_rc 0 "sensing, 2 threads" "$bin" run "$ci" -o "$tmp/s2" --quiet --no-plot --threads 2 $sensing

@@ -113,7 +113,10 @@ int train_run(const struct run_spec *r, const struct loss *loss,
  * matrices, see loss_eval_batch), each with its own opts and result. Runs
  * leave the batch as they end. Each run's curve is train_run's, byte for
  * byte (the fixed-order kernels give every model its single pass's bits),
- * for any batch and thread count. Only for runs with train_batch_eligible(). */
+ * for any batch and thread count. Matrix completion's runs share no pass:
+ * each run's step goes to one of the loss pool's threads (two cores, two
+ * runs at a time), with train_run's bytes too. Only for runs with
+ * train_batch_eligible(). */
 int train_batch(const struct run_spec *const *runs, int n, const struct loss *loss,
 		const struct dataset *ds, const struct train_opts *opts,
 		struct run_result *res);
@@ -127,7 +130,8 @@ double train_bytes_needed(const struct run_spec *r, const struct dataset *ds);
  * imbalance: its diagnostics' and a matrix problem's metrics. */
 int train_extra_columns(const struct run_spec *r, const struct dataset *ds);
 
-/* 1 if r can be stepped in a batch: one output, no diagnostics. */
+/* 1 if r can be stepped in a batch: one output, no diagnostics; or a deep
+ * model on matrix completion (side by side). */
 int train_batch_eligible(const struct run_spec *r, const struct dataset *ds);
 
 void run_result_release(struct run_result *res);
