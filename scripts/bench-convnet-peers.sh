@@ -11,11 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 steps="${1:-20}"
 bin="${OVERPARAM_BIN:-$root/build/overparam}"
-if ! dpkg-query -W -f='${Status}' python3-torch 2> /dev/null | grep -q "install ok installed"; then
-	sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-	$sudo apt-get update -qq >&2
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-torch >&2
-fi
+"$root/scripts/ensure-packages.sh" python3-torch
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" bench convnet "$steps" | tee "$tmp/ours.txt"

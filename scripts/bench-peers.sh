@@ -14,14 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 steps="${1:-2000}"
 bin="${OVERPARAM_BIN:-$root/build/overparam}"
-for p in python3-numpy python3-torch; do
-	dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" || missing="${missing:-} $p"
-done
-if [ -n "${missing:-}" ]; then
-	sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-	$sudo apt-get update -qq >&2
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >&2
-fi
+"$root/scripts/ensure-packages.sh" python3-numpy python3-torch
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" bench "$steps" > "$tmp/ours.txt"

@@ -577,6 +577,30 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 	return state_end(&s, rc);
 }
 
+/* Begins runs[0..n) into st (their parameter work on pool); on failure
+ * ends the ones begun and returns the error. */
+static int states_begin(struct run_state *st, const struct run_spec *const *runs, int n,
+			const struct dataset *ds, struct par_pool *pool,
+			const struct train_opts *opts, struct run_result *res)
+{
+	int rc = ERR_OK, begun = 0;
+	for (; !rc && begun < n; begun++)
+		rc = state_begin(&st[begun], runs[begun], ds, pool, &opts[begun], &res[begun]);
+	for (int j = 0; rc && j < begun - 1; j++) /* the failing one released itself */
+		state_end(&st[j], rc);
+	return rc;
+}
+
+/* The runs not done yet, into active; their count. */
+static int states_active(const struct run_state *st, int n, int *active)
+{
+	int na = 0;
+	for (int j = 0; j < n; j++)
+		if (!st[j].done)
+			active[na++] = j;
+	return na;
+}
+
 /* Matrix completion's runs share no data pass (a step is its own matrix
  * products and a loop over the observed entries, with no shared scratch),
  * so a block of them is stepped side by side instead: each step of each
@@ -628,21 +652,12 @@ static int train_side_by_side(const struct run_spec *const *runs, int n, const s
 	int *active = malloc(n * sizeof(int)), *pending = calloc(n, sizeof(int));
 	double *L = malloc(n * sizeof(double));
 	int rc = st && active && pending && L ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
-	int begun = 0;
 	/* no pool inside a run: the runs are the threads' tasks */
-	for (; !rc && begun < n; begun++)
-		rc = state_begin(&st[begun], runs[begun], ds, NULL, &opts[begun], &res[begun]);
-	if (rc) {
-		for (int j = 0; j < begun - 1; j++)
-			state_end(&st[j], rc);
+	if (rc || (rc = states_begin(st, runs, n, ds, NULL, opts, res)))
 		goto out;
-	}
 	struct side_job job = {st, active, pending, L, loss, ds};
 	for (;;) {
-		int na = 0;
-		for (int j = 0; j < n; j++)
-			if (!st[j].done)
-				active[na++] = j;
+		int na = states_active(st, n, active);
 		if (na == 0 || rc)
 			break;
 		par_for(loss->pool, na, side_task, &job);
@@ -674,22 +689,14 @@ int train_batch(const struct run_spec *const *runs, int n, const struct loss *lo
 	double *Gb = malloc((size_t)n * ds->d * sizeof(double));
 	double *Lb = malloc(n * sizeof(double));
 	double *scratch = malloc((size_t)ds->m * n * sizeof(double));
-	int rc = ERR_OK, begun = 0;
+	int rc = ERR_OK;
 	if (!st || !active || !Wb || !Gb || !Lb || !scratch)
 		rc = err_set(ERR_RUNTIME, "out of memory");
-	for (; !rc && begun < n; begun++)
-		rc = state_begin(&st[begun], runs[begun], ds, loss->pool, &opts[begun], &res[begun]);
-	if (rc) {
-		for (int j = 0; j < begun - 1; j++)
-			state_end(&st[j], rc);
+	if (rc || (rc = states_begin(st, runs, n, ds, loss->pool, opts, res)))
 		goto out;
-	}
 	int d = ds->d;
 	for (;;) {
-		int na = 0;
-		for (int j = 0; j < n; j++)
-			if (!st[j].done)
-				active[na++] = j;
+		int na = states_active(st, n, active);
 		if (na == 0 || rc)
 			break;
 		for (int a = 0; a < na; a++) {

@@ -275,6 +275,27 @@ static void hand_problem(struct hand *h, int n, int m, const int *entry, const d
 					.entry = h->entry, .y = h->y, .truth = h->truth};
 }
 
+/* A 2 x 2 completion of three entries whose least nuclear norm is 2, with
+ * the free entry at want. */
+static void two_by_two(const char *what, const int *entry, const double *y, int free_entry,
+		       double want)
+{
+	struct hand h;
+	struct nucnorm_result res;
+	char label[96];
+	hand_problem(&h, 2, 3, entry, y);
+	snprintf(label, sizeof(label), "%s: the baseline solves", what);
+	if (!check_true(label, nucnorm_solve(&h.mp, NUCNORM_TOL, NUCNORM_MAX_ITER, 1, &res) == ERR_OK &&
+				       res.converged))
+		return;
+	double two = 2;
+	snprintf(label, sizeof(label), "%s: |X|_* = 2", what);
+	check_close(label, &res.nuclear, &two, 1, 0, 1e-6);
+	snprintf(label, sizeof(label), "%s: the free entry", what);
+	check_close(label, &res.X[free_entry], &want, 1, 1e-5, 0);
+	free(res.X);
+}
+
 /* The nuclear-norm baseline against closed forms and another method:
  * - 2 x 2, (0,0) = (0,1) = (1,0) = 1: |X|_* = sqrt(3 + x^2 + 2 |x - 1|) is
  *   least at x = 1 (the rank-1 completion), value 2;
@@ -289,23 +310,8 @@ static void baseline_case(void)
 {
 	struct hand h;
 	struct nucnorm_result res;
-	double want;
-	hand_problem(&h, 2, 3, (int[]){0, 1, 2}, (double[]){1, 1, 1});
-	check_true("baseline solves (rank-1 2 x 2)",
-		   nucnorm_solve(&h.mp, NUCNORM_TOL, NUCNORM_MAX_ITER, 1, &res) == ERR_OK && res.converged);
-	want = 2;
-	check_close("rank-1 2 x 2: |X|_* = 2", &res.nuclear, &want, 1, 0, 1e-6);
-	want = 1;
-	check_close("rank-1 2 x 2: X_11 = 1", &res.X[3], &want, 1, 1e-5, 0);
-	free(res.X);
-	hand_problem(&h, 2, 3, (int[]){1, 2, 3}, (double[]){1, 1, 0});
-	check_true("baseline solves (Razin & Cohen's 2 x 2)",
-		   nucnorm_solve(&h.mp, NUCNORM_TOL, NUCNORM_MAX_ITER, 1, &res) == ERR_OK && res.converged);
-	want = 2;
-	check_close("Razin & Cohen's 2 x 2: |X|_* = 2", &res.nuclear, &want, 1, 0, 1e-6);
-	want = 0;
-	check_close("Razin & Cohen's 2 x 2: X_00 = 0", &res.X[0], &want, 1, 1e-5, 0);
-	free(res.X);
+	two_by_two("rank-1 2 x 2", (int[]){0, 1, 2}, (double[]){1, 1, 1}, 3, 1);
+	two_by_two("Razin & Cohen's 2 x 2", (int[]){1, 2, 3}, (double[]){1, 1, 0}, 0, 0);
 
 	struct rng g;
 	rng_seed(&g, 21);
