@@ -2,7 +2,8 @@
 # valgrind memcheck on representative runs: every optimizer and both models
 # (golden synthetic config), softmax + Eq. 10 SVD + diagnostics on the
 # gas-drift data, the numerical checks, grid rounds, replicates over data
-# subsets, the convnet (unit test and a short run), and an error path. Any
+# subsets, the convnet (unit test and a short run), matrix completion and
+# sensing (side by side, baseline, a file), and an error path. Any
 # invalid access or definite/indirect leak fails the test.
 # Small data, same code paths: the gas-drift runs read two batch files
 # (batch1 and batch8: 739 rows, all six gases in each), not all of them, so
@@ -29,6 +30,16 @@ run 0 "golden synthetic run" "$bin" run "$src/tests/golden/configs/synthetic_l4.
 sed "s|\"dir\": \"../data/gas-drift\"|\"dir\": \"$src/data/gas-drift\"|" "$src/configs/gas_classes.json" > "$tmp/gc.json"
 two_batches=(--set 'data.batches=[1,8]')
 run 0 "six-gas softmax with Eq. 10" "$bin" run "$tmp/gc.json" -o "$tmp/b" --iterations 10 --no-plot -q "${two_batches[@]}"
+# deep matrix factorization: completion side by side on 2 threads (a
+# grid), its baseline and metrics; sensing; a file's entries; the report
+run 0 "matrix completion grid" "$bin" run "$src/configs/dmf_ci.json" -o "$tmp/mc" --iterations 300 --threads 2 -q \
+	--set 'defaults.init.scale=[0.001,0.01]'
+run 0 "matrix sensing" "$bin" run "$src/configs/dmf_ci.json" -o "$tmp/ms" --iterations 100 --no-plot -q \
+	--set 'data={"source":"matrix_sensing","n":8,"rank":1,"observations":40}'
+printf '1,1,1\n1,2,2\n2,1,2\n2,2,4\n3,1,3\n3,3,9\n' > "$tmp/r.csv"
+echo '{"data": {"source": "matrix_completion", "path": "'"$tmp/r.csv"'", "one_based": true, "held_out": 0.2}, "train": {"iterations": 50}, "runs": [{"model": {"depth": 2, "width": 3}}]}' > "$tmp/mf.json"
+run 0 "matrix file" "$bin" run "$tmp/mf.json" -o "$tmp/mf" --no-plot -q
+run 0 "report, matrix" "$bin" report "$tmp/mc"
 run 0 "report and compare" "$bin" compare "$tmp/a" "$tmp/a"
 run 0 "check" "$bin" check
 run 2 "bad config" "$bin" run "$src/tests/golden/configs/toy_gd.json" -o "$tmp/a" -q
