@@ -32,8 +32,13 @@
 #                      wall time; fig5_right.png its plot
 #   convnet_peers.txt  scripts/bench-convnet-peers.sh: the convnet step
 #                      against PyTorch, float32 and float64, 1 and 2 threads
+#   dmf.md             scripts/dmf-figures.sh's dmf.md (ours beside the
+#                      authors' ballpark numbers, the figures' times) and
+#                      report.md (deep matrix factorization)
+#   dmf_peers.txt      scripts/bench-dmf-peers.sh 4000: a completion step
+#                      (n = 100, depth 3) against PyTorch
 # usage: scripts/reports.sh [reproduce [OUT_DIR] | horizon [OUT_DIR] |
-#                           convnet [RUN_DIR] | saxe]   (after
+#                           convnet [RUN_DIR] | saxe | dmf [OUT_DIR]]   (after
 #        scripts/build.sh and fetch-data.sh; "reproduce": only reproduce.md,
 #        about 10 minutes; "convnet": only the two convnet reports, about 20
 #        minutes, or from RUN_DIR, a finished run of configs/fig5_right.json;
@@ -105,6 +110,25 @@ if [ "${1:-}" = horizon ]; then
 	} > "$tmp/$name.md"
 	mv "$tmp/$name.md" "$out/$name.md"
 	echo "reports: $out/$name.md"
+	exit 0
+fi
+
+# dmf: the deep matrix factorization figures (scripts/dmf-figures.sh, about
+# an hour on 2 cores, or from OUT_DIR where it ran) and the completion step
+# against PyTorch (scripts/bench-dmf-peers.sh)
+if [ "${1:-}" = dmf ]; then
+	dir="${2:-}"
+	if [ -z "$dir" ]; then
+		dir="$tmp/dmf"
+		OVERPARAM_BIN="$bin" bash scripts/dmf-figures.sh "$dir" > /dev/null
+	fi
+	[ -f "$dir/dmf.md" ] && [ -f "$dir/report.md" ] ||
+		{ echo "reports: error: '$dir' has no dmf.md and report.md of dmf-figures.sh" >&2; exit 2; }
+	{ stamp; echo; cat "$dir/dmf.md"; echo; cat "$dir/report.md"; } > "$tmp/dmf.md"
+	mv "$tmp/dmf.md" "$out/dmf.md"
+	{ stamp; OVERPARAM_BIN="$bin" bash scripts/bench-dmf-peers.sh 4000 2>&1; } > "$tmp/dmf_peers.txt"
+	mv "$tmp/dmf_peers.txt" "$out/dmf_peers.txt"
+	echo "reports: $out/dmf.md, $out/dmf_peers.txt"
 	exit 0
 fi
 
