@@ -91,6 +91,22 @@ PY
 expect_rc 2 "resume, problem changed" "$bin" run "$ci" -o "$tmp/chg" --quiet --no-plot --resume
 grep -q "matrix problem .* is not the one it was started on" "$tmp/err" && ok || bad "changed problem: $(cat "$tmp/err")"
 
+# Eq. 10's end-to-end update on the same problem tracks the depth-2
+# network from a balanced start under GD (the paper's Claim 1 on W_e)
+expect_rc 0 "e2e on completion" "$bin" run "$ci" -o "$tmp/e2e" --quiet --no-plot --set train.iterations=3000 \
+	--set 'defaults={"init":{"scheme":"balanced","scale":0.1},"optimizer":{"name":"gd","lr":0.05}}' \
+	--set 'runs=[{"label":"depth 2","model":{"depth":2,"width":30}},{"label":"Eq. 10","model":{"type":"e2e","depth":2,"width":30}}]' \
+	--set 'claims=[{"text":"Eq. 10 tracks depth 2","a":"Eq. 10","b":"depth 2","expect":"tracks"}]'
+expect_rc 0 "report e2e" "$bin" report "$tmp/e2e"
+grep -q '| Eq. 10 tracks depth 2 | reproduced |' "$tmp/out" && ok || bad "e2e tracks: $(grep 'tracks depth' "$tmp/out" | head -1)"
+
+# two shards merged: the bytes of one run
+expect_rc 0 "shard 1/2" "$bin" run "$ci" -o "$tmp/sh1" --quiet --no-plot --shard 1/2 --threads 1
+expect_rc 0 "shard 2/2" "$bin" run "$ci" -o "$tmp/sh2" --quiet --no-plot --shard 2/2 --threads 1
+expect_rc 0 "merge" "$bin" merge "$tmp/sh1" "$tmp/sh2" -o "$tmp/merged" --quiet --no-plot
+expect_rc 0 "merged = one run" "$bin" compare "$tmp/ci" "$tmp/merged" --rtol 0 --atol 0
+cmp -s "$tmp/ci/summary.csv" "$tmp/merged/summary.csv" && ok || bad "merged summary differs"
+
 # Razin & Cohen's 2 x 2 (entries given): the unobserved entry grows at depth
 # 3 and not at depth 1 (its gradient there is zero), the nuclear-norm
 # baseline is the closed form 2
