@@ -122,7 +122,7 @@ for m in (2000, 5000):
     b = meta["data"]["nuclear_baseline"]
     print("## Figure 1, m = %d (`configs/%s.json`)\n" % (m, name))
     print("%d grid points in %s s on 2 cores; the slowest point %.1f s.\n" % (n, times[name], slowest))
-    print("| depth | lowest test error over the grid (ours, run) | theirs (m = 2000) |")
+    print("| depth | lowest test error over the grid (ours, run) | theirs (their notebook gives m = 2000 only) |")
     print("|---|---|---|")
     for depth in sorted(best):
         t = theirs_test.get(depth) if m == 2000 else None
