@@ -53,14 +53,17 @@ static double time_block(const struct dryrun_input *in, const int *rows, int n, 
 }
 
 /* Calibrates one block of runs that train for iters iterations: a short
- * run gives the fixed cost, a longer one (lengthened until it takes
- * CALIBRATE_SECONDS, or all iters) the cost per iteration. */
+ * run gives the fixed cost, a longer one (at least 4x, lengthened until it
+ * takes CALIBRATE_SECONDS, or all iters) the cost per iteration. */
 static int calibrate(const struct dryrun_input *in, const int *rows, int n, long iters,
 		     struct block_cost *bc)
 {
 	long k0 = iters < 8 ? iters : 8, k = k0;
 	double t0 = time_block(in, rows, n, k0), t = t0;
-	while (t >= 0 && k < iters && t < CALIBRATE_SECONDS) {
+	/* at least two lengths: a slow step (a matrix sensing pass) can take
+	 * CALIBRATE_SECONDS in k0 iterations, which alone gives no cost per
+	 * iteration */
+	while (t >= 0 && k < iters && (t < CALIBRATE_SECONDS || k == k0)) {
 		k = k * 4 < iters ? k * 4 : iters;
 		t = time_block(in, rows, n, k);
 	}
