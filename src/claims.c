@@ -339,9 +339,10 @@ static void judge_baseline(const struct rundir *rd, const struct claim *cl, int 
 		return;
 	}
 	if (rundir_curve_column(rd, i, cl->column, &c) || c.n == 0) {
-		snprintf(j->why, sizeof(j->why), "%s", err_message());
+		snprintf(j->why, sizeof(j->why), "%s", c.n == 0 ? "no rows" : err_message());
 		snprintf(j->label, sizeof(j->label), "no %s column", cl->column);
 		err_clear();
+		curve_release(&c); /* zeroed on failure */
 		return;
 	}
 	double last = c.loss[c.n - 1];

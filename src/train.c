@@ -541,6 +541,16 @@ static int state_after_eval(struct run_state *s, const struct loss *loss,
 	return rc;
 }
 
+/* state_after_eval, and the run's wall time when it ends there. */
+static int state_after_eval_timed(struct run_state *s, const struct loss *loss,
+				  const struct dataset *ds, double L, int eval_failed)
+{
+	int rc = state_after_eval(s, loss, ds, L, eval_failed);
+	if (s->done)
+		s->res->seconds = clock_seconds() - s->start;
+	return rc;
+}
+
 static void state_step(struct run_state *s)
 {
 	optim_step(&s->opt, s->mod.params, s->mod.grad);
@@ -552,7 +562,8 @@ static void state_step(struct run_state *s)
 /* Ends a run: timing, release; on error the result is released too. */
 static int state_end(struct run_state *s, int rc)
 {
-	s->res->seconds = clock_seconds() - s->start;
+	if (!s->done) /* else set when it ended (runs stepped together end apart) */
+		s->res->seconds = clock_seconds() - s->start;
 	state_release(s);
 	if (rc)
 		run_result_release(s->res);
@@ -570,7 +581,7 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 	while (!rc && !s.done) {
 		double L;
 		int failed = model_loss_grad(&s.mod, loss, ds, &L) != ERR_OK;
-		rc = state_after_eval(&s, loss, ds, L, failed);
+		rc = state_after_eval_timed(&s, loss, ds, L, failed);
 		if (!rc && !s.done)
 			state_step(&s);
 	}
@@ -663,7 +674,7 @@ static int train_side_by_side(const struct run_spec *const *runs, int n, const s
 		par_for(loss->pool, na, side_task, &job);
 		for (int a = 0; a < na && !rc; a++) {
 			struct run_state *s = &st[active[a]];
-			rc = state_after_eval(s, loss, ds, L[a], 0);
+			rc = state_after_eval_timed(s, loss, ds, L[a], 0);
 			pending[active[a]] = !rc && !s->done;
 		}
 	}
@@ -709,7 +720,7 @@ int train_batch(const struct run_spec *const *runs, int n, const struct loss *lo
 			struct run_state *s = &st[active[a]];
 			memcpy(s->mod.G, Gb + (size_t)a * d, d * sizeof(double));
 			int failed = model_grad_from_G(&s->mod) != ERR_OK;
-			rc = state_after_eval(s, loss, ds, Lb[a], failed);
+			rc = state_after_eval_timed(s, loss, ds, Lb[a], failed);
 			if (!rc && !s->done)
 				state_step(s);
 		}
