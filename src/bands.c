@@ -12,15 +12,6 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Whether group g appears in rd before row i (so row i is not its first). */
-static int seen_before(const struct rundir *rd, int i)
-{
-	for (int j = 0; j < i; j++)
-		if (strcmp(rd->runs[j].group, rd->runs[i].group) == 0)
-			return 1;
-	return 0;
-}
-
 static void band_free(struct band *b)
 {
 	free(b->iter);
@@ -84,7 +75,7 @@ int bands_compute(const struct rundir *rd, struct band **out, int *n_out)
 		return err_set(ERR_RUNTIME, "out of memory");
 	int rc = ERR_OK;
 	for (int i = 0; i < rd->n_runs && !rc; i++) {
-		if (seen_before(rd, i))
+		if (!rundir_group_first(rd, i))
 			continue;
 		struct band b;
 		rc = band_of(rd, rd->runs[i].group, &b);

@@ -44,11 +44,8 @@ static int grid_lr(const struct grid_point *point, double *lr)
 static int lr_group(const struct rundir *rd, int i)
 {
 	const char *group = rd->runs[i].group;
-	if (rd->runs[i].replicate != 1)
+	if (rd->runs[i].replicate != 1 || !rundir_group_first(rd, i))
 		return 0;
-	for (int j = 0; j < i; j++)
-		if (strcmp(rd->runs[j].group, group) == 0)
-			return 0;
 	int points = 0, alive = 0;
 	double lr;
 	for (int j = i; j < rd->n_runs; j++)
@@ -125,29 +122,17 @@ static const char *terminal_of(const char *format, int rows, int cols, int width
 	return buf;
 }
 
-/* The 1-based column of run i's CSV that holds sv1, or 0. */
-static int sv1_column(const struct rundir *rd, int i)
-{
-	char *path = path_join(rd->dir, rd->runs[i].csv);
-	struct table t;
-	int col = -1;
-	if (path && table_load(&t, path) == ERR_OK) {
-		col = table_column(&t, "sv1");
-		table_release(&t);
-	}
-	err_clear();
-	free(path);
-	return col + 1;
-}
-
-/* How many columns sv1, sv2, ... run i's CSV has. */
-static int sv_count(const struct rundir *rd, int i)
+/* The columns sv1, sv2, ... of run i's CSV: how many, and in *first the
+ * 1-based column of sv1 (0 when there is none). */
+static int sv_columns(const struct rundir *rd, int i, int *first)
 {
 	char *path = path_join(rd->dir, rd->runs[i].csv);
 	struct table t;
 	int n = 0;
+	*first = 0;
 	if (path && table_load(&t, path) == ERR_OK) {
 		char name[16];
+		*first = table_column(&t, "sv1") + 1;
 		for (;; n++) {
 			snprintf(name, sizeof(name), "sv%d", n + 1);
 			if (table_column(&t, name) < 0)
@@ -170,14 +155,21 @@ static void write_matrix_plots(FILE *f, const struct rundir *rd)
 {
 	if (isnan(rundir_baseline(rd, "nuclear")))
 		return;
+	/* sv1's column in each selected run, and the runs a figure draws
+	 * (selected runs for sv, groups with a scale grid for scale) */
+	int *sv1 = calloc(rd->n_runs ? rd->n_runs : 1, sizeof(int));
+	int *groups = malloc((rd->n_runs ? rd->n_runs : 1) * sizeof(int));
+	if (!sv1 || !groups)
+		goto out;
 	int n_sel = 0, n_sv = 0;
 	for (int i = 0; i < rd->n_runs; i++)
 		if (rd->runs[i].selected && rd->runs[i].replicate == 1) {
 			n_sel++;
-			if (!sv1_column(rd, i))
-				return; /* not a run of a matrix problem after all */
+			int n = sv_columns(rd, i, &sv1[i]);
+			if (!sv1[i])
+				goto out; /* not a run of a matrix problem after all */
 			if (!n_sv)
-				n_sv = sv_count(rd, i);
+				n_sv = n;
 		}
 	if (n_sel > 0 && n_sv > 0) {
 		int cols = n_sel < 3 ? n_sel : 3, rows = (n_sel + cols - 1) / cols;
@@ -197,8 +189,7 @@ static void write_matrix_plots(FILE *f, const struct rundir *rd)
 			snprintf(title, sizeof(title), "%s: sv1..sv%d of W_e", r->label, n_sv);
 			fputs("set title ", f);
 			put_gp_string(f, title);
-			int sv1 = sv1_column(rd, i);
-			fprintf(f, "\nplot for [q=%d:%d] ", sv1, sv1 + n_sv - 1);
+			fprintf(f, "\nplot for [q=%d:%d] ", sv1[i], sv1[i] + n_sv - 1);
 			put_gp_string(f, r->csv);
 			fputs(" skip 1 using 1:q with lines lw 2\n", f);
 		}
@@ -209,10 +200,8 @@ static void write_matrix_plots(FILE *f, const struct rundir *rd)
 	for (int i = 0; i < rd->n_runs; i++) {
 		const struct rundir_run *r = &rd->runs[i];
 		double v;
-		int first = r->replicate == 1 && grid_point_value(&r->grid, "scale", &v);
-		for (int j = 0; j < i && first; j++)
-			first = strcmp(rd->runs[j].group, r->group) != 0;
-		if (!first)
+		if (r->replicate != 1 || !grid_point_value(&r->grid, "scale", &v) ||
+		    !rundir_group_first(rd, i))
 			continue;
 		char rows[8192] = "";
 		int points = 0;
@@ -242,23 +231,14 @@ static void write_matrix_plots(FILE *f, const struct rundir *rd)
 				   "set key below\nunset title\n",
 				terminal_of(rd->format, 1, 1, 0, 0), rd->format);
 		fprintf(f, "$s%d << EOD\n%sEOD\n", drawn, rows);
-		drawn++;
+		groups[drawn++] = i;
 	}
 	if (!drawn)
-		return;
+		goto out;
 	double base = rundir_baseline(rd, "test_error"); /* NaN: no ground truth */
-	fputs("plot ", f);
-	for (int g = 0, i = 0; i < rd->n_runs; i++) {
-		const struct rundir_run *r = &rd->runs[i];
-		double v;
-		int first = r->replicate == 1 && grid_point_value(&r->grid, "scale", &v);
-		for (int j = 0; j < i && first; j++)
-			first = strcmp(rd->runs[j].group, r->group) != 0;
-		if (!first || g >= drawn)
-			continue;
-		fprintf(f, "%s$s%d using 1:2 with linespoints lw 2 pt 7 title ", g ? ", \\\n     " : "", g);
-		g++;
-		put_gp_string(f, r->group);
+	for (int g = 0; g < drawn; g++) {
+		fprintf(f, "%s$s%d using 1:2 with linespoints lw 2 pt 7 title ", g ? ", \\\n     " : "plot ", g);
+		put_gp_string(f, rd->runs[groups[g]].group);
 	}
 	if (isfinite(base)) {
 		fputs(", \\\n     ", f);
@@ -266,6 +246,9 @@ static void write_matrix_plots(FILE *f, const struct rundir *rd)
 		fputs(" with lines dt 2 lw 1 lc rgb 'gray40' title 'minimum nuclear norm'", f);
 	}
 	fputc('\n', f);
+out:
+	free(sv1);
+	free(groups);
 }
 
 /* The bands of rd's groups over replicates: for each group its min-max

@@ -78,10 +78,7 @@ static void matrix_table(FILE *f, const struct rundir *rd, const char *link_base
 	fputs("| group | its lowest last test error (run) | nuclear norm | effective rank |\n|---|---|---|---|\n", f);
 	for (int i = 0; i < rd->n_runs; i++) {
 		const struct rundir_run *r = &rd->runs[i];
-		int first = r->replicate == 1;
-		for (int j = 0; j < i && first; j++)
-			first = strcmp(rd->runs[j].group, r->group) != 0;
-		if (!first)
+		if (r->replicate != 1 || !rundir_group_first(rd, i))
 			continue;
 		int best = -1;
 		double v[3] = {NAN, NAN, NAN}, bv[3] = {NAN, NAN, NAN};
@@ -199,11 +196,9 @@ static void no_winner_notes(FILE *f, const struct rundir *rd)
 	int any = 0;
 	for (int i = 0; i < rd->n_runs; i++) {
 		const struct rundir_run *r = &rd->runs[i];
-		int first = 1, size = 0;
+		int size = 0;
 		long earliest = -1, latest = -1;
-		for (int j = 0; j < i && first; j++)
-			first = strcmp(rd->runs[j].group, r->group) != 0;
-		if (!first || r->replicate != 1 || rundir_selected(rd, r->group, 1) >= 0)
+		if (!rundir_group_first(rd, i) || r->replicate != 1 || rundir_selected(rd, r->group, 1) >= 0)
 			continue;
 		for (int j = i; j < rd->n_runs; j++) {
 			const struct rundir_run *q = &rd->runs[j];

@@ -460,6 +460,14 @@ int rundir_titles_apart(struct rundir *rds, int n)
 	return rc;
 }
 
+int rundir_group_first(const struct rundir *rd, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (strcmp(rd->runs[j].group, rd->runs[i].group) == 0)
+			return 0;
+	return 1;
+}
+
 int rundir_selected(const struct rundir *rd, const char *group, int replicate)
 {
 	for (int i = 0; i < rd->n_runs; i++)

@@ -96,6 +96,10 @@ double rundir_baseline(const struct rundir *rd, const char *column);
 /* Index of the selected run of group in replicate (1-based), or -1. */
 int rundir_selected(const struct rundir *rd, const char *group, int replicate);
 
+/* 1 if run i is the first row of its group in rd (the row a per-group
+ * table or figure starts from). */
+int rundir_group_first(const struct rundir *rd, int i);
+
 /* Reads run i's CSV (iteration and loss columns). */
 int rundir_curve(const struct rundir *rd, int i, struct curve *c);
 
