@@ -11,7 +11,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 
 /* The largest n: W and the metrics' workspace stay small, and a sensing
@@ -102,6 +101,21 @@ static void problem_digest(struct dataset_matrix *mp)
 	sha256_final_hex(&h, mp->digest);
 }
 
+/* perm = 0..n-1, then the first k swaps of a Fisher-Yates shuffle from g:
+ * perm[0..k) is a uniformly drawn k-subset in draw order (up to the
+ * modulo's bias, below 2^-40 for n <= 2^24), the same whatever n - k. */
+static void shuffle_prefix(int *perm, size_t n, size_t k, struct rng *g)
+{
+	for (size_t i = 0; i < n; i++)
+		perm[i] = (int)i;
+	for (size_t i = 0; i < k && i + 1 < n; i++) {
+		size_t j = i + (size_t)(rng_u64(g) % (n - i));
+		int t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+}
+
 static int int_ascending(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
@@ -124,18 +138,9 @@ int matrix_completion_generate(struct dataset *ds, int n, int rank, int m,
 		dataset_release(ds);
 		return err_set(ERR_RUNTIME, "out of memory");
 	}
-	/* The first m draws of a Fisher-Yates shuffle: m distinct entries, each
-	 * subset equally likely (up to the modulo's bias, below 2^-40 for
-	 * n^2 <= 2^24). */
-	for (size_t i = 0; i < nn; i++)
-		perm[i] = (int)i;
-	for (int i = 0; i < m; i++) {
-		size_t j = i + (size_t)(rng_u64(&g) % (nn - i));
-		int t = perm[i];
-		perm[i] = perm[j];
-		perm[j] = t;
-		mp->entry[i] = perm[i];
-	}
+	/* m distinct entries, each subset equally likely */
+	shuffle_prefix(perm, nn, (size_t)m, &g);
+	memcpy(mp->entry, perm, (size_t)m * sizeof(int));
 	free(perm);
 	/* kept in ascending order (row by row): the loss and the layer
 	 * gradients go over them in this order */
@@ -146,15 +151,17 @@ int matrix_completion_generate(struct dataset *ds, int n, int rank, int m,
 	return ERR_OK;
 }
 
-/* For sorting user entries with their values. */
-struct entry_value {
-	int e;
+/* An entry given by the user (the config's, or a file's line), sorted by
+ * its index e to find repeats and to keep the observations ascending. */
+struct file_entry {
+	long e;         /* row * cols + column */
+	int r, c, line; /* line: the file's, or the entry's position in the config */
 	double v;
 };
 
-static int entry_ascending(const void *a, const void *b)
+static int file_entry_ascending(const void *a, const void *b)
 {
-	int x = ((const struct entry_value *)a)->e, y = ((const struct entry_value *)b)->e;
+	long x = ((const struct file_entry *)a)->e, y = ((const struct file_entry *)b)->e;
 	return (x > y) - (x < y);
 }
 
@@ -163,7 +170,7 @@ int matrix_completion_from_entries(struct dataset *ds, int n, int m, const doubl
 	memset(ds, 0, sizeof(*ds));
 	if (n < 1 || n > MATRIX_MAX_N || m < 1 || (double)m > (double)n * n)
 		return err_set(ERR_INPUT, "matrix completion: %d entries of a %d x %d matrix", m, n, n);
-	struct entry_value *ev = malloc((size_t)m * sizeof(*ev));
+	struct file_entry *ev = malloc((size_t)m * sizeof(*ev));
 	struct dataset_matrix *mp = calloc(1, sizeof(*mp));
 	ds->matrix = mp;
 	if (!ev || !mp || !(mp->entry = malloc((size_t)m * sizeof(int))) ||
@@ -180,17 +187,17 @@ int matrix_completion_from_entries(struct dataset *ds, int n, int m, const doubl
 			return err_set(ERR_INPUT, "matrix completion: entry %d: (%g, %g, %g) is not a row and column in 0..%d and a finite value",
 				       i, r, c, v, n - 1);
 		}
-		ev[i] = (struct entry_value){(int)r * n + (int)c, v};
+		ev[i] = (struct file_entry){(long)r * n + (long)c, (int)r, (int)c, i, v};
 	}
-	qsort(ev, (size_t)m, sizeof(*ev), entry_ascending);
+	qsort(ev, (size_t)m, sizeof(*ev), file_entry_ascending);
 	for (int i = 0; i < m; i++) {
 		if (i > 0 && ev[i].e == ev[i - 1].e) {
-			int e = ev[i].e;
+			int r = ev[i].r, c = ev[i].c;
 			free(ev);
 			dataset_release(ds);
-			return err_set(ERR_INPUT, "matrix completion: entry (%d, %d) given twice", e / n, e % n);
+			return err_set(ERR_INPUT, "matrix completion: entry (%d, %d) given twice", r, c);
 		}
-		mp->entry[i] = ev[i].e;
+		mp->entry[i] = (int)ev[i].e;
 		mp->y[i] = ev[i].v;
 	}
 	free(ev);
@@ -201,19 +208,6 @@ int matrix_completion_from_entries(struct dataset *ds, int n, int m, const doubl
 	ds->d = ds->k = n;
 	problem_digest(mp);
 	return ERR_OK;
-}
-
-/* A file's entry as read: its line, for messages. */
-struct file_entry {
-	long e; /* row * cols + column, once cols is known */
-	int r, c, line;
-	double v;
-};
-
-static int file_entry_ascending(const void *a, const void *b)
-{
-	long x = ((const struct file_entry *)a)->e, y = ((const struct file_entry *)b)->e;
-	return (x > y) - (x < y);
 }
 
 /* The largest matrix a file may describe: W and its workspaces stay near
@@ -366,14 +360,7 @@ int matrix_completion_load(struct dataset *ds, const char *path, int one_based, 
 	 * entries and the seed, not on the file's order */
 	struct rng g;
 	rng_seed(&g, seed);
-	for (int i = 0; i < n; i++)
-		perm[i] = i;
-	for (int i = 0; i < n - 1; i++) {
-		int j = i + (int)(rng_u64(&g) % (uint64_t)(n - i));
-		int t = perm[i];
-		perm[i] = perm[j];
-		perm[j] = t;
-	}
+	shuffle_prefix(perm, (size_t)n, (size_t)m_test, &g);
 	int *held = calloc((size_t)n, sizeof(int));
 	if (!held) {
 		free(e);
