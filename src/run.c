@@ -589,8 +589,10 @@ static int job_data(struct run_job *j)
 			}
 			j->subset_floor[d] = ok && !f.skipped ? f.loss : NAN;
 		}
-		/* a matrix problem's convex baseline, beside every run's metrics */
-		if (d == 0 && j->ds[d].matrix) {
+		/* a matrix problem's convex baseline, beside every run's metrics
+		 * (for the records: not for a dry run or a shard plan, which write
+		 * none; sensing's takes tens of seconds) */
+		if (d == 0 && j->ds[d].matrix && !j->o->dry_run && !j->o->shard_plan) {
 			j->facts.baseline = &j->baseline;
 			if (nucnorm_solve(j->ds[d].matrix, NUCNORM_TOL, NUCNORM_MAX_ITER, 0, &j->baseline)) {
 				/* informational, like the l_p floor: recorded as skipped */
