@@ -23,6 +23,7 @@ steps = int(sys.argv[1])
 threads = int(sys.argv[2])
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(threads)
+import resource  # noqa: E402
 import time  # noqa: E402
 
 m, d, lr, chunks = 2565, 128, 1e-6, 5
@@ -43,9 +44,19 @@ def fastest(step, n):
     return best
 
 
-def report(peer, depth, width, batch, step_s, ops_s):
-    print("%s %d %d %d %d %.2f %.2f" % (peer, depth, width, threads, batch,
-                                        step_s / batch * 1e6, ops_s / batch * 1e6), flush=True)
+def faults(step, n=50):
+    """Page faults per call of step (minor: fresh pages mapped in; what a
+    step whose temporaries malloc returns to the system and maps back in
+    pays each time, and its parts timed one by one do not)."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(n):
+        step()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / n
+
+
+def report(peer, depth, width, batch, step, step_s, ops_s):
+    print("%s %d %d %d %d %.2f %.2f %.0f" % (peer, depth, width, threads, batch, step_s / batch * 1e6,
+                                             ops_s / batch * 1e6, faults(step)), flush=True)
 
 
 def numpy_cases():
@@ -104,7 +115,7 @@ def numpy_cases():
                     W -= lr * G
                 return loss
         ops_s = sum(fastest(op, steps) for op in ops)
-        report("numpy", depth, width, batch, fastest(step, steps), ops_s)
+        report("numpy", depth, width, batch, step, fastest(step, steps), ops_s)
 
 
 def torch_cases():
@@ -144,7 +155,7 @@ def torch_cases():
         fwd = fastest(forward, steps)
         bwd = min(backward() for _ in range(max(steps // chunks, 1)))
         upd = fastest(opt.step, steps)
-        report("torch", depth, width, batch, fastest(step, steps), fwd + bwd + upd)
+        report("torch", depth, width, batch, step, fastest(step, steps), fwd + bwd + upd)
 
 
 try:

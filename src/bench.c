@@ -17,9 +17,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Seconds per step of GD on one model. */
+/* Seconds per step of GD on one model, the steps train takes (model_eval's
+ * three parts, then model_step); *outside: of those, the seconds outside
+ * the data pass (the end-to-end product, the layer gradients, the update). */
 static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
-			 int width, long steps)
+			 int width, long steps, double *outside)
 {
 	int hidden[8] = {width, width, width, width, width, width, width, width};
 	struct run_spec r = {.model = MODEL_DEEP, .depth = depth, .hidden = hidden,
@@ -33,15 +35,22 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 		return -1;
 	model_use_pool(&mod, loss->pool); /* the parameter work on the threads, as train does */
 	opt.pool = loss->pool;
-	double L, t0 = 0;
+	double t0 = 0, in_pass = 0;
 	long warm = steps / 10 + 1;
 	for (long t = 0; t < warm + steps; t++) {
-		if (t == warm)
+		if (t == warm) {
 			t0 = clock_seconds();
-		model_loss_grad(&mod, loss, ds, &L);
-		optim_step(&opt, mod.params, mod.grad);
+			in_pass = 0;
+		}
+		model_end_to_end(&mod);
+		double p0 = clock_seconds();
+		loss_eval(loss, ds, mod.We, mod.G, mod.scratch);
+		in_pass += clock_seconds() - p0;
+		model_grad_for_step(&mod, &opt);
+		model_step(&mod, &opt);
 	}
 	double per = (clock_seconds() - t0) / steps;
+	*outside = per - in_pass / steps;
 	optim_release(&opt);
 	model_release(&mod);
 	return per;
@@ -49,7 +58,7 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 
 /* Seconds per step per model of `batch` models stepped together. */
 static double time_batch(const struct dataset *ds, struct loss *loss, int depth,
-			 int width, int batch, long steps)
+			 int width, int batch, long steps, double *outside)
 {
 	int hidden[8] = {width, width, width, width, width, width, width, width};
 	struct run_spec r = {.model = MODEL_DEEP, .depth = depth, .hidden = hidden,
@@ -74,23 +83,28 @@ static double time_batch(const struct dataset *ds, struct loss *loss, int depth,
 		model_use_pool(&mods[j], loss->pool);
 		opts[j].pool = loss->pool;
 	}
-	double t0 = 0;
+	double t0 = 0, in_pass = 0;
 	long warm = steps / 10 + 1;
 	for (long t = 0; t < warm + steps; t++) {
-		if (t == warm)
+		if (t == warm) {
 			t0 = clock_seconds();
+			in_pass = 0;
+		}
 		for (int j = 0; j < batch; j++) {
 			model_end_to_end(&mods[j]);
 			memcpy(Wb + (size_t)j * ds->d, mods[j].We, ds->d * sizeof(double));
 		}
+		double p0 = clock_seconds();
 		loss_eval_batch(loss, ds, batch, Wb, Lb, Gb, scratch);
+		in_pass += clock_seconds() - p0;
 		for (int j = 0; j < batch; j++) {
 			memcpy(mods[j].G, Gb + (size_t)j * ds->d, ds->d * sizeof(double));
-			model_grad_from_G(&mods[j]);
-			optim_step(&opts[j], mods[j].params, mods[j].grad);
+			model_grad_for_step(&mods[j], &opts[j]);
+			model_step(&mods[j], &opts[j]);
 		}
 	}
 	per = (clock_seconds() - t0) / steps / batch;
+	*outside = per - in_pass / steps / batch;
 out:
 	for (int j = 0; mods && opts && j < batch; j++) {
 		model_release(&mods[j]);
@@ -144,11 +158,12 @@ static const struct bench_case {
 #define ROW(c, threads, batched) (((threads) - 1) * 2 * N_CASES + 2 * (c) + (batched))
 
 /* One repetition of every row (the rows that exist: batches of 32 for the
- * width-1 data passes), each timed for steps steps, into fig; the two-thread
+ * width-1 data passes), each timed for steps steps, into fig (and the time
+ * outside the data pass into outside); the two-thread
  * rows on pool2, made once for the whole bench (a new worker starts on its
  * maker's core, and the scheduler takes milliseconds to move it). */
 static int time_rows(const struct dataset *ds, struct par_pool *pool2, long steps,
-		     struct figure *fig)
+		     struct figure *fig, struct figure *outside)
 {
 	int rc = ERR_OK;
 	for (int threads = 1; threads <= 2 && !rc; threads++) {
@@ -158,11 +173,16 @@ static int time_rows(const struct dataset *ds, struct par_pool *pool2, long step
 			loss_init(&loss, LOSS_LP, cases[c].p, cases[c].form);
 			if ((rc = loss_prepare(&loss, ds, pool)))
 				break;
+			double out;
 			figure_add(&fig[ROW(c, threads, 0)],
-				   time_steps(ds, &loss, cases[c].depth, cases[c].width, steps));
-			if (cases[c].form == LOSS_FORM_DATA && cases[c].width == 1)
+				   time_steps(ds, &loss, cases[c].depth, cases[c].width, steps, &out));
+			figure_add(&outside[ROW(c, threads, 0)], out);
+			if (cases[c].form == LOSS_FORM_DATA && cases[c].width == 1) {
 				figure_add(&fig[ROW(c, threads, 1)],
-					   time_batch(ds, &loss, cases[c].depth, 1, 32, steps / 4 + 1));
+					   time_batch(ds, &loss, cases[c].depth, 1, 32, steps / 4 + 1,
+						      &out));
+				figure_add(&outside[ROW(c, threads, 1)], out);
+			}
 			loss_release(&loss);
 		}
 	}
@@ -218,6 +238,44 @@ static int write_plot(const char *path, const struct figure *fig, double flops, 
 	return rc;
 }
 
+/* The roof of the single pass's own arithmetic: X small enough to stay in
+ * L2 (L2_ROWS rows: 0.5 MB at d = 128), its read and the depth-1 l4 step
+ * timed in each repetition like the rows. */
+#define L2_ROWS 512
+
+struct l2_case {
+	struct dataset ds;
+	struct loss loss;
+	struct figure step, read;
+};
+
+static int l2_begin(struct l2_case *c)
+{
+	int rc = dataset_synthetic(&c->ds, L2_ROWS, 128, 1, 0.1, 2);
+	if (rc)
+		return rc;
+	loss_init(&c->loss, LOSS_LP, 4, LOSS_FORM_DATA);
+	if ((rc = loss_prepare(&c->loss, &c->ds, NULL)))
+		dataset_release(&c->ds);
+	return rc;
+}
+
+static void time_read(struct par_pool *pool, const struct dataset *ds, struct figure *f,
+		      volatile double *sink);
+
+static void l2_time(struct l2_case *c, long steps, volatile double *sink)
+{
+	double outside;
+	time_read(NULL, &c->ds, &c->read, sink);
+	figure_add(&c->step, time_steps(&c->ds, &c->loss, 1, 1, 5 * steps, &outside));
+}
+
+static void l2_end(struct l2_case *c)
+{
+	loss_release(&c->loss);
+	dataset_release(&c->ds);
+}
+
 /* One streaming read of X as two ddots over halves of the rows: on a pool
  * of two, one half per thread (ours: OpenBLAS's own threads would keep
  * spinning into the rows timed after); on none (NULL), one after the other. */
@@ -258,15 +316,22 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 		return rc;
 	double flops = 4.0 * ds.m * ds.d, bytes = 8.0 * ds.m * ds.d;
 	/* read[t - 1]: the read on t threads */
-	struct figure read[2] = {{NAN, NAN}, {NAN, NAN}}, peak_time = {NAN, NAN}, fig[N_ROWS];
+	struct figure read[2] = {{NAN, NAN}, {NAN, NAN}}, peak_time = {NAN, NAN}, fig[N_ROWS],
+		      outside[N_ROWS];
 	for (int r = 0; r < N_ROWS; r++)
-		fig[r] = (struct figure){NAN, NAN};
+		fig[r] = outside[r] = (struct figure){NAN, NAN};
+	struct l2_case l2 = {.step = {NAN, NAN}, .read = {NAN, NAN}};
 	volatile double sink = 0;
 	/* Every figure in every repetition: what the machine's state does to
 	 * one does to all, and the fastest of each is compared. */
 	long per_rep = steps / BENCH_REPS + 1;
 	struct par_pool *pool;
+	if ((rc = l2_begin(&l2))) {
+		dataset_release(&ds);
+		return rc;
+	}
 	if ((rc = par_create(&pool, 2))) {
+		l2_end(&l2);
 		dataset_release(&ds);
 		return rc;
 	}
@@ -278,9 +343,12 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 		double t0 = clock_seconds();
 		sink += kern_fma_probe(PROBE_ROUNDS);
 		figure_add(&peak_time, clock_seconds() - t0);
-		rc = time_rows(&ds, pool, per_rep, fig);
+		rc = time_rows(&ds, pool, per_rep, fig, outside);
+		if (!rc)
+			l2_time(&l2, per_rep, &sink);
 	}
 	par_free(pool);
+	l2_end(&l2);
 	(void)sink;
 	if (rc) {
 		dataset_release(&ds);
@@ -300,10 +368,17 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 		     "prediction and one for the gradient per entry of X): floor max(read %.1f, flops at peak %.1f) us;\n"
 		     "a grid point of a batch of 32 shares the read: its floor is the flops, %.1f us\n\n",
 		bytes / 1e6, flops / 1e6, read[0].lo * 1e6, flops / peak / 1e3, flops / peak / 1e3);
-	fprintf(out, "%-6s %-6s %-8s %-8s %-6s %10s %7s %8s %8s %8s %8s %8s\n", "depth", "width", "loss",
-		"threads", "batch", "us/model", "spread", "x read", "GB/s", "GFLOP/s", "of read", "of peak");
-	fputs("(x read: to the one-thread read; of read: of the read's bandwidth on the row's threads;\n"
-	      " of peak: of the FMA peak times the threads)\n", out);
+	double l2_read = l2.read.lo, l2_step = l2.step.lo, scale = (double)ds.m / L2_ROWS;
+	fprintf(out, "with X in L2 (m = %d, %.2f MB): its read %.2f us, the depth-1 l4 step %.2f us (%.2fx):\n"
+		     "the pass's loads and fmas alone; scaled to m = %d, %.1f us = %.2fx the read above\n\n",
+		L2_ROWS, 8.0 * L2_ROWS * ds.d / 1e6, l2_read * 1e6, l2_step * 1e6, l2_step / l2_read, ds.m,
+		l2_step * scale * 1e6, l2_step * scale / read[0].lo);
+	fprintf(out, "%-6s %-6s %-8s %-8s %-6s %10s %7s %8s %8s %8s %8s %8s %8s\n", "depth", "width",
+		"loss", "threads", "batch", "us/model", "spread", "params", "x read", "GB/s", "GFLOP/s",
+		"of read", "of peak");
+	fputs("(params: of us/model, the time outside the data pass: the end-to-end product, the layer\n"
+	      " gradients and the update; x read: to the one-thread read; of read: of the read's bandwidth\n"
+	      " on the row's threads; of peak: of the FMA peak times the threads)\n", out);
 	for (int threads = 1; threads <= 2; threads++)
 		for (int c = 0; c < N_CASES; c++)
 			for (int b = 0; b < 2; b++) {
@@ -312,9 +387,10 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 					continue;
 				int data = cases[c].form == LOSS_FORM_DATA;
 				double per = g->lo, model_bytes = b ? bytes / 32 : bytes;
-				fprintf(out, "%-6d %-6d %-8s %-8d %-6d %10.2f %6.0f%% %8.2f", cases[c].depth,
-					cases[c].width, cases[c].name, threads, b ? 32 : 1, per * 1e6,
-					spread(g), per / read[0].lo);
+				fprintf(out, "%-6d %-6d %-8s %-8d %-6d %10.2f %6.0f%% %8.2f %8.2f",
+					cases[c].depth, cases[c].width, cases[c].name, threads, b ? 32 : 1,
+					per * 1e6, spread(g), outside[ROW(c, threads, b)].lo * 1e6,
+					per / read[0].lo);
 				if (data)
 					fprintf(out, " %8.1f %8.1f %7.0f%% %7.0f%%\n", model_bytes / per / 1e9,
 						flops / per / 1e9,

@@ -128,6 +128,21 @@ double kern_fma_probe(long rounds)
 	return ops()->fma_probe(rounds);
 }
 
+void kern_scale(double *out, double s, const double *B, size_t n)
+{
+	ops()->scale(out, s, B, n);
+}
+
+void kern_sub_scaled(double *w, double lr, const double *g, size_t n)
+{
+	ops()->sub_scaled(w, lr, g, n);
+}
+
+void kern_outer_sub(double *W, double lr, const double *s, int rows, const double *B, int cols)
+{
+	ops()->outer_sub(W, lr, s, rows, B, cols);
+}
+
 int kern_batch_work(int n)
 {
 	(void)n;
@@ -150,6 +165,28 @@ void kern_ref_vecmat_acc(double *out, const double *s, const double *A, int rows
 	for (int i = 0; i < rows; i++)
 		for (int c = 0; c < cols; c++)
 			out[c] = fma(s[i], A[(size_t)i * cols + c], out[c]);
+}
+
+void kern_ref_scale(double *out, double s, const double *B, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = s * B[i];
+}
+
+void kern_ref_sub_scaled(double *w, double lr, const double *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		w[i] -= lr * g[i];
+}
+
+void kern_ref_outer_sub(double *W, double lr, const double *s, int rows, const double *B,
+			int cols)
+{
+	for (int r = 0; r < rows; r++)
+		for (int c = 0; c < cols; c++) {
+			double g = s[r] * B[c];
+			W[(size_t)r * cols + c] -= lr * g;
+		}
 }
 
 double kern_ref_lp_chunk(const struct lp_rule *lp, int rows, int d, const double *X,

@@ -9,5 +9,6 @@
 #define KERN_DOT_MODELS 8
 #define KERN_TILE_MODELS 2
 #define KERN_TILE_PANELS 2
+#define KERN_MATVEC_CHAINS 4
 #define KERN_PANEL 4
 #include "kernels_body.h"

@@ -9,5 +9,6 @@
 #define KERN_DOT_MODELS 4
 #define KERN_TILE_MODELS 4
 #define KERN_TILE_PANELS 4
-#define KERN_PANEL 8
+#define KERN_MATVEC_CHAINS 8
+#define KERN_PANEL 16
 #include "kernels_body.h"

@@ -3,40 +3,11 @@
  * KV(name) (the variant's function name), the register blocking of the
  * batched pass (KERN_DOT_ROWS x KERN_DOT_MODELS dot chains side by side,
  * gradient tiles of KERN_TILE_MODELS models x KERN_TILE_PANELS v8 columns:
- * as many as the variant's vector registers hold) and KERN_PANEL (v8
- * registers of output that vecmat_acc holds), includes the lanes and then
- * this file.
+ * as many as the variant's vector registers hold), KERN_MATVEC_CHAINS (the
+ * rows whose dots matvec runs side by side) and KERN_PANEL (v8 registers of
+ * output that vecmat_acc holds), includes the lanes and then this file.
  * Blocking only changes which independent chains run side by side, never
  * the order within a chain. */
-
-/* out_r = dot(A_r, x) for the four rows r < 4, four chains side by side
- * (named, so that they stay in registers). */
-static void KV(dots4)(double *out, const double *A, int cols, const double *x)
-{
-	const double *a0 = A, *a1 = A + cols, *a2 = A + 2 * (size_t)cols,
-		     *a3 = A + 3 * (size_t)cols;
-	v8 s0 = v8_zero(), s1 = v8_zero(), s2 = v8_zero(), s3 = v8_zero();
-	int c = 0;
-	for (; c + 8 <= cols; c += 8) {
-		v8 xv = v8_load(x + c);
-		s0 = v8_fma(v8_load(a0 + c), xv, s0);
-		s1 = v8_fma(v8_load(a1 + c), xv, s1);
-		s2 = v8_fma(v8_load(a2 + c), xv, s2);
-		s3 = v8_fma(v8_load(a3 + c), xv, s3);
-	}
-	if (c < cols) {
-		int t = cols - c;
-		v8 xv = v8_load_tail(x + c, t);
-		s0 = v8_fma(v8_load_tail(a0 + c, t), xv, s0);
-		s1 = v8_fma(v8_load_tail(a1 + c, t), xv, s1);
-		s2 = v8_fma(v8_load_tail(a2 + c, t), xv, s2);
-		s3 = v8_fma(v8_load_tail(a3 + c, t), xv, s3);
-	}
-	out[0] = v8_reduce(s0);
-	out[1] = v8_reduce(s1);
-	out[2] = v8_reduce(s2);
-	out[3] = v8_reduce(s3);
-}
 
 static double KV(dot)(const double *a, const double *b, int n)
 {
@@ -49,42 +20,68 @@ static double KV(dot)(const double *a, const double *b, int n)
 	return v8_reduce(s);
 }
 
-static void KV(matvec)(double *out, const double *A, int rows, int cols, const double *x)
+/* Columns [c, c + 8 P + t) of vecmat_acc: P whole panels and one of t
+ * lanes (0 <= t < 8; t = 0 touches no memory), their chains side by side
+ * in registers across all the rows. P is a constant after inlining. */
+static inline __attribute__((always_inline)) void
+KV(vecmat_group)(double *out, const double *s, const double *A, int rows, int cols, int c,
+		 const int P, int t)
 {
-	int r = 0;
-	for (; r + 4 <= rows; r += 4)
-		KV(dots4)(out + r, A + (size_t)r * cols, cols, x);
-	for (; r < rows; r++)
-		out[r] = KV(dot)(A + (size_t)r * cols, x, cols);
+	v8 o[KERN_PANEL + 1];
+	for (int q = 0; q < P; q++)
+		o[q] = v8_load(out + c + 8 * q);
+	o[P] = v8_load_tail(out + c + 8 * P, t);
+	for (int r = 0; r < rows; r++) {
+		const double *a = A + (size_t)r * cols + c;
+		v8 sv = v8_set1(s[r]);
+		for (int q = 0; q < P; q++)
+			o[q] = v8_fma(sv, v8_load(a + 8 * q), o[q]);
+		if (t)
+			o[P] = v8_fma(sv, v8_load_tail(a + 8 * P, t), o[P]);
+	}
+	for (int q = 0; q < P; q++)
+		v8_store(out + c + 8 * q, o[q]);
+	v8_store_tail(out + c + 8 * P, o[P], t);
 }
 
 /* out (cols) += s_0 A_0 + s_1 A_1 + ..., one fma per row in row order for
- * every column. Columns in panels of 8 * KERN_PANEL held in registers
- * across all the rows, so out is read and written once per call. */
+ * every column. Columns in groups of KERN_PANEL v8 panels held in
+ * registers across all the rows (out read and written once per call);
+ * what is left after the whole groups in groups of 8, 4, 2, 1 panels, the
+ * last with the partial panel, so a narrow tail costs a pass or two, not a
+ * latency-bound pass per panel. */
 static void KV(vecmat_acc)(double *out, const double *s, const double *A, int rows,
 			   int cols)
 {
 	int c = 0;
-	for (; c + 8 * KERN_PANEL <= cols; c += 8 * KERN_PANEL) {
-		v8 o[KERN_PANEL];
-		for (int q = 0; q < KERN_PANEL; q++)
-			o[q] = v8_load(out + c + 8 * q);
-		for (int r = 0; r < rows; r++) {
-			const double *a = A + (size_t)r * cols + c;
-			v8 sv = v8_set1(s[r]);
-			for (int q = 0; q < KERN_PANEL; q++)
-				o[q] = v8_fma(sv, v8_load(a + 8 * q), o[q]);
-		}
-		for (int q = 0; q < KERN_PANEL; q++)
-			v8_store(out + c + 8 * q, o[q]);
+	for (; c + 8 * KERN_PANEL <= cols; c += 8 * KERN_PANEL)
+		KV(vecmat_group)(out, s, A, rows, cols, c, KERN_PANEL, 0);
+	int f = (cols - c) / 8, t = (cols - c) % 8;
+	if (KERN_PANEL > 8 && f >= 8) {
+		f -= 8;
+		KV(vecmat_group)(out, s, A, rows, cols, c, 8, f ? 0 : t);
+		if (!f)
+			return;
+		c += 64;
 	}
-	for (; c < cols; c += 8) {
-		int t = cols - c < 8 ? cols - c : 8;
-		v8 o = v8_load_tail(out + c, t);
-		for (int r = 0; r < rows; r++)
-			o = v8_fma(v8_set1(s[r]), v8_load_tail(A + (size_t)r * cols + c, t), o);
-		v8_store_tail(out + c, o, t);
+	if (KERN_PANEL > 4 && f >= 4) {
+		f -= 4;
+		KV(vecmat_group)(out, s, A, rows, cols, c, 4, f ? 0 : t);
+		if (!f)
+			return;
+		c += 32;
 	}
+	if (f >= 2) {
+		f -= 2;
+		KV(vecmat_group)(out, s, A, rows, cols, c, 2, f ? 0 : t);
+		if (!f)
+			return;
+		c += 16;
+	}
+	if (f >= 1)
+		KV(vecmat_group)(out, s, A, rows, cols, c, 1, t);
+	else if (t)
+		KV(vecmat_group)(out, s, A, rows, cols, c, 0, t);
 }
 
 /* yhat[r] lane q = dot(x_r, w_q) for rows r < nr <= R and eight vectors
@@ -133,6 +130,22 @@ KV(dots_block)(v8 *yhat, const double *X, int nr, int d, const double *const *w,
 	}
 	for (int r = 0; r < nr; r++)
 		yhat[r] = v8_reduce8(all[r]);
+}
+
+/* out_r = dot(A_r, x): eight rows at a time through dots_block (the rows
+ * in the place of its models: KERN_MATVEC_CHAINS chains side by side,
+ * each row's dot its own; rows past the end read row 0 and are dropped). */
+static void KV(matvec)(double *out, const double *A, int rows, int cols, const double *x)
+{
+	for (int r = 0; r < rows; r += 8) {
+		int nr = rows - r < 8 ? rows - r : 8;
+		const double *rowp[8];
+		for (int q = 0; q < 8; q++)
+			rowp[q] = A + (size_t)(r + (q < nr ? q : 0)) * cols;
+		v8 y;
+		KV(dots_block)(&y, x, 1, cols, rowp, 1, KERN_MATVEC_CHAINS);
+		v8_store_n(out + r, y, nr);
+	}
 }
 
 /* Loss terms of eight (prediction, label) pairs at once: term and g =
@@ -373,6 +386,54 @@ static double KV(fma_probe)(long rounds)
 	return s;
 }
 
+/* out_i = s B_i: a one-output layer's gradient row (elementwise, so every
+ * width gives the bits of the plain loop). */
+static void KV(scale)(double *out, double s, const double *B, size_t n)
+{
+	v8 sv = v8_set1(s);
+	size_t c = 0;
+	for (; c + 8 <= n; c += 8)
+		v8_store(out + c, v8_mul(sv, v8_load(B + c)));
+	if (c < n)
+		v8_store_tail(out + c, v8_mul(sv, v8_load_tail(B + c, (int)(n - c))), (int)(n - c));
+}
+
+/* w_i <- w_i - lr g_i, the product rounded before the difference (GD's
+ * update; elementwise). */
+static void KV(sub_scaled)(double *w, double lr, const double *g, size_t n)
+{
+	v8 lv = v8_set1(lr);
+	size_t c = 0;
+	for (; c + 8 <= n; c += 8)
+		v8_store(w + c, v8_sub(v8_load(w + c), v8_mul(lv, v8_load(g + c))));
+	if (c < n) {
+		int t = (int)(n - c);
+		v8_store_tail(w + c, v8_sub(v8_load_tail(w + c, t), v8_mul(lv, v8_load_tail(g + c, t))),
+			      t);
+	}
+}
+
+/* W_rc <- W_rc - lr (s_r B_c): GD's step of a one-output layer from its
+ * gradient rows s_r B, which are never stored (each entry rounded as the
+ * stored gradient's, then as sub_scaled's). */
+static void KV(outer_sub)(double *W, double lr, const double *s, int rows, const double *B,
+			  int cols)
+{
+	v8 lv = v8_set1(lr);
+	for (int r = 0; r < rows; r++) {
+		double *w = W + (size_t)r * cols;
+		v8 sv = v8_set1(s[r]);
+		int c = 0;
+		for (; c + 8 <= cols; c += 8)
+			v8_store(w + c, v8_sub(v8_load(w + c), v8_mul(lv, v8_mul(sv, v8_load(B + c)))));
+		if (c < cols) {
+			int t = cols - c;
+			v8 gv = v8_mul(sv, v8_load_tail(B + c, t));
+			v8_store_tail(w + c, v8_sub(v8_load_tail(w + c, t), v8_mul(lv, gv)), t);
+		}
+	}
+}
+
 const struct kern_ops KV(kern_ops) = {
 	.dot = KV(dot),
 	.matvec = KV(matvec),
@@ -380,4 +441,7 @@ const struct kern_ops KV(kern_ops) = {
 	.lp_chunk = KV(lp_chunk),
 	.lp_chunk_batch = KV(lp_chunk_batch),
 	.fma_probe = KV(fma_probe),
+	.scale = KV(scale),
+	.sub_scaled = KV(sub_scaled),
+	.outer_sub = KV(outer_sub),
 };

@@ -22,6 +22,10 @@ struct kern_ops {
 			       const double *y, int n, const double *Wb, double inv_m,
 			       double *L, double *Gb, double *work);
 	double (*fma_probe)(long rounds);
+	void (*scale)(double *out, double s, const double *B, size_t n);
+	void (*sub_scaled)(double *w, double lr, const double *g, size_t n);
+	void (*outer_sub)(double *W, double lr, const double *s, int rows, const double *B,
+			  int cols);
 };
 
 extern const struct kern_ops kern_ops_portable;

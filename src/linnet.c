@@ -271,6 +271,63 @@ void linnet_grad(struct linnet *net, const double *G, double *grad)
 	}
 }
 
+/* Rows of a layer per visit and per task of linnet_grad_rows: matvec takes
+ * rows eight at a time, and a group is visited while it is in L1. */
+#define ROWS_GROUP 8
+
+struct rows_job {
+	struct linnet *net;
+	int j;
+	const double *Bj;
+	double *next; /* B_{j+1}, or NULL for the last layer */
+	linnet_row_visit visit;
+	void *user;
+};
+
+/* Rows [a0, a1) of layer j, a group at a time: the group's share of
+ * B_{j+1} = W_j B_j (each entry one dot, as kern_matvec's), then its
+ * gradient rows to visit. */
+static void rows_range(const struct rows_job *job, int a0, int a1)
+{
+	struct linnet *net = job->net;
+	int j = job->j, cols = net->n[job->j - 1];
+	const double *W = linnet_layer(net, j), *Aj = net->A + net->a_off[j];
+	size_t off = net->offset[j - 1];
+	for (int a = a0; a < a1; a += ROWS_GROUP) {
+		int nr = a1 - a < ROWS_GROUP ? a1 - a : ROWS_GROUP;
+		if (job->next)
+			kern_matvec(job->next + a, W + (size_t)a * cols, nr, cols, job->Bj);
+		job->visit(job->user, off + (size_t)a * cols, Aj + a, nr, job->Bj, cols);
+	}
+}
+
+static void rows_task(void *arg, int task)
+{
+	const struct rows_job *job = arg;
+	int a0 = task * ROWS_GROUP, rows = job->net->n[job->j];
+	rows_range(job, a0, rows - a0 < ROWS_GROUP ? rows : a0 + ROWS_GROUP);
+}
+
+void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visit, void *user)
+{
+	int N = net->N;
+	const double *Bj = G; /* B_1 = G (1, d) */
+	double *next = net->B, *spare = net->B2;
+	for (int j = 1; j <= N; j++) {
+		int nj = net->n[j], njm1 = net->n[j - 1];
+		struct rows_job job = {net, j, Bj, j < N ? next : NULL, visit, user};
+		int tasks = (nj + ROWS_GROUP - 1) / ROWS_GROUP;
+		if (net->pool && tasks >= 2 && (size_t)nj * njm1 >= 8192)
+			par_for(net->pool, tasks, rows_task, &job);
+		else
+			rows_range(&job, 0, nj);
+		Bj = next;
+		double *t = next;
+		next = spare;
+		spare = t;
+	}
+}
+
 double linnet_imbalance(struct linnet *net)
 {
 	double worst = 0.0;

@@ -124,6 +124,7 @@ void model_use_pool(struct model *mod, struct par_pool *pool)
 
 int model_grad_from_G(struct model *mod)
 {
+	mod->grad_ready = 1;
 	if (mod->kind == MODEL_DEEP) {
 		linnet_grad(&mod->net, mod->G, mod->grad);
 		return ERR_OK;
@@ -138,6 +139,71 @@ int model_loss_grad(struct model *mod, const struct loss *loss,
 	model_end_to_end(mod);
 	*loss_out = loss_eval(loss, ds, mod->We, mod->G, mod->scratch);
 	return model_grad_from_G(mod);
+}
+
+int model_fuses_step(const struct model *mod, const struct optim *opt)
+{
+	return mod->kind == MODEL_DEEP && mod->k == 1 && optim_elementwise(opt);
+}
+
+int model_grad_for_step(struct model *mod, const struct optim *opt)
+{
+	if (model_fuses_step(mod, opt)) {
+		mod->grad_ready = 0;
+		return ERR_OK;
+	}
+	return model_grad_from_G(mod);
+}
+
+int model_eval(struct model *mod, const struct optim *opt, const struct loss *loss,
+	       const struct dataset *ds, double *loss_out)
+{
+	model_end_to_end(mod);
+	*loss_out = loss_eval(loss, ds, mod->We, mod->G, mod->scratch);
+	return model_grad_for_step(mod, opt);
+}
+
+/* Gradient pieces on the stack: a few KB, in L1 between the two passes. */
+#define STEP_PIECE 512
+
+struct step_rows {
+	const struct optim *opt;
+	double *params;
+};
+
+/* Rows of the layers' gradient from off on, s_r B (n each): GD without
+ * decay in one pass that never stores it, the others a piece at a time
+ * through optim_update. */
+static void step_rows(void *user, size_t off, const double *s, int rows, const double *B,
+		      int n)
+{
+	const struct step_rows *sr = user;
+	const struct optim_spec *spec = &sr->opt->spec;
+	if (spec->kind == OPTIM_GD && spec->weight_decay == 0.0) {
+		kern_outer_sub(sr->params + off, sr->opt->rate, s, rows, B, n);
+		return;
+	}
+	double g[STEP_PIECE];
+	for (int r = 0; r < rows; r++)
+		for (int c = 0; c < n; c += STEP_PIECE) {
+			int nc = n - c < STEP_PIECE ? n - c : STEP_PIECE;
+			kern_scale(g, s[r], B + c, nc);
+			optim_update(sr->opt, sr->params, g, off + (size_t)r * n + c, nc);
+		}
+}
+
+void model_step(struct model *mod, struct optim *opt)
+{
+	if (!mod->grad_ready && model_fuses_step(mod, opt)) {
+		optim_begin_step(opt);
+		struct step_rows sr = {opt, mod->params};
+		linnet_grad_rows(&mod->net, mod->G, step_rows, &sr);
+	} else {
+		if (!mod->grad_ready) /* a deep model's, which cannot fail */
+			model_grad_from_G(mod);
+		optim_step(opt, mod->params, mod->grad);
+	}
+	mod->grad_ready = 0;
 }
 
 int model_n_layers(const struct model *mod)

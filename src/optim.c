@@ -2,6 +2,7 @@
 #include "overparam/optim.h"
 #include "overparam/detmath.h"
 #include "overparam/error.h"
+#include "overparam/kernels.h"
 #include "overparam/parallel.h"
 
 #include <math.h>
@@ -80,51 +81,43 @@ void optim_release(struct optim *opt)
 	memset(opt, 0, sizeof(*opt));
 }
 
-/* A step's per-parameter update of [i0, i1): every parameter's arithmetic
- * depends on it alone, so any split into ranges gives the same bits. */
-struct optim_range_job {
-	const struct optim *opt;
-	double *w, *g;
-	double lr_t; /* Adam's bias-corrected rate, group_rmsprop's rate, at this step */
-	size_t n;
-};
-
-/* Parameters per task of a split step: a few pages of each array. */
-#define OPTIM_TASK 4096
-
-static void optim_range(const struct optim_range_job *job, size_t i0, size_t i1)
+/* The per-parameter update of the n parameters w (their state a, b: the
+ * same offset into opt's arrays, NULL when unused) from their gradient g:
+ * every parameter's arithmetic depends on it alone, so any split into
+ * pieces gives the same bits. opt->rate is the step's rate (Adam's
+ * bias-corrected rate, group_rmsprop's). */
+static void update_piece(const struct optim *opt, double *w, double *g, double *a, double *b,
+			 size_t n)
 {
-	const struct optim *opt = job->opt;
 	const struct optim_spec *s = &opt->spec;
-	double lr = s->lr, *a = opt->a, *b = opt->b, *w = job->w, *g = job->g;
+	double lr = s->lr;
 	if (s->weight_decay != 0.0 && s->kind != OPTIM_GROUP_RMSPROP) /* its step adds it first */
-		for (size_t i = i0; i < i1; i++)
+		for (size_t i = 0; i < n; i++)
 			g[i] += s->weight_decay * w[i];
 	switch (s->kind) {
 	case OPTIM_GD:
-		for (size_t i = i0; i < i1; i++)
-			w[i] -= lr * g[i];
+		kern_sub_scaled(w, lr, g, n);
 		break;
 	case OPTIM_MOMENTUM:
-		for (size_t i = i0; i < i1; i++) {
+		for (size_t i = 0; i < n; i++) {
 			a[i] = s->momentum * a[i] + g[i];
 			w[i] -= lr * a[i];
 		}
 		break;
 	case OPTIM_NESTEROV:
-		for (size_t i = i0; i < i1; i++) {
+		for (size_t i = 0; i < n; i++) {
 			a[i] = s->momentum * a[i] + g[i];
 			w[i] -= lr * (g[i] + s->momentum * a[i]);
 		}
 		break;
 	case OPTIM_ADAGRAD:
-		for (size_t i = i0; i < i1; i++) {
+		for (size_t i = 0; i < n; i++) {
 			a[i] += g[i] * g[i];
 			w[i] -= lr * g[i] / sqrt(a[i]);
 		}
 		break;
 	case OPTIM_ADADELTA:
-		for (size_t i = i0; i < i1; i++) {
+		for (size_t i = 0; i < n; i++) {
 			a[i] = s->rho * a[i] + (1.0 - s->rho) * g[i] * g[i];
 			double u = sqrt(b[i] + s->eps) / sqrt(a[i] + s->eps) * g[i];
 			b[i] = s->rho * b[i] + (1.0 - s->rho) * u * u;
@@ -132,41 +125,65 @@ static void optim_range(const struct optim_range_job *job, size_t i0, size_t i1)
 		}
 		break;
 	case OPTIM_RMSPROP:
-		for (size_t i = i0; i < i1; i++) {
+		for (size_t i = 0; i < n; i++) {
 			a[i] = s->rho * a[i] + (1.0 - s->rho) * g[i] * g[i];
 			b[i] = s->momentum * b[i] + lr * g[i] / sqrt(a[i] + s->eps);
 			w[i] -= b[i];
 		}
 		break;
 	case OPTIM_ADAM:
-		for (size_t i = i0; i < i1; i++) {
+		for (size_t i = 0; i < n; i++) {
 			a[i] = s->beta1 * a[i] + (1.0 - s->beta1) * g[i];
 			b[i] = s->beta2 * b[i] + (1.0 - s->beta2) * g[i] * g[i];
-			w[i] -= job->lr_t * a[i] / (sqrt(b[i]) + s->eps);
+			w[i] -= opt->rate * a[i] / (sqrt(b[i]) + s->eps);
 		}
 		break;
 	case OPTIM_GROUP_RMSPROP:
-		for (size_t i = i0; i < i1; i++)
-			w[i] -= job->lr_t * g[i];
+		for (size_t i = 0; i < n; i++)
+			w[i] -= opt->rate * g[i];
 		break;
 	}
 }
 
+int optim_elementwise(const struct optim *opt)
+{
+	return opt->spec.kind != OPTIM_GROUP_RMSPROP;
+}
+
+void optim_begin_step(struct optim *opt)
+{
+	const struct optim_spec *s = &opt->spec;
+	opt->t++;
+	opt->rate = s->lr;
+	if (s->kind == OPTIM_ADAM) /* beta^t by binary powering (detmath), not libm's pow */
+		opt->rate = s->lr * sqrt(1.0 - det_powi(s->beta2, opt->t)) /
+			    (1.0 - det_powi(s->beta1, opt->t));
+}
+
+void optim_update(const struct optim *opt, double *w, double *g, size_t i0, size_t n)
+{
+	update_piece(opt, w + i0, g, opt->a ? opt->a + i0 : NULL, opt->b ? opt->b + i0 : NULL, n);
+}
+
+struct optim_job {
+	const struct optim *opt;
+	double *w, *g;
+};
+
+/* Parameters per task of a split step: a few pages of each array. */
+#define OPTIM_TASK 4096
+
 static void optim_task(void *arg, int task)
 {
-	const struct optim_range_job *job = arg;
-	size_t i0 = (size_t)task * OPTIM_TASK;
-	optim_range(job, i0, job->n - i0 < OPTIM_TASK ? job->n : i0 + OPTIM_TASK);
+	const struct optim_job *job = arg;
+	size_t i0 = (size_t)task * OPTIM_TASK, n = job->opt->n - i0;
+	optim_update(job->opt, job->w, job->g + i0, i0, n < OPTIM_TASK ? n : OPTIM_TASK);
 }
 
 void optim_step(struct optim *opt, double *w, double *g)
 {
 	const struct optim_spec *s = &opt->spec;
-	opt->t++;
-	struct optim_range_job job = {.opt = opt, .w = w, .g = g, .n = opt->n};
-	if (s->kind == OPTIM_ADAM) /* beta^t by binary powering (detmath), not libm's pow */
-		job.lr_t = s->lr * sqrt(1.0 - det_powi(s->beta2, opt->t)) /
-			   (1.0 - det_powi(s->beta1, opt->t));
+	optim_begin_step(opt);
 	if (s->kind == OPTIM_GROUP_RMSPROP) {
 		/* the whole gradient's sum of squares, in index order on one
 		 * thread (the same bits for any split of the update) */
@@ -176,11 +193,12 @@ void optim_step(struct optim *opt, double *w, double *g)
 			sq += g[i] * g[i];
 		}
 		opt->s = s->rho * opt->s + (1.0 - s->rho) * sq;
-		job.lr_t = s->lr / (sqrt(opt->s / (1.0 - det_powi(s->rho, opt->t))) + s->eps);
+		opt->rate = s->lr / (sqrt(opt->s / (1.0 - det_powi(s->rho, opt->t))) + s->eps);
 	}
+	struct optim_job job = {opt, w, g};
 	int tasks = (int)((opt->n + OPTIM_TASK - 1) / OPTIM_TASK);
 	if (opt->pool && tasks >= 2)
 		par_for(opt->pool, tasks, optim_task, &job);
 	else
-		optim_range(&job, 0, opt->n);
+		optim_update(opt, w, g, 0, opt->n);
 }

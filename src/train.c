@@ -553,9 +553,9 @@ static int state_after_eval_timed(struct run_state *s, const struct loss *loss,
 
 static void state_step(struct run_state *s)
 {
-	optim_step(&s->opt, s->mod.params, s->mod.grad);
+	model_step(&s->mod, &s->opt);
 	if (s->dg.emulate)
-		optim_step(&s->dg.twin_opt, s->dg.twin.params, s->dg.twin.grad);
+		model_step(&s->dg.twin, &s->dg.twin_opt);
 	s->t++;
 }
 
@@ -580,7 +580,7 @@ int train_run(const struct run_spec *r, const struct loss *loss,
 		return rc;
 	while (!rc && !s.done) {
 		double L;
-		int failed = model_loss_grad(&s.mod, loss, ds, &L) != ERR_OK;
+		int failed = model_eval(&s.mod, &s.opt, loss, ds, &L) != ERR_OK;
 		rc = state_after_eval_timed(&s, loss, ds, L, failed);
 		if (!rc && !s.done)
 			state_step(&s);
@@ -648,7 +648,7 @@ static void side_task(void *arg, int a)
 		state_step(s);
 		j->pending[i] = 0;
 	}
-	model_loss_grad(&s->mod, j->loss, j->ds, &j->L[a]); /* deep, no SVD: cannot fail */
+	model_eval(&s->mod, &s->opt, j->loss, j->ds, &j->L[a]); /* deep, no SVD: cannot fail */
 }
 
 /* train_batch for a matrix completion block: every run's steps are
@@ -719,7 +719,7 @@ int train_batch(const struct run_spec *const *runs, int n, const struct loss *lo
 		for (int a = 0; a < na && !rc; a++) {
 			struct run_state *s = &st[active[a]];
 			memcpy(s->mod.G, Gb + (size_t)a * d, d * sizeof(double));
-			int failed = model_grad_from_G(&s->mod) != ERR_OK;
+			int failed = model_grad_for_step(&s->mod, &s->opt) != ERR_OK;
 			rc = state_after_eval_timed(s, loss, ds, Lb[a], failed);
 			if (!rc && !s->done)
 				state_step(s);

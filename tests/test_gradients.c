@@ -8,6 +8,8 @@
 #include "overparam/dataset.h"
 #include "overparam/linnet.h"
 #include "overparam/loss.h"
+#include "overparam/model.h"
+#include "overparam/optim.h"
 #include "overparam/parallel.h"
 #include "overparam/rng.h"
 
@@ -171,9 +173,9 @@ static void threads_case(int m, int k, double p)
 	dataset_release(&ds);
 }
 
-/* A one-output deep net's layer gradients split across threads (the
- * outer products of layers of 100 x 128 and 100 x 100 entries) are the
- * bits of one thread. */
+/* A one-output deep net's end-to-end product and layer gradients with a
+ * pool of two (the layer gradients split across its threads: layers of
+ * 100 x 128 and 100 x 100 entries) are the bits of one thread. */
 static void layer_split_case(void)
 {
 	static const int hidden[] = {100, 100};
@@ -191,10 +193,13 @@ static void layer_split_case(void)
 	struct par_pool *pool;
 	par_create(&pool, 2);
 	many.pool = pool;
+	double We2[128];
 	linnet_end_to_end(&one, We);
 	linnet_grad(&one, G, g1);
-	linnet_end_to_end(&many, We);
+	linnet_end_to_end(&many, We2);
 	linnet_grad(&many, G, g2);
+	check_true("end-to-end product with a pool of 2 = one thread (bitwise)",
+		   memcmp(We, We2, sizeof(We)) == 0);
 	check_true("layer gradients split over 2 threads = one thread (bitwise)",
 		   memcmp(g1, g2, one.n_params * sizeof(double)) == 0);
 	par_free(pool);
@@ -204,8 +209,73 @@ static void layer_split_case(void)
 	linnet_release(&many);
 }
 
+/* model_step's fused path (each layer row's gradient made and applied in
+ * pieces, never stored) against the stored gradient and optim_step: the
+ * parameters and the optimizer state bit for bit after three steps, for
+ * every elementwise optimizer, with and without weight decay, on one and
+ * two threads; widths 128-100-100-1 and 700-9-1 (rows longer than a
+ * piece). */
+static void fused_step_case(int d, int depth, int width, int threads)
+{
+	int hidden[2] = {width, width};
+	struct run_spec r = {.model = MODEL_DEEP, .depth = depth, .hidden = hidden,
+			     .init = LINNET_INIT_NORMAL, .init_std = 0.1, .seed = 5};
+	struct par_pool *pool = NULL;
+	if (threads > 1)
+		par_create(&pool, threads);
+	for (int kind = OPTIM_GD; kind <= OPTIM_GROUP_RMSPROP; kind++)
+		for (int decay = 0; decay <= 1; decay++) {
+			optim_spec_defaults(&r.optim, (enum optim_kind)kind);
+			r.optim.lr = 1e-2;
+			r.optim.weight_decay = decay ? 1e-3 : 0;
+			struct model ref, fused;
+			struct optim oref, ofused;
+			model_create(&ref, &r, 1, d, 1);
+			model_create(&fused, &r, 1, d, 1);
+			optim_create(&oref, &r.optim, ref.n_params);
+			optim_create(&ofused, &r.optim, fused.n_params);
+			model_use_pool(&ref, pool);
+			model_use_pool(&fused, pool);
+			oref.pool = ofused.pool = pool;
+			struct rng g;
+			rng_seed(&g, 77);
+			for (int t = 0; t < 3; t++) {
+				model_end_to_end(&ref);
+				model_end_to_end(&fused);
+				for (int i = 0; i < d; i++)
+					ref.G[i] = fused.G[i] = rng_normal(&g);
+				model_grad_from_G(&ref);
+				model_step(&ref, &oref);
+				model_grad_for_step(&fused, &ofused);
+				model_step(&fused, &ofused);
+			}
+			char label[160];
+			snprintf(label, sizeof(label), "%s%s, d %d depth %d width %d, %d thread(s): fused step %s",
+				 optim_kind_name(kind), decay ? " + decay" : "", d, depth, width, threads,
+				 kind == OPTIM_GROUP_RMSPROP ? "not taken" : "taken");
+			check_true(label, model_fuses_step(&fused, &ofused) == (kind != OPTIM_GROUP_RMSPROP));
+			snprintf(label, sizeof(label), "%s%s, d %d depth %d width %d, %d thread(s): parameters and state = stored gradient + optim_step (bitwise)",
+				 optim_kind_name(kind), decay ? " + decay" : "", d, depth, width, threads);
+			size_t bytes = ref.n_params * sizeof(double);
+			int slots = optim_state_slots(kind);
+			check_true(label, memcmp(ref.params, fused.params, bytes) == 0 &&
+						  (slots < 1 || memcmp(oref.a, ofused.a, bytes) == 0) &&
+						  (slots < 2 || memcmp(oref.b, ofused.b, bytes) == 0) &&
+						  oref.t == ofused.t);
+			optim_release(&oref);
+			optim_release(&ofused);
+			model_release(&ref);
+			model_release(&fused);
+		}
+	par_free(pool);
+}
+
 int main(void)
 {
+	for (int threads = 1; threads <= 2; threads++) {
+		fused_step_case(128, 3, 100, threads);
+		fused_step_case(700, 2, 9, threads);
+	}
 	layer_split_case();
 	threads_case(1000, 1, 4);
 	threads_case(129, 3, 2);

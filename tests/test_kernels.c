@@ -41,7 +41,7 @@ static void test_variant(const char *v)
 	enum { MAXD = 140, MAXR = 140, MAXN = 33 };
 	static double X[MAXR * MAXD], y[MAXR], W[MAXN * MAXD], G[MAXN * MAXD],
 		Gref[MAXD], out[MAXR], L[MAXN], work[16 * 40];
-	static const int dims[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 63, 64, 65, 128, 131};
+	static const int dims[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 63, 64, 65, 100, 127, 128, 131};
 	check_true("work buffer fits the batch of 33", kern_batch_work(MAXN) <= 16 * 40);
 	for (size_t a = 0; a < sizeof(dims) / sizeof(dims[0]); a++) {
 		int d = dims[a];
@@ -57,6 +57,25 @@ static void test_variant(const char *v)
 			for (int r = 0; r < rows; r++)
 				ref[r] = kern_ref_dot(X + (size_t)r * d, W, d);
 			check_bits(v, "matvec", rows, d, out, ref, rows);
+		}
+		/* the elementwise pair, against their plain loops */
+		{
+			double sref[MAXD], wref[MAXD], wv[MAXD];
+			kern_scale(out, W[0], X, d);
+			kern_ref_scale(sref, W[0], X, d);
+			check_bits(v, "scale", d, 0, out, sref, d);
+			memcpy(wv, X + d, d * sizeof(double));
+			memcpy(wref, X + d, d * sizeof(double));
+			kern_sub_scaled(wv, W[1], X + 2 * d, d);
+			kern_ref_sub_scaled(wref, W[1], X + 2 * d, d);
+			check_bits(v, "sub_scaled", d, 0, wv, wref, d);
+			/* three rows of W (3, d) */
+			static double Wv[3 * MAXD], Wr[3 * MAXD];
+			memcpy(Wv, X + 3 * d, 3 * d * sizeof(double));
+			memcpy(Wr, X + 3 * d, 3 * d * sizeof(double));
+			kern_outer_sub(Wv, W[2], y, 3, X, d);
+			kern_ref_outer_sub(Wr, W[2], y, 3, X, d);
+			check_bits(v, "outer_sub", 3, d, Wv, Wr, 3 * d);
 		}
 		/* vecmat_acc onto a non-zero start */
 		for (int rows = 1; rows <= 9; rows++) {

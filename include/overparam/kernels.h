@@ -31,6 +31,7 @@
 #define OVERPARAM_KERNELS_H
 
 #include <math.h>
+#include <stddef.h>
 
 #include "overparam/detmath.h"
 
@@ -94,6 +95,17 @@ void kern_lp_chunk_batch(const struct lp_rule *lp, int rows, int d, const double
 			 double *L, double *Gb, double *work);
 int kern_batch_work(int n);
 
+/* Elementwise, so any width gives the plain loop's bits (no order to fix;
+ * here for the vector width the build's flags would not give):
+ *   scale: out_i = s B_i (a one-output layer's gradient row);
+ *   sub_scaled: w_i <- w_i - lr g_i, the product rounded first (GD). */
+void kern_scale(double *out, double s, const double *B, size_t n);
+void kern_sub_scaled(double *w, double lr, const double *g, size_t n);
+/* GD's step of a one-output layer, W (rows, cols) from its gradient
+ * s_r B_c, never stored: W_rc <- W_rc - lr (s_r B_c), the gradient entry
+ * rounded first (the bits of scale then sub_scaled). */
+void kern_outer_sub(double *W, double lr, const double *s, int rows, const double *B, int cols);
+
 /* The variant in use: "portable", "avx2" or "avx512". */
 const char *kern_variant(void);
 
@@ -117,5 +129,9 @@ void kern_ref_vecmat_acc(double *out, const double *s, const double *A, int rows
 			 int cols);
 double kern_ref_lp_chunk(const struct lp_rule *lp, int rows, int d, const double *X,
 			 const double *y, const double *w, double inv_m, double *G);
+void kern_ref_scale(double *out, double s, const double *B, size_t n);
+void kern_ref_sub_scaled(double *w, double lr, const double *g, size_t n);
+void kern_ref_outer_sub(double *W, double lr, const double *s, int rows, const double *B,
+			int cols);
 
 #endif

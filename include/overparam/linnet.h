@@ -77,6 +77,18 @@ void linnet_end_to_end(struct linnet *net, double *We);
  * the W_e of the last linnet_end_to_end() call (same params). */
 void linnet_grad(struct linnet *net, const double *G, double *grad);
 
+/* One output (k = 1): linnet_grad's gradient a few rows at a time, for an
+ * update fused with it (no gradient array). Row a of layer j's gradient is
+ * s_a B with s = A_j and B = B_j (n_{j-1} values); visit(user, off, s, rows,
+ * B, n) gets rows consecutive rows of it, off the index of the first in
+ * params and s their scalars, after their share of B_{j+1} was read from
+ * the layer, so visit may change the rows in place. Layers go 1..N; a
+ * large layer's rows split across net->pool, so visit must be safe for
+ * disjoint rows on different threads. The same bits as linnet_grad. */
+typedef void (*linnet_row_visit)(void *user, size_t off, const double *s, int rows,
+				 const double *B, int n);
+void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visit, void *user);
+
 /* max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F over j = 1..N-1 (Eq. 7); 0 for
  * N = 1. */
 double linnet_imbalance(struct linnet *net);

@@ -15,6 +15,7 @@
 #include "overparam/e2e.h"
 #include "overparam/linnet.h"
 #include "overparam/loss.h"
+#include "overparam/optim.h"
 
 struct model {
 	enum model_kind kind;
@@ -27,6 +28,7 @@ struct model {
 	double *G;          /* (k, d) dL1/dW at W_e */
 	double *scratch;    /* (m, k) for the loss */
 	struct e2e_work ew; /* e2e with k > 1 */
+	int grad_ready;     /* grad is the last evaluation's (model_grad_from_G) */
 };
 
 /* Builds and initializes the model of run r for data of shape (m, d, k). */
@@ -58,6 +60,23 @@ int model_grad_from_G(struct model *mod);
  * current parameters and fills mod->grad (and mod->We, mod->G). */
 int model_loss_grad(struct model *mod, const struct loss *loss,
 		    const struct dataset *ds, double *loss_out);
+
+/* A training step in two halves, as train and bench take them:
+ * model_eval evaluates the loss at the current parameters (mod->We, mod->G)
+ * and makes mod->grad, except where model_fuses_step holds: a one-output
+ * deep model under an elementwise optimizer, whose layer gradients
+ * model_step makes a row at a time fused with opt's update, never stored
+ * (the parameters are read once, not three times; the same bits).
+ * model_grad_for_step is the second half of model_eval, for a G computed
+ * elsewhere (the batched pass). Between model_eval and model_step the
+ * parameters are the evaluated ones (records, snapshots). model_step
+ * steps from mod->grad when it is the last evaluation's (model_loss_grad,
+ * model_grad_from_G). Returns as model_loss_grad. */
+int model_fuses_step(const struct model *mod, const struct optim *opt);
+int model_eval(struct model *mod, const struct optim *opt, const struct loss *loss,
+	       const struct dataset *ds, double *loss_out);
+int model_grad_for_step(struct model *mod, const struct optim *opt);
+void model_step(struct model *mod, struct optim *opt);
 
 /* The weight matrices as saved and loaded: N layers W_1..W_N for deep
  * models, the single W_e for e2e ones. model_layer returns layer i

@@ -58,6 +58,7 @@ struct optim {
 	double *a, *b; /* per-parameter state, NULL when unused */
 	long t;        /* steps taken */
 	double s;      /* group_rmsprop: the mean square of the whole gradient */
+	double rate;   /* this step's rate (lr; Adam's and group_rmsprop's as above) */
 	struct par_pool *pool; /* splits large steps across threads; NULL: one. Not owned */
 };
 
@@ -82,5 +83,16 @@ void optim_release(struct optim *opt);
 /* One step: w (n) updated in place from grad (n); grad is used as scratch
  * (weight decay is added into it). */
 void optim_step(struct optim *opt, double *w, double *grad);
+
+/* The same step for a caller that makes the gradient a piece at a time
+ * (a deep model's layer rows, fused with the update): optim_begin_step
+ * once (t += 1 and the step's rate), then optim_update for disjoint pieces
+ * [i0, i0 + n) that cover all the parameters, in any order and on any
+ * threads; g holds the piece's n gradient values and is used as scratch.
+ * The same bits as optim_step. Only where optim_elementwise holds:
+ * group_rmsprop's rate needs the whole gradient first. */
+int optim_elementwise(const struct optim *opt);
+void optim_begin_step(struct optim *opt);
+void optim_update(const struct optim *opt, double *w, double *g, size_t i0, size_t n);
 
 #endif
