@@ -201,12 +201,7 @@ static inline v8 v8_reduce8(const v8 *acc)
 #endif
 
 /* The first t lanes, 0 <= t <= 8: the plain load or store when t is 8, else
- * the tail's (zeros past t; no memory touched for t = 0). AVX-512's masked
- * load and store are as fast as the plain ones: no branch there. */
-#ifdef LANES_AVX512
-static inline v8 v8_load_n(const double *p, int t) { return v8_load_tail(p, t); }
-static inline void v8_store_n(double *p, v8 v, int t) { v8_store_tail(p, v, t); }
-#else
+ * the tail's (zeros past t; no memory touched for t = 0). */
 static inline v8 v8_load_n(const double *p, int t)
 {
 	return t == 8 ? v8_load(p) : v8_load_tail(p, t);
@@ -218,6 +213,5 @@ static inline void v8_store_n(double *p, v8 v, int t)
 	else
 		v8_store_tail(p, v, t);
 }
-#endif
 
 #endif
