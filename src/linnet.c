@@ -271,8 +271,9 @@ void linnet_grad(struct linnet *net, const double *G, double *grad)
 	}
 }
 
-/* Rows of a layer per visit and per task of linnet_grad_rows: matvec takes
- * rows eight at a time, and a group is visited while it is in L1. */
+/* Rows of a layer per visit of linnet_grad_rows (and the unit its threads'
+ * shares are made of): matvec takes rows eight at a time, and a group is
+ * visited while it is in L1. */
 #define ROWS_GROUP 8
 
 struct rows_job {
@@ -282,6 +283,7 @@ struct rows_job {
 	double *next; /* B_{j+1}, or NULL for the last layer */
 	linnet_row_visit visit;
 	void *user;
+	int n_runs; /* rows_task's runs */
 };
 
 /* Rows [a0, a1) of layer j, a group at a time: the group's share of
@@ -301,11 +303,16 @@ static void rows_range(const struct rows_job *job, int a0, int a1)
 	}
 }
 
-static void rows_task(void *arg, int task)
+/* Run t of n_runs: consecutive groups of rows, so that a thread streams
+ * its share of the layer as one stretch. */
+static void rows_task(void *arg, int t)
 {
 	const struct rows_job *job = arg;
-	int a0 = task * ROWS_GROUP, rows = job->net->n[job->j];
-	rows_range(job, a0, rows - a0 < ROWS_GROUP ? rows : a0 + ROWS_GROUP);
+	int groups = (job->net->n[job->j] + ROWS_GROUP - 1) / ROWS_GROUP;
+	int a0 = (int)((long)t * groups / job->n_runs) * ROWS_GROUP;
+	int a1 = (int)((long)(t + 1) * groups / job->n_runs) * ROWS_GROUP;
+	int rows = job->net->n[job->j];
+	rows_range(job, a0, a1 < rows ? a1 : rows);
 }
 
 void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visit, void *user)
@@ -315,10 +322,13 @@ void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visi
 	double *next = net->B, *spare = net->B2;
 	for (int j = 1; j <= N; j++) {
 		int nj = net->n[j], njm1 = net->n[j - 1];
-		struct rows_job job = {net, j, Bj, j < N ? next : NULL, visit, user};
-		int tasks = (nj + ROWS_GROUP - 1) / ROWS_GROUP;
-		if (net->pool && tasks >= 2 && (size_t)nj * njm1 >= 8192)
-			par_for(net->pool, tasks, rows_task, &job);
+		struct rows_job job = {net, j, Bj, j < N ? next : NULL, visit, user,
+				       par_threads(net->pool)};
+		int groups = (nj + ROWS_GROUP - 1) / ROWS_GROUP;
+		if (job.n_runs > groups)
+			job.n_runs = groups;
+		if (job.n_runs >= 2 && (size_t)nj * njm1 >= 8192)
+			par_for(net->pool, job.n_runs, rows_task, &job);
 		else
 			rows_range(&job, 0, nj);
 		Bj = next;

@@ -179,6 +179,34 @@ static void chunk_task(void *arg, int c)
 			    d, 0.0, Gc, d);
 }
 
+/* The chunks split into one run of consecutive chunks per thread, each
+ * run's chunks in order on one thread: a thread streams its rows as one
+ * stretch, so the prefetchers keep going (chunks dealt out one at a time
+ * made every thread jump at each chunk: 19 us against 15 for the depth-1
+ * pass on two threads), and a thread that is done first takes a run
+ * nobody started. Each chunk's result does not depend on the split. */
+struct chunk_runs {
+	par_task_fn fn;
+	void *arg;
+	int n_chunks, n_runs;
+};
+
+static void run_task(void *arg, int t)
+{
+	const struct chunk_runs *r = arg;
+	int c0 = (int)((long)t * r->n_chunks / r->n_runs);
+	int c1 = (int)((long)(t + 1) * r->n_chunks / r->n_runs);
+	for (int c = c0; c < c1; c++)
+		r->fn(r->arg, c);
+}
+
+static void for_chunks(const struct loss *loss, par_task_fn fn, void *arg)
+{
+	int runs = par_threads(loss->pool);
+	struct chunk_runs r = {fn, arg, loss->n_chunks, runs < loss->n_chunks ? runs : loss->n_chunks};
+	par_for(loss->pool, r.n_runs, run_task, &r);
+}
+
 /* 1/2 w.Aw - w.b + c/2 for n = k d entries of W and G = W A - B:
  * 1/2 w.(G + b) - w.b = 1/2 (w.G - w.b). */
 static double gram_value(const struct loss *loss, int n, const double *W,
@@ -272,7 +300,7 @@ void loss_eval_batch(const struct loss *loss, const struct dataset *ds, int n,
 		return;
 	}
 	struct batch_job job = {loss, ds, Wb, n};
-	par_for(loss->pool, loss->n_chunks, chunk_batch_task, &job);
+	for_chunks(loss, chunk_batch_task, &job);
 	reduce_parts(loss, (size_t)n * d, Gb);
 	for (int j = 0; j < n; j++) {
 		double sum = 0.0;
@@ -307,7 +335,7 @@ static double sensing_eval(const struct loss *loss, const struct dataset_matrix 
 	size_t nn = (size_t)mp->rows * mp->cols;
 	struct dataset obs = {.m = mp->m, .d = (int)nn, .k = 1, .X = mp->A, .Y = mp->y};
 	struct chunk_job job = {loss, &obs, W, NULL, G != NULL};
-	par_for(loss->pool, loss->n_chunks, chunk_task, &job);
+	for_chunks(loss, chunk_task, &job);
 	double sum = 0.0;
 	for (int c = 0; c < loss->n_chunks; c++)
 		sum += loss->part_L[c];
@@ -333,7 +361,7 @@ double loss_eval(const struct loss *loss, const struct dataset *ds,
 		G = NULL; /* near a fit: the value from the data, G from the Gram form */
 	}
 	struct chunk_job job = {loss, ds, W, scratch, G != NULL};
-	par_for(loss->pool, loss->n_chunks, chunk_task, &job);
+	for_chunks(loss, chunk_task, &job);
 	/* Reduce the chunks' slots in chunk order. */
 	double sum = 0.0;
 	for (int c = 0; c < loss->n_chunks; c++)
