@@ -133,19 +133,21 @@ KV(dots_block)(v8 *yhat, const double *X, int nr, int d, const double *const *w,
 }
 
 /* out_r = dot(A_r, x): eight rows at a time through dots_block (the rows
- * in the place of its models: KERN_MATVEC_CHAINS chains side by side,
- * each row's dot its own; rows past the end read row 0 and are dropped). */
+ * in the place of its models: KERN_MATVEC_CHAINS chains side by side, each
+ * row's dot its own), the rows past the last eight one dot each. */
 static void KV(matvec)(double *out, const double *A, int rows, int cols, const double *x)
 {
-	for (int r = 0; r < rows; r += 8) {
-		int nr = rows - r < 8 ? rows - r : 8;
+	int r = 0;
+	for (; r + 8 <= rows; r += 8) {
 		const double *rowp[8];
 		for (int q = 0; q < 8; q++)
-			rowp[q] = A + (size_t)(r + (q < nr ? q : 0)) * cols;
+			rowp[q] = A + (size_t)(r + q) * cols;
 		v8 y;
 		KV(dots_block)(&y, x, 1, cols, rowp, 1, KERN_MATVEC_CHAINS);
-		v8_store_n(out + r, y, nr);
+		v8_store(out + r, y);
 	}
+	for (; r < rows; r++)
+		out[r] = KV(dot)(A + (size_t)r * cols, x, cols);
 }
 
 /* Loss terms of eight (prediction, label) pairs at once: term and g =
