@@ -45,18 +45,21 @@ def fastest(step, n):
 
 
 def faults(step, n=50):
-    """Page faults per call of step (minor: fresh pages mapped in; what a
-    step whose temporaries malloc returns to the system and maps back in
-    pays each time, and its parts timed one by one do not)."""
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    """Page faults and system seconds per call of step (minor faults: fresh
+    pages mapped in; what a step whose temporaries malloc returns to the
+    system and maps back in pays each time, and its parts timed one by one
+    do not)."""
+    before = resource.getrusage(resource.RUSAGE_SELF)
     for _ in range(n):
         step()
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / n
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    return (after.ru_minflt - before.ru_minflt) / n, (after.ru_stime - before.ru_stime) / n
 
 
 def report(peer, depth, width, batch, step, step_s, ops_s):
-    print("%s %d %d %d %d %.2f %.2f %.0f" % (peer, depth, width, threads, batch, step_s / batch * 1e6,
-                                             ops_s / batch * 1e6, faults(step)), flush=True)
+    flt, sys_s = faults(step)
+    print("%s %d %d %d %d %.2f %.2f %.0f %.2f" % (peer, depth, width, threads, batch, step_s / batch * 1e6,
+                                                  ops_s / batch * 1e6, flt, sys_s / batch * 1e6), flush=True)
 
 
 def numpy_cases():

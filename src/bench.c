@@ -17,13 +17,14 @@
 #include <string.h>
 #include <time.h>
 
-/* The data pass is timed on every PASS_SAMPLE-th step, so that the clock's
- * own cost stays out of the rows. */
+/* The work outside the data pass is timed on every PASS_SAMPLE-th step
+ * (four clock reads), so that the clock's own cost stays out of the rows. */
 #define PASS_SAMPLE 8
 
 /* Seconds per step of GD on one model, the steps train takes (model_eval's
- * three parts, then model_step); *outside: of those, the seconds outside
- * the data pass (the end-to-end product, the layer gradients, the update). */
+ * three parts, then model_step); *outside: of those, the mean seconds
+ * outside the data pass (the end-to-end product, the layer gradients, the
+ * update) over the sampled steps. */
 static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 			 int width, long steps, double *outside)
 {
@@ -39,27 +40,33 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 		return -1;
 	model_use_pool(&mod, loss->pool); /* the parameter work on the threads, as train does */
 	opt.pool = loss->pool;
-	double t0 = 0, in_pass = 0;
+	double t0 = 0, out = 0;
 	long warm = steps / 10 + 1, sampled = 0;
 	for (long t = 0; t < warm + steps; t++) {
 		if (t == warm) {
 			t0 = clock_seconds();
-			in_pass = 0;
+			out = 0;
 			sampled = 0;
 		}
+		if (t % PASS_SAMPLE) {
+			model_end_to_end(&mod);
+			loss_eval(loss, ds, mod.We, mod.G, mod.scratch);
+			model_grad_for_step(&mod, &opt);
+			model_step(&mod, &opt);
+			continue;
+		}
+		double c0 = clock_seconds();
 		model_end_to_end(&mod);
-		if (t % PASS_SAMPLE == 0) {
-			double p0 = clock_seconds();
-			loss_eval(loss, ds, mod.We, mod.G, mod.scratch);
-			in_pass += clock_seconds() - p0;
-			sampled++;
-		} else
-			loss_eval(loss, ds, mod.We, mod.G, mod.scratch);
+		double c1 = clock_seconds();
+		loss_eval(loss, ds, mod.We, mod.G, mod.scratch);
+		double c2 = clock_seconds();
 		model_grad_for_step(&mod, &opt);
 		model_step(&mod, &opt);
+		out += (c1 - c0) + (clock_seconds() - c2);
+		sampled++;
 	}
 	double per = (clock_seconds() - t0) / steps;
-	*outside = sampled ? per - in_pass / sampled : NAN;
+	*outside = sampled ? out / sampled : NAN;
 	optim_release(&opt);
 	model_release(&mod);
 	return per;
@@ -92,28 +99,30 @@ static double time_batch(const struct dataset *ds, struct loss *loss, int depth,
 		model_use_pool(&mods[j], loss->pool);
 		opts[j].pool = loss->pool;
 	}
-	double t0 = 0, in_pass = 0;
+	double t0 = 0, outside_sum = 0;
 	long warm = steps / 10 + 1;
 	for (long t = 0; t < warm + steps; t++) {
 		if (t == warm) {
 			t0 = clock_seconds();
-			in_pass = 0;
+			outside_sum = 0;
 		}
+		double c0 = clock_seconds(); /* four clock reads per 32 models' step: negligible */
 		for (int j = 0; j < batch; j++) {
 			model_end_to_end(&mods[j]);
 			memcpy(Wb + (size_t)j * ds->d, mods[j].We, ds->d * sizeof(double));
 		}
-		double p0 = clock_seconds();
+		double c1 = clock_seconds();
 		loss_eval_batch(loss, ds, batch, Wb, Lb, Gb, scratch);
-		in_pass += clock_seconds() - p0; /* a clock read per 32 models' step: negligible */
+		double c2 = clock_seconds();
 		for (int j = 0; j < batch; j++) {
 			memcpy(mods[j].G, Gb + (size_t)j * ds->d, ds->d * sizeof(double));
 			model_grad_for_step(&mods[j], &opts[j]);
 			model_step(&mods[j], &opts[j]);
 		}
+		outside_sum += (c1 - c0) + (clock_seconds() - c2);
 	}
 	per = (clock_seconds() - t0) / steps / batch;
-	*outside = per - in_pass / steps / batch;
+	*outside = outside_sum / steps / batch;
 out:
 	for (int j = 0; mods && opts && j < batch; j++) {
 		model_release(&mods[j]);
