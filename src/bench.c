@@ -48,7 +48,7 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 			out = 0;
 			sampled = 0;
 		}
-		if (t % PASS_SAMPLE) {
+		if ((t - warm) % PASS_SAMPLE) { /* the first timed step is sampled */
 			model_end_to_end(&mod);
 			loss_eval(loss, ds, mod.We, mod.G, mod.scratch);
 			model_grad_for_step(&mod, &opt);

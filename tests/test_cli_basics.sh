@@ -46,6 +46,13 @@ expect_rc 0 "bench --plot" "$bin" bench 20 --plot "$tmp/roof.png"
 grep -Eq "^FMA peak \(12 independent chains of 8-lane fmas, one core\): [0-9.]+ GFLOP/s \(spread [0-9]+%\)$" "$tmp/out" &&
 	grep -Eq "^streaming read of X .* GB/s \(spread [0-9]+%\)$" "$tmp/out" && ok || bad "bench header: $(head -n 4 "$tmp/out")"
 [ "$(grep -cE '^[13] +(1|100) +l' "$tmp/out")" = 22 ] && ok || bad "bench rows: $(grep -cE '^[13] ' "$tmp/out")"
+# every row's params (its time outside the data pass) is a time; the L2
+# line is there
+awk '/^[13] +(1|100) +l/ { n = ($4 == "data" || $4 == "gram") ? 1 : 0;
+	if ($(8 + n) !~ /^[0-9]+\.[0-9][0-9]$/) bad++ } END { exit bad > 0 }' "$tmp/out" && ok ||
+	bad "bench: a params figure that is not a time"
+grep -Eq "^the depth-1 l4 step with X in L2 \(m = 512, .*\): [0-9.]+ us \(spread [0-9]+%\)" "$tmp/out" && ok ||
+	bad "bench: no L2 line"
 [ -s "$tmp/roof.png" ] && grep -q "roof(x) = " "$tmp/roof.png.gp" && ok || bad "bench --plot: no roofline"
 expect_rc 2 "bench convnet --plot" "$bin" bench convnet 2 --plot "$tmp/x.png"
 expect_rc 2 "help for no such command" "$bin" help nosuch
