@@ -1,5 +1,8 @@
 /* parallel: persistent workers fed through a generation counter (see
- * parallel.h). Tasks are claimed with an atomic counter. */
+ * parallel.h). Tasks are claimed from a count of those left, and a call
+ * returns when all are done, not when every worker has checked in: a
+ * worker the scheduler left off its core (a loaded machine) holds a call
+ * up only if it holds one of its tasks. */
 #include "overparam/parallel.h"
 #include "overparam/clock.h"
 #include "overparam/error.h"
@@ -32,21 +35,30 @@ struct par_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	atomic_long generation; /* bumped for each par_for call */
-	atomic_int next_task, done_workers;
+	atomic_int left;      /* tasks of the current call not yet claimed */
+	atomic_int completed; /* tasks of the current call done */
 	atomic_int sleepers; /* workers in (or entering) pthread_cond_wait */
-	int n_tasks;
 	par_task_fn fn;
 	void *arg;
 	int quit;
 };
 
+/* Claims and runs tasks of the current call until none is left. A claim
+ * takes one of the tasks left (never below zero) and reads the call after
+ * it: the claimed task is not done, so its call is still the current one
+ * and fn and arg (stored before left was) are its. A worker that wakes
+ * late finds none left, or helps with whatever call is current. */
 static void run_tasks(struct par_pool *p)
 {
+	int left = atomic_load(&p->left);
 	for (;;) {
-		int t = atomic_fetch_add(&p->next_task, 1);
-		if (t >= p->n_tasks)
+		if (left <= 0)
 			return;
-		p->fn(p->arg, t);
+		if (!atomic_compare_exchange_weak(&p->left, &left, left - 1))
+			continue; /* left now holds the count another claim left */
+		p->fn(p->arg, left - 1);
+		atomic_fetch_add(&p->completed, 1);
+		left = atomic_load(&p->left);
 	}
 }
 
@@ -78,7 +90,6 @@ static void *worker(void *arg)
 			return NULL;
 		seen = g;
 		run_tasks(p);
-		atomic_fetch_add(&p->done_workers, 1);
 	}
 }
 
@@ -91,8 +102,8 @@ int par_create(struct par_pool **pool, int threads)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	atomic_init(&p->generation, 0);
-	atomic_init(&p->next_task, 0);
-	atomic_init(&p->done_workers, 0);
+	atomic_init(&p->left, 0);
+	atomic_init(&p->completed, 0);
 	atomic_init(&p->sleepers, 0);
 	if (p->threads > 1) {
 		p->workers = calloc(p->threads - 1, sizeof(pthread_t));
@@ -142,9 +153,8 @@ void par_for(struct par_pool *p, int n_tasks, par_task_fn fn, void *arg)
 	}
 	p->fn = fn;
 	p->arg = arg;
-	p->n_tasks = n_tasks;
-	atomic_store(&p->next_task, 0);
-	atomic_store(&p->done_workers, 0);
+	atomic_store(&p->completed, 0);
+	atomic_store(&p->left, n_tasks); /* publishes fn, arg and the call */
 	atomic_fetch_add(&p->generation, 1);
 	if (atomic_load(&p->sleepers) > 0) {
 		pthread_mutex_lock(&p->mu);
@@ -152,10 +162,10 @@ void par_for(struct par_pool *p, int n_tasks, par_task_fn fn, void *arg)
 		pthread_mutex_unlock(&p->mu);
 	}
 	run_tasks(p);
-	/* Waiting for the workers' last tasks: a worker that shares this CPU
-	 * (just created, or placed here by a loaded scheduler) runs only when
-	 * this thread yields, so it does every so often. */
-	for (int spins = 1; atomic_load(&p->done_workers) < p->threads - 1; spins++) {
+	/* Waiting for the tasks the workers took: a worker that shares this
+	 * CPU (just created, or placed here by a loaded scheduler) runs only
+	 * when this thread yields, so it does every so often. */
+	for (int spins = 1; atomic_load(&p->completed) < n_tasks; spins++) {
 		cpu_relax();
 		if (spins % 1024 == 0)
 			sched_yield();
