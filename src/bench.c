@@ -18,8 +18,9 @@
 #include <time.h>
 
 /* The work outside the data pass is timed on every PASS_SAMPLE-th step
- * (four clock reads), so that the clock's own cost stays out of the rows. */
-#define PASS_SAMPLE 8
+ * (four clock reads; a count, no division), so that the clock's own cost
+ * stays out of the 1 us rows. */
+#define PASS_SAMPLE 16
 
 /* Seconds per step of GD on one model, the steps train takes (model_eval's
  * three parts, then model_step); *outside: of those, the mean seconds
@@ -42,19 +43,21 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 	opt.pool = loss->pool;
 	double t0 = 0, out = 0;
 	long warm = steps / 10 + 1, sampled = 0;
+	int skip = PASS_SAMPLE - 1;
 	for (long t = 0; t < warm + steps; t++) {
 		if (t == warm) {
 			t0 = clock_seconds();
 			out = 0;
 			sampled = 0;
 		}
-		if ((t - warm) % PASS_SAMPLE) { /* the first timed step is sampled */
+		if (t < warm || ++skip < PASS_SAMPLE) { /* the first timed step is sampled */
 			model_end_to_end(&mod);
 			loss_eval(loss, ds, mod.We, mod.G, mod.scratch);
 			model_grad_for_step(&mod, &opt);
 			model_step(&mod, &opt);
 			continue;
 		}
+		skip = 0;
 		double c0 = clock_seconds();
 		model_end_to_end(&mod);
 		double c1 = clock_seconds();
