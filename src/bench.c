@@ -50,23 +50,19 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 			out = 0;
 			sampled = 0;
 		}
-		if (t < warm || ++skip < PASS_SAMPLE) { /* the first timed step is sampled */
-			model_end_to_end(&mod);
-			loss_eval(loss, ds, mod.We, mod.G, mod.scratch);
-			model_grad_for_step(&mod, &opt);
-			model_step(&mod, &opt);
-			continue;
-		}
-		skip = 0;
-		double c0 = clock_seconds();
+		int sample = t >= warm && ++skip == PASS_SAMPLE; /* the first timed step is */
+		double c0 = sample ? clock_seconds() : 0;
 		model_end_to_end(&mod);
-		double c1 = clock_seconds();
+		double c1 = sample ? clock_seconds() : 0;
 		loss_eval(loss, ds, mod.We, mod.G, mod.scratch);
-		double c2 = clock_seconds();
+		double c2 = sample ? clock_seconds() : 0;
 		model_grad_for_step(&mod, &opt);
 		model_step(&mod, &opt);
-		out += (c1 - c0) + (clock_seconds() - c2);
-		sampled++;
+		if (sample) {
+			out += (c1 - c0) + (clock_seconds() - c2);
+			sampled++;
+			skip = 0;
+		}
 	}
 	double per = (clock_seconds() - t0) / steps;
 	*outside = sampled ? out / sampled : NAN;
