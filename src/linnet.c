@@ -201,46 +201,23 @@ void linnet_end_to_end(struct linnet *net, double *We)
 	memcpy(We, net->A + net->a_off[0], (size_t)k * net->d * sizeof(double));
 }
 
-/* One output's layer gradient grad_j = A_j^T B_j, an outer product: rows
- * [a0, a1) of it per task, each entry one product (the same bits for any
- * split). */
-struct outer_job {
-	const double *A, *B;
-	double *out;
-	int rows, cols;
-};
-
-/* Rows of the outer product per task. */
-#define OUTER_TASK_ROWS 32
-
-static void outer_rows(const struct outer_job *job, int a0, int a1)
+/* One output's gradient rows s_r B stored at off (each entry one product,
+ * the same bits for any split). */
+static void store_rows(void *user, size_t off, const double *s, int rows, const double *B,
+		       int n)
 {
-	for (int a = a0; a < a1; a++)
-		for (int b = 0; b < job->cols; b++)
-			job->out[(size_t)a * job->cols + b] = job->A[a] * job->B[b];
-}
-
-static void outer_task(void *arg, int task)
-{
-	const struct outer_job *job = arg;
-	int a0 = task * OUTER_TASK_ROWS;
-	outer_rows(job, a0, job->rows - a0 < OUTER_TASK_ROWS ? job->rows : a0 + OUTER_TASK_ROWS);
-}
-
-static void outer_product(struct par_pool *pool, double *out, const double *A, int rows,
-			  const double *B, int cols)
-{
-	struct outer_job job = {A, B, out, rows, cols};
-	int tasks = (rows + OUTER_TASK_ROWS - 1) / OUTER_TASK_ROWS;
-	if (pool && tasks >= 2 && (size_t)rows * cols >= 8192)
-		par_for(pool, tasks, outer_task, &job);
-	else
-		outer_rows(&job, 0, rows);
+	double *grad = user;
+	for (int r = 0; r < rows; r++)
+		kern_scale(grad + off + (size_t)r * n, s[r], B, n);
 }
 
 void linnet_grad(struct linnet *net, const double *G, double *grad)
 {
 	int N = net->N, k = net->k;
+	if (k == 1) { /* one product per entry, one dot per entry of B: exact order */
+		linnet_grad_rows(net, G, store_rows, grad);
+		return;
+	}
 	const double *Bj = G; /* B_1 = G (k, d) */
 	double *next = net->B, *spare = net->B2;
 	for (int j = 1; j <= N; j++) {
@@ -248,22 +225,15 @@ void linnet_grad(struct linnet *net, const double *G, double *grad)
 		const double *Aj = net->A + net->a_off[j];
 		double *gj = grad + net->offset[j - 1];
 		/* grad_j (n_j, n_{j-1}) = A_j^T (n_j, k) B_j (k, n_{j-1}) */
-		if (k == 1) { /* one product per entry: exact order */
-			outer_product(net->pool, gj, Aj, nj, Bj, njm1);
-		} else if (j == N) { /* A_N = I_k: grad_N = B_N, no product */
+		if (j == N) { /* A_N = I_k: grad_N = B_N, no product */
 			memcpy(gj, Bj, (size_t)k * njm1 * sizeof(double));
-		} else {
-			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nj, njm1, k,
-				    1.0, Aj, nj, Bj, njm1, 0.0, gj, njm1);
-		}
-		if (j == N)
 			break;
+		}
+		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nj, njm1, k, 1.0, Aj, nj, Bj,
+			    njm1, 0.0, gj, njm1);
 		/* B_{j+1} (k, n_j) = B_j (k, n_{j-1}) W_j^T */
-		if (k == 1)
-			kern_matvec(next, linnet_layer(net, j), nj, njm1, Bj);
-		else
-			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, nj, njm1,
-				    1.0, Bj, njm1, linnet_layer(net, j), njm1, 0.0, next, nj);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, nj, njm1, 1.0, Bj, njm1,
+			    linnet_layer(net, j), njm1, 0.0, next, nj);
 		Bj = next;
 		double *t = next;
 		next = spare;
@@ -283,7 +253,6 @@ struct rows_job {
 	double *next; /* B_{j+1}, or NULL for the last layer */
 	linnet_row_visit visit;
 	void *user;
-	int n_runs; /* rows_task's runs */
 };
 
 /* Rows [a0, a1) of layer j, a group at a time: the group's share of
@@ -303,16 +272,13 @@ static void rows_range(const struct rows_job *job, int a0, int a1)
 	}
 }
 
-/* Run t of n_runs: consecutive groups of rows, so that a thread streams
- * its share of the layer as one stretch. */
-static void rows_task(void *arg, int t)
+/* Groups [g0, g1) of the layer's rows (par_runs: a thread streams its
+ * share of the layer as one stretch). */
+static void groups_range(void *arg, int g0, int g1)
 {
 	const struct rows_job *job = arg;
-	int groups = (job->net->n[job->j] + ROWS_GROUP - 1) / ROWS_GROUP;
-	int a0 = (int)((long)t * groups / job->n_runs) * ROWS_GROUP;
-	int a1 = (int)((long)(t + 1) * groups / job->n_runs) * ROWS_GROUP;
-	int rows = job->net->n[job->j];
-	rows_range(job, a0, a1 < rows ? a1 : rows);
+	int rows = job->net->n[job->j], a1 = g1 * ROWS_GROUP;
+	rows_range(job, g0 * ROWS_GROUP, a1 < rows ? a1 : rows);
 }
 
 void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visit, void *user)
@@ -322,13 +288,9 @@ void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visi
 	double *next = net->B, *spare = net->B2;
 	for (int j = 1; j <= N; j++) {
 		int nj = net->n[j], njm1 = net->n[j - 1];
-		struct rows_job job = {net, j, Bj, j < N ? next : NULL, visit, user,
-				       par_threads(net->pool)};
-		int groups = (nj + ROWS_GROUP - 1) / ROWS_GROUP;
-		if (job.n_runs > groups)
-			job.n_runs = groups;
-		if (job.n_runs >= 2 && (size_t)nj * njm1 >= 8192)
-			par_for(net->pool, job.n_runs, rows_task, &job);
+		struct rows_job job = {net, j, Bj, j < N ? next : NULL, visit, user};
+		if ((size_t)nj * njm1 >= 8192) /* else not worth a second thread */
+			par_runs(net->pool, (nj + ROWS_GROUP - 1) / ROWS_GROUP, groups_range, &job);
 		else
 			rows_range(&job, 0, nj);
 		Bj = next;

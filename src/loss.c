@@ -179,32 +179,27 @@ static void chunk_task(void *arg, int c)
 			    d, 0.0, Gc, d);
 }
 
-/* The chunks split into one run of consecutive chunks per thread, each
- * run's chunks in order on one thread: a thread streams its rows as one
- * stretch, so the prefetchers keep going (chunks dealt out one at a time
- * made every thread jump at each chunk: 19 us against 15 for the depth-1
- * pass on two threads), and a thread that is done first takes a run
- * nobody started. Each chunk's result does not depend on the split. */
-struct chunk_runs {
+/* Chunks [c0, c1) of a pass in order, on one thread. */
+struct chunks_job {
 	par_task_fn fn;
 	void *arg;
-	int n_chunks, n_runs;
 };
 
-static void run_task(void *arg, int t)
+static void chunks_range(void *arg, int c0, int c1)
 {
-	const struct chunk_runs *r = arg;
-	int c0 = (int)((long)t * r->n_chunks / r->n_runs);
-	int c1 = (int)((long)(t + 1) * r->n_chunks / r->n_runs);
+	const struct chunks_job *job = arg;
 	for (int c = c0; c < c1; c++)
-		r->fn(r->arg, c);
+		job->fn(job->arg, c);
 }
 
+/* Every chunk through fn, one run of consecutive chunks per thread
+ * (par_runs: 19 us against 15 for the depth-1 pass on two threads when
+ * chunks were dealt out one at a time). Each chunk's result does not
+ * depend on the split. */
 static void for_chunks(const struct loss *loss, par_task_fn fn, void *arg)
 {
-	int runs = par_threads(loss->pool);
-	struct chunk_runs r = {fn, arg, loss->n_chunks, runs < loss->n_chunks ? runs : loss->n_chunks};
-	par_for(loss->pool, r.n_runs, run_task, &r);
+	struct chunks_job job = {fn, arg};
+	par_runs(loss->pool, loss->n_chunks, chunks_range, &job);
 }
 
 /* 1/2 w.Aw - w.b + c/2 for n = k d entries of W and G = W A - B:

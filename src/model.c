@@ -163,33 +163,17 @@ int model_eval(struct model *mod, const struct optim *opt, const struct loss *lo
 	return model_grad_for_step(mod, opt);
 }
 
-/* Gradient pieces on the stack: a few KB, in L1 between the two passes. */
-#define STEP_PIECE 512
-
 struct step_rows {
 	const struct optim *opt;
 	double *params;
 };
 
-/* Rows of the layers' gradient from off on, s_r B (n each): GD without
- * decay in one pass that never stores it, the others a piece at a time
- * through optim_update. */
+/* Rows of the layers' gradient from off on, s_r B, applied as made. */
 static void step_rows(void *user, size_t off, const double *s, int rows, const double *B,
 		      int n)
 {
 	const struct step_rows *sr = user;
-	const struct optim_spec *spec = &sr->opt->spec;
-	if (spec->kind == OPTIM_GD && spec->weight_decay == 0.0) {
-		kern_outer_sub(sr->params + off, sr->opt->rate, s, rows, B, n);
-		return;
-	}
-	double g[STEP_PIECE];
-	for (int r = 0; r < rows; r++)
-		for (int c = 0; c < n; c += STEP_PIECE) {
-			int nc = n - c < STEP_PIECE ? n - c : STEP_PIECE;
-			kern_scale(g, s[r], B + c, nc);
-			optim_update(sr->opt, sr->params, g, off + (size_t)r * n + c, nc);
-		}
+	optim_update_rows(sr->opt, sr->params, off, s, rows, B, n);
 }
 
 void model_step(struct model *mod, struct optim *opt)

@@ -165,6 +165,25 @@ void optim_update(const struct optim *opt, double *w, double *g, size_t i0, size
 	update_piece(opt, w + i0, g, opt->a ? opt->a + i0 : NULL, opt->b ? opt->b + i0 : NULL, n);
 }
 
+/* optim_update_rows' pieces: a few KB, in L1 between the two passes. */
+#define ROWS_PIECE 512
+
+void optim_update_rows(const struct optim *opt, double *w, size_t i0, const double *s, int rows,
+		       const double *B, int n)
+{
+	if (opt->spec.kind == OPTIM_GD && opt->spec.weight_decay == 0.0) {
+		kern_outer_sub(w + i0, opt->rate, s, rows, B, n);
+		return;
+	}
+	double g[ROWS_PIECE];
+	for (int r = 0; r < rows; r++)
+		for (int c = 0; c < n; c += ROWS_PIECE) {
+			int nc = n - c < ROWS_PIECE ? n - c : ROWS_PIECE;
+			kern_scale(g, s[r], B + c, nc);
+			optim_update(opt, w, g, i0 + (size_t)r * n + c, nc);
+		}
+}
+
 struct optim_job {
 	const struct optim *opt;
 	double *w, *g;

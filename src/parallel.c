@@ -171,3 +171,27 @@ void par_for(struct par_pool *p, int n_tasks, par_task_fn fn, void *arg)
 			sched_yield();
 	}
 }
+
+struct runs_job {
+	par_run_fn fn;
+	void *arg;
+	int n, runs;
+};
+
+static void run_task(void *arg, int t)
+{
+	const struct runs_job *r = arg;
+	r->fn(r->arg, (int)((long)t * r->n / r->runs), (int)((long)(t + 1) * r->n / r->runs));
+}
+
+void par_runs(struct par_pool *pool, int n, par_run_fn fn, void *arg)
+{
+	int threads = par_threads(pool);
+	struct runs_job r = {fn, arg, n, threads < n ? threads : n};
+	if (r.runs <= 1) {
+		if (n > 0)
+			fn(arg, 0, n);
+		return;
+	}
+	par_for(pool, r.runs, run_task, &r);
+}

@@ -95,4 +95,11 @@ int optim_elementwise(const struct optim *opt);
 void optim_begin_step(struct optim *opt);
 void optim_update(const struct optim *opt, double *w, double *g, size_t i0, size_t n);
 
+/* optim_update for rows parameters w[i0 + r n + c] whose gradient is the
+ * outer product s_r B_c (a one-output layer's rows), never stored: GD
+ * without decay in one kernel (outer_sub), the others through small
+ * pieces on the stack. The same bits as optim_update of the stored rows. */
+void optim_update_rows(const struct optim *opt, double *w, size_t i0, const double *s, int rows,
+		       const double *B, int n);
+
 #endif

@@ -22,4 +22,11 @@ int par_threads(const struct par_pool *pool);
 
 void par_for(struct par_pool *pool, int n_tasks, par_task_fn fn, void *arg);
 
+/* [0, n) cut into one run of consecutive items per thread (fewer when n
+ * is smaller), fn(arg, i0, i1) once per run, on the pool: a thread goes
+ * through its share as one stretch (prefetchers keep streaming; items
+ * dealt out one at a time made each thread jump at every item). */
+typedef void (*par_run_fn)(void *arg, int i0, int i1);
+void par_runs(struct par_pool *pool, int n, par_run_fn fn, void *arg);
+
 #endif
