@@ -4,6 +4,7 @@
 #include "overparam/dataset.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
+#include "overparam/lines.h"
 #include "overparam/rng.h"
 
 #include <ctype.h>
@@ -55,12 +56,6 @@ void dataset_release(struct dataset *ds)
 		free(ds->files[i].path);
 	free(ds->files);
 	memset(ds, 0, sizeof(*ds));
-}
-
-double *dataset_rows_alloc(size_t n)
-{
-	size_t bytes = (n ? n : 1) * sizeof(double);
-	return aligned_alloc(64, (bytes + 63) / 64 * 64);
 }
 
 /* Growable row storage shared by the file loaders. */
@@ -217,7 +212,7 @@ static int load_gas_file(struct rows *r, FILE *f, const char *path,
 /* Moves the rows into ds, X into aligned storage (realloc's is not). */
 static int rows_to_dataset(struct dataset *ds, struct rows *r)
 {
-	double *X = dataset_rows_alloc((size_t)r->m * r->d);
+	double *X = lines_alloc((size_t)r->m * r->d);
 	if (!X)
 		return err_set(ERR_RUNTIME, "out of memory");
 	memcpy(X, r->X, (size_t)r->m * r->d * sizeof(double));
@@ -380,7 +375,7 @@ static int dataset_alloc(struct dataset *ds, int m, int d, int k)
 	ds->m = m;
 	ds->d = d;
 	ds->k = k;
-	ds->X = dataset_rows_alloc((size_t)m * d);
+	ds->X = lines_alloc((size_t)m * d);
 	ds->Y = malloc((size_t)m * k * sizeof(double));
 	if (!ds->X || !ds->Y) {
 		dataset_release(ds);

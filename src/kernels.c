@@ -138,9 +138,10 @@ void kern_sub_scaled(double *w, double lr, const double *g, size_t n)
 	ops()->sub_scaled(w, lr, g, n);
 }
 
-void kern_outer_sub(double *W, double lr, const double *s, int rows, const double *B, int cols)
+void kern_outer_sub(double *share, double *W, double lr, const double *s, int rows,
+		    const double *B, int cols)
 {
-	ops()->outer_sub(W, lr, s, rows, B, cols);
+	ops()->outer_sub(share, W, lr, s, rows, B, cols);
 }
 
 int kern_batch_work(int n)
@@ -179,14 +180,17 @@ void kern_ref_sub_scaled(double *w, double lr, const double *g, size_t n)
 		w[i] -= lr * g[i];
 }
 
-void kern_ref_outer_sub(double *W, double lr, const double *s, int rows, const double *B,
-			int cols)
+void kern_ref_outer_sub(double *share, double *W, double lr, const double *s, int rows,
+			const double *B, int cols)
 {
-	for (int r = 0; r < rows; r++)
+	for (int r = 0; r < rows; r++) {
+		if (share)
+			share[r] = kern_ref_dot(W + (size_t)r * cols, B, cols);
 		for (int c = 0; c < cols; c++) {
 			double g = s[r] * B[c];
 			W[(size_t)r * cols + c] -= lr * g;
 		}
+	}
 }
 
 double kern_ref_lp_chunk(const struct lp_rule *lp, int rows, int d, const double *X,

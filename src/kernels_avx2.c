@@ -11,4 +11,5 @@
 #define KERN_TILE_PANELS 2
 #define KERN_MATVEC_CHAINS 4
 #define KERN_PANEL 4
+#define KERN_UPDATE_ROWS 2
 #include "kernels_body.h"

@@ -11,4 +11,5 @@
 #define KERN_TILE_PANELS 4
 #define KERN_MATVEC_CHAINS 8
 #define KERN_PANEL 16
+#define KERN_UPDATE_ROWS 8
 #include "kernels_body.h"

@@ -4,8 +4,9 @@
  * batched pass (KERN_DOT_ROWS x KERN_DOT_MODELS dot chains side by side,
  * gradient tiles of KERN_TILE_MODELS models x KERN_TILE_PANELS v8 columns:
  * as many as the variant's vector registers hold), KERN_MATVEC_CHAINS (the
- * rows whose dots matvec runs side by side) and KERN_PANEL (v8 registers of
- * output that vecmat_acc holds), includes the lanes and then this file.
+ * rows whose dots matvec runs side by side), KERN_PANEL (v8 registers of
+ * output that vecmat_acc holds) and KERN_UPDATE_ROWS (the rows outer_sub
+ * takes at once), includes the lanes and then this file.
  * Blocking only changes which independent chains run side by side, never
  * the order within a chain. */
 
@@ -415,24 +416,68 @@ static void KV(sub_scaled)(double *w, double lr, const double *g, size_t n)
 	}
 }
 
+/* Columns [c, c + t) of R rows of outer_sub (R and DOTS constants after
+ * inlining): each row's panel loaded once, its dot with B advanced (if
+ * DOTS) before the row changes. */
+static inline __attribute__((always_inline)) void
+KV(update_panel)(v8 *acc, double *W, v8 lv, const v8 *sv, const int R, const int DOTS,
+		 const double *B, int cols, int c, int t)
+{
+	v8 b = v8_load_n(B + c, t);
+	for (int i = 0; i < R; i++) {
+		double *w = W + (size_t)i * cols + c;
+		v8 x = v8_load_n(w, t);
+		if (DOTS)
+			acc[i] = v8_fma(b, x, acc[i]);
+		v8_store_n(w, v8_sub(x, v8_mul(lv, v8_mul(sv[i], b))), t);
+	}
+}
+
+/* R rows of outer_sub in one pass over them: share_i = dot(W_i, B) by the
+ * old W_i (kern_matvec's lanes and reduction) if DOTS, then the update. */
+static inline __attribute__((always_inline)) void
+KV(update_rows)(double *share, double *W, v8 lv, const double *s, const int R, const int DOTS,
+		const double *B, int cols)
+{
+	v8 acc[8], sv[8];
+	for (int i = 0; i < R; i++) {
+		acc[i] = v8_zero();
+		sv[i] = v8_set1(s[i]);
+	}
+	int c = 0;
+	for (; c + 8 <= cols; c += 8)
+		KV(update_panel)(acc, W, lv, sv, R, DOTS, B, cols, c, 8);
+	if (c < cols)
+		KV(update_panel)(acc, W, lv, sv, R, DOTS, B, cols, c, cols - c);
+	if (DOTS)
+		for (int i = 0; i < R; i++)
+			share[i] = v8_reduce(acc[i]);
+}
+
 /* W_rc <- W_rc - lr (s_r B_c): GD's step of a one-output layer from its
  * gradient rows s_r B, which are never stored (each entry rounded as the
- * stored gradient's, then as sub_scaled's). */
-static void KV(outer_sub)(double *W, double lr, const double *s, int rows, const double *B,
-			  int cols)
+ * stored gradient's, then as sub_scaled's); share (rows) or NULL: the rows'
+ * dots with B as kern_matvec gives them, from W before the step. The rows
+ * are read once for both (KERN_UPDATE_ROWS at a time). */
+static void KV(outer_sub)(double *share, double *W, double lr, const double *s, int rows,
+			  const double *B, int cols)
 {
+	enum { R = KERN_UPDATE_ROWS };
 	v8 lv = v8_set1(lr);
-	for (int r = 0; r < rows; r++) {
+	int r = 0;
+	for (; r + R <= rows; r += R) {
 		double *w = W + (size_t)r * cols;
-		v8 sv = v8_set1(s[r]);
-		int c = 0;
-		for (; c + 8 <= cols; c += 8)
-			v8_store(w + c, v8_sub(v8_load(w + c), v8_mul(lv, v8_mul(sv, v8_load(B + c)))));
-		if (c < cols) {
-			int t = cols - c;
-			v8 gv = v8_mul(sv, v8_load_tail(B + c, t));
-			v8_store_tail(w + c, v8_sub(v8_load_tail(w + c, t), v8_mul(lv, gv)), t);
-		}
+		if (share)
+			KV(update_rows)(share + r, w, lv, s + r, R, 1, B, cols);
+		else
+			KV(update_rows)(NULL, w, lv, s + r, R, 0, B, cols);
+	}
+	for (; r < rows; r++) {
+		double *w = W + (size_t)r * cols;
+		if (share)
+			KV(update_rows)(share + r, w, lv, s + r, 1, 1, B, cols);
+		else
+			KV(update_rows)(NULL, w, lv, s + r, 1, 0, B, cols);
 	}
 }
 

@@ -24,8 +24,8 @@ struct kern_ops {
 	double (*fma_probe)(long rounds);
 	void (*scale)(double *out, double s, const double *B, size_t n);
 	void (*sub_scaled)(double *w, double lr, const double *g, size_t n);
-	void (*outer_sub)(double *W, double lr, const double *s, int rows, const double *B,
-			  int cols);
+	void (*outer_sub)(double *share, double *W, double lr, const double *s, int rows,
+			  const double *B, int cols);
 };
 
 extern const struct kern_ops kern_ops_portable;

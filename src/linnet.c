@@ -6,6 +6,7 @@
 #include "overparam/detmath.h"
 #include "overparam/error.h"
 #include "overparam/kernels.h"
+#include "overparam/lines.h"
 #include "overparam/parallel.h"
 
 #include <cblas.h>
@@ -48,10 +49,10 @@ int linnet_create(struct linnet *net, int N, int d, int k, const int *hidden)
 			max_n = net->n[j];
 	}
 	net->n_params = total;
-	net->params = calloc(total, sizeof(double));
-	net->A = calloc(a_total, sizeof(double));
-	net->B = calloc((size_t)k * max_n, sizeof(double));
-	net->B2 = calloc((size_t)k * max_n, sizeof(double));
+	net->params = lines_calloc(total);
+	net->A = lines_calloc(a_total);
+	net->B = lines_calloc((size_t)k * max_n);
+	net->B2 = lines_calloc((size_t)k * max_n);
 	net->sq = calloc(max_layer, sizeof(double)); /* W_{j+1}^T, for the imbalance */
 	if (!net->params || !net->A || !net->B || !net->B2 || !net->sq)
 		goto oom;
@@ -203,19 +204,27 @@ void linnet_end_to_end(struct linnet *net, double *We)
 
 /* One output's gradient rows s_r B stored at off (each entry one product,
  * the same bits for any split). */
+struct store_rows {
+	const double *params;
+	double *grad;
+};
+
 static void store_rows(void *user, size_t off, const double *s, int rows, const double *B,
-		       int n)
+		       int n, double *share)
 {
-	double *grad = user;
+	const struct store_rows *sr = user;
+	if (share)
+		kern_matvec(share, sr->params + off, rows, n, B);
 	for (int r = 0; r < rows; r++)
-		kern_scale(grad + off + (size_t)r * n, s[r], B, n);
+		kern_scale(sr->grad + off + (size_t)r * n, s[r], B, n);
 }
 
 void linnet_grad(struct linnet *net, const double *G, double *grad)
 {
 	int N = net->N, k = net->k;
 	if (k == 1) { /* one product per entry, one dot per entry of B: exact order */
-		linnet_grad_rows(net, G, store_rows, grad);
+		struct store_rows sr = {net->params, grad};
+		linnet_grad_rows(net, G, store_rows, &sr);
 		return;
 	}
 	const double *Bj = G; /* B_1 = G (k, d) */
@@ -242,8 +251,8 @@ void linnet_grad(struct linnet *net, const double *G, double *grad)
 }
 
 /* Rows of a layer per visit of linnet_grad_rows (and the unit its threads'
- * shares are made of): matvec takes rows eight at a time, and a group is
- * visited while it is in L1. */
+ * shares are made of): kern_matvec and kern_outer_sub take rows eight at a
+ * time, and a visit that reads a group twice finds it in L1. */
 #define ROWS_GROUP 8
 
 struct rows_job {
@@ -255,20 +264,18 @@ struct rows_job {
 	void *user;
 };
 
-/* Rows [a0, a1) of layer j, a group at a time: the group's share of
- * B_{j+1} = W_j B_j (each entry one dot, as kern_matvec's), then its
- * gradient rows to visit. */
+/* Rows [a0, a1) of layer j to visit, a group at a time, with the group's
+ * share of B_{j+1} = W_j B_j to fill. */
 static void rows_range(const struct rows_job *job, int a0, int a1)
 {
 	struct linnet *net = job->net;
 	int j = job->j, cols = net->n[job->j - 1];
-	const double *W = linnet_layer(net, j), *Aj = net->A + net->a_off[j];
+	const double *Aj = net->A + net->a_off[j];
 	size_t off = net->offset[j - 1];
 	for (int a = a0; a < a1; a += ROWS_GROUP) {
 		int nr = a1 - a < ROWS_GROUP ? a1 - a : ROWS_GROUP;
-		if (job->next)
-			kern_matvec(job->next + a, W + (size_t)a * cols, nr, cols, job->Bj);
-		job->visit(job->user, off + (size_t)a * cols, Aj + a, nr, job->Bj, cols);
+		job->visit(job->user, off + (size_t)a * cols, Aj + a, nr, job->Bj, cols,
+			   job->next ? job->next + a : NULL);
 	}
 }
 
@@ -289,7 +296,7 @@ void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visi
 	for (int j = 1; j <= N; j++) {
 		int nj = net->n[j], njm1 = net->n[j - 1];
 		struct rows_job job = {net, j, Bj, j < N ? next : NULL, visit, user};
-		if ((size_t)nj * njm1 >= 8192) /* else not worth a second thread */
+		if ((size_t)nj * njm1 >= LINNET_SPLIT_ENTRIES)
 			par_runs(net->pool, (nj + ROWS_GROUP - 1) / ROWS_GROUP, groups_range, &job);
 		else
 			rows_range(&job, 0, nj);

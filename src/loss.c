@@ -10,6 +10,7 @@
 #include "overparam/loss.h"
 #include "overparam/error.h"
 #include "overparam/kernels.h"
+#include "overparam/lines.h"
 #include "overparam/parallel.h"
 
 #include <cblas.h>
@@ -42,7 +43,7 @@ int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *p
 		return err_set(ERR_INPUT, "a matrix problem has no Gram form");
 	int m = ds->m, d = ds->d, k = ds->k;
 	loss->n_chunks = (m + LOSS_CHUNK_ROWS - 1) / LOSS_CHUNK_ROWS;
-	loss->part_G = malloc((size_t)loss->n_chunks * k * d * sizeof(double));
+	loss->part_G = lines_alloc((size_t)loss->n_chunks * k * d);
 	loss->part_L = malloc(loss->n_chunks * sizeof(double));
 	if (!loss->part_G || !loss->part_L) {
 		loss_release(loss);
@@ -50,8 +51,8 @@ int loss_prepare(struct loss *loss, const struct dataset *ds, struct par_pool *p
 	}
 	if (loss->form == LOSS_FORM_DATA || loss->kind != LOSS_LP || loss->p != 2.0)
 		return ERR_OK; /* mse (matrix problems): passes over the observations */
-	loss->gram = malloc((size_t)d * d * sizeof(double));
-	loss->xty = malloc((size_t)k * d * sizeof(double));
+	loss->gram = lines_alloc((size_t)d * d);
+	loss->xty = lines_alloc((size_t)k * d);
 	if (!loss->gram || !loss->xty) {
 		loss_release(loss);
 		return err_set(ERR_RUNTIME, "out of memory for the Gram matrix");
@@ -254,9 +255,12 @@ static void chunk_batch_task(void *arg, int c)
 int loss_reserve_batch(struct loss *loss, const struct dataset *ds, int n)
 {
 	size_t per = (size_t)(n > ds->k ? n : ds->k) * ds->d;
-	double *g = realloc(loss->part_G, loss->n_chunks * per * sizeof(double));
-	if (g)
+	/* part_G is written whole by every pass, so not copied */
+	double *g = lines_alloc(loss->n_chunks * per);
+	if (g) {
+		free(loss->part_G);
 		loss->part_G = g;
+	}
 	double *l = realloc(loss->part_L, (size_t)loss->n_chunks * (n > 1 ? n : 1) * sizeof(double));
 	if (l)
 		loss->part_L = l;

@@ -3,6 +3,7 @@
 #include "overparam/matrix.h"
 #include "overparam/error.h"
 #include "overparam/fileio.h"
+#include "overparam/lines.h"
 #include "overparam/rng.h"
 #include "overparam/sha256.h"
 
@@ -409,7 +410,7 @@ int matrix_sensing_generate(struct dataset *ds, int n, int rank, int m,
 		return rc;
 	struct dataset_matrix *mp = ds->matrix;
 	size_t nn = (size_t)n * n;
-	if (!(mp->A = dataset_rows_alloc((size_t)m * nn))) {
+	if (!(mp->A = lines_alloc((size_t)m * nn))) {
 		dataset_release(ds);
 		return err_set(ERR_RUNTIME, "out of memory for %d measurement matrices", m);
 	}

@@ -4,6 +4,7 @@
 #include "overparam/error.h"
 
 #include "overparam/kernels.h"
+#include "overparam/lines.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +45,9 @@ int model_create(struct model *mod, const struct run_spec *r, int m, int d, int 
 	rng_seed(&g, r->seed);
 	if ((rc = init_layers(&mod->net, r, &g)))
 		goto fail;
-	mod->We = malloc((size_t)k * d * sizeof(double));
-	mod->G = malloc((size_t)k * d * sizeof(double));
-	mod->scratch = malloc((size_t)m * k * sizeof(double));
+	mod->We = lines_alloc((size_t)k * d);
+	mod->G = lines_alloc((size_t)k * d);
+	mod->scratch = lines_alloc((size_t)m * k);
 	if (!mod->We || !mod->G || !mod->scratch)
 		goto oom;
 	linnet_end_to_end(&mod->net, mod->We);
@@ -59,7 +60,7 @@ int model_create(struct model *mod, const struct run_spec *r, int m, int d, int 
 		if (k > 1 && (rc = e2e_work_create(&mod->ew, k, d)))
 			goto fail;
 	}
-	mod->grad = malloc(mod->n_params * sizeof(double));
+	mod->grad = lines_alloc(mod->n_params);
 	if (!mod->grad)
 		goto oom;
 	return ERR_OK;
@@ -170,10 +171,10 @@ struct step_rows {
 
 /* Rows of the layers' gradient from off on, s_r B, applied as made. */
 static void step_rows(void *user, size_t off, const double *s, int rows, const double *B,
-		      int n)
+		      int n, double *share)
 {
 	const struct step_rows *sr = user;
-	optim_update_rows(sr->opt, sr->params, off, s, rows, B, n);
+	optim_update_rows(sr->opt, sr->params, off, s, rows, B, n, share);
 }
 
 void model_step(struct model *mod, struct optim *opt)

@@ -3,6 +3,7 @@
 #include "overparam/detmath.h"
 #include "overparam/error.h"
 #include "overparam/kernels.h"
+#include "overparam/lines.h"
 #include "overparam/parallel.h"
 
 #include <math.h>
@@ -61,9 +62,9 @@ int optim_create(struct optim *opt, const struct optim_spec *spec, size_t n)
 	opt->spec = *spec;
 	opt->n = n;
 	int slots = optim_state_slots(spec->kind);
-	if (slots >= 1 && !(opt->a = calloc(n, sizeof(double))))
+	if (slots >= 1 && !(opt->a = lines_calloc(n)))
 		goto oom;
-	if (slots >= 2 && !(opt->b = calloc(n, sizeof(double))))
+	if (slots >= 2 && !(opt->b = lines_calloc(n)))
 		goto oom;
 	if (spec->kind == OPTIM_ADAGRAD || spec->kind == OPTIM_RMSPROP)
 		for (size_t i = 0; i < n; i++)
@@ -169,12 +170,14 @@ void optim_update(const struct optim *opt, double *w, double *g, size_t i0, size
 #define ROWS_PIECE 512
 
 void optim_update_rows(const struct optim *opt, double *w, size_t i0, const double *s, int rows,
-		       const double *B, int n)
+		       const double *B, int n, double *share)
 {
 	if (opt->spec.kind == OPTIM_GD && opt->spec.weight_decay == 0.0) {
-		kern_outer_sub(w + i0, opt->rate, s, rows, B, n);
+		kern_outer_sub(share, w + i0, opt->rate, s, rows, B, n);
 		return;
 	}
+	if (share)
+		kern_matvec(share, w + i0, rows, n, B);
 	double g[ROWS_PIECE];
 	for (int r = 0; r < rows; r++)
 		for (int c = 0; c < n; c += ROWS_PIECE) {

@@ -2,6 +2,7 @@
  * are accumulated in double over rows in a fixed order. */
 #include "overparam/preprocess.h"
 #include "overparam/error.h"
+#include "overparam/lines.h"
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -79,7 +80,7 @@ static int whiten_features(struct dataset *ds, struct preprocess_info *info)
 	int m = ds->m, d = ds->d;
 	double *C = malloc((size_t)d * d * sizeof(double));
 	double *lambda = malloc(d * sizeof(double));
-	double *Xw = dataset_rows_alloc((size_t)m * d);
+	double *Xw = lines_alloc((size_t)m * d);
 	int rc = ERR_OK;
 	if (!C || !lambda || !Xw) {
 		rc = err_set(ERR_RUNTIME, "out of memory");

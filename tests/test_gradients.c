@@ -175,10 +175,13 @@ static void threads_case(int m, int k, double p)
 
 /* A one-output deep net's end-to-end product and layer gradients with a
  * pool of two (the layer gradients split across its threads: layers of
- * 100 x 128 and 100 x 100 entries) are the bits of one thread. */
+ * 520 x 128 and 130 x 520 entries, past LINNET_SPLIT_ENTRIES) are the bits
+ * of one thread. */
 static void layer_split_case(void)
 {
-	static const int hidden[] = {100, 100};
+	static const int hidden[] = {520, 130};
+	check_true("the test's layers are split across the pool",
+		   520 * 128 >= LINNET_SPLIT_ENTRIES && 130 * 520 >= LINNET_SPLIT_ENTRIES);
 	struct linnet one, many;
 	linnet_create(&one, 3, 128, 1, hidden);
 	linnet_create(&many, 3, 128, 1, hidden);
@@ -213,8 +216,8 @@ static void layer_split_case(void)
  * pieces, never stored) against the stored gradient and optim_step: the
  * parameters and the optimizer state bit for bit after three steps, for
  * every elementwise optimizer, with and without weight decay, on one and
- * two threads; widths 128-100-100-1 and 700-9-1 (rows longer than a
- * piece). */
+ * two threads; widths 128-100-100-1, 128-520-520-1 (layers split across
+ * the threads) and 700-9-1 (rows longer than a piece). */
 static void fused_step_case(int d, int depth, int width, int threads)
 {
 	int hidden[2] = {width, width};
@@ -274,6 +277,7 @@ int main(void)
 {
 	for (int threads = 1; threads <= 2; threads++) {
 		fused_step_case(128, 3, 100, threads);
+		fused_step_case(128, 3, 520, threads);
 		fused_step_case(700, 2, 9, threads);
 	}
 	layer_split_case();

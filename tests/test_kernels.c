@@ -69,13 +69,25 @@ static void test_variant(const char *v)
 			kern_sub_scaled(wv, W[1], X + 2 * d, d);
 			kern_ref_sub_scaled(wref, W[1], X + 2 * d, d);
 			check_bits(v, "sub_scaled", d, 0, wv, wref, d);
-			/* three rows of W (3, d) */
-			static double Wv[3 * MAXD], Wr[3 * MAXD];
-			memcpy(Wv, X + 3 * d, 3 * d * sizeof(double));
-			memcpy(Wr, X + 3 * d, 3 * d * sizeof(double));
-			kern_outer_sub(Wv, W[2], y, 3, X, d);
-			kern_ref_outer_sub(Wr, W[2], y, 3, X, d);
-			check_bits(v, "outer_sub", 3, d, Wv, Wr, 3 * d);
+			/* 1..11 rows of W (rows, d): whole blocks of rows and the
+			 * rows past them, with and without the dots, whose bits
+			 * are kern_matvec's too */
+			static double Wv[11 * MAXD], Wr[11 * MAXD];
+			double sh[11], shr[11], shm[11];
+			for (int rows = 1; rows <= 11; rows++)
+				for (int dots = 0; dots <= 1; dots++) {
+					memcpy(Wv, X + 3 * d, rows * d * sizeof(double));
+					memcpy(Wr, X + 3 * d, rows * d * sizeof(double));
+					kern_matvec(shm, Wv, rows, d, X);
+					kern_outer_sub(dots ? sh : NULL, Wv, W[2], y, rows, X, d);
+					kern_ref_outer_sub(dots ? shr : NULL, Wr, W[2], y, rows, X, d);
+					check_bits(v, "outer_sub", rows, d, Wv, Wr, rows * d);
+					if (dots) {
+						check_bits(v, "outer_sub dots", rows, d, sh, shr, rows);
+						check_bits(v, "outer_sub dots = matvec", rows, d, sh, shm,
+							   rows);
+					}
+				}
 		}
 		/* vecmat_acc onto a non-zero start */
 		for (int rows = 1; rows <= 9; rows++) {

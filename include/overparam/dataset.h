@@ -62,11 +62,6 @@ struct dataset {
 					  are NULL, m the observations, d = k = n) */
 };
 
-/* n doubles on a 64-byte boundary (free() releases them), or NULL: the
- * storage of every dataset's X, so that each row of a multiple-of-8 d
- * starts a cache line and the data passes never load across two. */
-double *dataset_rows_alloc(size_t n);
-
 /* Records a file a loader read (ds->files), for the metadata and the
  * checks on resume. */
 int dataset_add_file(struct dataset *ds, const char *path, int present);

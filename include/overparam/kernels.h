@@ -103,8 +103,11 @@ void kern_scale(double *out, double s, const double *B, size_t n);
 void kern_sub_scaled(double *w, double lr, const double *g, size_t n);
 /* GD's step of a one-output layer, W (rows, cols) from its gradient
  * s_r B_c, never stored: W_rc <- W_rc - lr (s_r B_c), the gradient entry
- * rounded first (the bits of scale then sub_scaled). */
-void kern_outer_sub(double *W, double lr, const double *s, int rows, const double *B, int cols);
+ * rounded first (the bits of scale then sub_scaled). share (rows) or NULL:
+ * share_r = dot(W_r, B) from W before the step, kern_matvec's bits, in the
+ * same pass over the rows (the next layer's back-propagated vector). */
+void kern_outer_sub(double *share, double *W, double lr, const double *s, int rows,
+		    const double *B, int cols);
 
 /* The variant in use: "portable", "avx2" or "avx512". */
 const char *kern_variant(void);
@@ -131,7 +134,7 @@ double kern_ref_lp_chunk(const struct lp_rule *lp, int rows, int d, const double
 			 const double *y, const double *w, double inv_m, double *G);
 void kern_ref_scale(double *out, double s, const double *B, size_t n);
 void kern_ref_sub_scaled(double *w, double lr, const double *g, size_t n);
-void kern_ref_outer_sub(double *W, double lr, const double *s, int rows, const double *B,
-			int cols);
+void kern_ref_outer_sub(double *share, double *W, double lr, const double *s, int rows,
+			const double *B, int cols);
 
 #endif

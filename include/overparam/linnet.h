@@ -80,13 +80,21 @@ void linnet_grad(struct linnet *net, const double *G, double *grad);
 /* One output (k = 1): linnet_grad's gradient a few rows at a time, for an
  * update fused with it (no gradient array). Row a of layer j's gradient is
  * s_a B with s = A_j and B = B_j (n_{j-1} values); visit(user, off, s, rows,
- * B, n) gets rows consecutive rows of it, off the index of the first in
- * params and s their scalars, after their share of B_{j+1} was read from
- * the layer, so visit may change the rows in place. Layers go 1..N; a
- * large layer's rows split across net->pool, so visit must be safe for
- * disjoint rows on different threads. The same bits as linnet_grad. */
+ * B, n, share) gets rows consecutive rows of it, off the index of the first
+ * in params and s their scalars. share (rows) is the rows' part of B_{j+1}
+ * (NULL for the last layer): visit writes share_r = dot(W_r, B) with
+ * kern_matvec's bits from the rows as they were, and may then change them
+ * in place (kern_outer_sub does both in one pass). Layers go 1..N; a large
+ * layer's rows split across net->pool, so visit must be safe for disjoint
+ * rows on different threads. The same bits as linnet_grad. */
 typedef void (*linnet_row_visit)(void *user, size_t off, const double *s, int rows,
-				 const double *B, int n);
+				 const double *B, int n, double *share);
+/* Entries of a layer (512 KB) from which linnet_grad_rows splits its rows
+ * across net->pool; a smaller layer stays on the calling thread, where the
+ * end-to-end product reads it next: at widths 100 and 200 the split's
+ * exchange of rows between the cores cost more than the second core saved
+ * (and 3-6x more when the two cores shared no cache). */
+#define LINNET_SPLIT_ENTRIES 65536
 void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visit, void *user);
 
 /* max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F over j = 1..N-1 (Eq. 7); 0 for

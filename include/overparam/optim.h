@@ -98,8 +98,10 @@ void optim_update(const struct optim *opt, double *w, double *g, size_t i0, size
 /* optim_update for rows parameters w[i0 + r n + c] whose gradient is the
  * outer product s_r B_c (a one-output layer's rows), never stored: GD
  * without decay in one kernel (outer_sub), the others through small
- * pieces on the stack. The same bits as optim_update of the stored rows. */
+ * pieces on the stack. The same bits as optim_update of the stored rows.
+ * share (rows) or NULL: first share_r = dot(w_r, B) (kern_matvec's bits)
+ * from the rows before the update, in the same pass for GD. */
 void optim_update_rows(const struct optim *opt, double *w, size_t i0, const double *s, int rows,
-		       const double *B, int n);
+		       const double *B, int n, double *share);
 
 #endif
