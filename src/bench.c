@@ -25,9 +25,10 @@
 /* Seconds per step of GD on one model, the steps train takes (model_eval's
  * three parts, then model_step); *outside: of those, the mean seconds
  * outside the data pass (the end-to-end product, the layer gradients, the
- * update) over the sampled steps. */
+ * update) over the sampled steps. split: every layer's rows split across
+ * the pool, however small (else as train splits them). */
 static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
-			 int width, long steps, double *outside)
+			 int width, long steps, int split, double *outside)
 {
 	int hidden[8] = {width, width, width, width, width, width, width, width};
 	struct run_spec r = {.model = MODEL_DEEP, .depth = depth, .hidden = hidden,
@@ -40,6 +41,8 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 	    optim_create(&opt, &r.optim, mod.n_params))
 		return -1;
 	model_use_pool(&mod, loss->pool); /* the parameter work on the threads, as train does */
+	if (split)
+		mod.net.split_entries = 0;
 	opt.pool = loss->pool;
 	double t0 = 0, out = 0;
 	long warm = steps / 10 + 1, sampled = 0;
@@ -178,9 +181,11 @@ static const struct bench_case {
  * width-1 data passes), each timed for steps steps, into fig (and the time
  * outside the data pass into outside); the two-thread
  * rows on pool2, made once for the whole bench (a new worker starts on its
- * maker's core, and the scheduler takes milliseconds to move it). */
+ * maker's core, and the scheduler takes milliseconds to move it). split[0]
+ * and [1]: the wide l4 row on two threads again with every layer split
+ * across them, its step and params. */
 static int time_rows(const struct dataset *ds, struct par_pool *pool2, long steps,
-		     struct figure *fig, struct figure *outside)
+		     struct figure *fig, struct figure *outside, struct figure *split)
 {
 	int rc = ERR_OK;
 	for (int threads = 1; threads <= 2 && !rc; threads++) {
@@ -192,8 +197,14 @@ static int time_rows(const struct dataset *ds, struct par_pool *pool2, long step
 				break;
 			double out;
 			figure_add(&fig[ROW(c, threads, 0)],
-				   time_steps(ds, &loss, cases[c].depth, cases[c].width, steps, &out));
+				   time_steps(ds, &loss, cases[c].depth, cases[c].width, steps, 0,
+					      &out));
 			figure_add(&outside[ROW(c, threads, 0)], out);
+			if (threads == 2 && cases[c].width > 1 && cases[c].p == 4) {
+				figure_add(&split[0], time_steps(ds, &loss, cases[c].depth,
+								 cases[c].width, steps, 1, &out));
+				figure_add(&split[1], out);
+			}
 			if (cases[c].form == LOSS_FORM_DATA && cases[c].width == 1) {
 				figure_add(&fig[ROW(c, threads, 1)],
 					   time_batch(ds, &loss, cases[c].depth, 1, 32, steps / 4 + 1,
@@ -272,7 +283,7 @@ static int time_l2(long steps, struct figure *step)
 	loss_init(&loss, LOSS_LP, 4, LOSS_FORM_DATA);
 	if (!(rc = loss_prepare(&loss, &ds, NULL))) {
 		double outside;
-		figure_add(step, time_steps(&ds, &loss, 1, 1, 5 * steps, &outside));
+		figure_add(step, time_steps(&ds, &loss, 1, 1, 5 * steps, 0, &outside));
 	}
 	loss_release(&loss);
 	dataset_release(&ds);
@@ -323,7 +334,7 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 		      outside[N_ROWS];
 	for (int r = 0; r < N_ROWS; r++)
 		fig[r] = outside[r] = (struct figure){NAN, NAN};
-	struct figure l2_step = {NAN, NAN};
+	struct figure l2_step = {NAN, NAN}, split[2] = {{NAN, NAN}, {NAN, NAN}};
 	volatile double sink = 0;
 	/* Every figure in every repetition: what the machine's state does to
 	 * one does to all, and the fastest of each is compared. */
@@ -341,7 +352,7 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 		double t0 = clock_seconds();
 		sink += kern_fma_probe(PROBE_ROUNDS);
 		figure_add(&peak_time, clock_seconds() - t0);
-		rc = time_rows(&ds, pool, per_rep, fig, outside);
+		rc = time_rows(&ds, pool, per_rep, fig, outside, split);
 		if (!rc)
 			rc = time_l2(per_rep, &l2_step);
 	}
@@ -396,6 +407,9 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 				else
 					fputs("        -        -        -        -\n", out);
 			}
+	fprintf(out, "\nthe depth-3 width-100 l4 row on 2 threads with every layer's rows split across\n"
+		     "both (train splits layers of %d entries and up): %.2f us (spread %.0f%%), params %.2f\n",
+		LINNET_SPLIT_ENTRIES, split[0].lo * 1e6, spread(&split[0]), split[1].lo * 1e6);
 	if (plot_path)
 		rc = write_plot(plot_path, fig, flops, bw, peak);
 	dataset_release(&ds);

@@ -24,6 +24,7 @@ int linnet_create(struct linnet *net, int N, int d, int k, const int *hidden)
 	net->N = N;
 	net->d = d;
 	net->k = k;
+	net->split_entries = LINNET_SPLIT_ENTRIES;
 	net->n = malloc((N + 1) * sizeof(int));
 	net->offset = malloc((N + 1) * sizeof(size_t));
 	net->a_off = malloc((N + 1) * sizeof(size_t));
@@ -296,7 +297,7 @@ void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visi
 	for (int j = 1; j <= N; j++) {
 		int nj = net->n[j], njm1 = net->n[j - 1];
 		struct rows_job job = {net, j, Bj, j < N ? next : NULL, visit, user};
-		if ((size_t)nj * njm1 >= LINNET_SPLIT_ENTRIES)
+		if ((size_t)nj * njm1 >= net->split_entries)
 			par_runs(net->pool, (nj + ROWS_GROUP - 1) / ROWS_GROUP, groups_range, &job);
 		else
 			rows_range(&job, 0, nj);

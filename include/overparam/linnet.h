@@ -34,6 +34,8 @@ struct linnet {
 	double *sq;      /* workspace for the imbalance, max n_j^2 (untouched,
 			    so not resident, unless the imbalance is computed) */
 	struct par_pool *pool; /* splits linnet_grad's large layers; NULL: one thread. Not owned */
+	size_t split_entries; /* a layer of this many entries or more is split
+				 (LINNET_SPLIT_ENTRIES; the bench lowers it) */
 };
 
 enum linnet_init {
@@ -90,10 +92,11 @@ void linnet_grad(struct linnet *net, const double *G, double *grad);
 typedef void (*linnet_row_visit)(void *user, size_t off, const double *s, int rows,
 				 const double *B, int n, double *share);
 /* Entries of a layer (512 KB) from which linnet_grad_rows splits its rows
- * across net->pool; a smaller layer stays on the calling thread, where the
- * end-to-end product reads it next: at widths 100 and 200 the split's
- * exchange of rows between the cores cost more than the second core saved
- * (and 3-6x more when the two cores shared no cache). */
+ * across net->pool (net->split_entries' default); a smaller layer stays on
+ * the calling thread, where the end-to-end product reads it next: at widths
+ * 100 and 200 the split's exchange of rows between the cores cost more
+ * than the second core saved (and 3-6x more when the two cores shared no
+ * cache; `overparam bench` times the width-100 step both ways). */
 #define LINNET_SPLIT_ENTRIES 65536
 void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visit, void *user);
 
