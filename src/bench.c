@@ -1,6 +1,7 @@
 /* bench: the step-cost table of `overparam bench` (see bench.h). */
 #include "overparam/bench.h"
 #include "overparam/clock.h"
+#include "overparam/lines.h"
 #include "overparam/plan.h"
 #include "overparam/dataset.h"
 #include "overparam/error.h"
@@ -85,8 +86,8 @@ static double time_batch(const struct dataset *ds, struct loss *loss, int depth,
 	r.optim.lr = 1e-6;
 	struct model *mods = calloc(batch, sizeof(*mods));
 	struct optim *opts = calloc(batch, sizeof(*opts));
-	double *Wb = malloc((size_t)batch * ds->d * sizeof(double));
-	double *Gb = malloc((size_t)batch * ds->d * sizeof(double));
+	double *Wb = lines_alloc((size_t)batch * ds->d);
+	double *Gb = lines_alloc((size_t)batch * ds->d);
 	double *Lb = malloc(batch * sizeof(double));
 	double *scratch = malloc((size_t)ds->m * batch * sizeof(double));
 	double per = -1;

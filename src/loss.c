@@ -255,7 +255,7 @@ static void chunk_batch_task(void *arg, int c)
 int loss_reserve_batch(struct loss *loss, const struct dataset *ds, int n)
 {
 	size_t per = (size_t)(n > ds->k ? n : ds->k) * ds->d;
-	/* part_G is written whole by every pass, so not copied */
+	/* part_G and batch_work are written whole by every pass: not copied */
 	double *g = lines_alloc(loss->n_chunks * per);
 	if (g) {
 		free(loss->part_G);
@@ -264,10 +264,11 @@ int loss_reserve_batch(struct loss *loss, const struct dataset *ds, int n)
 	double *l = realloc(loss->part_L, (size_t)loss->n_chunks * (n > 1 ? n : 1) * sizeof(double));
 	if (l)
 		loss->part_L = l;
-	double *w = realloc(loss->batch_work,
-			    (size_t)loss->n_chunks * kern_batch_work(n) * sizeof(double));
-	if (w)
+	double *w = lines_alloc((size_t)loss->n_chunks * kern_batch_work(n));
+	if (w) {
+		free(loss->batch_work);
 		loss->batch_work = w;
+	}
 	return g && l && w ? ERR_OK : err_set(ERR_RUNTIME, "out of memory");
 }
 

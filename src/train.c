@@ -3,6 +3,7 @@
 #include "overparam/train.h"
 #include "overparam/clock.h"
 #include "overparam/error.h"
+#include "overparam/lines.h"
 #include "overparam/matrix.h"
 #include "overparam/model.h"
 #include "overparam/optim.h"
@@ -696,8 +697,8 @@ int train_batch(const struct run_spec *const *runs, int n, const struct loss *lo
 		return train_side_by_side(runs, n, loss, ds, opts, res);
 	struct run_state *st = calloc(n, sizeof(*st));
 	int *active = malloc(n * sizeof(int));
-	double *Wb = malloc((size_t)n * ds->d * sizeof(double));
-	double *Gb = malloc((size_t)n * ds->d * sizeof(double));
+	double *Wb = lines_alloc((size_t)n * ds->d);
+	double *Gb = lines_alloc((size_t)n * ds->d);
 	double *Lb = malloc(n * sizeof(double));
 	double *scratch = malloc((size_t)ds->m * n * sizeof(double));
 	int rc = ERR_OK;
