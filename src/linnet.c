@@ -203,13 +203,13 @@ void linnet_end_to_end(struct linnet *net, double *We)
 	memcpy(We, net->A + net->a_off[0], (size_t)k * net->d * sizeof(double));
 }
 
-/* One output's gradient rows s_r B stored at off (each entry one product,
- * the same bits for any split). */
 struct store_rows {
 	const double *params;
 	double *grad;
 };
 
+/* One output's gradient rows s_r B stored at off (each entry one product,
+ * the same bits for any split), after their share of B_{j+1}. */
 static void store_rows(void *user, size_t off, const double *s, int rows, const double *B,
 		       int n, double *share)
 {
