@@ -42,8 +42,10 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 	    optim_create(&opt, &r.optim, mod.n_params))
 		return -1;
 	model_use_pool(&mod, loss->pool); /* the parameter work on the threads, as train does */
-	if (split)
+	if (split) {
 		mod.net.split_entries = 0;
+		par_fix_near(loss->pool, 1);
+	}
 	opt.pool = loss->pool;
 	double t0 = 0, out = 0;
 	long warm = steps / 10 + 1, sampled = 0;
@@ -70,6 +72,8 @@ static double time_steps(const struct dataset *ds, struct loss *loss, int depth,
 	}
 	double per = (clock_seconds() - t0) / steps;
 	*outside = sampled ? out / sampled : NAN;
+	if (split)
+		par_fix_near(loss->pool, -1);
 	optim_release(&opt);
 	model_release(&mod);
 	return per;
@@ -335,7 +339,8 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 		      outside[N_ROWS];
 	for (int r = 0; r < N_ROWS; r++)
 		fig[r] = outside[r] = (struct figure){NAN, NAN};
-	struct figure l2_step = {NAN, NAN}, split[2] = {{NAN, NAN}, {NAN, NAN}};
+	struct figure l2_step = {NAN, NAN}, split[2] = {{NAN, NAN}, {NAN, NAN}},
+		      round_trip = {NAN, NAN};
 	volatile double sink = 0;
 	/* Every figure in every repetition: what the machine's state does to
 	 * one does to all, and the fastest of each is compared. */
@@ -354,6 +359,11 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 		sink += kern_fma_probe(PROBE_ROUNDS);
 		figure_add(&peak_time, clock_seconds() - t0);
 		rc = time_rows(&ds, pool, per_rep, fig, outside, split);
+		/* after the two-thread rows, with both threads at work as in
+		 * training; par_near measures at most once a second, so some
+		 * repetitions repeat the last figure */
+		par_near(pool);
+		figure_add(&round_trip, par_round_trip_ns(pool));
 		if (!rc)
 			rc = time_l2(per_rep, &l2_step);
 	}
@@ -373,6 +383,17 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 		read[1].lo * 1e6, bw_threads[1], spread(&read[1]));
 	fprintf(out, "FMA peak (12 independent chains of 8-lane fmas, one core): %.1f GFLOP/s (spread %.0f%%)\n",
 		peak, spread(&peak_time));
+	char rt[2][32];
+	for (int i = 0; i < 2; i++) {
+		double ns = i ? round_trip.hi : round_trip.lo;
+		if (isfinite(ns))
+			snprintf(rt[i], sizeof(rt[i]), "%.0f ns", ns);
+		else
+			snprintf(rt[i], sizeof(rt[i]), "no answer");
+	}
+	fprintf(out, "a cache line's round trip between the two threads: %s to %s (under %.0f ns the\n"
+		     "cores are near, and train splits layers of %d entries and up across them)\n",
+		rt[0], rt[1], PAR_NEAR_NS, LINNET_SPLIT_ENTRIES);
 	fprintf(out, "a data-pass step per model: %.2f MB read once, %.2f MFLOP (an fma for the\n"
 		     "prediction and one for the gradient per entry of X): floor max(read %.1f, flops at peak %.1f) us;\n"
 		     "a grid point of a batch of 32 shares the read: its floor is the flops, %.1f us\n\n",
@@ -409,7 +430,8 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 					fputs("        -        -        -        -\n", out);
 			}
 	fprintf(out, "\nthe depth-3 width-100 l4 row on 2 threads with every layer's rows split across\n"
-		     "both (train splits layers of %d entries and up): %.2f us (spread %.0f%%), params %.2f\n",
+		     "both (train splits layers of %d entries and up, with the cores near): %.2f us\n"
+		     "(spread %.0f%%), params %.2f\n",
 		LINNET_SPLIT_ENTRIES, split[0].lo * 1e6, spread(&split[0]), split[1].lo * 1e6);
 	if (plot_path)
 		rc = write_plot(plot_path, fig, flops, bw, peak);

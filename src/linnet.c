@@ -297,7 +297,7 @@ void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visi
 	for (int j = 1; j <= N; j++) {
 		int nj = net->n[j], njm1 = net->n[j - 1];
 		struct rows_job job = {net, j, Bj, j < N ? next : NULL, visit, user};
-		if ((size_t)nj * njm1 >= net->split_entries)
+		if ((size_t)nj * njm1 >= net->split_entries && par_near(net->pool))
 			par_runs(net->pool, (nj + ROWS_GROUP - 1) / ROWS_GROUP, groups_range, &job);
 		else
 			rows_range(&job, 0, nj);

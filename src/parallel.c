@@ -7,6 +7,7 @@
 #include "overparam/clock.h"
 #include "overparam/error.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -41,6 +42,11 @@ struct par_pool {
 	par_task_fn fn;
 	void *arg;
 	int quit;
+	/* par_near's state, the calling thread's alone */
+	int fixed_near;      /* -1: measured; 0 or 1: par_fix_near's */
+	int probed;          /* a measurement was made */
+	double probed_at;    /* clock_seconds() of the last one */
+	double round_trip_ns;
 };
 
 /* Claims and runs tasks of the current call until none is left. A claim
@@ -105,6 +111,7 @@ int par_create(struct par_pool **pool, int threads)
 	atomic_init(&p->left, 0);
 	atomic_init(&p->completed, 0);
 	atomic_init(&p->sleepers, 0);
+	p->fixed_near = -1;
 	if (p->threads > 1) {
 		p->workers = calloc(p->threads - 1, sizeof(pthread_t));
 		if (!p->workers) {
@@ -194,4 +201,83 @@ void par_runs(struct par_pool *pool, int n, par_run_fn fn, void *arg)
 		return;
 	}
 	par_for(pool, r.runs, run_task, &r);
+}
+
+/* The bounce of par_near: task 1 serves the ball (odd counts) and times
+ * it, task 0 returns it (even), once untimed and then PROBE_BOUNCES times;
+ * either gives up when the other has not answered within PROBE_WAIT
+ * seconds (PROBE_FIRST_WAIT for the first, which may wait for a sleeping
+ * worker to wake), so one thread that claims both tasks in turn, or two
+ * that share a CPU, end too. */
+#define PROBE_BOUNCES 32
+#define PROBE_WAIT 1e-3
+#define PROBE_FIRST_WAIT 10e-3
+
+struct bounce {
+	_Alignas(64) atomic_long ball;
+	double ns; /* task 1's mean round trip, INFINITY when unanswered */
+};
+
+static int await_ball(atomic_long *ball, long want)
+{
+	double until = clock_seconds() + (want <= 2 ? PROBE_FIRST_WAIT : PROBE_WAIT);
+	for (int spins = 1; atomic_load(ball) != want; spins++) {
+		cpu_relax();
+		if (spins % 64 == 0 && clock_seconds() > until)
+			return 0;
+	}
+	return 1;
+}
+
+static void bounce_task(void *arg, int t)
+{
+	struct bounce *b = arg;
+	if (t == 0) {
+		for (long i = 0; i <= PROBE_BOUNCES; i++) {
+			if (!await_ball(&b->ball, 2 * i + 1))
+				return;
+			atomic_store(&b->ball, 2 * i + 2);
+		}
+		return;
+	}
+	double t0 = 0;
+	for (long i = 0; i <= PROBE_BOUNCES; i++) {
+		if (i == 1)
+			t0 = clock_seconds();
+		atomic_store(&b->ball, 2 * i + 1);
+		if (!await_ball(&b->ball, 2 * i + 2)) {
+			b->ns = INFINITY;
+			return;
+		}
+	}
+	b->ns = (clock_seconds() - t0) / PROBE_BOUNCES * 1e9;
+}
+
+int par_near(struct par_pool *p)
+{
+	if (!p || p->threads == 1)
+		return 0;
+	if (p->fixed_near >= 0)
+		return p->fixed_near;
+	double now = clock_seconds();
+	if (!p->probed || now - p->probed_at >= PAR_PROBE_SECONDS) {
+		struct bounce b = {.ns = INFINITY};
+		atomic_init(&b.ball, 0);
+		par_for(p, 2, bounce_task, &b);
+		p->round_trip_ns = b.ns;
+		p->probed = 1;
+		p->probed_at = clock_seconds();
+	}
+	return p->round_trip_ns < PAR_NEAR_NS;
+}
+
+double par_round_trip_ns(const struct par_pool *p)
+{
+	return p && p->probed ? p->round_trip_ns : 0.0;
+}
+
+void par_fix_near(struct par_pool *p, int near)
+{
+	if (p)
+		p->fixed_near = near < 0 ? -1 : near != 0;
 }

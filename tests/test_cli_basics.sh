@@ -53,8 +53,11 @@ awk '/^[13] +(1|100) +l/ { n = ($4 == "data" || $4 == "gram") ? 1 : 0;
 	bad "bench: a params figure that is not a time"
 grep -Eq "^the depth-1 l4 step with X in L2 \(m = 512, .*\): [0-9.]+ us \(spread [0-9]+%\)" "$tmp/out" && ok ||
 	bad "bench: no L2 line"
-grep -Eq "^both \(train splits layers of 65536 entries and up\): [0-9]+\.[0-9][0-9] us \(spread [0-9]+%\), params [0-9]+\.[0-9][0-9]$" "$tmp/out" && ok ||
-	bad "bench: no line for the split layers: $(tail -n 2 "$tmp/out")"
+grep -Eq "^both \(train splits layers of 65536 entries and up, with the cores near\): [0-9]+\.[0-9][0-9] us$" "$tmp/out" &&
+	grep -Eq "^\(spread [0-9]+%\), params [0-9]+\.[0-9][0-9]$" "$tmp/out" && ok ||
+	bad "bench: no line for the split layers: $(tail -n 3 "$tmp/out")"
+grep -Eq "^a cache line's round trip between the two threads: ([0-9]+ ns|no answer) to ([0-9]+ ns|no answer) \(under 250 ns the$" "$tmp/out" && ok ||
+	bad "bench: no round-trip line: $(grep 'round trip' "$tmp/out")"
 [ -s "$tmp/roof.png" ] && grep -q "roof(x) = " "$tmp/roof.png.gp" && ok || bad "bench --plot: no roofline"
 expect_rc 2 "bench convnet --plot" "$bin" bench convnet 2 --plot "$tmp/x.png"
 expect_rc 2 "help for no such command" "$bin" help nosuch

@@ -195,6 +195,7 @@ static void layer_split_case(void)
 	double *g1 = malloc(one.n_params * sizeof(double)), *g2 = malloc(one.n_params * sizeof(double));
 	struct par_pool *pool;
 	par_create(&pool, 2);
+	par_fix_near(pool, 1); /* split on any machine */
 	many.pool = pool;
 	double We2[128];
 	linnet_end_to_end(&one, We);
@@ -224,8 +225,10 @@ static void fused_step_case(int d, int depth, int width, int threads)
 	struct run_spec r = {.model = MODEL_DEEP, .depth = depth, .hidden = hidden,
 			     .init = LINNET_INIT_NORMAL, .init_std = 0.1, .seed = 5};
 	struct par_pool *pool = NULL;
-	if (threads > 1)
+	if (threads > 1) {
 		par_create(&pool, threads);
+		par_fix_near(pool, 1); /* the layers of 128 x 520 and up split on any machine */
+	}
 	for (int kind = OPTIM_GD; kind <= OPTIM_GROUP_RMSPROP; kind++)
 		for (int decay = 0; decay <= 1; decay++) {
 			optim_spec_defaults(&r.optim, (enum optim_kind)kind);

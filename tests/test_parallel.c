@@ -4,8 +4,11 @@
  * of 0 to 9 tasks back to back (a worker that wakes late must neither run
  * an old call's task nor miss the current one's), some tasks yielding
  * their CPU so that the threads interleave differently; and the pool
- * sleeps and wakes (calls apart by more than its polling time). */
+ * sleeps and wakes (calls apart by more than its polling time). par_near
+ * measures a round trip that ends (answered or not), at most once per
+ * PAR_PROBE_SECONDS, and its fixed answers hold. */
 #include "check.h"
+#include "overparam/clock.h"
 #include "overparam/parallel.h"
 
 #include <sched.h>
@@ -46,6 +49,43 @@ static long storm(struct par_pool *pool, long calls)
 	return bad;
 }
 
+/* par_near on a pool of threads: far for one thread, unmeasured; else a
+ * measured round trip (positive; infinite when the worker did not answer)
+ * that a second call within PAR_PROBE_SECONDS keeps, and the answer agrees
+ * with it; fixed answers hold until unfixed; and calls amid storms of
+ * par_for never hang. */
+static void near_case(struct par_pool *pool, int threads)
+{
+	char label[96];
+	int near = par_near(pool);
+	double rt = par_round_trip_ns(pool);
+	if (threads == 1) {
+		check_true("1 thread: par_near 0, nothing measured", near == 0 && rt == 0);
+		return;
+	}
+	snprintf(label, sizeof(label), "%d threads: a round trip measured (%.0f ns), near = it < %.0f",
+		 threads, rt, PAR_NEAR_NS);
+	check_true(label, rt > 0 && near == (rt < PAR_NEAR_NS));
+	double t0 = clock_seconds();
+	int again = par_near(pool);
+	if (clock_seconds() - t0 < PAR_PROBE_SECONDS / 2) /* the check came soon enough */
+		check_true("a second call within the probe's period keeps the measurement",
+			   again == near && par_round_trip_ns(pool) == rt);
+	par_fix_near(pool, 1);
+	int fixed1 = par_near(pool);
+	par_fix_near(pool, 0);
+	int fixed0 = par_near(pool);
+	par_fix_near(pool, -1);
+	check_true("par_fix_near's answers hold", fixed1 == 1 && fixed0 == 0);
+	long bad = 0;
+	for (int k = 0; k < 200; k++) {
+		bad += storm(pool, 5);
+		par_near(pool);
+	}
+	snprintf(label, sizeof(label), "%d threads: par_near amid calls", threads);
+	check_true(label, bad == 0);
+}
+
 int main(void)
 {
 	for (int threads = 1; threads <= 4; threads++) {
@@ -65,8 +105,10 @@ int main(void)
 		snprintf(label, sizeof(label), "%d thread(s): calls after the workers slept", threads);
 		check_true(label, bad == 0);
 		check_true("par_threads", par_threads(pool) == threads);
+		near_case(pool, threads);
 		par_free(pool);
 	}
 	check_true("par_threads of no pool", par_threads(NULL) == 1);
+	check_true("par_near of no pool", par_near(NULL) == 0 && par_round_trip_ns(NULL) == 0);
 	return check_done("test_parallel");
 }

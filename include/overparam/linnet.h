@@ -35,7 +35,8 @@ struct linnet {
 			    so not resident, unless the imbalance is computed) */
 	struct par_pool *pool; /* splits linnet_grad's large layers; NULL: one thread. Not owned */
 	size_t split_entries; /* a layer of this many entries or more is split
-				 (LINNET_SPLIT_ENTRIES; the bench lowers it) */
+				 when par_near(pool) (LINNET_SPLIT_ENTRIES;
+				 the bench lowers it) */
 };
 
 enum linnet_init {
@@ -92,11 +93,15 @@ void linnet_grad(struct linnet *net, const double *G, double *grad);
 typedef void (*linnet_row_visit)(void *user, size_t off, const double *s, int rows,
 				 const double *B, int n, double *share);
 /* Entries of a layer (512 KB) from which linnet_grad_rows splits its rows
- * across net->pool (net->split_entries' default); a smaller layer stays on
- * the calling thread, where the end-to-end product reads it next: at widths
- * 100 and 200 the split's exchange of rows between the cores cost more
- * than the second core saved (and 3-6x more when the two cores shared no
- * cache; `overparam bench` times the width-100 step both ways). */
+ * across net->pool (net->split_entries' default), and then only while the
+ * pool's threads are near (par_near): the end-to-end product reads every
+ * row on the calling thread next, so a split hands half the layer between
+ * the cores each step. Measured (depth 3, a step with its data pass on two
+ * threads), split against kept on one thread: with the cores near, width
+ * 100 18.6-21.0 us against 18.0-19.6 (`overparam bench`'s last line), 200
+ * 28-48 against 27-39, 400 48.6-52.4 against 50.8-65.5, 800 98-106 against
+ * 124-133; with them far, width 100 35-39 against 20-22, 200 71-74 against
+ * 29-30, 400 140-177 against 52-58, 800 494-549 against 130-135. */
 #define LINNET_SPLIT_ENTRIES 65536
 void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visit, void *user);
 

@@ -29,4 +29,26 @@ void par_for(struct par_pool *pool, int n_tasks, par_task_fn fn, void *arg);
 typedef void (*par_run_fn)(void *arg, int i0, int i1);
 void par_runs(struct par_pool *pool, int n, par_run_fn fn, void *arg);
 
+/* Whether the pool's threads hand data to each other cheaply: a cache
+ * line's round trip between the calling thread and a worker under
+ * PAR_NEAR_NS, as between cores that share a cache (80-140 ns on this
+ * project's machine, 380-450 when the host placed its two cores apart,
+ * which it did and undid within minutes). Measured by a bounce through the
+ * pool at most once every PAR_PROBE_SECONDS; a worker that does not answer
+ * within a millisecond makes it far. 0 for no pool or one thread. For
+ * deciding whether to split work whose data the threads would then pass
+ * back and forth; what is computed never depends on it. Call it where
+ * par_for may be called (not from a task). */
+#define PAR_NEAR_NS 250.0
+#define PAR_PROBE_SECONDS 1.0
+int par_near(struct par_pool *pool);
+
+/* The round trip of par_near's last measurement, in ns (INFINITY when a
+ * bounce went unanswered, 0 before any); for the bench's report. */
+double par_round_trip_ns(const struct par_pool *pool);
+
+/* near 1 or 0: par_near answers that without measuring; -1: it measures
+ * again. For tests and the bench, which must take a path on any machine. */
+void par_fix_near(struct par_pool *pool, int near);
+
 #endif
