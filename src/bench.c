@@ -393,7 +393,7 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 	}
 	fprintf(out, "a cache line's round trip between the two threads: %s to %s (under %.0f ns the\n"
 		     "cores are near, and train splits layers of %d entries and up across them)\n",
-		rt[0], rt[1], PAR_NEAR_NS, LINNET_SPLIT_ENTRIES);
+		rt[0], rt[1], PAR_NEAR_NS, PAR_SPLIT_DOUBLES);
 	fprintf(out, "a data-pass step per model: %.2f MB read once, %.2f MFLOP (an fma for the\n"
 		     "prediction and one for the gradient per entry of X): floor max(read %.1f, flops at peak %.1f) us;\n"
 		     "a grid point of a batch of 32 shares the read: its floor is the flops, %.1f us\n\n",
@@ -432,7 +432,7 @@ int bench_run(FILE *out, long steps, const char *plot_path)
 	fprintf(out, "\nthe depth-3 width-100 l4 row on 2 threads with every layer's rows split across\n"
 		     "both (train splits layers of %d entries and up, with the cores near): %.2f us\n"
 		     "(spread %.0f%%), params %.2f\n",
-		LINNET_SPLIT_ENTRIES, split[0].lo * 1e6, spread(&split[0]), split[1].lo * 1e6);
+		PAR_SPLIT_DOUBLES, split[0].lo * 1e6, spread(&split[0]), split[1].lo * 1e6);
 	if (plot_path)
 		rc = write_plot(plot_path, fig, flops, bw, peak);
 	dataset_release(&ds);

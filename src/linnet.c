@@ -24,7 +24,7 @@ int linnet_create(struct linnet *net, int N, int d, int k, const int *hidden)
 	net->N = N;
 	net->d = d;
 	net->k = k;
-	net->split_entries = LINNET_SPLIT_ENTRIES;
+	net->split_entries = PAR_SPLIT_DOUBLES;
 	net->n = malloc((N + 1) * sizeof(int));
 	net->offset = malloc((N + 1) * sizeof(size_t));
 	net->a_off = malloc((N + 1) * sizeof(size_t));

@@ -219,7 +219,7 @@ void optim_step(struct optim *opt, double *w, double *g)
 	}
 	struct optim_job job = {opt, w, g};
 	int tasks = (int)((opt->n + OPTIM_TASK - 1) / OPTIM_TASK);
-	if (opt->pool && opt->n >= OPTIM_SPLIT && par_near(opt->pool))
+	if (opt->pool && opt->n >= PAR_SPLIT_DOUBLES && par_near(opt->pool))
 		par_for(opt->pool, tasks, optim_task, &job);
 	else
 		optim_update(opt, w, g, 0, opt->n);

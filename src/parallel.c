@@ -44,9 +44,8 @@ struct par_pool {
 	int quit;
 	/* par_near's state, the calling thread's alone */
 	int fixed_near;      /* -1: measured; 0 or 1: par_fix_near's */
-	int probed;          /* a measurement was made */
-	double probed_at;    /* clock_seconds() of the last one */
-	double round_trip_ns;
+	double probed_at;    /* clock_seconds() of the last measurement, -inf before */
+	double round_trip_ns; /* its result, 0 before */
 };
 
 /* Claims and runs tasks of the current call until none is left. A claim
@@ -112,6 +111,7 @@ int par_create(struct par_pool **pool, int threads)
 	atomic_init(&p->completed, 0);
 	atomic_init(&p->sleepers, 0);
 	p->fixed_near = -1;
+	p->probed_at = -INFINITY;
 	if (p->threads > 1) {
 		p->workers = calloc(p->threads - 1, sizeof(pthread_t));
 		if (!p->workers) {
@@ -259,13 +259,11 @@ int par_near(struct par_pool *p)
 		return 0;
 	if (p->fixed_near >= 0)
 		return p->fixed_near;
-	double now = clock_seconds();
-	if (!p->probed || now - p->probed_at >= PAR_PROBE_SECONDS) {
+	if (clock_seconds() - p->probed_at >= PAR_PROBE_SECONDS) {
 		struct bounce b = {.ns = INFINITY};
 		atomic_init(&b.ball, 0);
 		par_for(p, 2, bounce_task, &b);
 		p->round_trip_ns = b.ns;
-		p->probed = 1;
 		p->probed_at = clock_seconds();
 	}
 	return p->round_trip_ns < PAR_NEAR_NS;
@@ -273,7 +271,7 @@ int par_near(struct par_pool *p)
 
 double par_round_trip_ns(const struct par_pool *p)
 {
-	return p && p->probed ? p->round_trip_ns : 0.0;
+	return p ? p->round_trip_ns : 0.0;
 }
 
 void par_fix_near(struct par_pool *p, int near)

@@ -175,13 +175,13 @@ static void threads_case(int m, int k, double p)
 
 /* A one-output deep net's end-to-end product and layer gradients with a
  * pool of two (the layer gradients split across its threads: layers of
- * 520 x 128 and 130 x 520 entries, past LINNET_SPLIT_ENTRIES) are the bits
+ * 520 x 128 and 130 x 520 entries, past PAR_SPLIT_DOUBLES) are the bits
  * of one thread. */
 static void layer_split_case(void)
 {
 	static const int hidden[] = {520, 130};
 	check_true("the test's layers are split across the pool",
-		   520 * 128 >= LINNET_SPLIT_ENTRIES && 130 * 520 >= LINNET_SPLIT_ENTRIES);
+		   520 * 128 >= PAR_SPLIT_DOUBLES && 130 * 520 >= PAR_SPLIT_DOUBLES);
 	struct linnet one, many;
 	linnet_create(&one, 3, 128, 1, hidden);
 	linnet_create(&many, 3, 128, 1, hidden);

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 
 /* A step split across threads (opt.pool) gives each parameter the bits of
- * the one-thread step: every optimizer, three steps, n past OPTIM_SPLIT and
+ * the one-thread step: every optimizer, three steps, n past PAR_SPLIT_DOUBLES and
  * not a multiple of the split's task size. */
 static void split_case(enum optim_kind kind, struct par_pool *pool)
 {
-	enum { N = OPTIM_SPLIT + 5 };
+	enum { N = PAR_SPLIT_DOUBLES + 5 };
 	static double w1[N], w2[N], g1[N], g2[N];
 	struct rng r;
 	rng_seed(&r, 5 + kind);

@@ -35,7 +35,7 @@ struct linnet {
 			    so not resident, unless the imbalance is computed) */
 	struct par_pool *pool; /* splits linnet_grad's large layers; NULL: one thread. Not owned */
 	size_t split_entries; /* a layer of this many entries or more is split
-				 when par_near(pool) (LINNET_SPLIT_ENTRIES;
+				 when par_near(pool) (PAR_SPLIT_DOUBLES;
 				 the bench lowers it) */
 };
 
@@ -92,17 +92,16 @@ void linnet_grad(struct linnet *net, const double *G, double *grad);
  * rows on different threads. The same bits as linnet_grad. */
 typedef void (*linnet_row_visit)(void *user, size_t off, const double *s, int rows,
 				 const double *B, int n, double *share);
-/* Entries of a layer (512 KB) from which linnet_grad_rows splits its rows
- * across net->pool (net->split_entries' default), and then only while the
+/* A layer of net->split_entries entries or more (PAR_SPLIT_DOUBLES by
+ * default) has its rows split across net->pool, and then only while the
  * pool's threads are near (par_near): the end-to-end product reads every
  * row on the calling thread next, so a split hands half the layer between
  * the cores each step. Measured (depth 3, a step with its data pass on two
  * threads), split against kept on one thread: with the cores near, width
  * 100 18.6-21.0 us against 18.0-19.6 (`overparam bench`'s last line), 200
- * 28-48 against 27-39, 400 48.6-52.4 against 50.8-65.5, 800 98-106 against
+ * 28-48 against 27-39, 400 42-48 against 45-57, 800 98-106 against
  * 124-133; with them far, width 100 35-39 against 20-22, 200 71-74 against
- * 29-30, 400 140-177 against 52-58, 800 494-549 against 130-135. */
-#define LINNET_SPLIT_ENTRIES 65536
+ * 29-30, 400 155-178 against 47-57, 800 494-549 against 130-135. */
 void linnet_grad_rows(struct linnet *net, const double *G, linnet_row_visit visit, void *user);
 
 /* max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F over j = 1..N-1 (Eq. 7); 0 for

@@ -82,11 +82,8 @@ void optim_release(struct optim *opt);
 
 /* One step: w (n) updated in place from grad (n); grad is used as scratch
  * (weight decay is added into it). Split across opt->pool, if set, from
- * OPTIM_SPLIT parameters (512 KB) and while its threads are near
- * (par_near); else on the calling thread, which reads the parameters next
- * (nets of 23,000 and 130,000 parameters stepped as fast or faster there
- * with the cores far). */
-#define OPTIM_SPLIT 65536
+ * PAR_SPLIT_DOUBLES parameters and while its threads are near (par_near);
+ * else on the calling thread, which reads the parameters next. */
 void optim_step(struct optim *opt, double *w, double *grad);
 
 /* The same step for a caller that makes the gradient a piece at a time

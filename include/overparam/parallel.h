@@ -31,14 +31,14 @@ void par_runs(struct par_pool *pool, int n, par_run_fn fn, void *arg);
 
 /* Whether the pool's threads hand data to each other cheaply: a cache
  * line's round trip between the calling thread and a worker under
- * PAR_NEAR_NS, as between cores that share a cache (80-140 ns on this
- * project's machine, 380-450 when the host placed its two cores apart,
+ * PAR_NEAR_NS, as between cores that share a cache (40-140 ns on this
+ * project's machine, 350-450 when the host placed its two cores apart,
  * which it did and undid within minutes). Measured by a bounce through the
  * pool at most once every PAR_PROBE_SECONDS; a worker that does not answer
- * within a millisecond makes it far. 0 for no pool or one thread. For
- * deciding whether to split work whose data the threads would then pass
- * back and forth; what is computed never depends on it. Call it where
- * par_for may be called (not from a task). */
+ * (within 10 ms for the first exchange, 1 ms after) makes it far. 0 for no
+ * pool or one thread. For deciding whether to split work whose data the
+ * threads would then pass back and forth; what is computed never depends
+ * on it. Call it where par_for may be called (not from a task). */
 #define PAR_NEAR_NS 250.0
 #define PAR_PROBE_SECONDS 1.0
 int par_near(struct par_pool *pool);
@@ -50,5 +50,14 @@ double par_round_trip_ns(const struct par_pool *pool);
 /* near 1 or 0: par_near answers that without measuring; -1: it measures
  * again. For tests and the bench, which must take a path on any machine. */
 void par_fix_near(struct par_pool *pool, int near);
+
+/* Doubles (512 KB) from which work on an array that the calling thread
+ * reads next (a deep model's layers and parameters: the end-to-end product
+ * reads them all) is split across a pool, and then only while par_near:
+ * below it, or with the cores far, handing half the array between the
+ * cores each step cost more than the second core saved (measured in
+ * linnet.h; the optimizer's step of nets of 23,000 and 130,000 parameters
+ * was as fast or faster on the calling thread with the cores far). */
+#define PAR_SPLIT_DOUBLES 65536
 
 #endif
