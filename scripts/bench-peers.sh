@@ -10,8 +10,7 @@
 # parts would be the harness's fault, not the library's) and the step's
 # page faults and system time (fresh pages mapped in for its temporaries:
 # what such a step pays each time that its parts timed alone do not).
-# Prints the ratios
-# peer / overparam.
+# Prints the ratios peer / overparam.
 # usage: scripts/bench-peers.sh [STEPS]   (installs the two packages if missing)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
